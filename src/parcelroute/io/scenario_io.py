@@ -1,0 +1,741 @@
+"""Reading, validating and writing scenario files (``parcelroute-scenario/1``).
+
+Validation collects every problem it finds (up to :data:`MAX_PROBLEMS`) before
+raising one :class:`~parcelroute.InvalidScenarioError`, so a coordinator can
+fix a spreadsheet export in one pass. Each problem names the item, the field
+(as a JSON path such as ``parcels[17].due``), the value received and what was
+expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from os import PathLike
+from pathlib import Path
+from typing import Any, TypeVar
+
+from parcelroute.exceptions import InvalidScenarioError, Problem
+from parcelroute.model.network import Network
+from parcelroute.model.scenario import (
+    SCENARIO_FORMAT,
+    Batch,
+    DateRange,
+    Defaults,
+    Detainee,
+    Escort,
+    Link,
+    Node,
+    Parcel,
+    Reciprocity,
+    Scenario,
+    Session,
+    Transport,
+    VisitRequest,
+)
+
+__all__ = [
+    "MAX_PROBLEMS",
+    "NODE_KINDS",
+    "read_scenario",
+    "read_scenario_dict",
+    "scenario_to_dict",
+    "write_scenario",
+]
+
+MAX_PROBLEMS = 50
+NODE_KINDS = ("hub", "crossing", "facility", "city")
+
+T = TypeVar("T")
+_MISSING: Any = object()
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME_RE = re.compile(r"^\d{2}:\d{2}$")
+
+
+def _show(value: Any) -> str:
+    """A short JSON-like rendering of a received value for error messages."""
+    if value is _MISSING:
+        return "nothing (the field is missing)"
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+class _TooMany(Exception):
+    """Raised internally once the problem cap is reached."""
+
+
+class _Reader:
+    """Collects problems while converting parsed JSON into scenario objects."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.extra = 0
+        self.warnings: list[str] = []
+
+    # -- reporting -------------------------------------------------------
+    def problem(self, path: str, message: str) -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.extra += 1
+            return
+        self.problems.append(Problem(path, message))
+
+    def bad(self, path: str, item: str, key: str, value: Any, expected: str) -> None:
+        """Record "The 'key' of <item> must be <expected>; got <value> instead."."""
+        self.problem(path, f"The '{key}' of {item} must be {expected}; got {_show(value)} instead.")
+
+    # -- typed getters ----------------------------------------------------
+    def field(
+        self,
+        obj: Mapping[str, Any],
+        key: str,
+        path: str,
+        item: str,
+        convert: Callable[[Any], T | None],
+        expected: str,
+        *,
+        default: Any = _MISSING,
+    ) -> T | None:
+        """Convert ``obj[key]``; record a problem and return None when it fails."""
+        value = obj.get(key, _MISSING)
+        if value is _MISSING or (value is None and default is not _MISSING):
+            if default is _MISSING:
+                self.bad(f"{path}.{key}", item, key, _MISSING, expected)
+                return None
+            return default  # type: ignore[no-any-return]
+        out = convert(value)
+        if out is None:
+            self.bad(f"{path}.{key}", item, key, value, expected)
+        return out
+
+    def id_of(self, obj: Mapping[str, Any], path: str, kind: str, seen: dict[str, str]) -> str | None:
+        value = obj.get("id", _MISSING)
+        if not isinstance(value, str) or not value.strip():
+            self.bad(f"{path}.id", f"{kind} {path}", "id", value, "a non-empty string")
+            return None
+        if value in seen:
+            self.problem(
+                f"{path}.id",
+                f"The 'id' of {kind} {path} must be unique; got {_show(value)} instead, "
+                f"which {seen[value]} already uses.",
+            )
+            return None
+        seen[value] = path
+        return value
+
+    def objects(self, data: Mapping[str, Any], key: str, path: str) -> list[tuple[str, dict[str, Any]]]:
+        """The list ``data[key]`` of JSON objects, each with its path."""
+        value = data.get(key, _MISSING)
+        if value is _MISSING or value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(path, f"'{path}' must be a list of objects; got {_type_name(value)} instead.")
+            return []
+        out = []
+        for i, obj in enumerate(value):
+            if isinstance(obj, dict):
+                out.append((f"{path}[{i}]", obj))
+            else:
+                self.problem(
+                    f"{path}[{i}]",
+                    f"Each entry of '{path}' must be an object; got {_show(obj)} instead.",
+                )
+        return out
+
+    def check_unknown_keys(self, obj: Mapping[str, Any], allowed: Iterable[str], path: str) -> None:
+        unknown = sorted(set(obj) - set(allowed))
+        if unknown:
+            self.warnings.append(
+                f"{path}: unknown field(s) {', '.join(repr(k) for k in unknown)} ignored."
+            )
+
+
+# -- value converters (return None when the value is not acceptable) ------------
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _number(minimum: float = 0.0, strict: bool = False) -> Callable[[Any], float | None]:
+    def convert(value: Any) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+            return None
+        return value
+
+    return convert
+
+
+def _integer(minimum: int = 0) -> Callable[[Any], int | None]:
+    def convert(value: Any) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
+            return None
+        return int(value) if value >= minimum else None
+
+    return convert
+
+
+def _boolean(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _date(value: Any) -> dt.date | None:
+    if not isinstance(value, str) or not _DATE_RE.match(value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _time(value: Any) -> dt.time | None:
+    if not isinstance(value, str) or not _TIME_RE.match(value):
+        return None
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _string_list(value: Any) -> tuple[str, ...] | None:
+    if not isinstance(value, list) or not all(_string(v) is not None for v in value):
+        return None
+    return tuple(value)
+
+
+def _date_list(value: Any) -> tuple[dt.date, ...] | None:
+    if not isinstance(value, list):
+        return None
+    out = [_date(v) for v in value]
+    return None if any(d is None for d in out) else tuple(d for d in out if d is not None)
+
+
+_NON_NEG = "a number greater than or equal to 0"
+_NON_NEG_INT = "a whole number greater than or equal to 0"
+_POS_INT = "a whole number greater than or equal to 1"
+_DATE = "a date 'YYYY-MM-DD'"
+_TIME = "a time 'HH:MM' (24 h)"
+_BOOL = "true or false"
+_STR = "a non-empty string"
+_STRS = "a list of non-empty strings"
+
+
+def read_scenario(path: str | PathLike[str]) -> Scenario:
+    """Read and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A JSON file in the ``parcelroute-scenario/1`` format.
+
+    Returns
+    -------
+    Scenario
+        The validated, immutable scenario.
+
+    Raises
+    ------
+    InvalidScenarioError
+        If the file is empty, is not JSON, or breaks the format; the error
+        lists every problem found.
+    FileNotFoundError
+        If there is no such file.
+    """
+    text = Path(path).read_text(encoding="utf-8-sig")
+    if not text.strip():
+        raise InvalidScenarioError(
+            [Problem("$", f"The scenario file '{path}' must hold a JSON object; got an empty file instead.")]
+        )
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise InvalidScenarioError(
+            [Problem("$", f"The scenario file '{path}' must be valid JSON; got a parse error instead: {exc}.")]
+        ) from None
+    return read_scenario_dict(data)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"'{name}' is not a JSON number")
+
+
+def read_scenario_dict(data: Any) -> Scenario:
+    """Validate parsed JSON and build a :class:`Scenario` from it.
+
+    Parameters
+    ----------
+    data : dict
+        The parsed content of a scenario file.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    InvalidScenarioError
+        Listing every problem found, each with its JSON path.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> s = pr.read_scenario_dict({"format": "parcelroute-scenario/1", "name": "empty"})
+    >>> s.name, len(s.parcels)
+    ('empty', 0)
+    """
+    reader = _Reader()
+    try:
+        scenario = _build(reader, data)
+    except _TooMany:  # pragma: no cover - the cap is handled by the reader
+        scenario = None
+    if reader.problems or scenario is None:
+        raise InvalidScenarioError(reader.problems, truncated=reader.extra)
+    return scenario
+
+
+_TOP_KEYS = {
+    "format", "name", "start", "end", "network", "defaults", "detainees", "parcels",
+    "batches", "sessions", "visit_requests", "escorts", "transports", "reciprocity",
+    "categories",
+}  # fmt: skip
+
+
+def _build(r: _Reader, data: Any) -> Scenario | None:  # noqa: C901 - one pass over the format
+    if not isinstance(data, dict):
+        r.problem("$", f"A scenario must be a JSON object; got {_type_name(data)} instead.")
+        return None
+    fmt = data.get("format", _MISSING)
+    if fmt != SCENARIO_FORMAT:
+        r.problem(
+            "format",
+            f"The 'format' of the scenario must be {SCENARIO_FORMAT!r}; got {_show(fmt)} instead.",
+        )
+        return None
+    r.check_unknown_keys(data, _TOP_KEYS, "$")
+    top = "the scenario"
+    name = r.field(data, "name", "$", top, _string, _STR, default="") or ""
+    start = r.field(data, "start", "$", top, _date, _DATE, default=None)
+    end = r.field(data, "end", "$", top, _date, _DATE, default=None)
+    if start and end and end < start:
+        r.bad("end", top, "end", data["end"], f"on or after its 'start' {start.isoformat()}")
+
+    categories: frozenset[str] | None = None
+    if data.get("categories") is not None:
+        cats = r.field(data, "categories", "$", top, _string_list, _STRS)
+        categories = frozenset(cats) if cats is not None else None
+
+    # -- network ------------------------------------------------------------
+    network = data.get("network", {})
+    if network is None:
+        network = {}
+    if not isinstance(network, dict):
+        r.problem("network", f"'network' must be an object; got {_type_name(network)} instead.")
+        network = {}
+    nodes: list[Node] = []
+    node_ids: dict[str, str] = {}
+    for path, obj in r.objects(network, "nodes", "network.nodes"):
+        r.check_unknown_keys(obj, {"id", "kind", "daily_capacity", "dwell_hours"}, path)
+        nid = r.id_of(obj, path, "node", node_ids)
+        item = f"node {nid!r}" if nid else f"node {path}"
+        kind = r.field(obj, "kind", path, item, lambda v: v if v in NODE_KINDS else None,
+                       "one of " + ", ".join(repr(k) for k in NODE_KINDS), default="facility")
+        cap = r.field(obj, "daily_capacity", path, item, _integer(0), _NON_NEG_INT, default=None)
+        dwell = r.field(obj, "dwell_hours", path, item, _number(), _NON_NEG, default=0.0)
+        if nid is not None:
+            nodes.append(Node(nid, kind or "facility", cap, dwell if dwell is not None else 0.0))
+    known_nodes = set(node_ids)
+
+    def node_ref(obj: Mapping[str, Any], key: str, path: str, item: str, *, required: bool = True) -> str | None:
+        value = obj.get(key, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                r.bad(f"{path}.{key}", item, key, value, "the id of a node of the network")
+            return None
+        if not isinstance(value, str) or value not in known_nodes:
+            r.bad(f"{path}.{key}", item, key, value, "the id of a node of the network")
+            return None
+        return value
+
+    links: list[Link] = []
+    for path, obj in r.objects(network, "links", "network.links"):
+        r.check_unknown_keys(obj, {"from", "to", "hours", "directed"}, path)
+        item = f"link {path}"
+        u = node_ref(obj, "from", path, item)
+        v = node_ref(obj, "to", path, item)
+        hours = r.field(obj, "hours", path, item, _number(), _NON_NEG)
+        directed = r.field(obj, "directed", path, item, _boolean, _BOOL, default=False)
+        if u and v and hours is not None:
+            links.append(Link(u, v, hours, bool(directed)))
+    net = Network(nodes, links)
+
+    # -- defaults -----------------------------------------------------------
+    dflt = data.get("defaults", {})
+    if dflt is None:
+        dflt = {}
+    if not isinstance(dflt, dict):
+        r.problem("defaults", f"'defaults' must be an object; got {_type_name(dflt)} instead.")
+        dflt = {}
+    r.check_unknown_keys(dflt, {"max_parcels_per_detainee", "max_weight_kg_per_detainee"}, "defaults")
+    defaults = Defaults(
+        r.field(dflt, "max_parcels_per_detainee", "defaults", "the defaults", _integer(0),
+                _NON_NEG_INT, default=None),
+        r.field(dflt, "max_weight_kg_per_detainee", "defaults", "the defaults", _number(),
+                _NON_NEG, default=None),
+    )
+
+    # -- detainees ----------------------------------------------------------
+    detainees: list[Detainee] = []
+    det_ids: dict[str, str] = {}
+    det_raw: list[tuple[str, str, dict[str, Any]]] = []
+    for path, obj in r.objects(data, "detainees", "detainees"):
+        did = r.id_of(obj, path, "detainee", det_ids)
+        if did is not None:
+            det_raw.append((did, path, obj))
+    for did, path, obj in det_raw:
+        r.check_unknown_keys(obj, {"id", "side", "facility", "max_parcels", "max_weight_kg",
+                                   "max_visits", "unavailable", "keep_apart"}, path)
+        item = f"detainee {did!r}"
+        side = r.field(obj, "side", path, item, _string, _STR, default=None)
+        facility = node_ref(obj, "facility", path, item, required=False)
+        max_parcels = r.field(obj, "max_parcels", path, item, _integer(0), _NON_NEG_INT, default=None)
+        max_weight = r.field(obj, "max_weight_kg", path, item, _number(), _NON_NEG, default=None)
+        max_visits = r.field(obj, "max_visits", path, item, _integer(0), _NON_NEG_INT, default=1)
+        unavailable = r.field(obj, "unavailable", path, item, _date_list,
+                              "a list of dates 'YYYY-MM-DD'", default=())
+        apart = r.field(obj, "keep_apart", path, item, _string_list,
+                        "a list of detainee ids", default=()) or ()
+        for j, other in enumerate(apart):
+            if other not in det_ids:
+                r.warnings.append(
+                    f"{path}.keep_apart[{j}]: detainee {did!r} is kept apart from {other!r}, "
+                    "who is not in the scenario; the pair is ignored."
+                )
+            elif other == did:
+                r.bad(f"{path}.keep_apart[{j}]", item, "keep_apart", other,
+                      "the id of another detainee, not the detainee itself")
+        detainees.append(Detainee(
+            did, side, facility, max_parcels, max_weight,
+            max_visits if max_visits is not None else 1,
+            frozenset(unavailable or ()), tuple(a for a in apart if a in det_ids and a != did),
+        ))
+
+    # -- parcels ------------------------------------------------------------
+    parcels: list[Parcel] = []
+    parcel_ids: dict[str, str] = {}
+    for path, obj in r.objects(data, "parcels", "parcels"):
+        r.check_unknown_keys(obj, {"id", "recipient", "origin", "destination", "weight_kg",
+                                   "volume_l", "ready", "due", "priority", "category"}, path)
+        pid = r.id_of(obj, path, "parcel", parcel_ids)
+        item = f"parcel {pid!r}" if pid else f"parcel {path}"
+        recipient = obj.get("recipient")
+        if recipient is not None and (not isinstance(recipient, str) or recipient not in det_ids):
+            r.bad(f"{path}.recipient", item, "recipient", recipient,
+                  "the id of a detainee of the scenario")
+            recipient = None
+        origin = node_ref(obj, "origin", path, item)
+        destination = node_ref(obj, "destination", path, item)
+        weight = r.field(obj, "weight_kg", path, item, _number(), _NON_NEG)
+        volume = r.field(obj, "volume_l", path, item, _number(), _NON_NEG)
+        ready = r.field(obj, "ready", path, item, _date, _DATE)
+        due = r.field(obj, "due", path, item, _date, _DATE)
+        if ready and due and due < ready:
+            r.bad(f"{path}.due", item, "due", obj["due"],
+                  f"on or after its 'ready' date {ready.isoformat()}")
+        priority = r.field(obj, "priority", path, item, _integer(0), _NON_NEG_INT, default=1)
+        category = r.field(obj, "category", path, item, _string, _STR, default="standard")
+        if categories is not None and category is not None and category not in categories:
+            r.bad(f"{path}.category", item, "category", category,
+                  "one of the scenario's 'categories'")
+        if None in (pid, origin, destination, weight, volume, ready, due, priority, category):
+            continue
+        parcels.append(Parcel(
+            pid, origin, destination, weight, volume, ready, due,  # type: ignore[arg-type]
+            recipient, priority, category,  # type: ignore[arg-type]
+        ))
+
+    # -- batches ------------------------------------------------------------
+    batches: list[Batch] = []
+    batch_ids: dict[str, str] = {}
+    for path, obj in r.objects(data, "batches", "batches"):
+        r.check_unknown_keys(obj, {"id", "origin", "departs", "stops", "max_weight_kg",
+                                   "max_volume_l", "max_parcels", "cost", "accepts"}, path)
+        bid = r.id_of(obj, path, "batch", batch_ids)
+        item = f"batch {bid!r}" if bid else f"batch {path}"
+        origin = node_ref(obj, "origin", path, item)
+        departs = r.field(obj, "departs", path, item, _date, _DATE)
+        stops_raw = obj.get("stops", _MISSING)
+        stops: tuple[str, ...] | None = None
+        if not isinstance(stops_raw, list) or not stops_raw:
+            r.bad(f"{path}.stops", item, "stops", stops_raw, "a non-empty list of node ids")
+        else:
+            ok = True
+            for j, stop in enumerate(stops_raw):
+                if not isinstance(stop, str) or stop not in known_nodes:
+                    r.bad(f"{path}.stops[{j}]", item, "stops", stop, "the id of a node of the network")
+                    ok = False
+            stops = tuple(stops_raw) if ok else None
+        if origin and stops:
+            here = origin
+            for j, stop in enumerate(stops):
+                if net.hours(here, stop) is None:
+                    r.problem(
+                        f"{path}.stops[{j}]",
+                        f"The 'stops' of {item} must be reachable in order through the network; "
+                        f"got {stop!r}, which cannot be reached from {here!r} instead.",
+                    )
+                    break
+                here = stop
+        max_w = r.field(obj, "max_weight_kg", path, item, _number(), _NON_NEG, default=None)
+        max_v = r.field(obj, "max_volume_l", path, item, _number(), _NON_NEG, default=None)
+        max_n = r.field(obj, "max_parcels", path, item, _integer(0), _NON_NEG_INT, default=None)
+        cost = r.field(obj, "cost", path, item, _number(), _NON_NEG, default=0.0)
+        accepts = r.field(obj, "accepts", path, item, _string_list, _STRS, default=None)
+        if categories is not None and accepts:
+            for j, cat in enumerate(accepts):
+                if cat not in categories:
+                    r.bad(f"{path}.accepts[{j}]", item, "accepts", cat,
+                          "one of the scenario's 'categories'")
+        if None in (bid, origin, departs, stops, cost):
+            continue
+        batches.append(Batch(
+            bid, origin, departs, stops, max_w, max_v, max_n, cost,  # type: ignore[arg-type]
+            frozenset(accepts) if accepts is not None else None,
+        ))
+
+    # -- sessions -----------------------------------------------------------
+    sessions: list[Session] = []
+    session_ids: dict[str, str] = {}
+    for path, obj in r.objects(data, "sessions", "sessions"):
+        r.check_unknown_keys(obj, {"id", "facility", "date", "start", "end", "capacity",
+                                   "max_visitors", "closed"}, path)
+        sid = r.id_of(obj, path, "session", session_ids)
+        item = f"session {sid!r}" if sid else f"session {path}"
+        facility = node_ref(obj, "facility", path, item)
+        day = r.field(obj, "date", path, item, _date, _DATE)
+        t0 = r.field(obj, "start", path, item, _time, _TIME)
+        t1 = r.field(obj, "end", path, item, _time, _TIME)
+        if t0 and t1 and t1 <= t0:
+            r.bad(f"{path}.end", item, "end", obj["end"], f"a time after its 'start' {obj['start']}")
+        capacity = r.field(obj, "capacity", path, item, _integer(0), _NON_NEG_INT)
+        max_visitors = r.field(obj, "max_visitors", path, item, _integer(0), _NON_NEG_INT, default=None)
+        closed = r.field(obj, "closed", path, item, _boolean, _BOOL, default=False)
+        if None in (sid, facility, day, t0, t1, capacity, closed) or (t0 and t1 and t1 <= t0):
+            continue
+        sessions.append(Session(sid, facility, day, t0, t1, capacity,  # type: ignore[arg-type]
+                                max_visitors, bool(closed)))
+
+    # -- visit requests -----------------------------------------------------
+    det_by_id = {d.id: d for d in detainees}
+
+    def ranges(obj: Mapping[str, Any], path: str, item: str) -> tuple[DateRange, ...] | None:
+        value = obj.get("available", _MISSING)
+        if not isinstance(value, list) or not value:
+            r.bad(f"{path}.available", item, "available", value,
+                  "a non-empty list of date ranges {\"from\": date, \"to\": date}")
+            return None
+        out: list[DateRange] = []
+        for j, rng in enumerate(value):
+            rpath = f"{path}.available[{j}]"
+            if not isinstance(rng, dict):
+                r.bad(rpath, item, "available", rng, "a date range {\"from\": date, \"to\": date}")
+                continue
+            a = r.field(rng, "from", rpath, item, _date, _DATE)
+            b = r.field(rng, "to", rpath, item, _date, _DATE)
+            if a and b:
+                if b < a:
+                    r.bad(f"{rpath}.to", item, "to", rng["to"], f"on or after its 'from' {a.isoformat()}")
+                else:
+                    out.append(DateRange(a, b))
+        return tuple(out) if len(out) == len(value) else None
+
+    requests: list[VisitRequest] = []
+    request_ids: dict[str, str] = {}
+    for path, obj in r.objects(data, "visit_requests", "visit_requests"):
+        r.check_unknown_keys(obj, {"id", "detainee", "visitors", "available", "priority",
+                                   "language", "transport_from", "closed"}, path)
+        vid = r.id_of(obj, path, "visit request", request_ids)
+        item = f"visit request {vid!r}" if vid else f"visit request {path}"
+        det = obj.get("detainee", _MISSING)
+        if not isinstance(det, str) or det not in det_by_id:
+            r.bad(f"{path}.detainee", item, "detainee", det, "the id of a detainee of the scenario")
+            det = None
+        elif det_by_id[det].facility is None:
+            r.problem(f"{path}.detainee",
+                      f"The 'detainee' of {item} must have a 'facility' to be visited; "
+                      f"got detainee {det!r}, who has none, instead.")
+            det = None
+        visitors = r.field(obj, "visitors", path, item, _integer(1), _POS_INT, default=1)
+        available = ranges(obj, path, item)
+        priority = r.field(obj, "priority", path, item, _integer(0), _NON_NEG_INT, default=1)
+        language = r.field(obj, "language", path, item, _string, _STR, default=None)
+        transport_from = node_ref(obj, "transport_from", path, item, required=False)
+        closed = r.field(obj, "closed", path, item, _boolean, _BOOL, default=False)
+        if None in (vid, det, visitors, available, priority, closed):
+            continue
+        requests.append(VisitRequest(vid, det, available, visitors, priority,  # type: ignore[arg-type]
+                                     language, transport_from, bool(closed)))
+
+    # -- escorts ------------------------------------------------------------
+    escorts: list[Escort] = []
+    escort_ids: dict[str, str] = {}
+    for path, obj in r.objects(data, "escorts", "escorts"):
+        r.check_unknown_keys(obj, {"id", "languages", "available", "max_visits_per_day"}, path)
+        eid = r.id_of(obj, path, "escort", escort_ids)
+        item = f"escort {eid!r}" if eid else f"escort {path}"
+        langs = r.field(obj, "languages", path, item, _string_list, _STRS)
+        available = ranges(obj, path, item)
+        per_day = r.field(obj, "max_visits_per_day", path, item, _integer(0), _NON_NEG_INT, default=None)
+        if None in (eid, langs, available):
+            continue
+        escorts.append(Escort(eid, frozenset(langs or ()), available, per_day))  # type: ignore[arg-type]
+
+    # -- transports ---------------------------------------------------------
+    transports: list[Transport] = []
+    transport_ids: dict[str, str] = {}
+    for path, obj in r.objects(data, "transports", "transports"):
+        r.check_unknown_keys(obj, {"id", "origin", "facility", "date", "seats", "cost"}, path)
+        tid = r.id_of(obj, path, "transport", transport_ids)
+        item = f"transport {tid!r}" if tid else f"transport {path}"
+        origin = node_ref(obj, "origin", path, item)
+        facility = node_ref(obj, "facility", path, item)
+        day = r.field(obj, "date", path, item, _date, _DATE)
+        seats = r.field(obj, "seats", path, item, _integer(0), _NON_NEG_INT)
+        cost = r.field(obj, "cost", path, item, _number(), _NON_NEG, default=0.0)
+        if None in (tid, origin, facility, day, seats, cost):
+            continue
+        transports.append(Transport(tid, origin, facility, day, seats, cost))  # type: ignore[arg-type]
+
+    # -- reciprocity --------------------------------------------------------
+    reciprocity: Reciprocity | None = None
+    rec = data.get("reciprocity")
+    if rec is not None:
+        if not isinstance(rec, dict):
+            r.problem("reciprocity", f"'reciprocity' must be an object; got {_type_name(rec)} instead.")
+        else:
+            k = r.field(rec, "max_difference", "reciprocity", "the reciprocity", _integer(0), _NON_NEG_INT)
+            if k is not None:
+                reciprocity = Reciprocity(k)
+
+    # -- warnings -------------------------------------------------------------
+    spoken = set().union(*(e.languages for e in escorts)) if escorts else set()
+    for req in requests:
+        if req.language is not None and req.language not in spoken:
+            r.warnings.append(
+                f"visit request {req.id!r}: no escort speaks {req.language!r}; "
+                "the request cannot be granted."
+            )
+    if reciprocity is not None:
+        sides = {d.side for d in detainees if d.side is not None}
+        if len(sides) != 2:
+            r.warnings.append(
+                f"reciprocity: the detainees are on {len(sides)} side(s), not exactly two; "
+                "the reciprocity rule does not apply."
+            )
+    if r.problems:
+        return None
+    return Scenario(
+        name=name, start=start, end=end, nodes=tuple(nodes), links=tuple(links),
+        defaults=defaults, detainees=tuple(detainees), parcels=tuple(parcels),
+        batches=tuple(batches), sessions=tuple(sessions), visit_requests=tuple(requests),
+        escorts=tuple(escorts), transports=tuple(transports), reciprocity=reciprocity,
+        categories=categories, warnings=tuple(r.warnings),
+    )
+
+
+# -- writing ---------------------------------------------------------------------
+def _ranges(rs: Iterable[DateRange]) -> list[dict[str, str]]:
+    return [{"from": x.start.isoformat(), "to": x.end.isoformat()} for x in rs]
+
+
+def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def scenario_to_dict(s: Scenario) -> dict[str, Any]:
+    """The scenario as a JSON-ready dict in the ``parcelroute-scenario/1`` format."""
+    out: dict[str, Any] = {"format": SCENARIO_FORMAT, "name": s.name}
+    if s.start:
+        out["start"] = s.start.isoformat()
+    if s.end:
+        out["end"] = s.end.isoformat()
+    if s.categories is not None:
+        out["categories"] = sorted(s.categories)
+    out["network"] = {
+        "nodes": [_drop_none({"id": n.id, "kind": n.kind, "daily_capacity": n.daily_capacity,
+                              "dwell_hours": n.dwell_hours or None}) for n in s.nodes],
+        "links": [{"from": x.source, "to": x.target, "hours": x.hours,
+                   **({"directed": True} if x.directed else {})} for x in s.links],
+    }
+    out["defaults"] = _drop_none({
+        "max_parcels_per_detainee": s.defaults.max_parcels_per_detainee,
+        "max_weight_kg_per_detainee": s.defaults.max_weight_kg_per_detainee,
+    })
+    out["detainees"] = [_drop_none({
+        "id": d.id, "side": d.side, "facility": d.facility, "max_parcels": d.max_parcels,
+        "max_weight_kg": d.max_weight_kg, "max_visits": d.max_visits,
+        "unavailable": sorted(x.isoformat() for x in d.unavailable) or None,
+        "keep_apart": list(d.keep_apart) or None,
+    }) for d in s.detainees]
+    out["parcels"] = [_drop_none({
+        "id": p.id, "recipient": p.recipient, "origin": p.origin, "destination": p.destination,
+        "weight_kg": p.weight_kg, "volume_l": p.volume_l, "ready": p.ready.isoformat(),
+        "due": p.due.isoformat(), "priority": p.priority, "category": p.category,
+    }) for p in s.parcels]
+    out["batches"] = [_drop_none({
+        "id": b.id, "origin": b.origin, "departs": b.departs.isoformat(), "stops": list(b.stops),
+        "max_weight_kg": b.max_weight_kg, "max_volume_l": b.max_volume_l,
+        "max_parcels": b.max_parcels, "cost": b.cost,
+        "accepts": sorted(b.accepts) if b.accepts is not None else None,
+    }) for b in s.batches]
+    out["sessions"] = [_drop_none({
+        "id": x.id, "facility": x.facility, "date": x.date.isoformat(),
+        "start": x.start.strftime("%H:%M"), "end": x.end.strftime("%H:%M"),
+        "capacity": x.capacity, "max_visitors": x.max_visitors, "closed": x.closed,
+    }) for x in s.sessions]
+    out["visit_requests"] = [_drop_none({
+        "id": v.id, "detainee": v.detainee, "visitors": v.visitors,
+        "available": _ranges(v.available), "priority": v.priority, "language": v.language,
+        "transport_from": v.transport_from, "closed": v.closed,
+    }) for v in s.visit_requests]
+    out["escorts"] = [_drop_none({
+        "id": e.id, "languages": sorted(e.languages), "available": _ranges(e.available),
+        "max_visits_per_day": e.max_visits_per_day,
+    }) for e in s.escorts]
+    out["transports"] = [{
+        "id": t.id, "origin": t.origin, "facility": t.facility, "date": t.date.isoformat(),
+        "seats": t.seats, "cost": t.cost,
+    } for t in s.transports]
+    if s.reciprocity is not None:
+        out["reciprocity"] = {"max_difference": s.reciprocity.max_difference}
+    return out
+
+
+def write_scenario(scenario: Scenario, path: str | PathLike[str]) -> None:
+    """Write ``scenario`` as a ``parcelroute-scenario/1`` JSON file."""
+    Path(path).write_text(
+        json.dumps(scenario_to_dict(scenario), indent=1, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )

@@ -1,0 +1,108 @@
+"""Solve options, progress reports and the outcome of each half of a solve."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from parcelroute.result import BatchLoad, ParcelAssignment, VisitAssignment
+
+__all__ = ["Deadline", "PartOutcome", "Progress", "ProgressCallback", "SolveOptions"]
+
+logger = logging.getLogger("parcelroute")
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A progress report while a solve runs.
+
+    Attributes
+    ----------
+    phase : str
+        What is being solved, e.g. ``"parcels: delivered_priority"``.
+    elapsed : float
+        Seconds since the solve started.
+    incumbent, bound : float or None
+        The best value found so far for the level being solved, and its
+        best proven bound.
+    """
+
+    phase: str
+    elapsed: float
+    incumbent: float | None = None
+    bound: float | None = None
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to solve.
+
+    Attributes
+    ----------
+    time_limit : float or None
+        Wall-time limit in seconds for the whole solve (``None``: no limit).
+    seed : int
+        Random seed; the same seed and scenario give the same plan.
+    relative_gap : float
+        Stop a level once its relative gap is at most this (0: prove optimality).
+    workers : int
+        Solver threads.
+    callback : callable or None
+        Called with a :class:`Progress` on every new incumbent or bound.
+    """
+
+    time_limit: float | None = None
+    seed: int = 0
+    relative_gap: float = 0.0
+    workers: int = 2
+    callback: ProgressCallback | None = None
+
+    def report(self, progress: Progress) -> None:
+        """Send a progress report to the log and the callback."""
+        logger.debug("%s: incumbent %s bound %s after %.2f s", progress.phase,
+                     progress.incumbent, progress.bound, progress.elapsed)
+        if self.callback is not None:
+            self.callback(progress)
+
+
+class Deadline:
+    """The time left of a solve's wall-time limit."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.start = time.perf_counter()
+        self.limit = limit
+
+    def elapsed(self) -> float:
+        """Seconds since the start."""
+        return time.perf_counter() - self.start
+
+    def left(self) -> float | None:
+        """Seconds left (never negative), or ``None`` without a limit."""
+        if self.limit is None:
+            return None
+        return max(0.0, self.limit - self.elapsed())
+
+    def share(self, fraction: float, floor: float = 0.05) -> float | None:
+        """A ``fraction`` of the time left (at least ``floor`` s), or ``None``."""
+        left = self.left()
+        return None if left is None else max(floor, left * fraction)
+
+
+@dataclass
+class PartOutcome:
+    """What one half (parcels or visits) of a solve produced.
+
+    ``objective`` and ``bound`` hold that half's two levels.
+    """
+
+    objective: dict[str, float]
+    bound: dict[str, float]
+    parcels: tuple[ParcelAssignment, ...] = ()
+    batches: tuple[BatchLoad, ...] = ()
+    visits: tuple[VisitAssignment, ...] = ()
+    stats: dict[str, float] = field(default_factory=dict)

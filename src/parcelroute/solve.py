@@ -1,0 +1,110 @@
+"""The entry point: :func:`solve` plans a whole scenario, parcels and visits."""
+
+from __future__ import annotations
+
+import logging
+
+from parcelroute.model.scenario import Scenario
+from parcelroute.options import Deadline, PartOutcome, ProgressCallback, SolveOptions
+from parcelroute.result import LEVELS, Result, Status
+
+__all__ = ["solve"]
+
+logger = logging.getLogger("parcelroute")
+
+#: Two values closer than this (relative) count as equal when deciding optimality.
+TOLERANCE = 1e-9
+
+
+def _proven(value: float, bound: float) -> bool:
+    return abs(value - bound) <= TOLERANCE * max(1.0, abs(value), abs(bound))
+
+
+def solve(
+    scenario: Scenario,
+    *,
+    time_limit: float | None = None,
+    seed: int = 0,
+    relative_gap: float = 0.0,
+    workers: int = 2,
+    callback: ProgressCallback | None = None,
+) -> Result:
+    """Plan every parcel and visit request of a scenario, optimally where time allows.
+
+    The parcel half maximises delivered priority, then minimises the cost of
+    operated batches; the visit half maximises scheduled priority, then
+    minimises transport cost. Each level is optimised in strict order and
+    reported with its value and a proven bound.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    time_limit : float, optional
+        Wall-time limit in seconds for the whole solve. Without one, the solve
+        runs until every level is proven (or ``relative_gap`` is reached).
+    seed : int, default 0
+        Random seed: the same scenario and seed give the same plan.
+    relative_gap : float, default 0
+        Accept a level once its relative gap is at most this.
+    workers : int, default 2
+        Solver threads.
+    callback : callable, optional
+        Receives a :class:`~parcelroute.Progress` on each new incumbent or bound.
+
+    Returns
+    -------
+    Result
+        Never raises for a hard scenario: a plan that is not proven optimal
+        has status ``feasible``.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> b = pr.ScenarioBuilder(name="one parcel")
+    >>> _ = b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=30)
+    >>> _ = b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["F-1"], cost=100)
+    >>> _ = b.add_parcel("P-1", origin="HUB", destination="F-1", weight_kg=1, volume_l=1,
+    ...                  ready="2026-12-01", due="2026-12-03")
+    >>> result = pr.solve(b.build())
+    >>> result.status.value, result.parcels[0].batch, str(result.parcels[0].arrives)
+    ('optimal', 'B-1', '2026-12-02')
+    """
+    options = SolveOptions(time_limit, seed, relative_gap, workers, callback)
+    deadline = Deadline(time_limit)
+    parts: list[PartOutcome] = []
+    has_visits = bool(scenario.visit_requests)
+    if scenario.parcels or scenario.batches or not has_visits:
+        from parcelroute.parcels.solver import solve_parcels
+
+        share = 0.6 if has_visits else 1.0
+        parts.append(solve_parcels(scenario, options, deadline, share))
+    if has_visits:
+        from parcelroute.visits.solver import solve_visits
+
+        parts.append(solve_visits(scenario, options, deadline))
+    objective: dict[str, float] = {}
+    bound: dict[str, float] = {}
+    stats: dict[str, float] = {}
+    for part in parts:
+        objective.update(part.objective)
+        bound.update(part.bound)
+        stats.update(part.stats)
+    for name, _ in LEVELS:
+        objective.setdefault(name, 0)
+        bound.setdefault(name, 0)
+    proven = all(_proven(objective[name], bound[name]) for name, _ in LEVELS)
+    status = Status.OPTIMAL if proven else Status.FEASIBLE
+    result = Result(
+        scenario=scenario.name,
+        status=status,
+        solve_seconds=deadline.elapsed(),
+        objective=objective,
+        bound=bound,
+        parcels=tuple(p for part in parts for p in part.parcels),
+        batches=tuple(b for part in parts for b in part.batches),
+        visits=tuple(v for part in parts for v in part.visits),
+        stats=stats,
+    )
+    logger.info("solved %r: %s in %.2f s", scenario.name, status.value, result.solve_seconds)
+    return result

@@ -1,0 +1,3 @@
+"""Placeholder."""
+Violation = object
+def verify(*a, **k): return []
