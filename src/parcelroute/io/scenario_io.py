@@ -458,7 +458,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:  # noqa: C901 - one pass o
         origin = node_ref(obj, "origin", path, item)
         destination = node_ref(obj, "destination", path, item)
         weight = r.field(obj, "weight_kg", path, item, _number(), _NON_NEG)
-        volume = r.field(obj, "volume_l", path, item, _number(), _NON_NEG)
+        volume = r.field(obj, "volume_l", path, item, _number(), _NON_NEG, default=0.0)
         ready = r.field(obj, "ready", path, item, _date, _DATE)
         due = r.field(obj, "due", path, item, _date, _DATE)
         if ready and due and due < ready:

@@ -96,7 +96,10 @@ class Detainee:
 
 @dataclass(frozen=True, slots=True)
 class Parcel:
-    """A parcel from home, ready at its ``origin`` hub and due at ``destination``."""
+    """A parcel from home, ready at its ``origin`` hub and due at ``destination``.
+
+    ``volume_l`` may be left out of a scenario file (it then counts as 0).
+    """
 
     id: str
     origin: str

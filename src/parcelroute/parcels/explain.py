@@ -1,0 +1,120 @@
+"""Plan records: where each parcel goes, and a true reason for each one left out."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import numpy.typing as npt
+
+from parcelroute.parcels.greedy import Loads
+from parcelroute.parcels.problem import ParcelProblem
+from parcelroute.result import BatchLoad, ParcelAssignment, Reason
+
+__all__ = ["explain"]
+
+IntArray = npt.NDArray[np.int64]
+_DIM_WORDS = {"weight": "weight", "volume": "volume", "count": "parcel count"}
+
+
+def _names(items: list[str], most: int = 3) -> str:
+    shown = ", ".join(items[:most])
+    return shown + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
+def _kg(value: float) -> str:
+    return f"{value:g} kg"
+
+
+def _left_out(prob: ParcelProblem, loads: Loads, i: int, opts: list[int]) -> tuple[str, str]:
+    """Reason code and sentence for a parcel the plan does not deliver."""
+    scenario = prob.scenario
+    p = scenario.parcels[i]
+    blocked = prob.blocked.get(i)
+    if blocked == "no_compatible_batch":
+        return Reason.NO_COMPATIBLE_BATCH.value, prob.compat.explain_no_batch(i)
+    if blocked == "recipient_limit":
+        n_max, w_max = scenario.parcel_limits(p.recipient or "")
+        if n_max == 0:
+            return Reason.RECIPIENT_LIMIT.value, (
+                f"detainee {p.recipient} may receive no parcels")
+        return Reason.RECIPIENT_LIMIT.value, (
+            f"it weighs {_kg(p.weight_kg)}, more than the {_kg(w_max or 0)} detainee "
+            f"{p.recipient} may receive in total")
+    if blocked == "capacity":
+        why = Counter(prob.too_big.get(i, []))
+        what = ", ".join(f"{n} by {_DIM_WORDS.get(k, k)}" for k, n in why.most_common())
+        return Reason.CAPACITY.value, (
+            f"it does not fit alone in any batch that could carry it ({what})")
+    r = int(loads.rec_row[i])
+    if r >= 0:
+        d = prob.recipient_ids[prob.recipient_rows[r][0]]
+        if loads.rec_n[r] + 1 > loads.rec_n_cap[r]:
+            return Reason.RECIPIENT_LIMIT.value, (
+                f"detainee {d} already receives {int(loads.rec_n[r])} parcels in this plan, "
+                "the most allowed")
+        if loads.rec_w[r] + loads.per[0, i] > loads.rec_w_cap[r]:
+            got = loads.rec_w[r] / prob.weight_scale
+            cap = loads.rec_w_cap[r] / prob.weight_scale
+            return Reason.RECIPIENT_LIMIT.value, (
+                f"detainee {d} already receives {_kg(got)} in this plan; this parcel "
+                f"({_kg(p.weight_kg)}) would exceed the {_kg(cap)} limit")
+    full: list[str] = []
+    crossings: list[str] = []
+    for e in opts:
+        b = int(prob.pair_batch[e])
+        bid = scenario.batches[b].id
+        over = [prob.dims[k].name for k in range(3)
+                if loads.load[k, b] + loads.per[k, i] > loads.cap[k, b]]
+        if over:
+            full.append(f"{bid} ({', '.join(_DIM_WORDS[o] for o in over)})")
+            continue
+        jammed = [prob.crossing_rows[c] for c in loads.pair_cross[e]
+                  if loads.cross[c] >= loads.cross_cap[c]]
+        if jammed:
+            node, day, capacity, _ = jammed[0]
+            crossings.append(f"{bid} (crossing {node} full with {capacity} parcels on "
+                             f"{day.isoformat()})")
+    if len(full) + len(crossings) == len(opts):
+        parts = []
+        if full:
+            parts.append("full: " + _names(full))
+        if crossings:
+            parts.append("blocked at a crossing: " + _names(crossings))
+        return Reason.CAPACITY.value, (
+            "every batch that could carry it is taken in this plan; " + "; ".join(parts))
+    return "cost", (
+        f"its priority is {p.priority} and each batch with room for it would have to be "
+        "operated for it alone, which only adds cost")
+
+
+def explain(prob: ParcelProblem, assign: IntArray) -> tuple[
+        tuple[ParcelAssignment, ...], tuple[BatchLoad, ...]]:
+    """The per-parcel and per-batch records of the plan ``assign``."""
+    scenario = prob.scenario
+    loads = Loads.of(prob, assign)
+    opts: list[list[int]] = [[] for _ in range(prob.num_parcels)]
+    for e, i in enumerate(prob.pair_parcel.tolist()):
+        opts[i].append(e)
+    records = []
+    weight: list[list[float]] = [[] for _ in range(prob.num_batches)]
+    volume: list[list[float]] = [[] for _ in range(prob.num_batches)]
+    count = np.zeros(prob.num_batches, np.int64)
+    for i, p in enumerate(scenario.parcels):
+        e = int(assign[i])
+        if e >= 0:
+            b = int(prob.pair_batch[e])
+            records.append(ParcelAssignment(p.id, scenario.batches[b].id, prob.pair_arrives[e]))
+            weight[b].append(p.weight_kg)
+            volume[b].append(p.volume_l)
+            count[b] += 1
+        else:
+            code, detail = _left_out(prob, loads, i, opts[i])
+            records.append(ParcelAssignment(p.id, None, None, code, detail))
+    batches = tuple(
+        BatchLoad(b.id, bool(count[k] > 0), int(count[k]), round(math.fsum(weight[k]), 6),
+                  round(math.fsum(volume[k]), 6))
+        for k, b in enumerate(scenario.batches)
+    )
+    return tuple(records), batches

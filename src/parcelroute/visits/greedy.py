@@ -1,0 +1,122 @@
+"""A quick feasible visit plan, and the touch-up that fills a plan's free room.
+
+The greedy plan gives the solver a good first solution (as hints); the fill
+step adds to any plan the requests that still fit without moving anyone.
+"""
+
+from __future__ import annotations
+
+from parcelroute.visits.index import VisitIndex
+from parcelroute.visits.plan import Placement, PlanState
+
+__all__ = ["fill", "greedy_plan"]
+
+
+def _best_fit(state: PlanState, ri: int, sessions: list[int], *, reciprocity: bool,
+              ) -> Placement | None:
+    """The fitting session that adds least cost, emptiest first, then earliest."""
+    best: tuple[float, float, int] | None = None
+    choice: Placement | None = None
+    ix = state.index
+    for si in sessions:
+        p = state.fit(ri, si, reciprocity=reciprocity)
+        if p is None:
+            continue
+        s = ix.sessions[si]
+        key = (state.added_cost(p), state.sess_count[si] / max(1, s.capacity), si)
+        if best is None or key < best:
+            best, choice = key, p
+            if key[0] == 0 and key[1] == 0:
+                break
+    return choice
+
+
+def greedy_plan(index: VisitIndex, model_sessions: list[list[int]]) -> PlanState:
+    """A feasible plan: highest priority first, each to the fitting session adding least cost.
+
+    Reciprocity is restored at the end by removing the lowest-priority visits
+    of the side ahead, then :func:`fill` adds what fits again.
+    """
+    state = PlanState(index)
+    order = sorted(
+        (ri for ri in range(len(index.requests)) if model_sessions[ri]),
+        key=lambda ri: (-index.requests[ri].priority, len(model_sessions[ri]), ri),
+    )
+    for ri in order:
+        p = _best_fit(state, ri, model_sessions[ri], reciprocity=False)
+        if p is not None:
+            state.add(ri, p)
+    rec = index.scenario.reciprocity
+    if index.sides is not None and rec is not None:
+        while abs(state.side_count[0] - state.side_count[1]) > rec.max_difference:
+            ahead = 0 if state.side_count[0] > state.side_count[1] else 1
+            drop = min(
+                (ri for ri, p in enumerate(state.placed)
+                 if p is not None and index.side(ri) == ahead),
+                key=lambda ri: (index.requests[ri].priority, -ri),
+            )
+            state.remove(drop)
+    fill(state, model_sessions)
+    return state
+
+
+def fill(state: PlanState, model_sessions: list[list[int]]) -> int:
+    """Add every unscheduled request that fits as the plan stands; return how many.
+
+    A request of priority 0 is only added when it needs no transport not
+    already used, so the transport cost never rises for nothing. Under
+    reciprocity, pairs of requests from the two sides are also tried.
+    """
+    ix = state.index
+    added = 0
+    order = sorted(
+        (ri for ri in range(len(ix.requests)) if model_sessions[ri]),
+        key=lambda ri: (-ix.requests[ri].priority, ri),
+    )
+    changed = True
+    while changed:
+        changed = False
+        for ri in order:
+            if state.placed[ri] is not None:
+                continue
+            p = _best_fit(state, ri, model_sessions[ri], reciprocity=True)
+            if p is None:
+                continue
+            if ix.requests[ri].priority == 0 and state.added_cost(p) > 0:
+                continue
+            state.add(ri, p)
+            added += 1
+            changed = True
+        if not changed and ix.sides is not None:
+            changed = _fill_pairs(state, order, model_sessions)
+            added += 2 * changed
+    return added
+
+
+def _fill_pairs(state: PlanState, order: list[int], model_sessions: list[list[int]]) -> bool:
+    """Add one pair of requests, one per side, that fit together; return whether one was."""
+    ix = state.index
+    fitting: list[list[int]] = [[], []]
+    for ri in order:
+        side = ix.side(ri)
+        if state.placed[ri] is None and side is not None and _best_fit(
+            state, ri, model_sessions[ri], reciprocity=False
+        ) is not None:
+            fitting[side].append(ri)
+    for ri in fitting[0]:
+        p = _best_fit(state, ri, model_sessions[ri], reciprocity=False)
+        if p is None:
+            continue
+        cost_p = state.added_cost(p)
+        state.add(ri, p)
+        for rj in fitting[1]:
+            q = _best_fit(state, rj, model_sessions[rj], reciprocity=True)
+            if q is None:
+                continue
+            free = ix.requests[ri].priority + ix.requests[rj].priority == 0
+            if free and cost_p + state.added_cost(q) > 0:
+                continue
+            state.add(rj, q)
+            return True
+        state.remove(ri)
+    return False

@@ -1,0 +1,586 @@
+"""Family visit scheduling with CP-SAT, lexicographic and with proven bounds.
+
+The model follows the visit rules of DOMAIN.md, one function per family of
+constraints:
+
+* ``x[r,s]``: request ``r`` takes session ``s`` (only sessions no permanent
+  rule excludes, see :class:`~parcelroute.visits.index.VisitIndex`);
+* ``n[e,s,l]``: how many visits in language ``l`` escort ``e`` serves at
+  session ``s``, and ``a[e,s]``: whether ``e`` is at ``s``. Requests of one
+  language at one session are interchangeable for every escort rule, so
+  counting them is exact and much smaller than one variable per request;
+* ``z[r,t]``: request ``r``'s family rides transport ``t``, and ``u[t]``:
+  transport ``t`` is used.
+
+Level 1 maximises the scheduled priority. Level 2 fixes it at the value
+reached and minimises the transport cost, starting from the level-1 plan.
+Each level's bound is CP-SAT's best proven bound.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ortools.sat.python import cp_model
+
+from parcelroute.model.scenario import Scenario
+from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
+from parcelroute.result import VisitAssignment
+from parcelroute.visits.greedy import fill, greedy_plan
+from parcelroute.visits.index import VisitIndex
+from parcelroute.visits.plan import Placement, PlanState
+from parcelroute.visits.reasons import explain
+
+__all__ = ["cost_scale", "solve_visits"]
+
+logger = logging.getLogger("parcelroute")
+
+#: Largest factor used to turn costs into integers.
+MAX_SCALE_DIGITS = 6
+#: Keep scaled cost sums well inside CP-SAT's 64-bit integers.
+MAX_SCALED_TOTAL = 10**15
+#: Share of the time left that level 1 gets when a level 2 follows.
+LEVEL1_SHARE = 0.75
+
+
+def cost_scale(costs: list[float]) -> tuple[int, bool]:
+    """The factor that turns every cost into an integer, and whether it is exact.
+
+    The smallest power of ten up to ``10**6`` that makes every cost integral
+    (read from its shortest decimal form). When there is none, the factor is
+    ``10**6`` and the model floors the scaled costs, which keeps its bound a
+    valid lower bound; the reported cost is always the exact sum.
+
+    Examples
+    --------
+    >>> cost_scale([300.0, 12.5, 0.25])
+    (100, True)
+    >>> cost_scale([1 / 3])
+    (1000000, False)
+    """
+    decimals = [Decimal(repr(float(c))) for c in costs]
+    scale, exact = 10**MAX_SCALE_DIGITS, False
+    for digits in range(MAX_SCALE_DIGITS + 1):
+        factor = 10**digits
+        if all((d * factor) == (d * factor).to_integral_value() for d in decimals):
+            scale, exact = factor, True
+            break
+    total = sum(decimals) * scale
+    while scale > 1 and total > MAX_SCALED_TOTAL:
+        scale //= 10
+        total /= 10
+        exact = exact and all((d * scale) == (d * scale).to_integral_value() for d in decimals)
+    return scale, exact
+
+
+def _scaled(cost: float, scale: int) -> int:
+    """A cost times ``scale``, floored (exact when the scale is)."""
+    return int(math.floor(Decimal(repr(float(cost))) * scale))
+
+
+@dataclass
+class _Level:
+    """What solving one objective level gave."""
+
+    solved: bool
+    value: int = 0
+    bound: float = 0.0
+    seconds: float = 0.0
+    values: dict[int, int] = field(default_factory=dict)
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
+    """Reports each new incumbent through the solve options."""
+
+    def __init__(self, options: SolveOptions, deadline: Deadline, phase: str,
+                 scale: float) -> None:
+        super().__init__()
+        self.options = options
+        self.deadline = deadline
+        self.phase = phase
+        self.scale = scale
+
+    def on_solution_callback(self) -> None:
+        """Send the incumbent and the bound of the level being solved."""
+        self.options.report(Progress(self.phase, self.deadline.elapsed(),
+                                     self.objective_value / self.scale,
+                                     self.best_objective_bound / self.scale))
+
+    def on_bound(self, bound: float) -> None:
+        """Send a new best bound of the level being solved."""
+        self.options.report(Progress(self.phase, self.deadline.elapsed(), None,
+                                     bound / self.scale))
+
+
+class VisitModel:
+    """The CP-SAT model of the visit requests that can take at least one session.
+
+    Parameters
+    ----------
+    index : VisitIndex
+        Static compatibility of the scenario.
+    choices : list of list of int
+        ``choices[r]``: the sessions request ``r`` may take in the model
+        (empty: the request stays out of the model).
+    """
+
+    def __init__(self, index: VisitIndex, choices: list[list[int]]) -> None:
+        self.index = index
+        self.choices = choices
+        self.model = cp_model.CpModel()
+        self.x: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.a: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.n: dict[tuple[int, int, str], cp_model.IntVar] = {}
+        self.f: dict[tuple[int, dt.date, str], cp_model.IntVar] = {}
+        self.z: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.u: dict[int, cp_model.IntVar] = {}
+        self.top: dict[int, int] = {}
+        self.costs = [t.cost for t in index.transports]
+        self.scale, self.exact = cost_scale(self.costs)
+        self.create_session_choices()
+        self.add_one_session_per_request()
+        self.add_session_limits()
+        self.add_detainee_limits()
+        self.add_keep_apart()
+        self.add_escorts()
+        self.add_transports()
+        self.add_reciprocity()
+
+    # -- variables -------------------------------------------------------------------
+    def create_session_choices(self) -> None:
+        """x[r,s]: request r takes session s."""
+        ix = self.index
+        for ri, sessions in enumerate(self.choices):
+            rid = ix.requests[ri].id
+            for si in sessions:
+                self.x[(ri, si)] = self.model.new_bool_var(f"x[{rid},{ix.sessions[si].id}]")
+
+    def requests_of(self, ri: int) -> list[cp_model.IntVar]:
+        """The session choices of one request."""
+        return [self.x[(ri, si)] for si in self.choices[ri]]
+
+    # -- constraints -----------------------------------------------------------------
+    def add_one_session_per_request(self) -> None:
+        """A request takes at most one session."""
+        for ri, sessions in enumerate(self.choices):
+            if len(sessions) > 1:
+                self.model.add_at_most_one(self.requests_of(ri))
+
+    def add_session_limits(self) -> None:
+        """At most capacity visits and max_visitors people per session."""
+        ix = self.index
+        members: dict[int, list[int]] = defaultdict(list)
+        for ri, si in self.x:
+            members[si].append(ri)
+        for si, reqs in members.items():
+            s = ix.sessions[si]
+            if len(reqs) > s.capacity:
+                self.model.add(sum(self.x[(ri, si)] for ri in reqs) <= s.capacity)
+            people = sum(ix.requests[ri].visitors for ri in reqs)
+            if s.max_visitors is not None and people > s.max_visitors:
+                self.model.add(
+                    sum(ix.requests[ri].visitors * self.x[(ri, si)] for ri in reqs)
+                    <= s.max_visitors
+                )
+
+    def add_detainee_limits(self) -> None:
+        """At most one visit per detainee and date, and max_visits over the horizon."""
+        ix = self.index
+        by_det: dict[str, list[int]] = defaultdict(list)
+        for ri, sessions in enumerate(self.choices):
+            if sessions:
+                by_det[ix.requests[ri].detainee].append(ri)
+        for det_id, reqs in by_det.items():
+            if len(reqs) < 2:
+                if ix.detainees[det_id].max_visits < 1:
+                    for var in self.requests_of(reqs[0]):
+                        self.model.add(var == 0)
+                continue
+            by_date: dict[dt.date, list[cp_model.IntVar]] = defaultdict(list)
+            for ri in reqs:
+                for si in self.choices[ri]:
+                    by_date[ix.sessions[si].date].append(self.x[(ri, si)])
+            for lits in by_date.values():
+                if len(lits) > 1:
+                    self.model.add_at_most_one(lits)
+            limit = ix.detainees[det_id].max_visits
+            if len(reqs) > limit:
+                self.model.add(sum(v for ri in reqs for v in self.requests_of(ri)) <= limit)
+
+    def add_keep_apart(self) -> None:
+        """Two detainees kept apart are never both visited at one facility on one date."""
+        ix = self.index
+        on_date: dict[str, dict[dt.date, list[cp_model.IntVar]]] = defaultdict(
+            lambda: defaultdict(list))
+        for (ri, si), var in self.x.items():
+            on_date[ix.requests[ri].detainee][ix.sessions[si].date].append(var)
+        for d1, partners in ix.partners.items():
+            for d2 in partners:
+                if d2 <= d1 or d1 not in on_date or d2 not in on_date:
+                    continue
+                for date, lits in on_date[d1].items():
+                    other = on_date[d2].get(date)
+                    if other:
+                        self.model.add_at_most_one(lits + other)
+
+    def add_escorts(self) -> None:
+        """Each visit with a language has an escort; escorts keep their own limits."""
+        ix = self.index
+        demand: dict[tuple[int, str], list[cp_model.IntVar]] = defaultdict(list)
+        for (ri, si), var in self.x.items():
+            lang = ix.requests[ri].language
+            if lang is not None:
+                demand[(si, lang)].append(var)
+        load: dict[tuple[int, dt.date], list[cp_model.IntVar]] = defaultdict(list)
+        for (si, lang), lits in sorted(demand.items()):
+            s = ix.sessions[si]
+            counts = []
+            for ei in ix.escorts_for(lang, s.date):
+                e = ix.escorts[ei]
+                top = min(len(lits), s.capacity, e.max_visits_per_day or len(lits))
+                here = self.a.get((ei, si))
+                if here is None:
+                    here = self.model.new_bool_var(f"a[{e.id},{s.id}]")
+                    self.a[(ei, si)] = here
+                cnt = self.model.new_int_var(0, top, f"n[{e.id},{s.id},{lang}]")
+                self.n[(ei, si, lang)] = cnt
+                self.top[cnt.index] = top
+                self.model.add(cnt <= top * here)
+                counts.append(cnt)
+                load[(ei, s.date)].append(cnt)
+            self.model.add(sum(counts) == sum(lits))
+        for (ei, _), cnts in load.items():
+            per_day = ix.escorts[ei].max_visits_per_day
+            if per_day is not None and sum(self.top[c.index] for c in cnts) > per_day:
+                self.model.add(sum(cnts) <= per_day)
+        self._add_escort_presence()
+
+    def _add_escort_presence(self) -> None:
+        """An escort is at no two overlapping sessions and at one facility per date."""
+        ix = self.index
+        sessions_of: dict[tuple[int, dt.date], list[int]] = defaultdict(list)
+        for ei, si in self.a:
+            sessions_of[(ei, ix.sessions[si].date)].append(si)
+        for (ei, date), sis in sorted(sessions_of.items()):
+            if len(sis) < 2:
+                continue
+            for clique in _overlap_cliques(ix, sis):
+                self.model.add_at_most_one(self.a[(ei, si)] for si in clique)
+            facilities = sorted({ix.sessions[si].facility for si in sis})
+            if len(facilities) < 2:
+                continue
+            e = ix.escorts[ei]
+            for fac in facilities:
+                self.f[(ei, date, fac)] = self.model.new_bool_var(
+                    f"f[{e.id},{date.isoformat()},{fac}]")
+            self.model.add_at_most_one(self.f[(ei, date, fac)] for fac in facilities)
+            for si in sis:
+                self.model.add_implication(self.a[(ei, si)],
+                                           self.f[(ei, date, ix.sessions[si].facility)])
+
+    def add_transports(self) -> None:
+        """A family that needs transport rides one with seats, on the session's date."""
+        ix = self.index
+        riders: dict[int, list[int]] = defaultdict(list)
+        for ri, sessions in enumerate(self.choices):
+            r = ix.requests[ri]
+            if r.transport_from is None or not sessions:
+                continue
+            by_date: dict[dt.date, list[int]] = defaultdict(list)
+            for si in sessions:
+                by_date[ix.sessions[si].date].append(si)
+            for sis in by_date.values():
+                rides = []
+                for ti in ix.request_transports(ri, sis[0]):
+                    if ti not in self.u:
+                        self.u[ti] = self.model.new_bool_var(f"u[{ix.transports[ti].id}]")
+                    ride = self.model.new_bool_var(f"z[{r.id},{ix.transports[ti].id}]")
+                    self.z[(ri, ti)] = ride
+                    self.model.add_implication(ride, self.u[ti])
+                    riders[ti].append(ri)
+                    rides.append(ride)
+                self.model.add(sum(rides) == sum(self.x[(ri, si)] for si in sis))
+        for ti, reqs in riders.items():
+            seats = ix.transports[ti].seats
+            if sum(ix.requests[ri].visitors for ri in reqs) > seats:
+                self.model.add(
+                    sum(ix.requests[ri].visitors * self.z[(ri, ti)] for ri in reqs) <= seats
+                )
+
+    def add_reciprocity(self) -> None:
+        """The two sides' numbers of scheduled visits differ by at most max_difference."""
+        ix = self.index
+        rec = ix.scenario.reciprocity
+        if ix.sides is None or rec is None:
+            return
+        terms: list[cp_model.LinearExprT] = []
+        for (ri, _), var in self.x.items():
+            side = ix.side(ri)
+            if side is not None:
+                terms.append(var if side == 0 else -var)
+        if terms:
+            diff = sum(terms)
+            self.model.add(diff <= rec.max_difference)
+            self.model.add(diff >= -rec.max_difference)
+
+    # -- objectives ------------------------------------------------------------------
+    def priority(self) -> cp_model.LinearExprT:
+        """Level 1: the sum of the priorities of scheduled requests."""
+        reqs = self.index.requests
+        return sum(reqs[ri].priority * var for (ri, _), var in self.x.items())
+
+    def cost(self) -> cp_model.LinearExprT:
+        """Level 2: the total cost of used transports, scaled to integers."""
+        return sum(_scaled(self.costs[ti], self.scale) * var for ti, var in self.u.items())
+
+    def has_costs(self) -> bool:
+        """Whether level 2 has anything to minimise."""
+        return any(_scaled(self.costs[ti], self.scale) > 0 for ti in self.u)
+
+    # -- hints and solutions ---------------------------------------------------------
+    def all_vars(self) -> list[cp_model.IntVar]:
+        """Every variable of the model."""
+        return [*self.x.values(), *self.a.values(), *self.n.values(), *self.f.values(),
+                *self.z.values(), *self.u.values()]
+
+    def hint_plan(self, state: PlanState) -> None:
+        """Give CP-SAT the plan of ``state`` as a complete hint."""
+        ix = self.index
+        values: dict[int, int] = {v.index: 0 for v in self.all_vars()}
+        for ri, p in enumerate(state.placed):
+            if p is None or (ri, p.session) not in self.x:
+                continue
+            s = ix.sessions[p.session]
+            values[self.x[(ri, p.session)].index] = 1
+            lang = ix.requests[ri].language
+            if p.escort is not None and lang is not None:
+                values[self.n[(p.escort, p.session, lang)].index] += 1
+                values[self.a[(p.escort, p.session)].index] = 1
+                fac = self.f.get((p.escort, s.date, s.facility))
+                if fac is not None:
+                    values[fac.index] = 1
+            if p.transport is not None:
+                values[self.z[(ri, p.transport)].index] = 1
+                values[self.u[p.transport].index] = 1
+        self.hint_values(values)
+
+    def hint_values(self, values: dict[int, int]) -> None:
+        """Replace the hints by the given values (variable index to value)."""
+        self.model.clear_hints()
+        for var in self.all_vars():
+            self.model.add_hint(var, values.get(var.index, 0))
+
+    def placements(self, values: dict[int, int]) -> dict[int, Placement]:
+        """The plan of a solution: a session, escort and transport per scheduled request."""
+        ix = self.index
+        chosen: dict[int, int] = {ri: si for (ri, si), v in self.x.items() if values[v.index]}
+        rides = {ri: ti for (ri, ti), v in self.z.items() if values[v.index]}
+        by_lang: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for ri, si in sorted(chosen.items()):
+            lang = ix.requests[ri].language
+            if lang is not None:
+                by_lang[(si, lang)].append(ri)
+        escort_of: dict[int, int] = {}
+        for (si, lang), reqs in by_lang.items():
+            queue = list(reqs)
+            for ei in ix.escorts_for(lang, ix.sessions[si].date):
+                cnt = self.n.get((ei, si, lang))
+                for _ in range(values[cnt.index] if cnt is not None else 0):
+                    escort_of[queue.pop(0)] = ei
+        return {
+            ri: Placement(si, escort_of.get(ri), rides.get(ri)) for ri, si in chosen.items()
+        }
+
+    # -- solving ---------------------------------------------------------------------
+    def solve(self, options: SolveOptions, deadline: Deadline, phase: str, seconds: float | None,
+              scale: float = 1.0) -> _Level:
+        """Solve the current objective and return the solution values and the bound."""
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = options.workers
+        solver.parameters.random_seed = options.seed
+        solver.parameters.relative_gap_limit = options.relative_gap
+        if seconds is not None:
+            solver.parameters.max_time_in_seconds = max(0.01, seconds)
+        reporter = _Reporter(options, deadline, phase, scale)
+        solver.best_bound_callback = reporter.on_bound
+        start = time.perf_counter()
+        status = solver.solve(self.model, reporter)
+        seconds_used = time.perf_counter() - start
+        logger.debug("%s: %s in %.2f s", phase, solver.status_name(status), seconds_used)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return _Level(False, seconds=seconds_used)
+        values = {v.index: int(solver.value(v)) for v in self.all_vars()}
+        return _Level(True, round(solver.objective_value), solver.best_objective_bound,
+                      seconds_used, values)
+
+
+def _overlap_cliques(index: VisitIndex, sessions: list[int]) -> list[list[int]]:
+    """Maximal groups of sessions of one date that all overlap in time."""
+    items = sorted(sessions, key=lambda si: (index.sessions[si].start, si))
+    cliques: list[list[int]] = []
+    for si in items:
+        t = index.sessions[si].start
+        group = [sj for sj in items
+                 if index.sessions[sj].start <= t < index.sessions[sj].end]
+        if len(group) > 1 and not any(set(group) <= set(c) for c in cliques):
+            cliques = [c for c in cliques if not set(c) <= set(group)]
+            cliques.append(group)
+    return cliques
+
+
+def _in_model(index: VisitIndex, ri: int) -> bool:
+    """Whether a request enters the model: priority 0 only counts under reciprocity."""
+    return index.requests[ri].priority > 0 or index.side(ri) is not None
+
+
+def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) -> PartOutcome:
+    """Schedule the visit requests: most priority first, then least transport cost.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    options : SolveOptions
+        Workers, seed, relative gap and progress callback.
+    deadline : Deadline
+        The time left of the whole solve.
+
+    Returns
+    -------
+    PartOutcome
+        Objective and bound for ``visit_priority`` and ``transport_cost``,
+        and one :class:`~parcelroute.VisitAssignment` per request in scenario
+        order, each refused one with a reason code and a sentence.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> from parcelroute.options import Deadline, SolveOptions
+    >>> b = pr.ScenarioBuilder(name="one visit")
+    >>> _ = b.add_node("F-1").add_detainee("D-1", facility="F-1")
+    >>> _ = b.add_session("S-1", facility="F-1", date="2026-12-05", start="10:00",
+    ...                   end="12:00", capacity=2)
+    >>> _ = b.add_visit_request("V-1", detainee="D-1", priority=3,
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> out = solve_visits(b.build(), SolveOptions(), Deadline(None))
+    >>> out.objective, out.visits[0].session
+    ({'visit_priority': 3, 'transport_cost': 0.0}, 'S-1')
+    """
+    started = time.perf_counter()
+    index = VisitIndex(scenario)
+    n = len(index.requests)
+    possible = [index.model_sessions(ri) for ri in range(n)]
+    choices = [possible[ri] if _in_model(index, ri) else [] for ri in range(n)]
+    start_plan = greedy_plan(index, choices)
+    vm = VisitModel(index, choices)
+    vm.hint_plan(start_plan)
+    vm.model.maximize(vm.priority())
+    prep_seconds = time.perf_counter() - started
+
+    need_level2 = vm.has_costs()
+    reserve = _reserve(deadline)
+    first = _budget(deadline, reserve, LEVEL1_SHARE if need_level2 else 1.0)
+    level1 = vm.solve(options, deadline, "visits: visit_priority", first)
+    greedy_value = start_plan.priority()
+    trivial = sum(index.requests[ri].priority for ri in range(n) if choices[ri])
+    if level1.solved and level1.value >= greedy_value:
+        values = level1.values
+        achieved = level1.value
+    else:
+        values = _state_values(vm, start_plan)
+        achieved = greedy_value
+    bound1 = math.floor(level1.bound + 1e-6) if level1.solved else trivial
+    bound1 = min(bound1, trivial)
+
+    level2 = _Level(False)
+    cost_bound_scaled: float = 0.0
+    if need_level2:
+        vm.model.add(vm.priority() >= achieved)
+        vm.model.minimize(vm.cost())
+        vm.hint_values(values)
+        level2 = vm.solve(options, deadline, "visits: transport_cost",
+                          _budget(deadline, reserve, 1.0), float(vm.scale))
+        if level2.solved:
+            values = level2.values
+            cost_bound_scaled = math.ceil(level2.bound - 1e-6)
+    placements = vm.placements(values)
+    state = PlanState.from_assignments(index, placements)
+    added = fill(state, possible)
+    visits = _assignments(state, possible)
+    cost = _exact_cost(state, vm.scale, vm.exact)
+    cost_bound = cost_bound_scaled / vm.scale
+    if not need_level2:
+        cost_bound = 0.0
+    stats = {
+        "visits_seconds": time.perf_counter() - started,
+        "visits_prepare_seconds": prep_seconds,
+        "visits_level1_seconds": level1.seconds,
+        "visits_level2_seconds": level2.seconds,
+        "visits_model_requests": float(sum(1 for c in choices if c)),
+        "visits_variables": float(len(vm.all_vars())),
+        "visits_greedy_priority": float(greedy_value),
+        "visits_filled": float(added),
+    }
+    return PartOutcome(
+        objective={"visit_priority": state.priority(), "transport_cost": cost},
+        bound={"visit_priority": bound1, "transport_cost": cost_bound},
+        visits=tuple(visits),
+        stats=stats,
+    )
+
+
+def _reserve(deadline: Deadline) -> float:
+    """Seconds kept back for reading the plan and writing the reasons."""
+    left = deadline.left()
+    return 0.0 if left is None else min(2.0, 0.05 * left)
+
+
+def _budget(deadline: Deadline, reserve: float, share: float) -> float | None:
+    """Seconds for the next level: a share of the time left after the reserve."""
+    left = deadline.left()
+    if left is None:
+        return None
+    return max(0.01, (left - reserve) * share)
+
+
+def _state_values(vm: VisitModel, state: PlanState) -> dict[int, int]:
+    """Variable values of the plan of ``state`` (the greedy plan when CP-SAT found none)."""
+    vm.hint_plan(state)
+    proto = vm.model.proto.solution_hint
+    return dict(zip(proto.vars, proto.values, strict=True))
+
+
+def _exact_cost(state: PlanState, scale: int, exact: bool) -> float:
+    """The total cost of used transports, summed without rounding error when scaled exactly."""
+    used = state.used_transports()
+    costs = [state.index.transports[ti].cost for ti in used]
+    if exact:
+        return sum(_scaled(c, scale) for c in costs) / scale
+    return math.fsum(costs)
+
+
+def _assignments(state: PlanState, possible: list[list[int]]) -> list[VisitAssignment]:
+    """One record per request, in scenario order, with a reason for each refused one."""
+    ix = state.index
+    out: list[VisitAssignment] = []
+    explain_one: Callable[[int], tuple[str, str]] = explain(state)
+    for ri, r in enumerate(ix.requests):
+        p = state.placed[ri]
+        if p is not None:
+            out.append(VisitAssignment(
+                r.id,
+                ix.sessions[p.session].id,
+                ix.escorts[p.escort].id if p.escort is not None else None,
+                ix.transports[p.transport].id if p.transport is not None else None,
+            ))
+        else:
+            code, detail = explain_one(ri)
+            out.append(VisitAssignment(r.id, reason=code, detail=detail))
+    return out
