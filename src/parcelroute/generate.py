@@ -170,7 +170,7 @@ class _Generator:
         self.visits_b = v - round(0.55 * v) if v else 0
         n_home = 0
         if v:
-            n_home = max(1, min(max(2, n_far // 2), round(self.visits_b / 30)))
+            n_home = max(1, min(max(2, n_far // 2), round(self.visits_b / 45)))
         n_home_cities = 2 + rng.randint(0, 1) + (1 if volume >= 20_000 else 0)
         n_far_cities = 2 + rng.randint(0, 1)
 
@@ -511,7 +511,7 @@ class _Generator:
         for x in self.crossings:
             peak = max((load for (cid, _), load in self.crossing_load.items() if cid == x.id),
                        default=0.0)
-            x.capacity = max(10, _ceil_to(peak * rng.uniform(0.85, 1.05), 10))
+            x.capacity = max(10, _ceil_to(peak * rng.uniform(0.95, 1.15), 10))
         return batches
 
     def parcel_dicts(self, det_ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -540,7 +540,7 @@ class _Generator:
             return
         v_b = self.visits_b
         v_a = v - v_b
-        n_far_visit = max(1, min(len(self.far), round(v_a / 30)))
+        n_far_visit = max(1, min(len(self.far), round(v_a / 45)))
         pool = [f for f in self.far if f is not self.new_facility] or list(self.far)
         rng.shuffle(pool)
         facilities: list[_Place] = sorted(pool[:n_far_visit], key=lambda f: f.id)
@@ -563,7 +563,7 @@ class _Generator:
             per_facility[f.id] += 1
 
         # Sessions: offered on fixed weekdays, sized so that demand exceeds them a little.
-        options = [(1, 1), (2, 1), (1, 2), (3, 1), (2, 2), (3, 2)]
+        options = [(2, 1), (3, 1), (2, 2), (3, 2)]
         self.session_days: dict[str, list[int]] = {}
         for f in facilities:
             weekday_pool = [1, 2, 3, 5, 6]
@@ -612,7 +612,7 @@ class _Generator:
         requested: list[int] = []
         for f in wanted:
             again = visited[f.id]
-            if again and rng.random() < 0.15:
+            if again and rng.random() < 0.1:
                 di = again[rng.randrange(len(again))]
             else:
                 fresh = known[f.id]
@@ -654,16 +654,15 @@ class _Generator:
         prio_cum = _cum([0.50, 0.35, 0.15])
         width = max(4, len(str(v)))
         last, hol, mid = self.last, self.holiday, self.last // 2
-        bus_demand: dict[tuple[str, str], list[int]] = {}
+        bus_demand: dict[tuple[str, str], list[tuple[int, list[tuple[int, int]]]]] = {}
 
-        def span(lo: int, hi: int) -> dict[str, str]:
-            length = rng.randint(3, 12)
+        def span(lo: int, hi: int) -> tuple[int, int]:
+            length = rng.randint(4, 14)
             if rng.random() < 0.3 and lo <= hol <= hi:
                 s = max(lo, hol - rng.randint(0, 7))
             else:
                 s = rng.randint(lo, max(lo, hi - 2))
-            e = min(hi, s + length - 1)
-            return {"from": self.iso[s], "to": self.iso[e]}
+            return s, min(hi, s + length - 1)
 
         for i, (f, di) in enumerate(zip(wanted, requested, strict=True)):
             visitors = _pick(rng, visitors_cum) + 1
@@ -673,7 +672,8 @@ class _Generator:
                 available = [span(0, last)]
             req: dict[str, Any] = {
                 "id": f"V-{i + 1:0{width}d}", "detainee": str(di), "visitors": min(4, visitors),
-                "available": available, "priority": _pick(rng, prio_cum) + 1,
+                "available": [{"from": self.iso[a], "to": self.iso[b]} for a, b in available],
+                "priority": _pick(rng, prio_cum) + 1,
             }
             if rng.random() < 0.25:
                 req["language"] = lang_names[min(_pick(rng, lang_cum), len(lang_names) - 1)]
@@ -682,7 +682,7 @@ class _Generator:
                                else (self.far_cities, far_city_cum))
                 city = cities[min(_pick(rng, cum), len(cities) - 1)]
                 req["transport_from"] = city.id
-                bus_demand.setdefault((city.id, f.id), []).append(req["visitors"])
+                bus_demand.setdefault((city.id, f.id), []).append((req["visitors"], available))
             if rng.random() < 0.05:
                 req["closed"] = True
             self.requests.append(req)
@@ -719,15 +719,22 @@ class _Generator:
         for esc in self.escorts:
             esc["languages"].sort()
 
-        # Buses from the families' cities on some session dates; seats a little short.
+        # Buses from the families' cities on the session dates most of them can travel;
+        # seats a little short of the demand.
         seat_sizes = [8, 12, 16, 20, 30, 45]
-        for (city_id, fid), people in bus_demand.items():
+        for (city_id, fid), families in bus_demand.items():
             days_here = self.session_days[fid]
             if not days_here:
                 continue
-            n_bus = max(1, min(len(days_here), round(len(people) / 3)))
-            picks = sorted(rng.sample(days_here, n_bus))
-            per_bus = sum(people) * rng.uniform(0.7, 1.1) / n_bus
+            n_bus = max(1, min(len(days_here), round(len(families) / 2.5)))
+            can_come = {d: 0.0 for d in days_here}
+            for _, spans in families:
+                for d in days_here:
+                    if any(a <= d <= b for a, b in spans):
+                        can_come[d] += 1
+            ranked = sorted(days_here, key=lambda d: (-can_come[d] - rng.random(), d))
+            picks = sorted(ranked[:n_bus])
+            per_bus = sum(n for n, _ in families) * rng.uniform(0.7, 1.1) / n_bus
             seats = next((s for s in seat_sizes if s >= per_bus), seat_sizes[-1])
             hours = self.network.hours(city_id, fid)
             h = float(hours) if hours is not None else 10.0

@@ -308,11 +308,11 @@ class VisitModel:
                     rides.append(ride)
                 self.model.add(sum(rides) == sum(self.x[(ri, si)] for si in sis))
         for ti, reqs in riders.items():
-            seats = ix.transports[ti].seats
-            if sum(ix.requests[ri].visitors for ri in reqs) > seats:
-                self.model.add(
-                    sum(ix.requests[ri].visitors * self.z[(ri, ti)] for ri in reqs) <= seats
-                )
+            seats = min(ix.transports[ti].seats, sum(ix.requests[ri].visitors for ri in reqs))
+            self.model.add(
+                sum(ix.requests[ri].visitors * self.z[(ri, ti)] for ri in reqs)
+                <= seats * self.u[ti]
+            )
 
     def add_reciprocity(self) -> None:
         """The two sides' numbers of scheduled visits differ by at most max_difference."""

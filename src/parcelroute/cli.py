@@ -1,0 +1,282 @@
+"""The ``parcelroute`` command line: solve, verify, generate and offer.
+
+Exit status: 0 success; 1 a plan that breaks a rule (``verify``); 2 bad input
+(an invalid scenario or plan file, a missing file, bad arguments); 3 an
+internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from parcelroute import __version__
+from parcelroute.exceptions import InvalidPlanError, InvalidScenarioError, ParcelrouteError
+from parcelroute.io import read_plan, read_scenario, write_plan
+from parcelroute.model.scenario import Scenario
+from parcelroute.options import Progress
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _ProgressPrinter:
+    """Shows incumbent and bound on stderr once a solve has run for a second."""
+
+    def __init__(self, stream: TextIO, *, after: float = 1.0, every: float = 2.0) -> None:
+        self.stream = stream
+        self.after = after
+        self.every = every
+        self.start = time.perf_counter()
+        self.last: Progress | None = None
+        self.shown_at = -1.0
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._heartbeat, daemon=True)
+
+    def __enter__(self) -> _ProgressPrinter:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join(timeout=1.0)
+
+    def __call__(self, progress: Progress) -> None:
+        with self.lock:
+            self.last = progress
+            now = time.perf_counter() - self.start
+            if now >= self.after and now - self.shown_at >= 0.5:
+                self._show(now)
+
+    def _heartbeat(self) -> None:
+        while not self.done.wait(0.25):
+            with self.lock:
+                now = time.perf_counter() - self.start
+                if now >= self.after and now - self.shown_at >= self.every:
+                    self._show(now)
+
+    def _show(self, now: float) -> None:
+        p = self.last
+        if p is None:
+            line = f"[{now:7.1f} s] preparing the model"
+        else:
+            line = f"[{now:7.1f} s] {p.phase}"
+            if p.incumbent is not None:
+                line += f"  best {_fmt(p.incumbent)}"
+            if p.bound is not None:
+                line += f"  bound {_fmt(p.bound)}"
+        print(line, file=self.stream, flush=True)
+        self.shown_at = now
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
+
+
+def _read_scenario_or_exit(path: str) -> Scenario:
+    try:
+        scenario = read_scenario(path)
+    except FileNotFoundError:
+        _fail(f"cannot read the scenario file '{path}': no such file.")
+    except IsADirectoryError:
+        _fail(f"cannot read the scenario file '{path}': it is a directory.")
+    except UnicodeDecodeError:
+        _fail(f"cannot read the scenario file '{path}': it is not UTF-8 text.")
+    for warning in scenario.warnings:
+        print(f"parcelroute: warning: {warning}", file=sys.stderr)
+    return scenario
+
+
+class _Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    print(f"parcelroute: error: {message}", file=sys.stderr)
+    raise _Exit(code)
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from parcelroute.solve import solve
+
+    scenario = _read_scenario_or_exit(args.scenario)
+    out = Path(args.output)
+    if out.parent and not out.parent.exists():
+        _fail(f"cannot write the plan to '{out}': the folder '{out.parent}' does not exist.")
+    printer = _ProgressPrinter(sys.stderr) if not args.quiet else None
+    if printer is not None:
+        with printer:
+            result = solve(scenario, time_limit=args.time_limit, seed=args.seed,
+                           relative_gap=args.gap, workers=args.workers, callback=printer)
+    else:
+        result = solve(scenario, time_limit=args.time_limit, seed=args.seed,
+                       relative_gap=args.gap, workers=args.workers)
+    write_plan(result, out)
+    print(result.summary())
+    print(f"plan written to {out}")
+    return EXIT_OK
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from parcelroute.verify import verify
+
+    scenario = _read_scenario_or_exit(args.scenario)
+    try:
+        plan = read_plan(args.plan)
+    except FileNotFoundError:
+        _fail(f"cannot read the plan file '{args.plan}': no such file.")
+    violations = verify(scenario, plan)
+    for v in violations:
+        print(v)
+    if violations:
+        print(f"{len(violations)} violation(s) found.", file=sys.stderr)
+        return EXIT_VIOLATIONS
+    print("the plan keeps every rule.")
+    return EXIT_OK
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from parcelroute.generate import generate_scenario_dict
+
+    if args.parcels < 0 or args.visits < 0:
+        _fail("--parcels and --visits must be whole numbers greater than or equal to 0.")
+    data = generate_scenario_dict(args.parcels, args.visits, args.seed, name=args.name)
+    Path(args.output).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n",
+                                 encoding="utf-8")
+    print(f"wrote {args.output}: {len(data.get('parcels', []))} parcels, "
+          f"{len(data.get('batches', []))} batches, "
+          f"{len(data.get('visit_requests', []))} visit requests")
+    return EXIT_OK
+
+
+def _cmd_offer(args: argparse.Namespace) -> int:
+    from parcelroute.visits.offer import UnknownRequestError, offer_slots
+
+    scenario = _read_scenario_or_exit(args.scenario)
+    try:
+        plan = read_plan(args.plan)
+    except FileNotFoundError:
+        _fail(f"cannot read the plan file '{args.plan}': no such file.")
+    if args.k < 1:
+        _fail(f"-k must be at least 1; got {args.k} instead.")
+    try:
+        offers = offer_slots(scenario, plan, args.request, k=args.k)
+    except UnknownRequestError as exc:
+        _fail(str(exc.args[0]) if exc.args else str(exc))
+    if not offers:
+        print(f"no session can take visit request {args.request}.")
+        return EXIT_OK
+    for n, offer in enumerate(offers, 1):
+        print(f"{n}. {offer.describe()}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``parcelroute`` command."""
+    parser = argparse.ArgumentParser(
+        prog="parcelroute",
+        description="Plan parcels from home and family visits, optimally and provably.",
+    )
+    parser.add_argument("--version", action="version", version=f"parcelroute {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log solver details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("solve", help="solve a scenario and write the plan")
+    p.add_argument("scenario", help="scenario file (parcelroute-scenario/1)")
+    p.add_argument("-o", "--output", required=True, help="plan file to write")
+    p.add_argument("--time-limit", type=_positive_float, default=None, metavar="SECONDS",
+                   help="wall-time limit for the whole solve (default: until proven)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--gap", type=_non_negative_float, default=0.0, metavar="REL",
+                   help="accept a level within this relative gap of its bound (default 0)")
+    p.add_argument("--workers", type=_positive_int, default=2, help="solver threads (default 2)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser("verify", help="check a plan against every rule, without the solver")
+    p.add_argument("scenario")
+    p.add_argument("plan")
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("generate", help="write a realistic synthetic month")
+    p.add_argument("--parcels", type=int, required=True, metavar="N")
+    p.add_argument("--visits", type=int, default=0, metavar="M")
+    p.add_argument("--seed", type=int, required=True, metavar="S")
+    p.add_argument("--name", default=None, help="scenario name")
+    p.add_argument("-o", "--output", required=True, help="scenario file to write")
+    p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("offer", help="offer the best sessions to one visit request")
+    p.add_argument("scenario")
+    p.add_argument("plan")
+    p.add_argument("request", metavar="REQUEST_ID")
+    p.add_argument("-k", type=int, default=3, help="how many sessions to offer (default 3)")
+    p.set_defaults(func=_cmd_offer)
+    return parser
+
+
+def _typed(convert: Callable[[str], float], test: Callable[[float], bool], what: str
+           ) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}; got {text!r} instead") from None
+        if not test(value):
+            raise argparse.ArgumentTypeError(f"must be {what}; got {text!r} instead")
+        return value
+
+    return parse
+
+
+_positive_float = _typed(float, lambda v: v > 0, "a number greater than 0")
+_non_negative_float = _typed(float, lambda v: v >= 0, "a number greater than or equal to 0")
+_positive_int = _typed(int, lambda v: v >= 1, "a whole number greater than or equal to 1")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``parcelroute`` command; return its exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
+        return int(exc.code or 0)
+    logging.basicConfig(format="parcelroute: %(message)s", stream=sys.stderr,
+                        level=logging.INFO if args.verbose else logging.WARNING)
+    try:
+        return int(args.func(args))
+    except _Exit as exc:
+        return exc.code
+    except (InvalidScenarioError, InvalidPlanError) as exc:
+        print(f"parcelroute: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ParcelrouteError as exc:
+        print(f"parcelroute: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"parcelroute: error: {exc.strerror or exc}: '{exc.filename}'", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("parcelroute: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # pragma: no cover - a bug, reported without a traceback
+        if os.environ.get("PARCELROUTE_DEBUG"):
+            raise
+        print(f"parcelroute: internal error: {type(exc).__name__}: {exc} "
+              "(set PARCELROUTE_DEBUG=1 for details)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

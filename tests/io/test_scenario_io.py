@@ -1,0 +1,286 @@
+"""Reading, validating and writing scenario files."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import parcelroute as pr
+from parcelroute.io.scenario_io import MAX_PROBLEMS
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def base() -> dict[str, Any]:
+    """A small valid scenario with every kind of item."""
+    return {
+        "format": "parcelroute-scenario/1",
+        "name": "tiny",
+        "start": "2026-12-01",
+        "end": "2026-12-31",
+        "network": {
+            "nodes": [
+                {"id": "HUB", "kind": "hub"},
+                {"id": "X", "kind": "crossing", "daily_capacity": 5, "dwell_hours": 12},
+                {"id": "F", "kind": "facility"},
+                {"id": "CITY", "kind": "city"},
+            ],
+            "links": [
+                {"from": "HUB", "to": "X", "hours": 9.5},
+                {"from": "X", "to": "F", "hours": 20},
+                {"from": "CITY", "to": "F", "hours": 3},
+            ],
+        },
+        "defaults": {"max_parcels_per_detainee": 2, "max_weight_kg_per_detainee": 10},
+        "detainees": [
+            {"id": "D1", "side": "A", "facility": "F", "keep_apart": ["D2"]},
+            {"id": "D2", "side": "B", "facility": "F"},
+        ],
+        "parcels": [
+            {"id": "P1", "recipient": "D1", "origin": "HUB", "destination": "F",
+             "weight_kg": 3.2, "volume_l": 12.5, "ready": "2026-12-02", "due": "2026-12-30",
+             "priority": 2, "category": "food"},
+        ],
+        "batches": [
+            {"id": "B1", "origin": "HUB", "departs": "2026-12-03", "stops": ["X", "F"],
+             "max_weight_kg": 1500, "max_volume_l": 9000, "max_parcels": 400, "cost": 1200,
+             "accepts": ["food"]},
+        ],
+        "sessions": [
+            {"id": "S1", "facility": "F", "date": "2026-12-05", "start": "10:00", "end": "12:00",
+             "capacity": 4, "max_visitors": 12},
+        ],
+        "visit_requests": [
+            {"id": "V1", "detainee": "D1", "visitors": 2,
+             "available": [{"from": "2026-12-03", "to": "2026-12-20"}], "language": "uk",
+             "transport_from": "CITY"},
+        ],
+        "escorts": [{"id": "E1", "languages": ["uk"],
+                     "available": [{"from": "2026-12-01", "to": "2026-12-31"}]}],
+        "transports": [{"id": "T1", "origin": "CITY", "facility": "F", "date": "2026-12-05",
+                        "seats": 40, "cost": 300}],
+        "reciprocity": {"max_difference": 1},
+    }
+
+
+def problems_of(data: Any) -> list[pr.Problem]:
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario_dict(data)
+    return list(info.value.problems)
+
+
+def only_problem(data: Any) -> pr.Problem:
+    found = problems_of(data)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_valid_scenario_reads_with_every_field() -> None:
+    s = pr.read_scenario_dict(base())
+    assert s.name == "tiny"
+    assert s.parcels[0].weight_kg == 3.2 and s.parcels[0].category == "food"
+    assert s.batches[0].accepts == frozenset({"food"})
+    assert s.detainees[0].keep_apart == ("D2",)
+    assert s.visit_requests[0].available[0].end.isoformat() == "2026-12-20"
+    assert s.reciprocity is not None and s.reciprocity.max_difference == 1
+    assert s.warnings == ()
+
+
+def test_formats_example_reads() -> None:
+    s = pr.read_scenario(DATA / "formats_example.json")
+    assert [p.id for p in s.parcels] == ["P-000001"]
+    # the example keeps D-4412 apart from a detainee it does not list: a warning, not an error
+    assert any("D-5510" in w for w in s.warnings)
+
+
+def test_defaults_apply_when_fields_are_missing() -> None:
+    data = base()
+    del data["network"]["nodes"][2]["kind"]
+    for key in ("priority", "category"):
+        del data["parcels"][0][key]
+    del data["batches"][0]["cost"]
+    del data["batches"][0]["accepts"]
+    s = pr.read_scenario_dict(data)
+    assert s.nodes[2].kind == "facility" and s.nodes[0].dwell_hours == 0
+    assert s.parcels[0].priority == 1 and s.parcels[0].category == "standard"
+    assert s.batches[0].cost == 0 and s.batches[0].accepts is None
+    assert s.links[0].directed is False
+    assert s.visit_requests[0].closed is False and s.sessions[0].closed is False
+    assert s.detainees[0].max_visits == 1
+
+
+def test_round_trip_through_dict() -> None:
+    s = pr.read_scenario_dict(base())
+    again = pr.read_scenario_dict(pr.scenario_to_dict(s))
+    assert again == s
+
+
+def test_write_and_read_file(tmp_path: Path) -> None:
+    s = pr.read_scenario_dict(base())
+    pr.write_scenario(s, tmp_path / "s.json")
+    assert pr.read_scenario(tmp_path / "s.json") == s
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path", "words"),
+    [
+        (lambda d: d.pop("format"), "format", ["'format'", "parcelroute-scenario/1"]),
+        (lambda d: d.update(format="parcelroute-scenario/2"), "format", ["scenario/2"]),
+        (lambda d: d["parcels"].append(dict(d["parcels"][0])), "parcels[1].id",
+         ["unique", "P1", "parcels[0]"]),
+        (lambda d: d["parcels"][0].update(destination="F-99"), "parcels[0].destination",
+         ["parcel 'P1'", "F-99", "node"]),
+        (lambda d: d["parcels"][0].update(recipient="D-9"), "parcels[0].recipient",
+         ["parcel 'P1'", "D-9", "detainee"]),
+        (lambda d: d["parcels"][0].update(weight_kg=-1), "parcels[0].weight_kg",
+         ["parcel 'P1'", "-1", "greater than or equal to 0"]),
+        (lambda d: d["parcels"][0].update(weight_kg="heavy"), "parcels[0].weight_kg",
+         ["\"heavy\"", "number"]),
+        (lambda d: d["parcels"][0].update(weight_kg=True), "parcels[0].weight_kg", ["true"]),
+        (lambda d: d["parcels"][0].update(due="2026-12-01"), "parcels[0].due",
+         ["on or after", "2026-12-02"]),
+        (lambda d: d["parcels"][0].update(ready="2026-02-30"), "parcels[0].ready",
+         ["2026-02-30", "YYYY-MM-DD"]),
+        (lambda d: d["parcels"][0].update(ready="12/02/2026"), "parcels[0].ready", ["12/02/2026"]),
+        (lambda d: d["parcels"][0].update(priority=1.5), "parcels[0].priority", ["whole number"]),
+        (lambda d: d["parcels"][0].pop("weight_kg"), "parcels[0].weight_kg", ["missing"]),
+        (lambda d: d["batches"][0].update(max_weight_kg=-5), "batches[0].max_weight_kg",
+         ["batch 'B1'", "-5"]),
+        (lambda d: d["batches"][0].update(max_parcels=2.5), "batches[0].max_parcels",
+         ["whole number"]),
+        (lambda d: d["batches"][0].update(stops=[]), "batches[0].stops", ["non-empty list"]),
+        (lambda d: d["batches"][0].update(stops=["X", "NOWHERE"]), "batches[0].stops[1]",
+         ["NOWHERE"]),
+        (lambda d: d["batches"][0].update(accepts="food"), "batches[0].accepts", ["list"]),
+        (lambda d: d["network"]["nodes"][1].update(daily_capacity=-1),
+         "network.nodes[1].daily_capacity", ["node 'X'"]),
+        (lambda d: d["network"]["nodes"][1].update(kind="port"), "network.nodes[1].kind",
+         ["'hub'", "port"]),
+        (lambda d: d["network"]["links"][0].update(to="Y"), "network.links[0].to", ["Y"]),
+        (lambda d: d["network"]["links"][0].update(hours="9h"), "network.links[0].hours", ["9h"]),
+        (lambda d: d.update(parcels={"id": "P1"}), "parcels", ["list"]),
+        (lambda d: d["parcels"].__setitem__(0, "P1"), "parcels[0]", ["object"]),
+        (lambda d: d["parcels"][0].update(id=""), "parcels[0].id", ["non-empty string"]),
+        (lambda d: d["parcels"][0].update(id=17), "parcels[0].id", ["17"]),
+        (lambda d: d.update(end="2026-11-01"), "end", ["on or after"]),
+        (lambda d: d["sessions"][0].update(end="09:00"), "sessions[0].end", ["after", "10:00"]),
+        (lambda d: d["sessions"][0].update(start="25:00"), "sessions[0].start", ["HH:MM"]),
+        (lambda d: d["sessions"][0].update(capacity=-1), "sessions[0].capacity", ["session 'S1'"]),
+        (lambda d: d["sessions"][0].update(facility="F-9"), "sessions[0].facility", ["F-9"]),
+        (lambda d: d["visit_requests"][0].update(detainee="D-9"), "visit_requests[0].detainee",
+         ["visit request 'V1'", "D-9"]),
+        (lambda d: d["visit_requests"][0].update(available=[]), "visit_requests[0].available",
+         ["non-empty"]),
+        (lambda d: d["visit_requests"][0].update(
+            available=[{"from": "2026-12-09", "to": "2026-12-03"}]),
+         "visit_requests[0].available[0].to", ["on or after"]),
+        (lambda d: d["visit_requests"][0].update(visitors=0), "visit_requests[0].visitors",
+         ["greater than or equal to 1"]),
+        (lambda d: d["visit_requests"][0].update(transport_from="NOWHERE"),
+         "visit_requests[0].transport_from", ["NOWHERE"]),
+        (lambda d: d["escorts"][0].update(languages="uk"), "escorts[0].languages", ["list"]),
+        (lambda d: d["transports"][0].update(seats=-3), "transports[0].seats", ["transport 'T1'"]),
+        (lambda d: d["detainees"][0].update(facility="F-9"), "detainees[0].facility", ["F-9"]),
+        (lambda d: d["detainees"][0].update(unavailable=["soon"]), "detainees[0].unavailable",
+         ["soon"]),
+        (lambda d: d["reciprocity"].update(max_difference=-1), "reciprocity.max_difference",
+         ["-1"]),
+        (lambda d: d.update(defaults=[]), "defaults", ["object"]),
+    ],
+)
+def test_each_malformed_field_is_named(mutate: Any, path: str, words: list[str]) -> None:
+    data = copy.deepcopy(base())
+    mutate(data)
+    found = problems_of(data)
+    match = [p for p in found if p.path == path]
+    assert match, f"no problem at {path}: {found}"
+    for word in words:
+        assert word in match[0].message, (word, match[0].message)
+
+
+def test_message_follows_the_expected_form() -> None:
+    data = base()
+    data["parcels"][0]["weight_kg"] = -2
+    p = only_problem(data)
+    assert p.message == (
+        "The 'weight_kg' of parcel 'P1' must be a number greater than or equal to 0; "
+        "got -2 instead."
+    )
+    assert str(p) == f"parcels[0].weight_kg: {p.message}"
+
+
+def test_every_problem_is_listed_up_to_the_cap() -> None:
+    data = base()
+    data["parcels"] = [
+        {"id": f"P{i}", "origin": "HUB", "destination": "F", "weight_kg": -1,
+         "volume_l": 1, "ready": "2026-12-01", "due": "2026-12-02"}
+        for i in range(MAX_PROBLEMS + 7)
+    ]
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario_dict(data)
+    assert len(info.value.problems) == MAX_PROBLEMS
+    assert info.value.truncated == 7
+    assert "7 more" in str(info.value)
+
+
+def test_not_an_object() -> None:
+    assert "JSON object" in only_problem([1, 2]).message
+
+
+def test_empty_and_non_json_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    with pytest.raises(pr.InvalidScenarioError, match="empty file"):
+        pr.read_scenario(empty)
+    broken = tmp_path / "broken.json"
+    broken.write_text("{\"format\": ")
+    with pytest.raises(pr.InvalidScenarioError, match="valid JSON"):
+        pr.read_scenario(broken)
+    nan = tmp_path / "nan.json"
+    nan.write_text(json.dumps(base()).replace("3.2", "NaN"))
+    with pytest.raises(pr.InvalidScenarioError, match="valid JSON"):
+        pr.read_scenario(nan)
+
+
+def test_invalid_scenario_error_is_a_value_error() -> None:
+    assert issubclass(pr.InvalidScenarioError, ValueError)
+    assert issubclass(pr.InvalidScenarioError, pr.ParcelrouteError)
+
+
+def test_warnings_for_unknown_fields_and_unspoken_languages() -> None:
+    data = base()
+    data["parcels"][0]["wieght_kg"] = 3
+    data["visit_requests"][0]["language"] = "ka"
+    s = pr.read_scenario_dict(data)
+    assert any("wieght_kg" in w for w in s.warnings)
+    assert any("'ka'" in w for w in s.warnings)
+
+
+def test_volume_may_be_left_out() -> None:
+    data = base()
+    del data["parcels"][0]["volume_l"]
+    assert pr.read_scenario_dict(data).parcels[0].volume_l == 0
+
+
+def test_halves_are_optional() -> None:
+    data = base()
+    for key in ("sessions", "visit_requests", "escorts", "transports", "reciprocity"):
+        data.pop(key)
+    assert pr.read_scenario_dict(data).visit_requests == ()
+    data = base()
+    for key in ("parcels", "batches"):
+        data.pop(key)
+    assert pr.read_scenario_dict(data).parcels == ()
+
+
+def test_builder_validates_like_a_file() -> None:
+    b = pr.ScenarioBuilder(name="built")
+    b.add_node("HUB", kind="hub").add_node("F").add_link("HUB", "F", 5)
+    b.add_parcel("P1", origin="HUB", destination="F", weight_kg=-1, volume_l=1,
+                 ready="2026-12-01", due="2026-12-02")
+    with pytest.raises(pr.InvalidScenarioError, match="weight_kg"):
+        b.build()

@@ -1,0 +1,117 @@
+"""The ``parcelroute`` command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from parcelroute.cli import main
+
+
+def tiny() -> dict[str, Any]:
+    return {
+        "format": "parcelroute-scenario/1",
+        "name": "cli",
+        "network": {"nodes": [{"id": "HUB", "kind": "hub"}, {"id": "F"}],
+                    "links": [{"from": "HUB", "to": "F", "hours": 30}]},
+        "parcels": [
+            {"id": f"P{i}", "origin": "HUB", "destination": "F", "weight_kg": 4,
+             "volume_l": 1, "ready": "2026-12-01", "due": "2026-12-05"}
+            for i in range(3)
+        ],
+        "batches": [
+            {"id": "B1", "origin": "HUB", "departs": "2026-12-01", "stops": ["F"],
+             "max_weight_kg": 10, "cost": 5},
+            {"id": "B2", "origin": "HUB", "departs": "2026-12-02", "stops": ["F"],
+             "max_weight_kg": 10, "cost": 7},
+        ],
+    }
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path) -> Path:
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(tiny()))
+    return path
+
+
+def test_solve_then_verify(scenario_file: Path, tmp_path: Path,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    plan = tmp_path / "plan.json"
+    assert main(["solve", str(scenario_file), "-o", str(plan), "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "status: optimal" in out and "3 of 3 delivered" in out
+    data = json.loads(plan.read_text())
+    assert data["format"] == "parcelroute-plan/1"
+    assert data["objective"]["batch_cost"] == 12
+    assert [p["id"] for p in data["parcels"]] == ["P0", "P1", "P2"]
+    assert main(["verify", str(scenario_file), str(plan)]) == 0
+    assert "keeps every rule" in capsys.readouterr().out
+
+
+def test_verify_reports_a_broken_plan(scenario_file: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    plan = tmp_path / "plan.json"
+    main(["solve", str(scenario_file), "-o", str(plan), "-q"])
+    data = json.loads(plan.read_text())
+    for p in data["parcels"]:
+        p["batch"], p["arrives"] = "B1", "2026-12-02"
+    plan.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["verify", str(scenario_file), str(plan)]) == 1
+    assert "B1" in capsys.readouterr().out
+
+
+def test_invalid_scenario_exits_2_naming_item_and_field(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tiny()
+    data["parcels"][1]["due"] = "2026-11-30"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    assert main(["solve", str(path), "-o", str(tmp_path / "plan.json")]) == 2
+    err = capsys.readouterr().err
+    assert "parcels[1].due" in err and "parcel 'P1'" in err and "2026-11-30" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "plan.json").exists()
+
+
+@pytest.mark.parametrize("content", ["", "not json", "[]", "{\"format\": 3}"])
+def test_unreadable_scenarios_exit_2(tmp_path: Path, content: str,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(content)
+    assert main(["verify", str(path), str(path)]) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", str(tmp_path / "nope.json"), "-o", str(tmp_path / "p.json")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_bad_arguments_exit_2(scenario_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", str(scenario_file), "-o", "p.json", "--time-limit", "-1"]) == 2
+    assert "greater than 0" in capsys.readouterr().err
+    assert main(["frobnicate"]) == 2
+
+
+def test_generate_is_reproducible(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert main(["generate", "--parcels", "50", "--visits", "10", "--seed", "4", "-o", str(a)]) == 0
+    assert main(["generate", "--parcels", "50", "--visits", "10", "--seed", "4", "-o", str(b)]) == 0
+    assert a.read_bytes() == b.read_bytes()
+    assert len(json.loads(a.read_text())["parcels"]) == 50
+
+
+def test_console_script_shows_no_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text("{")
+    proc = subprocess.run([sys.executable, "-m", "parcelroute", "solve", str(path), "-o",
+                           str(tmp_path / "p.json")], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "valid JSON" in proc.stderr
