@@ -65,7 +65,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {reason:<22} {len(items):>5}   e.g. {first.id}: {first.detail or ''}")
 
     # Batches that were not needed, per route (the batch id without its date).
-    parcels_of = {p.id: p for p in scenario.parcels}
     idle = [b for b in result.batches if not b.operated]
     if idle:
         per_route = Counter(b.id.rsplit("-", 1)[0] for b in idle)
@@ -76,9 +75,6 @@ def main(argv: list[str] | None = None) -> int:
         fullest = max(used, key=lambda b: b.weight_kg)
         print(f"Heaviest batch: {fullest.id} with {fullest.parcels} parcels, "
               f"{fullest.weight_kg:g} kg, {fullest.volume_l:g} l")
-    delivered_priority = sum(parcels_of[p.id].priority for p in result.parcels if p.delivered)
-    print(f"Priority delivered: {delivered_priority} of "
-          f"{sum(p.priority for p in scenario.parcels)} handed in")
 
     if args.output is not None:
         pr.write_plan(result, args.output)

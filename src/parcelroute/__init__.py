@@ -89,6 +89,7 @@ __all__ = [
     "SolveOptions",
     "Status",
     "Transport",
+    "Violation",
     "VisitAssignment",
     "VisitRequest",
     "__version__",

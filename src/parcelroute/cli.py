@@ -97,14 +97,14 @@ def _read_scenario_or_exit(path: str) -> Scenario:
     return scenario
 
 
-class _Exit(Exception):
+class _ExitError(Exception):
     def __init__(self, code: int) -> None:
         self.code = code
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     print(f"parcelroute: error: {message}", file=sys.stderr)
-    raise _Exit(code)
+    raise _ExitError(code)
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
@@ -256,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         level=logging.INFO if args.verbose else logging.WARNING)
     try:
         return int(args.func(args))
-    except _Exit as exc:
+    except _ExitError as exc:
         return exc.code
     except (InvalidScenarioError, InvalidPlanError) as exc:
         print(f"parcelroute: error: {exc}", file=sys.stderr)

@@ -511,7 +511,7 @@ class _Generator:
         for x in self.crossings:
             peak = max((load for (cid, _), load in self.crossing_load.items() if cid == x.id),
                        default=0.0)
-            x.capacity = max(10, _ceil_to(peak * rng.uniform(0.95, 1.15), 10))
+            x.capacity = max(10, _ceil_to(peak * rng.uniform(0.9, 1.1), 10))
         return batches
 
     def parcel_dicts(self, det_ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -897,7 +897,8 @@ def generate_scenario_dict(
         out["visit_requests"] = gen.requests
         out["escorts"] = gen.escorts
         out["transports"] = gen.transports
-        out["reciprocity"] = {"max_difference": max(1, round(0.05 * visits))}
+        if gen.visits_b:  # detainees on both sides
+            out["reciprocity"] = {"max_difference": max(1, round(0.05 * visits))}
     return out
 
 

@@ -104,7 +104,7 @@ def read_plan_dict(data: Any) -> Result:
             "format", f"The 'format' of the plan must be {PLAN_FORMAT!r}; "
             f"got {data.get('format')!r} instead.")])
     try:
-        status = Status(data.get("status"))
+        status = Status(str(data.get("status")))
     except ValueError:
         bad("status", f"The 'status' of the plan must be one of {[s.value for s in Status]}; "
                       f"got {data.get('status')!r} instead.")

@@ -82,10 +82,6 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-class _TooMany(Exception):
-    """Raised internally once the problem cap is reached."""
-
-
 class _Reader:
     """Collects problems while converting parsed JSON into scenario objects."""
 
@@ -307,10 +303,7 @@ def read_scenario_dict(data: Any) -> Scenario:
     ('empty', 0)
     """
     reader = _Reader()
-    try:
-        scenario = _build(reader, data)
-    except _TooMany:  # pragma: no cover - the cap is handled by the reader
-        scenario = None
+    scenario = _build(reader, data)
     if reader.problems or scenario is None:
         raise InvalidScenarioError(reader.problems, truncated=reader.extra)
     return scenario
@@ -323,7 +316,7 @@ _TOP_KEYS = {
 }  # fmt: skip
 
 
-def _build(r: _Reader, data: Any) -> Scenario | None:  # noqa: C901 - one pass over the format
+def _build(r: _Reader, data: Any) -> Scenario | None:
     if not isinstance(data, dict):
         r.problem("$", f"A scenario must be a JSON object; got {_type_name(data)} instead.")
         return None

@@ -64,7 +64,7 @@ class ScenarioBuilder:
         )
         return self
 
-    def add_node(self, id: str, **fields: Any) -> ScenarioBuilder:  # noqa: A002
+    def add_node(self, id: str, **fields: Any) -> ScenarioBuilder:
         """Add a node (``kind``, ``daily_capacity``, ``dwell_hours``)."""
         self._data["network"]["nodes"].append({"id": id, **_iso(fields)})
         return self
@@ -87,23 +87,23 @@ class ScenarioBuilder:
         self._data["reciprocity"] = {"max_difference": max_difference}
         return self
 
-    def add_detainee(self, id: str, **fields: Any) -> ScenarioBuilder:  # noqa: A002
+    def add_detainee(self, id: str, **fields: Any) -> ScenarioBuilder:
         """Add a detainee (``side``, ``facility``, limits, ``unavailable``, ``keep_apart``)."""
         return self._add("detainees", {"id": id, **fields})
 
-    def add_parcel(self, id: str, **fields: Any) -> ScenarioBuilder:  # noqa: A002
+    def add_parcel(self, id: str, **fields: Any) -> ScenarioBuilder:
         """Add a parcel (``origin``, ``destination``, ``weight_kg``, ``volume_l``, ...)."""
         return self._add("parcels", {"id": id, **fields})
 
-    def add_batch(self, id: str, **fields: Any) -> ScenarioBuilder:  # noqa: A002
+    def add_batch(self, id: str, **fields: Any) -> ScenarioBuilder:
         """Add a transport batch (``origin``, ``departs``, ``stops``, capacities, ``cost``)."""
         return self._add("batches", {"id": id, **fields})
 
-    def add_session(self, id: str, **fields: Any) -> ScenarioBuilder:  # noqa: A002
+    def add_session(self, id: str, **fields: Any) -> ScenarioBuilder:
         """Add a visit session (``facility``, ``date``, ``start``, ``end``, ``capacity``)."""
         return self._add("sessions", {"id": id, **fields})
 
-    def add_visit_request(self, id: str, **fields: Any) -> ScenarioBuilder:  # noqa: A002
+    def add_visit_request(self, id: str, **fields: Any) -> ScenarioBuilder:
         """Add a visit request (``detainee``, ``available``, ``visitors``, ...).
 
         ``available`` may be a list of ``(from, to)`` pairs or of
@@ -116,7 +116,7 @@ class ScenarioBuilder:
             ]
         return self._add("visit_requests", {"id": id, **fields})
 
-    def add_escort(self, id: str, **fields: Any) -> ScenarioBuilder:  # noqa: A002
+    def add_escort(self, id: str, **fields: Any) -> ScenarioBuilder:
         """Add an escort (``languages``, ``available``, ``max_visits_per_day``)."""
         avail = fields.get("available")
         if avail is not None:
@@ -125,7 +125,7 @@ class ScenarioBuilder:
             ]
         return self._add("escorts", {"id": id, **fields})
 
-    def add_transport(self, id: str, **fields: Any) -> ScenarioBuilder:  # noqa: A002
+    def add_transport(self, id: str, **fields: Any) -> ScenarioBuilder:
         """Add an organised transport (``origin``, ``facility``, ``date``, ``seats``)."""
         return self._add("transports", {"id": id, **fields})
 
