@@ -75,10 +75,10 @@ def solve(
     parts: list[PartOutcome] = []
     has_visits = bool(scenario.visit_requests)
     if scenario.parcels or scenario.batches or not has_visits:
-        from parcelroute.parcels.solver import solve_parcels
+        from parcelroute.parcels.packing import solve_parcel_half
 
         share = 0.6 if has_visits else 1.0
-        parts.append(solve_parcels(scenario, options, deadline, share))
+        parts.append(solve_parcel_half(scenario, options, deadline, share))
     if has_visits:
         from parcelroute.visits.solver import solve_visits
 
