@@ -96,7 +96,7 @@ def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 def test_bad_arguments_exit_2(scenario_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["solve", str(scenario_file), "-o", "p.json", "--time-limit", "-1"]) == 2
-    assert "greater than 0" in capsys.readouterr().err
+    assert "greater than or equal to 0" in capsys.readouterr().err
     assert main(["frobnicate"]) == 2
 
 

@@ -27,6 +27,7 @@ from parcelroute.options import Progress
 __all__ = ["main"]
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+DEFAULT_TIME_LIMIT = 60.0
 
 
 class _ProgressPrinter:
@@ -114,13 +115,14 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.parent and not out.parent.exists():
         _fail(f"cannot write the plan to '{out}': the folder '{out.parent}' does not exist.")
+    limit = args.time_limit or None
     printer = _ProgressPrinter(sys.stderr) if not args.quiet else None
     if printer is not None:
         with printer:
-            result = solve(scenario, time_limit=args.time_limit, seed=args.seed,
+            result = solve(scenario, time_limit=limit, seed=args.seed,
                            relative_gap=args.gap, workers=args.workers, callback=printer)
     else:
-        result = solve(scenario, time_limit=args.time_limit, seed=args.seed,
+        result = solve(scenario, time_limit=limit, seed=args.seed,
                        relative_gap=args.gap, workers=args.workers)
     write_plan(result, out)
     print(result.summary())
@@ -195,8 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("solve", help="solve a scenario and write the plan")
     p.add_argument("scenario", help="scenario file (parcelroute-scenario/1)")
     p.add_argument("-o", "--output", required=True, help="plan file to write")
-    p.add_argument("--time-limit", type=_positive_float, default=None, metavar="SECONDS",
-                   help="wall-time limit for the whole solve (default: until proven)")
+    p.add_argument("--time-limit", type=_non_negative_float, default=DEFAULT_TIME_LIMIT,
+                   metavar="SECONDS",
+                   help=f"wall-time limit for the whole solve (default {DEFAULT_TIME_LIMIT:g}; "
+                   "0: no limit, run until every level is proven)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--gap", type=_non_negative_float, default=0.0, metavar="REL",
                    help="accept a level within this relative gap of its bound (default 0)")
@@ -240,7 +244,6 @@ def _typed(convert: Callable[[str], float], test: Callable[[float], bool], what:
     return parse
 
 
-_positive_float = _typed(float, lambda v: v > 0, "a number greater than 0")
 _non_negative_float = _typed(float, lambda v: v >= 0, "a number greater than or equal to 0")
 _positive_int = _typed(int, lambda v: v >= 1, "a whole number greater than or equal to 1")
 
