@@ -14,7 +14,7 @@ from conftest import month
 import parcelroute as pr
 
 CASES = [
-    pytest.param(200, 20, marks=pytest.mark.smoke, id="200-parcels"),
+    pytest.param(200, 5, marks=pytest.mark.smoke, id="200-parcels"),
     pytest.param(2_000, 60, id="2k-parcels"),
 ]
 

@@ -1,12 +1,28 @@
 """Exact one-dimensional bin packing.
 
-Draft: bounds, greedy packings and the column-generation bound.
+:func:`solve_bin_packing` finds the minimum number of bins of one integer capacity
+that hold items of integer sizes, and proves it with a lower bound:
+
+* lower bounds: the continuous bound ``L1``, Martello and Toth's ``L2``, and the
+  Gilmore-Gomory column-generation bound (master LP on HiGHS over the distinct
+  sizes, patterns priced by dynamic programming over the capacity, dual-optimal
+  inequalities, early stop on the Farley bound);
+* packings: first-fit and best-fit decreasing, a randomised minimum-bin-slack
+  construction, a consistent neighbourhood search that repacks everything into
+  one bin fewer than the best packing (after Buljubašić and Vasquez, 2016) and a
+  diving heuristic over the column-generation LP that seeds that search.
+
+The search stops as soon as the packing uses as many bins as the lower bound.
+Every decision is taken from seeded random streams, so a run is reproducible for
+a fixed ``seed``; only the time limit depends on the clock.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import operator
+import random
 import time
 from bisect import bisect_left, insort
 from collections.abc import Sequence
@@ -22,12 +38,33 @@ __all__ = ["PackingResult", "solve_bin_packing"]
 logger = logging.getLogger("parcelroute")
 
 IntArray = npt.NDArray[np.int64]
-SCALE = 1 << 30
-NEG = -(1 << 60)
+FloatArray = npt.NDArray[np.float64]
+
+#: Dual values are scaled to integers by this factor before pricing, so that the
+#: knapsack is solved exactly and the Farley bound is computed in integers.
+_SCALE = 1 << 30
+_NEG = -(1 << 60)
+#: Without a time limit, the improvement loop gives up after this many rounds.
+_ROUNDS_WITHOUT_LIMIT = 40
 
 
 @dataclass(frozen=True)
 class PackingResult:
+    """A packing and a proven lower bound on the number of bins.
+
+    Attributes
+    ----------
+    bins : tuple of tuple of int
+        The item indices (positions in the input) packed into each bin. Every item
+        appears exactly once, and no bin holds more than the capacity.
+    lower_bound : int
+        No packing uses fewer bins than this.
+    optimal : bool
+        ``len(bins) == lower_bound``: the packing is proven optimal.
+    seconds : float
+        The wall-clock time spent.
+    """
+
     bins: tuple[tuple[int, ...], ...]
     lower_bound: int
     optimal: bool
@@ -37,6 +74,7 @@ class PackingResult:
 class _Clock:
     def __init__(self, time_limit: float | None) -> None:
         self.start = time.perf_counter()
+        self.limited = time_limit is not None
         self.deadline = math.inf if time_limit is None else self.start + max(0.0, time_limit)
 
     def expired(self) -> bool:
@@ -50,36 +88,43 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
+# ---------------------------------------------------------------------------------
+# Lower bounds
+# ---------------------------------------------------------------------------------
+
+
 def _l2_bound(sizes: Sequence[int], capacity: int) -> int:
-    """Martello and Toth's bound L2 for sizes sorted in non-increasing order."""
+    """Martello and Toth's bound L2 (at least the continuous bound L1)."""
     n = len(sizes)
     if n == 0:
         return 0
-    total = sum(sizes)
-    best = _ceil_div(total, capacity)
     asc = sorted(sizes)
     prefix = [0]
     for s in asc:
         prefix.append(prefix[-1] + s)
-    j2_start = bisect_left(asc, capacity // 2 + 1)  # first size > C/2
-    thresholds = {0, *asc[:j2_start]}
-    for k in sorted(thresholds):
-        j1_start = bisect_left(asc, capacity - k + 1)  # first size > C - k
-        n1 = n - j1_start
-        n2 = j1_start - j2_start
-        sum2 = prefix[j1_start] - prefix[j2_start]
-        j3_start = bisect_left(asc, k)
-        sum3 = prefix[j2_start] - prefix[j3_start]
-        value = n1 + n2 + max(0, _ceil_div(sum3 - (n2 * capacity - sum2), capacity))
-        best = max(best, value)
+    best = _ceil_div(prefix[-1], capacity)
+    j2 = bisect_left(asc, capacity // 2 + 1)  # first size above C/2
+    # For a threshold k <= C/2: sizes above C - k need a bin each, sizes in (C/2, C - k]
+    # need a bin each with room for sizes in [k, C/2], and the rest of those must go
+    # into further bins.
+    for k in sorted({0, *asc[:j2]}):
+        j1 = bisect_left(asc, capacity - k + 1)
+        n2 = j1 - j2
+        room = n2 * capacity - (prefix[j1] - prefix[j2])
+        small = prefix[j2] - prefix[bisect_left(asc, k)]
+        best = max(best, (n - j1) + n2 + max(0, _ceil_div(small - room, capacity)))
     return best
 
 
-def _first_fit_decreasing(sizes: Sequence[int], order: Sequence[int], capacity: int) -> list[list[int]]:
+# ---------------------------------------------------------------------------------
+# Constructive packings. Items are 0..n-1 with sizes in non-increasing order.
+# ---------------------------------------------------------------------------------
+
+
+def _first_fit_decreasing(sz: Sequence[int], capacity: int) -> list[list[int]]:
     slack: list[int] = []
     bins: list[list[int]] = []
-    for i in order:
-        s = sizes[i]
+    for i, s in enumerate(sz):
         for b, free in enumerate(slack):
             if free >= s:
                 slack[b] = free - s
@@ -91,11 +136,10 @@ def _first_fit_decreasing(sizes: Sequence[int], order: Sequence[int], capacity: 
     return bins
 
 
-def _best_fit_decreasing(sizes: Sequence[int], order: Sequence[int], capacity: int) -> list[list[int]]:
-    keyed: list[tuple[int, int]] = []  # (slack, bin) sorted
+def _best_fit_decreasing(sz: Sequence[int], capacity: int) -> list[list[int]]:
+    keyed: list[tuple[int, int]] = []  # (slack, bin), sorted
     bins: list[list[int]] = []
-    for i in order:
-        s = sizes[i]
+    for i, s in enumerate(sz):
         pos = bisect_left(keyed, (s, -1))
         if pos < len(keyed):
             free, b = keyed.pop(pos)
@@ -107,19 +151,416 @@ def _best_fit_decreasing(sizes: Sequence[int], order: Sequence[int], capacity: i
     return bins
 
 
-class _ColumnGeneration:
-    """Gilmore-Gomory master LP over distinct sizes, priced by dynamic programming."""
+def _subset_sums(items: Sequence[int], sz: Sequence[int], capacity: int) -> list[int]:
+    """Prefix bitsets of reachable sums: bit ``s`` of ``pref[k]`` is set when some
+    subset of ``items[:k]`` sums to ``s`` (sums above ``capacity`` are dropped)."""
+    mask = (1 << (capacity + 1)) - 1
+    r = 1
+    pref = [r]
+    for i in items:
+        r = (r | (r << sz[i])) & mask
+        pref.append(r)
+    return pref
 
-    def __init__(self, type_sizes: list[int], demand: list[int], capacity: int) -> None:
+
+def _pick_subset(items: Sequence[int], sz: Sequence[int], pref: Sequence[int], total: int) -> list[int]:
+    """Items summing to ``total`` (a reachable sum of ``pref``), preferring later items."""
+    chosen: list[int] = []
+    for k in range(len(items) - 1, -1, -1):
+        if total == 0:
+            break
+        s = sz[items[k]]
+        if s <= total and (pref[k] >> (total - s)) & 1:
+            chosen.append(items[k])
+            total -= s
+    return chosen
+
+
+def _fits_in_bins(
+    items: Sequence[int], sz: Sequence[int], capacity: int, count: int
+) -> list[list[int]] | None:
+    """A packing of ``items`` into ``count`` <= 2 bins, or None when there is none."""
+    total = sum(sz[i] for i in items)
+    if total > count * capacity:
+        return None
+    if not items:
+        return []
+    if count == 1:
+        return [list(items)]
+    order = sorted(items, key=lambda i: sz[i])
+    pref = _subset_sums(order, sz, capacity)
+    window = pref[-1] >> max(0, total - capacity)
+    if window == 0:
+        return None
+    first = _pick_subset(order, sz, pref, max(0, total - capacity) + (window & -window).bit_length() - 1)
+    taken = set(first)
+    return [first, [i for i in items if i not in taken]]
+
+
+def _min_bin_slack(sz: Sequence[int], capacity: int, rng: random.Random) -> list[list[int]]:
+    """Fill one bin after the other as full as possible around the largest item left.
+
+    A randomised minimum-bin-slack construction (Gupta and Ho; Fleszar and Hindi's
+    MBS'): each bin holds the largest remaining item and a subset of the others of
+    greatest total size, found with bitset subset sums; ties are broken at random.
+    """
+    remaining = list(range(len(sz)))
+    bins: list[list[int]] = []
+    while remaining:
+        first = remaining[0]
+        room = capacity - sz[first]
+        cand = [i for i in remaining[1:] if sz[i] <= room]
+        rng.shuffle(cand)
+        mask = (1 << (room + 1)) - 1
+        r = 1
+        pref = [r]
+        for i in cand:
+            r = (r | (r << sz[i])) & mask
+            pref.append(r)
+            if (r >> room) & 1:
+                break
+        chosen = _pick_subset(cand[: len(pref) - 1], sz, pref, r.bit_length() - 1)
+        bins.append([first, *chosen])
+        taken = set(chosen)
+        taken.add(first)
+        remaining = [i for i in remaining if i not in taken]
+    return bins
+
+
+# ---------------------------------------------------------------------------------
+# Consistent neighbourhood search
+# ---------------------------------------------------------------------------------
+
+
+class _Repair:
+    """Pack every item into a target number of bins by repairing a partial packing.
+
+    A partial packing keeps ``target - 2`` bins within capacity and a set ``S`` of
+    unpacked items. A tabu search exchanges at most two items of one bin with at
+    most two items of ``S`` (the move that lowers the weight of ``S`` most, then
+    the one that leaves more items in ``S``; equal-weight exchanges are allowed and
+    items of a size just moved are tabu for a few moves), and a descent refills
+    each bin as much as possible from its items and ``S`` (exact subset sums). The
+    search ends when ``S`` fits into the two spare bins. ``S`` never holds more
+    than two items larger than half a bin.
+    """
+
+    def __init__(self, sz: Sequence[int], capacity: int, seed: int) -> None:
+        self.sz = list(sz)
+        self.cap = capacity
+        self.n = len(self.sz)
+        self.sz_arr = np.array([*self.sz, 0], dtype=np.int64)
+        self.big = np.array([2 * s > capacity for s in self.sz] + [False], dtype=np.int64)
+        self.rng = np.random.default_rng(seed)
+        # Items of one size share their tabu status.
+        first: dict[int, int] = {}
+        self.key = np.array([first.setdefault(s, i) for i, s in enumerate(self.sz)] + [self.n])
+        self.iterations = 0
+        self.spare = 2
+        self.tenure = (3, 10)
+        self.descent_every = 15
+        # State of the current partial packing.
+        self.bins: list[list[int]] = []
+        self.load: list[int] = []
+        self.S: list[int] = []
+        self.s_weight = 0
+        self.s_big = 0
+        self.tabu = np.zeros(self.n + 1, dtype=np.int64)
+        self.width = 0
+        self.M = np.zeros((0, 1), dtype=np.int64)
+        self.W = np.zeros((0, 1), dtype=np.int64)
+        self.J1 = np.zeros(0, dtype=np.int64)
+        self.J2 = np.zeros(0, dtype=np.int64)
+
+    def _rebuild(self, width: int) -> None:
+        """Item matrix (one row per bin, padded with the dummy item ``n``) and the
+        column pairs (J1, J2) that name every set of at most two items of a bin."""
+        none = self.n
+        self.width = width
+        self.M = np.full((len(self.bins), width + 1), none, dtype=np.int64)
+        for b, items in enumerate(self.bins):
+            self.M[b, : len(items)] = items
+        self.W = self.sz_arr[self.M]
+        j1 = [width] + list(range(width))
+        j2 = [width] * (width + 1)
+        for a in range(width):
+            for c in range(a + 1, width):
+                j1.append(a)
+                j2.append(c)
+        self.J1 = np.array(j1, dtype=np.int64)
+        self.J2 = np.array(j2, dtype=np.int64)
+
+    def _set_row(self, b: int) -> None:
+        items = self.bins[b]
+        if len(items) > self.width:
+            self._rebuild(max(len(items) + 2, 2 * self.width))
+            return
+        row = self.M[b]
+        row[:] = self.n
+        row[: len(items)] = items
+        self.W[b] = self.sz_arr[row]
+
+    def _descent(self) -> None:
+        """Refill every bin as much as possible from its own items and S."""
+        sz = self.sz
+        cap = self.cap
+        mask = (1 << (cap + 1)) - 1
+        s_bits = _subset_sums(self.S, sz, cap)[-1]
+        for b in self.rng.permutation(len(self.bins)).tolist():
+            if not self.S:
+                return
+            items = self.bins[b]
+            load = self.load[b]
+            if len(items) <= 12:
+                # Quick test: a kept part of the bin (sum a) and a subset of S that
+                # together exceed the load and fit.
+                kept = 1
+                for i in items:
+                    kept |= (kept << sz[i]) & mask
+                found = False
+                while kept:
+                    low = kept & -kept
+                    a = low.bit_length() - 1
+                    kept ^= low
+                    lo = load - a + 1
+                    if lo <= cap - a and (s_bits >> max(lo, 0)) & ((1 << (cap - a - max(lo, 0) + 1)) - 1):
+                        found = True
+                        break
+                if not found:
+                    continue
+            pool = sorted(items + self.S, key=lambda i: sz[i])
+            pref = _subset_sums(pool, sz, cap)
+            best = pref[-1].bit_length() - 1
+            if best <= load:
+                continue
+            chosen = _pick_subset(pool, sz, pref, best)
+            taken = set(chosen)
+            rest = [i for i in pool if i not in taken]
+            rest_big = int(sum(self.big[i] for i in rest))
+            if rest_big > max(self.spare, self.s_big):
+                continue
+            self.bins[b] = chosen
+            self.load[b] = best
+            self.S = rest
+            self.s_big = rest_big
+            self.s_weight = sum(sz[i] for i in rest)
+            self._set_row(b)
+            s_bits = _subset_sums(self.S, sz, cap)[-1]
+
+    def _tabu_move(self, it: int) -> bool:
+        """Apply the best exchange of at most two items between a bin and S."""
+        sz_arr = self.sz_arr
+        key = self.key
+        free = [i for i in self.S if self.tabu[key[i]] <= it]
+        if not free:
+            return False
+        s_items = np.array(free, dtype=np.int64)
+        m = len(s_items)
+        a, c = np.triu_indices(m, 1)
+        in_a = s_items[np.concatenate([np.arange(m), a])]
+        in_b = np.concatenate([np.full(m, self.n), s_items[c]])  # n: no second item
+        in_sum = sz_arr[in_a] + sz_arr[in_b]
+        in_big = self.big[in_a] + self.big[in_b]
+        in_cnt = 1 + (in_b != self.n)
+        M = self.M
+        ok = (M != self.n) & (self.tabu[key[M]] <= it)
+        ok[:, self.width] = True
+        J1, J2 = self.J1, self.J2
+        allowed = ok[:, J1] & ok[:, J2]
+        out_sum = self.W[:, J1] + self.W[:, J2]
+        out_big = self.big[M[:, J1]] + self.big[M[:, J2]]
+        out_cnt = ((J1 != self.width).astype(np.int64) + (J2 != self.width))[None, :]
+        room = (self.cap - np.array(self.load, dtype=np.int64))[:, None] + out_sum
+        limit = max(self.spare, self.s_big)
+        noise = self.rng.random(room.shape)
+        best_score = np.full(room.shape, -np.inf)
+        best_in = np.zeros(room.shape, dtype=np.int64)
+        for g in range(3):  # in-sets by their number of items above half a bin
+            sel = np.flatnonzero(in_big == g)
+            if len(sel) == 0:
+                continue
+            # By total size, and a single item after pairs of the same total.
+            sel = sel[np.lexsort((-in_cnt[sel], in_sum[sel]))]
+            sums = in_sum[sel]
+            pos = np.searchsorted(sums, room, side="right") - 1
+            pos0 = np.maximum(pos, 0)
+            gain = sums[pos0] - out_sum
+            cnt = in_cnt[sel][pos0]
+            valid = allowed & (pos >= 0) & (self.s_big + out_big - g <= limit)
+            # Swapping one item for another of the same size changes nothing.
+            valid &= (gain != 0) | (out_cnt != 1) | (cnt != 1)
+            score = np.where(valid, gain * 32.0 + (out_cnt - cnt) * 4.0 + noise, -np.inf)
+            better = score > best_score
+            best_score = np.where(better, score, best_score)
+            best_in = np.where(better, sel[pos0], best_in)
+        flat = int(np.argmax(best_score))
+        if best_score.flat[flat] == -np.inf:
+            return False
+        b, slot = divmod(flat, len(J1))
+        p = int(best_in[b, slot])
+        outs = [int(x) for x in (M[b, J1[slot]], M[b, J2[slot]]) if x != self.n]
+        ins = [int(x) for x in (in_a[p], in_b[p]) if x != self.n]
+        sz = self.sz
+        delta = sum(sz[i] for i in ins) - sum(sz[i] for i in outs)
+        self.bins[b] = [i for i in self.bins[b] if i not in outs] + ins
+        self.load[b] += delta
+        self.S = [i for i in self.S if i not in ins] + outs
+        self.s_weight -= delta
+        self.s_big += int(sum(self.big[i] for i in outs) - sum(self.big[i] for i in ins))
+        lo, hi = self.tenure
+        for i in outs + ins:
+            self.tabu[key[i]] = it + int(self.rng.integers(lo, hi + 1))
+        self._set_row(b)
+        return True
+
+    def _start(self, complete: Sequence[Sequence[int]], keep: int) -> None:
+        """Keep the ``keep`` fullest bins; the items of the others form S, with at
+        most ``spare`` items above half a bin where the choice allows it."""
+        sz = self.sz
+        loads = [sum(sz[i] for i in b) for b in complete]
+        order = sorted(range(len(complete)), key=lambda b: loads[b])
+        quota = len(complete) - keep
+        drop: list[int] = []
+        big = 0
+        for b in order:
+            nb = sum(int(self.big[i]) for i in complete[b])
+            if len(drop) < quota and big + nb <= self.spare:
+                drop.append(b)
+                big += nb
+        for b in order:
+            if len(drop) < quota and b not in drop:
+                drop.append(b)
+        dropped = set(drop)
+        self.bins = [list(complete[b]) for b in range(len(complete)) if b not in dropped]
+        self.load = [loads[b] for b in range(len(complete)) if b not in dropped]
+        self.S = [i for b in drop for i in complete[b]]
+        self.s_weight = sum(sz[i] for i in self.S)
+        self.s_big = int(sum(self.big[i] for i in self.S))
+        self.tabu[:] = 0
+        self._rebuild(max([len(b) for b in self.bins] + [1]) + 2)
+
+    def run(
+        self, complete: Sequence[Sequence[int]], target: int, max_iters: int, clock: _Clock
+    ) -> list[list[int]] | None:
+        """A packing into ``target`` bins found from ``complete``, or None."""
+        if target <= 0:
+            return None
+        r = min(2, target)
+        self.spare = r
+        self._start(complete, target - r)
+        last_gain = 0
+        best_w = self.s_weight
+        moved = True
+        for it in range(max_iters):
+            if self.s_weight <= r * self.cap:
+                rest = _fits_in_bins(self.S, self.sz, self.cap, r)
+                if rest is not None:
+                    self.iterations += it
+                    return [b for b in self.bins if b] + [b for b in rest if b]
+            if it % 32 == 0 and clock.expired():
+                self.iterations += it
+                return None
+            if it - last_gain >= self.descent_every:
+                self._descent()
+                last_gain = it
+                moved = False
+            if self._tabu_move(it):
+                moved = True
+            elif moved:  # stuck while every move is tabu: refill the bins once
+                self._descent()
+                moved = False
+            if self.s_weight < best_w:
+                best_w = self.s_weight
+                last_gain = it
+        self.iterations += max_iters
+        return None
+
+
+# ---------------------------------------------------------------------------------
+# Column generation
+# ---------------------------------------------------------------------------------
+
+
+def _price(
+    w: IntArray,
+    values: IntArray,
+    caps: IntArray,
+    capacity: int,
+    threshold: int,
+    max_columns: int,
+) -> tuple[int, list[IntArray]]:
+    """Bounded knapsack by dynamic programming over the capacity.
+
+    Returns the greatest total value of a pattern (count per size, at most
+    ``caps``, total size at most ``capacity``) and up to ``max_columns`` patterns of
+    value above ``threshold``, best first, each of a different total size.
+    """
+    num_types = len(w)
+    chunk_type: list[int] = []
+    chunk_count: list[int] = []
+    for k in range(num_types):
+        if values[k] <= 0 or caps[k] <= 0 or w[k] > capacity:
+            continue
+        m = min(int(caps[k]), capacity // int(w[k]))
+        p = 1
+        while m > 0:  # binary splitting of the copies of one size
+            q = min(p, m)
+            chunk_type.append(k)
+            chunk_count.append(q)
+            m -= q
+            p <<= 1
+    if not chunk_type:
+        return 0, []
+    ct = np.array(chunk_type, dtype=np.int64)
+    cc = np.array(chunk_count, dtype=np.int64)
+    cw = cc * w[ct]
+    cv = cc * values[ct]
+    top = int(min(capacity, int(cw.sum())))
+    dp = np.full(top + 1, _NEG, dtype=np.int64)
+    dp[0] = 0
+    take = np.zeros((len(ct), top + 1), dtype=np.bool_)
+    for k in range(len(ct)):
+        wk = int(cw[k])
+        cand = dp[: top + 1 - wk] + cv[k]
+        seg = dp[wk:]
+        take[k, wk:] = cand > seg
+        np.maximum(seg, cand, out=seg)
+    best = int(dp.max())
+    good = np.flatnonzero(dp > threshold)
+    if len(good) == 0:
+        return best, []
+    if len(good) > max_columns:
+        good = good[np.argsort(-dp[good], kind="stable")[:max_columns]]
+    cur = good.copy()
+    counts = np.zeros((len(good), num_types), dtype=np.int64)
+    for k in range(len(ct) - 1, -1, -1):
+        t = take[k, cur]
+        if t.any():
+            counts[:, ct[k]] += t * cc[k]
+            cur -= t * cw[k]
+    return best, [counts[i] for i in range(len(good))]
+
+
+class _ColumnGeneration:
+    """The Gilmore-Gomory master LP over distinct sizes.
+
+    Rows: for each distinct size, the patterns cover its demand. Columns: patterns
+    (cost 1), and the dual-optimal exchanges "a slot of a size may hold the next
+    smaller size" (cost 0) while the bound is computed.
+    """
+
+    def __init__(
+        self, type_sizes: Sequence[int], demand: Sequence[int], capacity: int
+    ) -> None:
         self.w = np.array(type_sizes, dtype=np.int64)
         self.demand = np.array(demand, dtype=np.int64)
         self.capacity = capacity
-        self.num_types = len(type_sizes)
+        t = len(type_sizes)
+        self.num_types = t
         self.h = new_highs()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("threads", 1)
         self.h.setOptionValue("random_seed", 0)
-        t = self.num_types
         self.h.addRows(
             t,
             self.demand.astype(np.float64),
@@ -129,17 +570,16 @@ class _ColumnGeneration:
             np.zeros(0, dtype=np.int32),
             np.zeros(0),
         )
-        self.columns: list[IntArray] = []
-        self.keys: set[bytes] = set()
-        # Dual-optimal inequalities pi_k >= pi_{k+1}: a slot of a larger size may hold a smaller item.
         for k in range(t - 1):
             self.h.addCol(0.0, 0.0, np.inf, 2, np.array([k, k + 1], dtype=np.int32), np.array([-1.0, 1.0]))
         self.num_aux = max(0, t - 1)
-        # One column per size with as many copies as fit: the master is always feasible.
+        self.columns: list[IntArray] = []
+        self.keys: set[bytes] = set()
         for k in range(t):
             col = np.zeros(t, dtype=np.int64)
             col[k] = max(1, min(int(self.demand[k]), capacity // int(self.w[k])))
             self.add_column(col)
+        self.lp_value = math.inf
 
     def add_column(self, col: IntArray) -> bool:
         key = col.tobytes()
@@ -151,84 +591,208 @@ class _ColumnGeneration:
         self.h.addCol(1.0, 0.0, np.inf, len(idx), idx, col[idx].astype(np.float64))
         return True
 
-    def solve(self) -> tuple[float, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    def add_columns(self, cols: Sequence[IntArray]) -> int:
+        return sum(self.add_column(c) for c in cols)
+
+    def add_packing(self, bins: Sequence[Sequence[int]], type_of: Sequence[int]) -> None:
+        for b in bins:
+            col = np.zeros(self.num_types, dtype=np.int64)
+            for i in b:
+                col[type_of[i]] += 1
+            self.add_column(col)
+
+    def solve_master(self) -> tuple[float, FloatArray, FloatArray]:
         self.h.run()
         sol = self.h.getSolution()
         z = float(self.h.getInfo().objective_function_value)
         duals = np.maximum(np.array(sol.row_dual, dtype=np.float64), 0.0)
-        x = np.array(sol.col_value, dtype=np.float64)
+        x = np.array(sol.col_value, dtype=np.float64)[self.num_aux :]
         return z, duals, x
 
-    def price(self, values: IntArray, caps: IntArray, max_columns: int) -> tuple[int, list[IntArray]]:
-        """Best patterns for integer item values; returns (best value, improving patterns)."""
-        c = self.capacity
-        chunk_type: list[int] = []
-        chunk_count: list[int] = []
-        for k in range(self.num_types):
-            if values[k] <= 0 or caps[k] <= 0:
-                continue
-            m = min(int(caps[k]), c // int(self.w[k]))
-            p = 1
-            while m > 0:
-                q = min(p, m)
-                chunk_type.append(k)
-                chunk_count.append(q)
-                m -= q
-                p <<= 1
-        if not chunk_type:
-            return 0, []
-        ct = np.array(chunk_type, dtype=np.int64)
-        cc = np.array(chunk_count, dtype=np.int64)
-        cw = cc * self.w[ct]
-        cv = cc * values[ct]
-        top = int(min(c, int(cw.sum())))
-        dp = np.full(top + 1, NEG, dtype=np.int64)
-        dp[0] = 0
-        take = np.zeros((len(ct), top + 1), dtype=np.bool_)
-        for k in range(len(ct)):
-            wk = int(cw[k])
-            if wk > top:
-                continue
-            cand = dp[: top + 1 - wk] + cv[k]
-            seg = dp[wk:]
-            better = cand > seg
-            take[k, wk:] = better
-            np.maximum(seg, cand, out=seg)
-        best = int(dp.max())
-        good = np.flatnonzero(dp > SCALE)
-        if len(good) == 0:
-            return best, []
-        if len(good) > max_columns:
-            sel = np.argsort(-dp[good], kind="stable")[:max_columns]
-            good = good[sel]
-        cur = good.copy()
-        counts = np.zeros((len(good), self.num_types), dtype=np.int64)
-        for k in range(len(ct) - 1, -1, -1):
-            t = take[k, cur]
-            if t.any():
-                counts[:, ct[k]] += t * cc[k]
-                cur -= t * cw[k]
-        return best, [counts[i] for i in range(len(good))]
+    def price(self, duals: FloatArray, caps: IntArray, max_columns: int = 20) -> tuple[int, list[IntArray]]:
+        """(Best pattern value in units of 1/_SCALE, patterns of reduced cost below 0)."""
+        values = np.floor(duals * _SCALE).astype(np.int64)
+        return _price(self.w, values, caps, self.capacity, _SCALE, max_columns)
 
-    def run(self, clock: _Clock, target: int, lower: int, max_columns: int = 20) -> tuple[int, bool]:
-        """Raise the lower bound; stop once it reaches ``target``. Returns (bound, lp_solved)."""
+    def bound(self, clock: _Clock, target: int, lower: int) -> int:
+        """Raise ``lower`` towards the LP bound; stop early once it reaches ``target``."""
         d = self.demand
         while not clock.expired():
-            z, duals, _ = self.solve()
-            values = np.floor(duals * SCALE).astype(np.int64)
-            best, pats = self.price(values, d, max_columns)
+            z, duals, _ = self.solve_master()
+            best, pats = self.price(duals, d)
             if best > 0:
+                # Farley: a bin holds value at most `best`, the items sum(d * values).
+                values = np.floor(duals * _SCALE).astype(np.int64)
                 lower = max(lower, _ceil_div(int((d * values).sum()), best))
             if lower >= target:
-                return lower, False
-            if not pats:
-                return lower, True
-            if math.ceil(z - 1e-6) <= lower:
-                return lower, True
-            added = sum(self.add_column(p) for p in pats)
-            if added == 0:
-                return lower, True
-        return lower, False
+                return lower
+            if math.ceil(z - 1e-6) <= lower or not pats or self.add_columns(pats) == 0:
+                self.lp_value = z
+                return lower
+        return lower
+
+    def _reoptimise(self, caps: IntArray, clock: _Clock, max_rounds: int) -> tuple[float, FloatArray] | None:
+        for _ in range(max_rounds):
+            if clock.expired():
+                return None
+            z, duals, x = self.solve_master()
+            _, pats = self.price(duals, caps)
+            if not pats or self.add_columns(pats) == 0:
+                return z, x
+        z, _, x = self.solve_master()
+        return z, x
+
+    def dive(self, target: int, clock: _Clock, max_rounds: int = 50) -> tuple[list[IntArray], IntArray]:
+        """Fix patterns of the LP solution until the LP says ``target`` bins cannot
+        be reached (or every item is packed).
+
+        Returns the fixed patterns and the demand left over.
+        """
+        t = self.num_types
+        rows = np.arange(t, dtype=np.int32)
+        if self.num_aux:  # patterns only: a fixed pattern then stays a valid bin
+            aux = np.arange(self.num_aux, dtype=np.int32)
+            self.h.changeColsBounds(self.num_aux, aux, np.zeros(self.num_aux), np.zeros(self.num_aux))
+        d = self.demand.copy()
+        fixed: list[IntArray] = []
+        try:
+            while d.sum() > 0:
+                self.h.changeRowsBounds(t, rows, d.astype(np.float64), np.full(t, np.inf))
+                res = self._reoptimise(d, clock, max_rounds)
+                if res is None:
+                    break
+                z, x = res
+                if math.ceil(z - 1e-6) + len(fixed) > target:
+                    break
+                order = np.argsort(-x, kind="stable")
+                chosen = [(int(j), int(math.floor(x[j] + 1e-6))) for j in order if x[j] >= 1 - 1e-6]
+                if not chosen:
+                    chosen = [(int(order[0]), 1)]
+                for j, copies in chosen:
+                    for _ in range(copies):
+                        p = np.minimum(self.columns[j], d)
+                        if p.sum() == 0:
+                            break
+                        fixed.append(p)
+                        d = d - p
+        finally:
+            self.h.changeRowsBounds(t, rows, self.demand.astype(np.float64), np.full(t, np.inf))
+        return fixed, d
+
+
+# ---------------------------------------------------------------------------------
+# The engine
+# ---------------------------------------------------------------------------------
+
+
+class _Engine:
+    """Bounds and packings for sizes in non-increasing order (all positive)."""
+
+    def __init__(self, sz: list[int], capacity: int, seed: int, clock: _Clock) -> None:
+        self.sz = sz
+        self.cap = capacity
+        self.clock = clock
+        self.rng = random.Random(seed)
+        self.repair = _Repair(sz, capacity, seed)
+        self.type_sizes: list[int] = []
+        self.type_start: list[int] = []
+        self.type_of: list[int] = []
+        for i, s in enumerate(sz):
+            if not self.type_sizes or self.type_sizes[-1] != s:
+                self.type_sizes.append(s)
+                self.type_start.append(i)
+            self.type_of.append(len(self.type_sizes) - 1)
+        self.demand = [
+            b - a for a, b in zip(self.type_start, [*self.type_start[1:], len(sz)], strict=True)
+        ]
+        self.best: list[list[int]] = []
+        self.lower = 0
+
+    def offer(self, bins: list[list[int]]) -> None:
+        if not self.best or len(bins) < len(self.best):
+            self.best = bins
+
+    def done(self) -> bool:
+        return len(self.best) <= self.lower or self.clock.expired()
+
+    def improve(self, start: list[list[int]], max_iters: int) -> None:
+        """Local search from ``start`` down to the lower bound, one bin at a time."""
+        sol = start
+        self.offer(sol)
+        while len(sol) > self.lower and not self.clock.expired():
+            new = self.repair.run(sol, len(sol) - 1, max_iters, self.clock)
+            if new is None:
+                return
+            sol = new
+            self.offer(sol)
+
+    def from_patterns(self, patterns: Sequence[IntArray], rest: IntArray) -> list[list[int]]:
+        """Item bins for fixed patterns; the leftover demand packed first-fit decreasing."""
+        nxt = list(self.type_start)
+        bins: list[list[int]] = []
+        for p in patterns:
+            b: list[int] = []
+            for k in np.flatnonzero(p).tolist():
+                for _ in range(int(p[k])):
+                    b.append(nxt[k])
+                    nxt[k] += 1
+            bins.append(b)
+        left = [i for k in range(len(self.type_sizes)) for i in range(nxt[k], nxt[k] + int(rest[k]))]
+        slack = [self.cap - sum(self.sz[i] for i in b) for b in bins]
+        for i in left:
+            s = self.sz[i]
+            for b, free in enumerate(slack):
+                if free >= s:
+                    slack[b] -= s
+                    bins[b].append(i)
+                    break
+            else:
+                bins.append([i])
+                slack.append(self.cap - s)
+        return bins
+
+    def solve(self, hint: list[list[int]] | None) -> None:
+        sz, cap, clock = self.sz, self.cap, self.clock
+        self.lower = max(1, _l2_bound(sz, cap))
+        self.offer(_first_fit_decreasing(sz, cap))
+        self.offer(_best_fit_decreasing(sz, cap))
+        if hint is not None:
+            self.offer(hint)
+        if self.done():
+            return
+        self.offer(_min_bin_slack(sz, cap, self.rng))
+        if self.done():
+            return
+        # A short search against L2 first: it settles most instances without any LP.
+        self.improve(self.best, 1000)
+        if self.done():
+            return
+        cg = _ColumnGeneration(self.type_sizes, self.demand, cap)
+        cg.add_packing(self.best, self.type_of)
+        self.lower = cg.bound(clock, len(self.best), self.lower)
+        logger.debug("bin packing: LP bound %d after %.2f s", self.lower, clock.elapsed())
+        if self.done():
+            return
+        rounds = 0
+        dived = False
+        while not self.done():
+            if not clock.limited and rounds >= _ROUNDS_WITHOUT_LIMIT:
+                break
+            if not dived and math.isfinite(cg.lp_value):
+                dived = True
+                fixed, rest = cg.dive(len(self.best) - 1, clock)
+                start = self.from_patterns(fixed, rest)
+            else:
+                start = _min_bin_slack(sz, cap, self.rng)
+            rounds += 1
+            self.improve(start, 1000 * rounds)
+
+
+def _as_int(value: object, what: str) -> int:
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise ValueError(f"The {what} must be an integer; got {value!r} instead.") from None
 
 
 def solve_bin_packing(
@@ -239,247 +803,95 @@ def solve_bin_packing(
     seed: int = 0,
     upper_bound_hint: Sequence[Sequence[int]] | None = None,
 ) -> PackingResult:
-    clock = _Clock(time_limit)
-    w = [int(s) for s in sizes]
-    n = len(w)
-    order = sorted(range(n), key=lambda i: (-w[i], i))
-    nz = [i for i in order if w[i] > 0]
-    lb = max(1 if n else 0, _l2_bound([w[i] for i in nz], capacity)) if capacity > 0 else (1 if n else 0)
-    best = _first_fit_decreasing(w, nz, capacity)
-    bfd = _best_fit_decreasing(w, nz, capacity)
-    if len(bfd) < len(best):
-        best = bfd
-    if len(best) > lb:
-        types: list[int] = []
-        demand: list[int] = []
-        for i in nz:
-            if types and types[-1] == w[i]:
-                demand[-1] += 1
-            else:
-                types.append(w[i])
-                demand.append(1)
-        cg = _ColumnGeneration(types, demand, capacity)
-        lb, _ = cg.run(clock, len(best), lb)
-    zeros = [i for i in order if w[i] == 0]
-    if zeros:
-        if best:
-            best[0].extend(zeros)
-        else:
-            best = [zeros]
-    bins = tuple(tuple(b) for b in best)
-    return PackingResult(bins, lb, len(bins) == lb, clock.elapsed())
+    """Pack items into as few bins of one capacity as possible, with a proof.
 
+    Parameters
+    ----------
+    sizes : sequence of int
+        The item sizes, each between 0 and ``capacity``. Items of size 0 go into
+        any bin.
+    capacity : int
+        The capacity of every bin (non-negative).
+    time_limit : float or None, default 10.0
+        Seconds to spend at most (the result is the best found by then). ``None``
+        runs until the packing is proven optimal or the search gives up.
+    seed : int, default 0
+        Seed of the random choices: a fixed seed gives the same packing whenever
+        the time limit is not reached.
+    upper_bound_hint : sequence of sequences of int, optional
+        A known packing (item indices per bin) to start from.
 
-def _subset_sums(items: Sequence[int], sz: Sequence[int], capacity: int) -> list[int]:
-    """Prefix bitsets of reachable sums (bit s set when sum s is reachable), capped at capacity."""
-    mask = (1 << (capacity + 1)) - 1
-    r = 1
-    pref = [r]
-    for i in items:
-        r = (r | (r << sz[i])) & mask
-        pref.append(r)
-    return pref
+    Returns
+    -------
+    PackingResult
+        The bins (item indices per bin), a proven lower bound on their number, and
+        whether the packing is proven optimal.
 
+    Raises
+    ------
+    ValueError
+        If a size or the capacity is not a non-negative integer, a size exceeds the
+        capacity, or the hint is not a packing of the items.
 
-def _pick_subset(items: Sequence[int], sz: Sequence[int], pref: Sequence[int], target: int) -> list[int]:
-    """Items (preferring the later ones) whose sizes sum to ``target``; ``pref`` from _subset_sums."""
-    chosen: list[int] = []
-    for k in range(len(items) - 1, -1, -1):
-        if target == 0:
-            break
-        s = sz[items[k]]
-        if s <= target and (pref[k] >> (target - s)) & 1:
-            chosen.append(items[k])
-            target -= s
-    return chosen
-
-
-def _fits_in_bins(items: Sequence[int], sz: Sequence[int], capacity: int, count: int) -> list[list[int]] | None:
-    """A packing of ``items`` into ``count`` (at most 2) bins, or None."""
-    total = sum(sz[i] for i in items)
-    if total > count * capacity:
-        return None
-    if count <= 0:
-        return [] if not items else None
-    if count == 1:
-        return [list(items)]
-    order = sorted(items, key=lambda i: sz[i])
-    pref = _subset_sums(order, sz, capacity)
-    reach = pref[-1]
-    lo = max(0, total - capacity)
-    window = reach >> lo
-    if window == 0:
-        return None
-    target = lo + ((window & -window).bit_length() - 1)
-    if target > capacity:
-        return None
-    first = _pick_subset(order, sz, pref, target)
-    taken = set(first)
-    return [first, [i for i in items if i not in taken]]
-
-
-class _Repair:
-    """Consistent neighbourhood search: pack every item into a target number of bins.
-
-    A partial packing keeps ``target - 2`` bins within capacity and a set ``S`` of
-    unpacked items; moves exchange items between one bin and ``S`` so as to lower the
-    weight of ``S`` until ``S`` fits into the two remaining bins.
+    Examples
+    --------
+    >>> res = solve_bin_packing([6, 5, 4, 3, 2], 10)
+    >>> len(res.bins), res.lower_bound, res.optimal
+    (2, 2, True)
+    >>> sorted(sorted(b) for b in res.bins)
+    [[0, 2], [1, 3, 4]]
     """
+    clock = _Clock(time_limit)
+    cap = _as_int(capacity, "capacity")
+    if cap < 0:
+        raise ValueError(f"The capacity must be non-negative; got {cap} instead.")
+    w = [_as_int(s, f"size of item {i}") for i, s in enumerate(sizes)]
+    for i, s in enumerate(w):
+        if s < 0 or s > cap:
+            raise ValueError(
+                f"The size of item {i} must be between 0 and the capacity {cap}; got {s} instead."
+            )
+    n = len(w)
+    order = sorted((i for i in range(n) if w[i] > 0), key=lambda i: (-w[i], i))
+    zeros = [i for i in range(n) if w[i] == 0]
+    hint = _check_hint(upper_bound_hint, w, cap) if upper_bound_hint is not None else None
+    if not order:
+        bins: list[list[int]] = [zeros] if zeros else []
+        return PackingResult(tuple(tuple(b) for b in bins), len(bins), True, clock.elapsed())
+    rank = {i: k for k, i in enumerate(order)}
+    engine = _Engine([w[i] for i in order], cap, seed, clock)
+    internal_hint = None
+    if hint is not None:
+        internal_hint = [[rank[i] for i in b if w[i] > 0] for b in hint]
+        internal_hint = [b for b in internal_hint if b]
+    engine.solve(internal_hint)
+    out = [[order[k] for k in b] for b in engine.best]
+    out[0].extend(zeros)
+    lower = engine.lower
+    return PackingResult(
+        tuple(tuple(b) for b in out), lower, len(out) == lower, clock.elapsed()
+    )
 
-    def __init__(self, sz: Sequence[int], capacity: int, seed: int) -> None:
-        self.sz = list(sz)
-        self.cap = capacity
-        self.n = len(self.sz)
-        self.sz_arr = np.array([*self.sz, 0], dtype=np.int64)
-        self.rng = np.random.default_rng(seed)
-        self.iterations = 0
 
-    def _rebuild(self, width: int) -> None:
-        keep = len(self.bins)
-        self.width = width
-        none = self.n
-        self.M = np.full((keep, width + 1), none, dtype=np.int64)
-        for b, items in enumerate(self.bins):
-            self.M[b, : len(items)] = items
-        self.W = self.sz_arr[self.M]
-        j1 = [width]
-        j2 = [width]
-        for a in range(width):
-            j1.append(a)
-            j2.append(width)
-        for a in range(width):
-            for c in range(a + 1, width):
-                j1.append(a)
-                j2.append(c)
-        self.J1 = np.array(j1, dtype=np.int64)
-        self.J2 = np.array(j2, dtype=np.int64)
-
-    def _set_row(self, b: int) -> None:
-        items = self.bins[b]
-        if len(items) > self.width:
-            self._rebuild(max(len(items) + 2, self.width * 2))
-            return
-        row = self.M[b]
-        row[:] = self.n
-        row[: len(items)] = items
-        self.W[b] = self.sz_arr[row]
-
-    def _descent(self) -> bool:
-        """Refill every bin as much as possible from its items and S; True if S got lighter."""
-        sz = self.sz
-        improved = False
-        for b in self.rng.permutation(len(self.bins)):
-            if not self.S:
-                break
-            b = int(b)
-            pool = sorted(self.bins[b] + self.S, key=lambda i: sz[i])
-            pref = _subset_sums(pool, sz, self.cap)
-            best = pref[-1].bit_length() - 1
-            if best > self.load[b]:
-                chosen = _pick_subset(pool, sz, pref, best)
-                taken = set(chosen)
-                self.S = [i for i in pool if i not in taken]
-                self.bins[b] = chosen
-                self.load[b] = best
-                self.s_weight = sum(sz[i] for i in self.S)
-                self._set_row(b)
-                improved = True
-        return improved
-
-    def _tabu_move(self, it: int, tenure: tuple[int, int]) -> bool:
-        sz_arr = self.sz_arr
-        free_s = [i for i in self.S if self.tabu[i] <= it]
-        if not free_s:
-            return False
-        s_items = np.array(free_s, dtype=np.int64)
-        m = len(s_items)
-        a, c = np.triu_indices(m, 1)
-        in_a = np.concatenate([np.arange(m), a])
-        in_b = np.concatenate([np.full(m, -1), c])
-        in_sum = sz_arr[s_items[in_a]] + np.where(in_b >= 0, sz_arr[s_items[np.maximum(in_b, 0)]], 0)
-        in_cnt = 1 + (in_b >= 0)
-        order = np.lexsort((-in_cnt, in_sum))
-        in_sum = in_sum[order]
-        in_cnt = in_cnt[order]
-        in_a = in_a[order]
-        in_b = in_b[order]
-        M = self.M
-        ok = (M != self.n) & (self.tabu[M] <= it)
-        ok[:, self.width] = True
-        J1, J2 = self.J1, self.J2
-        valid = ok[:, J1] & ok[:, J2]
-        out_sum = self.W[:, J1] + self.W[:, J2]
-        out_cnt = (J1 != self.width).astype(np.int64) + (J2 != self.width)
-        slack = self.cap - np.array(self.load, dtype=np.int64)
-        cap = slack[:, None] + out_sum
-        pos = np.searchsorted(in_sum, cap, side="right") - 1
-        valid &= pos >= 0
-        pos0 = np.maximum(pos, 0)
-        gain = in_sum[pos0] - out_sum
-        valid &= gain != 0
-        score = np.where(
-            valid,
-            gain * 32 + (out_cnt[None, :] - in_cnt[pos0]) * 4 + self.rng.random(gain.shape),
-            -np.inf,
-        )
-        flat = int(np.argmax(score))
-        if not valid.flat[flat]:
-            return False
-        b, slot = divmod(flat, len(J1))
-        p = int(pos[b, slot])
-        outs = [int(M[b, J1[slot]]), int(M[b, J2[slot]])]
-        outs = [i for i in outs if i != self.n]
-        ins = [int(s_items[in_a[p]])] + ([int(s_items[in_b[p]])] if in_b[p] >= 0 else [])
-        items = [i for i in self.bins[b] if i not in outs] + ins
-        self.bins[b] = items
-        self.load[b] += int(gain[b, slot])
-        self.S = [i for i in self.S if i not in ins] + outs
-        self.s_weight -= int(gain[b, slot])
-        lo, hi = tenure
-        for i in outs + ins:
-            self.tabu[i] = it + int(self.rng.integers(lo, hi + 1))
-        self._set_row(b)
-        return True
-
-    def run(
-        self,
-        complete: Sequence[Sequence[int]],
-        target: int,
-        max_iters: int,
-        clock: _Clock,
-        tenure: tuple[int, int] = (3, 10),
-        descent_every: int = 50,
-        spare: int = 2,
-    ) -> list[list[int]] | None:
-        sz = self.sz
-        r = min(spare, target)
-        keep = target - r
-        by_load = sorted(complete, key=lambda b: -sum(sz[i] for i in b))
-        self.bins = [list(b) for b in by_load[:keep]]
-        self.load = [sum(sz[i] for i in b) for b in self.bins]
-        self.S = [i for b in by_load[keep:] for i in b]
-        self.s_weight = sum(sz[i] for i in self.S)
-        self.tabu = np.zeros(self.n + 1, dtype=np.int64)
-        width = max([len(b) for b in self.bins] + [1]) + 2
-        self._rebuild(width)
-        best_w = self.s_weight
-        last_gain = 0
-        for it in range(max_iters):
-            if self.s_weight <= r * self.cap:
-                rest = _fits_in_bins(self.S, sz, self.cap, r)
-                if rest is not None:
-                    self.iterations += it
-                    return [b for b in self.bins if b] + [b for b in rest if b]
-            if it % 64 == 0 and clock.expired():
-                self.iterations += it
-                return None
-            if it - last_gain >= descent_every:
-                self._descent()
-                last_gain = it
-            if not self._tabu_move(it, tenure):
-                self._descent()
-            if self.s_weight < best_w:
-                best_w = self.s_weight
-                last_gain = it
-        self.iterations += max_iters
-        return None
+def _check_hint(hint: Sequence[Sequence[int]], w: Sequence[int], cap: int) -> list[list[int]]:
+    seen = [False] * len(w)
+    bins: list[list[int]] = []
+    for k, b in enumerate(hint):
+        items = [_as_int(i, f"item of hinted bin {k}") for i in b]
+        for i in items:
+            if not 0 <= i < len(w) or seen[i]:
+                raise ValueError(
+                    f"The hinted bin {k} must hold items 0..{len(w) - 1} not used elsewhere; "
+                    f"got item {i} instead."
+                )
+            seen[i] = True
+        load = sum(w[i] for i in items)
+        if load > cap:
+            raise ValueError(
+                f"The hinted bin {k} must hold at most the capacity {cap}; got {load} instead."
+            )
+        bins.append(items)
+    if not all(seen):
+        missing = seen.index(False)
+        raise ValueError(f"The hint must pack every item; item {missing} is missing.")
+    return bins

@@ -27,6 +27,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -34,11 +36,11 @@ from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
 from parcelroute.result import VisitAssignment
 from parcelroute.visits.greedy import fill, greedy_plan
-from parcelroute.visits.index import VisitIndex
+from parcelroute.visits.index import VisitIndex, overlaps
 from parcelroute.visits.plan import Placement, PlanState
 from parcelroute.visits.reasons import explain
 
-__all__ = ["cost_scale", "solve_visits"]
+__all__ = ["cost_scale", "scaled_cost", "solve_visits"]
 
 logger = logging.getLogger("parcelroute")
 
@@ -46,6 +48,9 @@ logger = logging.getLogger("parcelroute")
 MAX_SCALE_DIGITS = 6
 #: Keep scaled cost sums well inside CP-SAT's 64-bit integers.
 MAX_SCALED_TOTAL = 10**15
+#: An escort group: ``("day", facility, date)`` or ``("session", session index)``.
+_Group = tuple[Any, ...]
+
 #: Share of the time left that level 1 gets when a level 2 follows.
 LEVEL1_SHARE = 0.75
 
@@ -80,9 +85,9 @@ def cost_scale(costs: list[float]) -> tuple[int, bool]:
     return scale, exact
 
 
-def _scaled(cost: float, scale: int) -> int:
+def scaled_cost(cost: float, scale: int) -> int:
     """A cost times ``scale``, floored (exact when the scale is)."""
-    return int(math.floor(Decimal(repr(float(cost))) * scale))
+    return math.floor(Decimal(repr(float(cost))) * scale)
 
 
 @dataclass
@@ -96,7 +101,7 @@ class _Level:
     values: dict[int, int] = field(default_factory=dict)
 
 
-class _Reporter(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
+class _Reporter(cp_model.CpSolverSolutionCallback):
     """Reports each new incumbent through the solve options."""
 
     def __init__(self, options: SolveOptions, deadline: Deadline, phase: str,
@@ -129,29 +134,46 @@ class VisitModel:
     choices : list of list of int
         ``choices[r]``: the sessions request ``r`` may take in the model
         (empty: the request stays out of the model).
+    escort_ok : callable, optional
+        ``escort_ok(e, date)`` false keeps escort ``e`` out of the model on
+        that date (it works elsewhere in a plan kept fixed around the model).
+    side_offset : int
+        Visits of side 0 minus visits of side 1 outside the model.
+    scale : (int, bool), optional
+        The cost scale and whether it is exact (default: computed).
+    escorts, reciprocity : bool
+        Whether to model the escort and reciprocity rules (without them the
+        model is a relaxation, whose optimum bounds the true one).
     """
 
-    def __init__(self, index: VisitIndex, choices: list[list[int]]) -> None:
+    def __init__(self, index: VisitIndex, choices: list[list[int]], *,
+                 escort_ok: Callable[[int, dt.date], bool] | None = None,
+                 side_offset: int = 0, scale: tuple[int, bool] | None = None,
+                 escorts: bool = True, reciprocity: bool = True) -> None:
         self.index = index
         self.choices = choices
+        self.escort_ok = escort_ok
+        self.side_offset = side_offset
         self.model = cp_model.CpModel()
         self.x: dict[tuple[int, int], cp_model.IntVar] = {}
         self.a: dict[tuple[int, int], cp_model.IntVar] = {}
-        self.n: dict[tuple[int, int, str], cp_model.IntVar] = {}
+        self.n: dict[tuple[int, _Group, str], cp_model.IntVar] = {}
         self.f: dict[tuple[int, dt.date, str], cp_model.IntVar] = {}
         self.z: dict[tuple[int, int], cp_model.IntVar] = {}
         self.u: dict[int, cp_model.IntVar] = {}
         self.top: dict[int, int] = {}
         self.costs = [t.cost for t in index.transports]
-        self.scale, self.exact = cost_scale(self.costs)
+        self.scale, self.exact = scale if scale is not None else cost_scale(self.costs)
         self.create_session_choices()
         self.add_one_session_per_request()
         self.add_session_limits()
         self.add_detainee_limits()
         self.add_keep_apart()
-        self.add_escorts()
+        if escorts:
+            self.add_escorts()
         self.add_transports()
-        self.add_reciprocity()
+        if reciprocity:
+            self.add_reciprocity()
 
     # -- variables -------------------------------------------------------------------
     def create_session_choices(self) -> None:
@@ -231,59 +253,112 @@ class VisitModel:
                         self.model.add_at_most_one(lits + other)
 
     def add_escorts(self) -> None:
-        """Each visit with a language has an escort; escorts keep their own limits."""
+        """Each visit with a language has an escort; escorts keep their own limits.
+
+        Visits are counted per escort, language and *group*: all the sessions
+        of one facility and date when none of them overlap (an escort there
+        can serve any of them), else each session on its own, with the
+        escort's presence ``a[e,s]`` kept out of overlapping sessions.
+        """
         ix = self.index
-        demand: dict[tuple[int, str], list[cp_model.IntVar]] = defaultdict(list)
-        for (ri, si), var in self.x.items():
+        demand: dict[tuple[_Group, str], list[cp_model.IntVar]] = defaultdict(list)
+        for (ri, si), var in sorted(self.x.items()):
             lang = ix.requests[ri].language
             if lang is not None:
-                demand[(si, lang)].append(var)
+                demand[(self.group_of(si), lang)].append(var)
         load: dict[tuple[int, dt.date], list[cp_model.IntVar]] = defaultdict(list)
-        for (si, lang), lits in sorted(demand.items()):
-            s = ix.sessions[si]
+        share: dict[tuple[int, _Group], list[cp_model.IntVar]] = defaultdict(list)
+        for (group, lang), lits in sorted(demand.items(), key=lambda kv: (repr(kv[0][0]),
+                                                                           kv[0][1])):
+            date = self.where(group)[1]
             counts = []
-            for ei in ix.escorts_for(lang, s.date):
+            for ei in ix.escorts_for(lang, date):
+                if self.escort_ok is not None and not self.escort_ok(ei, date):
+                    continue
                 e = ix.escorts[ei]
-                top = min(len(lits), s.capacity, e.max_visits_per_day or len(lits))
-                here = self.a.get((ei, si))
-                if here is None:
-                    here = self.model.new_bool_var(f"a[{e.id},{s.id}]")
-                    self.a[(ei, si)] = here
-                cnt = self.model.new_int_var(0, top, f"n[{e.id},{s.id},{lang}]")
-                self.n[(ei, si, lang)] = cnt
+                top = min(len(lits), self.group_capacity(group),
+                          e.max_visits_per_day or len(lits))
+                cnt = self.model.new_int_var(0, top, f"n[{e.id},{_name(group)},{lang}]")
+                self.n[(ei, group, lang)] = cnt
                 self.top[cnt.index] = top
-                self.model.add(cnt <= top * here)
                 counts.append(cnt)
-                load[(ei, s.date)].append(cnt)
+                load[(ei, date)].append(cnt)
+                share[(ei, group)].append(cnt)
             self.model.add(sum(counts) == sum(lits))
-        for (ei, _), cnts in load.items():
+        for (ei, _), cnts in sorted(load.items()):
             per_day = ix.escorts[ei].max_visits_per_day
             if per_day is not None and sum(self.top[c.index] for c in cnts) > per_day:
                 self.model.add(sum(cnts) <= per_day)
-        self._add_escort_presence()
+        self._add_escort_presence(share)
 
-    def _add_escort_presence(self) -> None:
+    def _add_escort_presence(self, share: dict[tuple[int, _Group], list[cp_model.IntVar]],
+                             ) -> None:
         """An escort is at no two overlapping sessions and at one facility per date."""
         ix = self.index
-        sessions_of: dict[tuple[int, dt.date], list[int]] = defaultdict(list)
-        for ei, si in self.a:
-            sessions_of[(ei, ix.sessions[si].date)].append(si)
-        for (ei, date), sis in sorted(sessions_of.items()):
-            if len(sis) < 2:
-                continue
-            for clique in _overlap_cliques(ix, sis):
-                self.model.add_at_most_one(self.a[(ei, si)] for si in clique)
-            facilities = sorted({ix.sessions[si].facility for si in sis})
-            if len(facilities) < 2:
-                continue
+        groups_of: dict[tuple[int, dt.date], list[_Group]] = defaultdict(list)
+        for ei, group in share:
+            groups_of[(ei, self.where(group)[1])].append(group)
+        for (ei, date), groups in sorted(groups_of.items(), key=lambda kv: kv[0]):
             e = ix.escorts[ei]
-            for fac in facilities:
-                self.f[(ei, date, fac)] = self.model.new_bool_var(
-                    f"f[{e.id},{date.isoformat()},{fac}]")
-            self.model.add_at_most_one(self.f[(ei, date, fac)] for fac in facilities)
+            facilities = sorted({self.where(g)[0] for g in groups})
+            if len(facilities) > 1:
+                for fac in facilities:
+                    self.f[(ei, date, fac)] = self.model.new_bool_var(
+                        f"f[{e.id},{date.isoformat()},{fac}]")
+                self.model.add_at_most_one(self.f[(ei, date, fac)] for fac in facilities)
+            sessions = []
+            for g in groups:
+                cnts = share[(ei, g)]
+                fac = self.where(g)[0]
+                top = sum(self.top[c.index] for c in cnts)
+                if g[0] == "session":
+                    here = self.model.new_bool_var(f"a[{e.id},{ix.sessions[g[1]].id}]")
+                    self.a[(ei, g[1])] = here
+                    sessions.append(g[1])
+                    self.model.add(sum(cnts) <= top * here)
+                    if (ei, date, fac) in self.f:
+                        self.model.add_implication(here, self.f[(ei, date, fac)])
+                elif (ei, date, fac) in self.f:
+                    self.model.add(sum(cnts) <= top * self.f[(ei, date, fac)])
+            for clique in _overlap_cliques(ix, sessions):
+                self.model.add_at_most_one(self.a[(ei, si)] for si in clique)
+
+    def group_of(self, si: int) -> _Group:
+        """The escort group of a session: its facility and date, or itself if it overlaps."""
+        s = self.index.sessions[si]
+        if (s.facility, s.date) in self.overlapping:
+            return ("session", si)
+        return ("day", s.facility, s.date)
+
+    def where(self, group: _Group) -> tuple[str, dt.date]:
+        """The facility and date of an escort group."""
+        if group[0] == "session":
+            s = self.index.sessions[group[1]]
+            return s.facility, s.date
+        return group[1], group[2]
+
+    def group_capacity(self, group: _Group) -> int:
+        """How many visits the sessions of an escort group hold together."""
+        if group[0] == "session":
+            return self.index.sessions[group[1]].capacity
+        return sum(self.index.sessions[si].capacity
+                   for si in self.index.sessions_at.get(group[1], [])
+                   if self.index.sessions[si].date == group[2])
+
+    @cached_property
+    def overlapping(self) -> set[tuple[str, dt.date]]:
+        """Facility-dates where two sessions overlap in time."""
+        ix = self.index
+        out: set[tuple[str, dt.date]] = set()
+        for fac, sis in ix.sessions_at.items():
+            by_date: dict[dt.date, list[int]] = defaultdict(list)
             for si in sis:
-                self.model.add_implication(self.a[(ei, si)],
-                                           self.f[(ei, date, ix.sessions[si].facility)])
+                by_date[ix.sessions[si].date].append(si)
+            for date, group in by_date.items():
+                if any(overlaps(ix.sessions[a], ix.sessions[b])
+                       for i, a in enumerate(group) for b in group[i + 1:]):
+                    out.add((fac, date))
+        return out
 
     def add_transports(self) -> None:
         """A family that needs transport rides one with seats, on the session's date."""
@@ -326,7 +401,7 @@ class VisitModel:
             if side is not None:
                 terms.append(var if side == 0 else -var)
         if terms:
-            diff = sum(terms)
+            diff = sum(terms) + self.side_offset
             self.model.add(diff <= rec.max_difference)
             self.model.add(diff >= -rec.max_difference)
 
@@ -338,11 +413,11 @@ class VisitModel:
 
     def cost(self) -> cp_model.LinearExprT:
         """Level 2: the total cost of used transports, scaled to integers."""
-        return sum(_scaled(self.costs[ti], self.scale) * var for ti, var in self.u.items())
+        return sum(scaled_cost(self.costs[ti], self.scale) * var for ti, var in self.u.items())
 
     def has_costs(self) -> bool:
         """Whether level 2 has anything to minimise."""
-        return any(_scaled(self.costs[ti], self.scale) > 0 for ti in self.u)
+        return any(scaled_cost(self.costs[ti], self.scale) > 0 for ti in self.u)
 
     # -- hints and solutions ---------------------------------------------------------
     def all_vars(self) -> list[cp_model.IntVar]:
@@ -361,8 +436,11 @@ class VisitModel:
             values[self.x[(ri, p.session)].index] = 1
             lang = ix.requests[ri].language
             if p.escort is not None and lang is not None:
-                values[self.n[(p.escort, p.session, lang)].index] += 1
-                values[self.a[(p.escort, p.session)].index] = 1
+                group = self.group_of(p.session)
+                values[self.n[(p.escort, group, lang)].index] += 1
+                here = self.a.get((p.escort, p.session))
+                if here is not None:
+                    values[here.index] = 1
                 fac = self.f.get((p.escort, s.date, s.facility))
                 if fac is not None:
                     values[fac.index] = 1
@@ -373,7 +451,7 @@ class VisitModel:
 
     def hint_values(self, values: dict[int, int]) -> None:
         """Replace the hints by the given values (variable index to value)."""
-        self.model.clear_hints()
+        self.model.clear_hints()  # type: ignore[no-untyped-call]
         for var in self.all_vars():
             self.model.add_hint(var, values.get(var.index, 0))
 
@@ -382,16 +460,16 @@ class VisitModel:
         ix = self.index
         chosen: dict[int, int] = {ri: si for (ri, si), v in self.x.items() if values[v.index]}
         rides = {ri: ti for (ri, ti), v in self.z.items() if values[v.index]}
-        by_lang: dict[tuple[int, str], list[int]] = defaultdict(list)
+        by_lang: dict[tuple[_Group, str], list[int]] = defaultdict(list)
         for ri, si in sorted(chosen.items()):
             lang = ix.requests[ri].language
             if lang is not None:
-                by_lang[(si, lang)].append(ri)
+                by_lang[(self.group_of(si), lang)].append(ri)
         escort_of: dict[int, int] = {}
-        for (si, lang), reqs in by_lang.items():
+        for (group, lang), reqs in by_lang.items():
             queue = list(reqs)
-            for ei in ix.escorts_for(lang, ix.sessions[si].date):
-                cnt = self.n.get((ei, si, lang))
+            for ei in ix.escorts_for(lang, self.where(group)[1]):
+                cnt = self.n.get((ei, group, lang))
                 for _ in range(values[cnt.index] if cnt is not None else 0):
                     escort_of[queue.pop(0)] = ei
         return {
@@ -406,6 +484,9 @@ class VisitModel:
         solver.parameters.num_workers = options.workers
         solver.parameters.random_seed = options.seed
         solver.parameters.relative_gap_limit = options.relative_gap
+        # The full linear relaxation (at-most-one rows included) gives much better bounds
+        # here than the default one; small portfolios would not run it otherwise.
+        solver.parameters.extra_subsolvers.append("max_lp")
         if seconds is not None:
             solver.parameters.max_time_in_seconds = max(0.01, seconds)
         reporter = _Reporter(options, deadline, phase, scale)
@@ -419,6 +500,13 @@ class VisitModel:
         values = {v.index: int(solver.value(v)) for v in self.all_vars()}
         return _Level(True, round(solver.objective_value), solver.best_objective_bound,
                       seconds_used, values)
+
+
+def _name(group: _Group) -> str:
+    """A readable name for an escort group."""
+    if group[0] == "session":
+        return f"session {group[1]}"
+    return f"{group[1]} {group[2].isoformat()}"
 
 
 def _overlap_cliques(index: VisitIndex, sessions: list[int]) -> list[list[int]]:
@@ -562,7 +650,7 @@ def _exact_cost(state: PlanState, scale: int, exact: bool) -> float:
     used = state.used_transports()
     costs = [state.index.transports[ti].cost for ti in used]
     if exact:
-        return sum(_scaled(c, scale) for c in costs) / scale
+        return sum(scaled_cost(c, scale) for c in costs) / scale
     return math.fsum(costs)
 
 

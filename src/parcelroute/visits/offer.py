@@ -1,0 +1,591 @@
+"""Offer a family the best sessions it could still take in a solved plan.
+
+:func:`offer_slots` never re-solves the whole plan. For each session the
+request could take it first checks whether the session fits as the plan
+stands (a free table, room for the visitors, a free escort, a free seat).
+When fewer than ``k`` sessions fit, it repairs the plan locally: a small
+CP-SAT model over the sessions of that facility and date decides which visits
+there stay, change session, move to another date (when a session elsewhere
+takes them as the plan stands) or, last, are dropped, and which escorts and
+transports everyone uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from parcelroute.exceptions import ParcelrouteError
+from parcelroute.model.scenario import Scenario
+from parcelroute.result import Result
+from parcelroute.visits.index import VisitIndex
+from parcelroute.visits.plan import Placement, PlanState
+from parcelroute.visits.solver import cost_scale, scaled_cost
+
+__all__ = ["PlanMismatchError", "SlotOffer", "UnknownRequestError", "offer_slots"]
+
+#: Wall-time budget in seconds for all local repairs of one call.
+REPAIR_BUDGET = 0.6
+#: Wall-time limit in seconds of one local repair model.
+REPAIR_LIMIT = 0.15
+#: Visits outside the facility and date that may be dropped to keep reciprocity.
+RECIPROCITY_DROPS = 3
+
+
+class UnknownRequestError(ParcelrouteError, KeyError):
+    """A visit request id that the scenario does not have."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class PlanMismatchError(ParcelrouteError, ValueError):
+    """A plan that refers to sessions, escorts or transports the scenario does not have."""
+
+
+@dataclass(frozen=True, slots=True)
+class SlotOffer:
+    """A session a family could be offered, and what it would change for the others.
+
+    Attributes
+    ----------
+    session, date, facility, start, end
+        The session offered.
+    escort, transport : str or None
+        The escort and transport the family would get.
+    moved : tuple of (request id, from session, to session)
+        Other visits that change session to make room.
+    dropped : tuple of str
+        Other visits that lose their session.
+    priority_change : int
+        Visit priority the other visits lose (the sum of the priorities of
+        ``dropped``; 0 when nobody is dropped).
+    transport_cost_change : float
+        Change of the plan's total transport cost.
+    reassigned : tuple of (request id, escort, transport)
+        Other visits, moved or not, whose escort or transport changes, with the
+        new ones.
+    """
+
+    session: str
+    date: dt.date
+    facility: str
+    start: dt.time
+    end: dt.time
+    escort: str | None = None
+    transport: str | None = None
+    moved: tuple[tuple[str, str, str], ...] = ()
+    dropped: tuple[str, ...] = ()
+    priority_change: int = 0
+    transport_cost_change: float = 0.0
+    reassigned: tuple[tuple[str, str | None, str | None], ...] = ()
+
+    @property
+    def direct(self) -> bool:
+        """Whether the session fits with nothing else changing."""
+        return not (self.moved or self.dropped or self.reassigned)
+
+
+def _rank(o: SlotOffer) -> tuple[int, int, int, int, float, dt.date, dt.time, str]:
+    return (o.priority_change, len(o.dropped), len(o.moved), len(o.reassigned),
+            o.transport_cost_change, o.date, o.start, o.session)
+
+
+def state_from_plan(index: VisitIndex, plan: Result) -> PlanState:
+    """The plan's visits as a :class:`PlanState`, checking that every id resolves."""
+    state = PlanState(index)
+    for v in plan.visits:
+        if v.session is None:
+            continue
+        ri = index.request_pos.get(v.id)
+        si = index.session_pos.get(v.session)
+        ei = index.escort_pos.get(v.escort) if v.escort is not None else None
+        ti = index.transport_pos.get(v.transport) if v.transport is not None else None
+        bad = [(name, value) for name, value, pos in (
+            ("id", v.id, ri), ("session", v.session, si),
+            ("escort", v.escort, ei if v.escort is not None else 0),
+            ("transport", v.transport, ti if v.transport is not None else 0),
+        ) if pos is None]
+        if bad:
+            name, value = bad[0]
+            raise PlanMismatchError(
+                f"The '{name}' of visit {v.id!r} in the plan must be one of the scenario's; "
+                f"got {value!r} instead.")
+        assert ri is not None and si is not None
+        if state.placed[ri] is not None:
+            raise PlanMismatchError(
+                f"The visit {v.id!r} must appear once in the plan; got it twice instead.")
+        state.add(ri, Placement(si, ei, ti))
+    return state
+
+
+def offer_slots(scenario: Scenario, plan: Result, request_id: str, k: int = 3) -> list[SlotOffer]:
+    """The best ``k`` sessions a visit request could take in a solved plan, best first.
+
+    Sessions that fit with nothing else changing come first; then those that
+    need other visits to change escort or transport, to move (to another
+    session they can take) or, last, to be dropped. Offers are ranked by the
+    priority the others lose, then the number of visits dropped, moved and
+    reassigned, then the transport cost added, then the date. For a request
+    that the plan schedules, the offers are alternatives to its session.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the plan was made for.
+    plan : Result
+        A plan of the scenario (from :func:`parcelroute.solve` or a plan file).
+    request_id : str
+        The id of a visit request of the scenario.
+    k : int, default 3
+        How many offers at most.
+
+    Returns
+    -------
+    list of SlotOffer
+        At most ``k`` offers; empty when no session could ever take the request.
+
+    Raises
+    ------
+    UnknownRequestError
+        If the scenario has no visit request ``request_id``.
+    PlanMismatchError
+        If the plan refers to sessions, escorts or transports the scenario lacks.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> b = pr.ScenarioBuilder(name="one table a day")
+    >>> _ = b.add_node("F-1")
+    >>> for sid, day in (("S-1", "2026-12-05"), ("S-2", "2026-12-06")):
+    ...     _ = b.add_session(sid, facility="F-1", date=day, start="10:00", end="12:00",
+    ...                       capacity=1)
+    >>> for vid, prio, last in (("V-1", 2, "2026-12-06"), ("V-2", 1, "2026-12-05"),
+    ...                         ("V-3", 1, "2026-12-06")):
+    ...     _ = b.add_detainee("D" + vid[1:], facility="F-1")
+    ...     _ = b.add_visit_request(vid, detainee="D" + vid[1:], priority=prio,
+    ...                             available=[("2026-12-05", last)])
+    >>> scenario = b.build()
+    >>> plan = pr.solve(scenario)
+    >>> [(v.id, v.session) for v in plan.visits]
+    [('V-1', 'S-2'), ('V-2', 'S-1'), ('V-3', None)]
+    >>> [(o.session, o.dropped, o.priority_change) for o in offer_slots(scenario, plan, "V-3")]
+    [('S-1', ('V-2',), 1), ('S-2', ('V-1',), 2)]
+    """
+    if k < 1:
+        return []
+    index = VisitIndex(scenario)
+    ri = index.request_pos.get(request_id)
+    if ri is None:
+        raise UnknownRequestError(
+            f"The 'request_id' must be the id of a visit request of scenario "
+            f"{scenario.name!r}; got {request_id!r} instead.")
+    state = state_from_plan(index, plan)
+    base_cost = state.transport_cost()
+    current = state.placed[ri]
+    if current is not None:
+        state.remove(ri)
+    free_cost = state.transport_cost()
+    sessions = [si for si in index.model_sessions(ri)
+                if current is None or si != current.session]
+    offers: list[SlotOffer] = []
+    blocked: list[int] = []
+    for si in sessions:
+        p = state.fit(ri, si)
+        if p is None:
+            blocked.append(si)
+            continue
+        offers.append(_offer(index, ri, p, free_cost + state.added_cost(p) - base_cost))
+    if len(offers) < k and blocked:
+        stop = time.perf_counter() + REPAIR_BUDGET
+        repair = _Repair(state, ri, base_cost)
+        for si in blocked:
+            if time.perf_counter() > stop:
+                break
+            found = repair.solve(si)
+            if found is not None:
+                offers.append(found)
+    offers.sort(key=_rank)
+    return offers[:k]
+
+
+def _offer(index: VisitIndex, ri: int, p: Placement, cost_change: float, *,
+           moved: tuple[tuple[str, str, str], ...] = (), dropped: tuple[str, ...] = (),
+           lost: int = 0,
+           reassigned: tuple[tuple[str, str | None, str | None], ...] = ()) -> SlotOffer:
+    s = index.sessions[p.session]
+    return SlotOffer(
+        session=s.id, date=s.date, facility=s.facility, start=s.start, end=s.end,
+        escort=index.escorts[p.escort].id if p.escort is not None else None,
+        transport=index.transports[p.transport].id if p.transport is not None else None,
+        moved=moved, dropped=dropped, priority_change=lost,
+        transport_cost_change=cost_change + 0.0, reassigned=reassigned,
+    )
+
+
+class _Repair:
+    """Local repairs of one plan for one request, one facility and date at a time."""
+
+    def __init__(self, state: PlanState, ri: int, base_cost: float) -> None:
+        self.state = state
+        self.index = state.index
+        self.ri = ri
+        self.base_cost = base_cost
+        self._elsewhere: dict[int, bool] = {}
+
+    # -- helpers -----------------------------------------------------------------------
+    def _local_sessions(self, si: int) -> list[int]:
+        s = self.index.sessions[si]
+        return [sj for sj in self.index.sessions_at.get(s.facility, [])
+                if self.index.sessions[sj].date == s.date]
+
+    def _can_go_elsewhere(self, v: int, local: set[int]) -> bool:
+        """Whether visit ``v`` fits a session off this facility and date as the plan stands."""
+        got = self._elsewhere.get(v)
+        if got is None:
+            p = self.state.remove(v)
+            got = any(self.state.fit(v, sj) is not None
+                      for sj in self.index.model_sessions(v) if sj not in local)
+            self.state.add(v, p)
+            self._elsewhere[v] = got
+        return got
+
+    def _extra_drops(self, local_visits: list[int]) -> list[int]:
+        """Visits elsewhere whose dropping may be needed: the detainee's and one side's."""
+        ix, st, ri = self.index, self.state, self.ri
+        r = ix.requests[ri]
+        det = ix.detainee(ri)
+        inside = set(local_visits)
+        out: list[int] = []
+        mine = sorted(st.det_visits.get(r.detainee, set()) - inside)
+        if len(mine) + 1 > det.max_visits:
+            out.extend(mine)
+        side = ix.side(ri)
+        if side is not None and st.reciprocity_excess(ri) > 0:
+            same = sorted(
+                (v for v, p in enumerate(st.placed)
+                 if p is not None and v not in inside and v not in out and ix.side(v) == side),
+                key=lambda v: (ix.requests[v].priority, v),
+            )
+            out.extend(same[:RECIPROCITY_DROPS])
+        return out
+
+    # -- the local model ---------------------------------------------------------------
+    def solve(self, si: int) -> SlotOffer | None:
+        """The best local repair that gives request ``ri`` session ``si``, or ``None``."""
+        ix, st, ri = self.index, self.state, self.ri
+        local = self._local_sessions(si)
+        local_set = set(local)
+        visits = sorted(v for sj in local for v in st.sess_members[sj])
+        extra = self._extra_drops(visits)
+        m = cp_model.CpModel()
+        x: dict[tuple[int, int], cp_model.IntVar] = {}
+        away: dict[int, cp_model.IntVar] = {}
+        drop: dict[int, cp_model.IntVar] = {}
+        moves: list[cp_model.IntVar] = []
+        for v in visits:
+            cur = st.placed[v]
+            assert cur is not None
+            rid = ix.requests[v].id
+            opts = [sj for sj in ix.model_sessions(v) if sj in local_set]
+            for sj in opts:
+                x[(v, sj)] = m.new_bool_var(f"x[{rid},{ix.sessions[sj].id}]")
+                if sj != cur.session:
+                    moves.append(x[(v, sj)])
+            drop[v] = m.new_bool_var(f"drop[{rid}]")
+            choice = [x[(v, sj)] for sj in opts] + [drop[v]]
+            if self._can_go_elsewhere(v, local_set):
+                away[v] = m.new_bool_var(f"away[{rid}]")
+                moves.append(away[v])
+                choice.append(away[v])
+            m.add_exactly_one(choice)
+        for w in extra:
+            drop[w] = m.new_bool_var(f"drop[{ix.requests[w].id}]")
+        everyone = [*visits, ri]
+        stays = {v: [x[(v, sj)] for sj in local if (v, sj) in x] for v in visits}
+        stays[ri] = [m.new_constant(1)]
+        at: dict[int, list[tuple[int, cp_model.LinearExprT]]] = defaultdict(list)
+        for (v, sj), var in x.items():
+            at[sj].append((v, var))
+        at[si].append((ri, 1))
+        self._sessions(m, local, at)
+        self._detainees(m, everyone, stays, away, drop, extra)
+        escort_vars = self._escorts(m, local, at)
+        if escort_vars is None:
+            return None
+        rides, used, cost_terms = self._transports(m, everyone, local, x, si)
+        self._reciprocity(m, drop)
+        lost = sum(ix.requests[v].priority * d for v, d in drop.items())
+        big_cost = sum(c for c, _ in cost_terms) + 1
+        big_moves = big_cost * (len(visits) + 1)
+        big_drops = big_moves * (len(visits) + 1)
+        big_lost = big_drops * (len(drop) + 1)
+        m.minimize(big_lost * lost + big_drops * sum(drop.values()) + big_moves * sum(moves)
+                   + sum(c * u for c, u in cost_terms))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = REPAIR_LIMIT
+        status = solver.solve(m)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return self._apply(solver, si, visits, extra, x, away, drop, escort_vars, rides, used)
+
+    def _sessions(self, m: cp_model.CpModel, local: list[int],
+                  at: dict[int, list[tuple[int, cp_model.LinearExprT]]]) -> None:
+        """Session tables and visitors."""
+        ix = self.index
+        for sj in local:
+            s = ix.sessions[sj]
+            members = at.get(sj, [])
+            if not members:
+                continue
+            m.add(sum(var for _, var in members) <= s.capacity)
+            if s.max_visitors is not None:
+                m.add(sum(ix.requests[v].visitors * var for v, var in members) <= s.max_visitors)
+
+    def _detainees(self, m: cp_model.CpModel, everyone: list[int],
+                   stays: dict[int, list[cp_model.IntVar]], away: dict[int, cp_model.IntVar],
+                   drop: dict[int, cp_model.IntVar], extra: list[int]) -> None:
+        """One visit per detainee on the date, max_visits, keep-apart pairs."""
+        ix, st, ri = self.index, self.state, self.ri
+        by_det: dict[str, list[int]] = defaultdict(list)
+        for v in everyone:
+            by_det[ix.requests[v].detainee].append(v)
+        for vs in by_det.values():
+            m.add(sum(var for v in vs for var in stays[v]) <= 1)
+        det_id = ix.requests[ri].detainee
+        det = ix.detainee(ri)
+        outside = st.det_visits.get(det_id, set()) - set(everyone)
+        kept = [1 - drop[w] if w in drop else 1 for w in outside]
+        inside = [var for v in by_det[det_id] if v != ri for var in stays[v]]
+        inside += [away[v] for v in by_det[det_id] if v in away]
+        m.add(sum(kept) + sum(inside) + 1 <= det.max_visits)
+        del extra
+        for d1, vs1 in by_det.items():
+            for d2 in ix.partners.get(d1, ()):
+                if d2 > d1 and d2 in by_det:
+                    m.add(sum(var for v in vs1 for var in stays[v])
+                          + sum(var for v in by_det[d2] for var in stays[v]) <= 1)
+
+    def _escorts(self, m: cp_model.CpModel, local: list[int],
+                 at: dict[int, list[tuple[int, cp_model.LinearExprT]]],
+                 ) -> dict[tuple[int, int, str], cp_model.IntVar] | None:
+        """Escorts for every visit with a language, within their own limits."""
+        ix, st = self.index, self.state
+        date = ix.sessions[local[0]].date
+        facility = ix.sessions[local[0]].facility
+        counts: dict[tuple[int, int, str], cp_model.IntVar] = {}
+        present: dict[tuple[int, int], cp_model.IntVar] = {}
+        per_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        demand: dict[tuple[int, str], list[cp_model.LinearExprT]] = defaultdict(list)
+        for sj, members in at.items():
+            for v, var in members:
+                lang = ix.requests[v].language
+                if lang is not None:
+                    demand[(sj, lang)].append(var)
+        for (sj, lang), lits in sorted(demand.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            terms = []
+            for ei in ix.escorts_for(lang, date):
+                busy = st.esc_at.get((ei, date))
+                if busy and any(ix.sessions[o].facility != facility for o in busy):
+                    continue
+                e = ix.escorts[ei]
+                if (ei, sj) not in present:
+                    present[(ei, sj)] = m.new_bool_var(f"a[{e.id},{ix.sessions[sj].id}]")
+                cnt = m.new_int_var(0, len(lits), f"n[{e.id},{ix.sessions[sj].id},{lang}]")
+                m.add(cnt <= len(lits) * present[(ei, sj)])
+                counts[(ei, sj, lang)] = cnt
+                per_day[ei].append(cnt)
+                terms.append(cnt)
+            if not terms:
+                if any(isinstance(lit, int) for lit in lits):
+                    return None
+                for lit in lits:
+                    m.add(lit == 0)
+                continue
+            m.add(sum(terms) == sum(lits))
+        for ei, cnts in per_day.items():
+            limit = ix.escorts[ei].max_visits_per_day
+            if limit is not None:
+                m.add(sum(cnts) <= limit)
+        by_escort: dict[int, list[int]] = defaultdict(list)
+        for ei, sj in present:
+            by_escort[ei].append(sj)
+        for ei, sjs in by_escort.items():
+            for a_i, sa in enumerate(sjs):
+                for sb in sjs[a_i + 1:]:
+                    if _overlap(ix, sa, sb):
+                        m.add(present[(ei, sa)] + present[(ei, sb)] <= 1)
+        return counts
+
+    def _transports(self, m: cp_model.CpModel, everyone: list[int], local: list[int],
+                    x: dict[tuple[int, int], cp_model.IntVar], si: int,
+                    ) -> tuple[dict[tuple[int, int], cp_model.IntVar], dict[int, cp_model.IntVar],
+                               list[tuple[int, cp_model.IntVar]]]:
+        """A seat for every family that needs transport; the cost of used transports."""
+        ix, ri = self.index, self.ri
+        rides: dict[tuple[int, int], cp_model.IntVar] = {}
+        used: dict[int, cp_model.IntVar] = {}
+        load: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        for v in everyone:
+            r = ix.requests[v]
+            if r.transport_from is None:
+                continue
+            here = [1] if v == ri else [x[(v, sj)] for sj in local if (v, sj) in x]
+            if not here:
+                continue
+            options = []
+            for ti in ix.request_transports(v, si):
+                if ti not in used:
+                    used[ti] = m.new_bool_var(f"u[{ix.transports[ti].id}]")
+                ride = m.new_bool_var(f"z[{r.id},{ix.transports[ti].id}]")
+                m.add_implication(ride, used[ti])
+                rides[(v, ti)] = ride
+                load[ti].append((r.visitors, ride))
+                options.append(ride)
+            m.add(sum(options) == sum(here))
+        for ti, riders in load.items():
+            m.add(sum(n * z for n, z in riders) <= ix.transports[ti].seats)
+        scale, _ = cost_scale([ix.transports[ti].cost for ti in used])
+        cost_terms = [(scaled_cost(ix.transports[ti].cost, scale), u) for ti, u in used.items()]
+        return rides, used, cost_terms
+
+    def _reciprocity(self, m: cp_model.CpModel, drop: dict[int, cp_model.IntVar]) -> None:
+        """The sides stay within the agreed difference."""
+        ix, st, ri = self.index, self.state, self.ri
+        rec = ix.scenario.reciprocity
+        if ix.sides is None or rec is None:
+            return
+        base = st.side_count[0] - st.side_count[1]
+        side = ix.side(ri)
+        if side is not None:
+            base += 1 if side == 0 else -1
+        terms = [(-d if ix.side(v) == 0 else d) for v, d in drop.items() if ix.side(v) is not None]
+        diff = base + sum(terms)
+        m.add(diff <= rec.max_difference)
+        m.add(diff >= -rec.max_difference)
+
+    # -- reading the repair back -------------------------------------------------------
+    def _apply(self, solver: cp_model.CpSolver, si: int, visits: list[int], extra: list[int],
+               x: dict[tuple[int, int], cp_model.IntVar], away: dict[int, cp_model.IntVar],
+               drop: dict[int, cp_model.IntVar],
+               counts: dict[tuple[int, int, str], cp_model.IntVar],
+               rides: dict[tuple[int, int], cp_model.IntVar],
+               used: dict[int, cp_model.IntVar]) -> SlotOffer | None:
+        """Apply the repair to the plan, measure it, and undo it."""
+        ix, st, ri = self.index, self.state, self.ri
+        del used
+        before = {v: st.placed[v] for v in [*visits, *extra]}
+        session_of: dict[int, int] = {ri: si}
+        for (v, sj), var in x.items():
+            if solver.value(var):
+                session_of[v] = sj
+        ride_of = {v: ti for (v, ti), var in rides.items() if solver.value(var)}
+        escort_of = self._escort_assignment(solver, counts, session_of, before)
+        dropped = [v for v, d in drop.items() if solver.value(d)]
+        leaving = [v for v, a in away.items() if solver.value(a)]
+        for v in [*visits, *extra]:
+            st.remove(v)
+        added: list[int] = []
+        ok = True
+        for v in sorted(session_of):
+            st.add(v, Placement(session_of[v], escort_of.get(v), ride_of.get(v)))
+            added.append(v)
+        moved_away: list[tuple[int, Placement]] = []
+        for v in leaving:
+            p = self._best_elsewhere(v, set(self._local_sessions(si)))
+            if p is None:
+                dropped.append(v)
+                continue
+            st.add(v, p)
+            added.append(v)
+            moved_away.append((v, p))
+        cost = st.transport_cost()
+        rec = ix.scenario.reciprocity
+        if ix.sides is not None and rec is not None:
+            ok = abs(st.side_count[0] - st.side_count[1]) <= rec.max_difference
+        for v in added:
+            st.remove(v)
+        for v, p in before.items():
+            if p is not None:
+                st.add(v, p)
+        if not ok:
+            return None
+        moved: list[tuple[str, str, str]] = []
+        reassigned: list[tuple[str, str | None, str | None]] = []
+        after = {v: Placement(sj, escort_of.get(v), ride_of.get(v))
+                 for v, sj in session_of.items() if v != ri}
+        after.update(moved_away)
+        for v, new in sorted(after.items()):
+            old = before[v]
+            assert old is not None
+            rid = ix.requests[v].id
+            if new.session != old.session:
+                moved.append((rid, ix.sessions[old.session].id, ix.sessions[new.session].id))
+            if (new.escort, new.transport) != (old.escort, old.transport):
+                reassigned.append((
+                    rid,
+                    ix.escorts[new.escort].id if new.escort is not None else None,
+                    ix.transports[new.transport].id if new.transport is not None else None,
+                ))
+        p = Placement(si, escort_of.get(ri), ride_of.get(ri))
+        return _offer(ix, ri, p, cost - self.base_cost,
+                      moved=tuple(sorted(moved)),
+                      dropped=tuple(sorted(ix.requests[v].id for v in dropped)),
+                      lost=sum(ix.requests[v].priority for v in dropped),
+                      reassigned=tuple(sorted(reassigned)))
+
+    def _escort_assignment(self, solver: cp_model.CpSolver,
+                           counts: dict[tuple[int, int, str], cp_model.IntVar],
+                           session_of: dict[int, int],
+                           before: dict[int, Placement | None]) -> dict[int, int]:
+        """Escorts per visit from the counts, keeping each visit's own escort when possible."""
+        ix = self.index
+        left = {key: int(solver.value(var)) for key, var in counts.items()}
+        groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for v, sj in sorted(session_of.items()):
+            lang = ix.requests[v].language
+            if lang is not None:
+                groups[(sj, lang)].append(v)
+        out: dict[int, int] = {}
+        for (sj, lang), vs in groups.items():
+            waiting = []
+            for v in vs:
+                old = before.get(v)
+                key = (old.escort, sj, lang) if old is not None and old.escort is not None else None
+                if key is not None and left.get(key, 0) > 0:
+                    left[key] -= 1
+                    out[v] = key[0]
+                else:
+                    waiting.append(v)
+            for v in waiting:
+                for (ei, sk, lk), n in sorted(left.items()):
+                    if sk == sj and lk == lang and n > 0:
+                        left[(ei, sk, lk)] -= 1
+                        out[v] = ei
+                        break
+        return out
+
+    def _best_elsewhere(self, v: int, local: set[int]) -> Placement | None:
+        """The fitting session off this facility and date adding least cost, or ``None``."""
+        best: tuple[float, int] | None = None
+        choice: Placement | None = None
+        for sj in self.index.model_sessions(v):
+            if sj in local:
+                continue
+            p = self.state.fit(v, sj)
+            if p is None:
+                continue
+            key = (self.state.added_cost(p), sj)
+            if best is None or key < best:
+                best, choice = key, p
+        return choice
+
+
+def _overlap(index: VisitIndex, a: int, b: int) -> bool:
+    sa, sb = index.sessions[a], index.sessions[b]
+    return sa.date == sb.date and sa.start < sb.end and sb.start < sa.end

@@ -1,0 +1,556 @@
+"""Visit rules in the solver: for each rule a small case where it binds and one where it is slack.
+
+Every plan is checked by :func:`parcelroute.verify.verify`, must be proven
+optimal, and its objective must equal its bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import parcelroute as pr
+from parcelroute.options import Deadline, Progress, SolveOptions
+from parcelroute.visits.solver import cost_scale, solve_visits
+
+DAY1, DAY2, DAY3 = "2026-12-05", "2026-12-06", "2026-12-07"
+WEEK = [("2026-12-01", "2026-12-10")]
+
+
+def builder() -> pr.ScenarioBuilder:
+    """Two facilities and a city; no sessions or requests yet."""
+    b = pr.ScenarioBuilder(name="visits", start="2026-12-01", end="2026-12-31")
+    b.add_node("F-1").add_node("F-2").add_node("C-1", kind="city")
+    return b
+
+
+def session(b: pr.ScenarioBuilder, sid: str, date: str = DAY1, *, facility: str = "F-1",
+            start: str = "10:00", end: str = "12:00", capacity: int = 4, **kw: Any) -> None:
+    b.add_session(sid, facility=facility, date=date, start=start, end=end, capacity=capacity,
+                  **kw)
+
+
+def request(b: pr.ScenarioBuilder, vid: str, detainee: str, available: Any = None,
+            **kw: Any) -> None:
+    b.add_visit_request(vid, detainee=detainee, available=available or WEEK, **kw)
+
+
+def solved(b: pr.ScenarioBuilder) -> tuple[pr.Scenario, pr.Result]:
+    """Solve, and check the plan keeps every rule and is proven optimal."""
+    scenario = b.build()
+    result = pr.solve(scenario)
+    assert pr.verify(scenario, result) == []
+    assert result.status is pr.Status.OPTIMAL
+    assert result.objective["visit_priority"] == result.bound["visit_priority"]
+    assert result.objective["transport_cost"] == result.bound["transport_cost"]
+    return scenario, result
+
+
+def sessions_of(result: pr.Result) -> dict[str, str | None]:
+    return {v.id: v.session for v in result.visits}
+
+
+def reasons_of(result: pr.Result) -> dict[str, str | None]:
+    return {v.id: v.reason for v in result.visits}
+
+
+# -- where a session may be ----------------------------------------------------------
+@pytest.mark.parametrize("other_facility", [True, False])
+def test_session_must_be_at_the_detainees_facility(other_facility: bool) -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-2", facility="F-2")
+    if not other_facility:
+        session(b, "S-1")
+    request(b, "V-1", "D-1")
+    _, result = solved(b)
+    assert sessions_of(result) == {"V-1": None if other_facility else "S-1"}
+
+
+def test_date_outside_every_available_range_binds() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-1", DAY3)
+    request(b, "V-1", "D-1", [(DAY1, DAY2)])
+    _, result = solved(b)
+    assert reasons_of(result) == {"V-1": "no_session"}
+
+
+def test_date_in_the_second_available_range_is_slack() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-1", DAY3)
+    request(b, "V-1", "D-1", [(DAY1, DAY1), (DAY3, DAY3)])
+    _, result = solved(b)
+    assert sessions_of(result) == {"V-1": "S-1"}
+
+
+@pytest.mark.parametrize(("unavailable", "expected"), [([DAY1], "S-2"), ([DAY3], "S-1")])
+def test_detainee_unavailable_date(unavailable: list[str], expected: str) -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1", unavailable=unavailable)
+    session(b, "S-1", DAY1)
+    session(b, "S-2", DAY2, capacity=1)
+    request(b, "V-1", "D-1", [(DAY1, DAY2)])
+    b.add_detainee("D-2", facility="F-1")
+    request(b, "V-2", "D-2", [(DAY2, DAY2)], priority=0)
+    _, result = solved(b)
+    assert sessions_of(result)["V-1"] == expected
+
+
+def test_detainee_unavailable_on_every_date_gives_no_session() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1", unavailable=[DAY1])
+    session(b, "S-1", DAY1)
+    request(b, "V-1", "D-1")
+    _, result = solved(b)
+    assert reasons_of(result) == {"V-1": "no_session"}
+
+
+@pytest.mark.parametrize(("closed_request", "expected"), [(True, None), (False, "S-1")])
+def test_closed_request_needs_a_closed_session(closed_request: bool, expected: str | None) -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-1", closed=False)
+    request(b, "V-1", "D-1", closed=closed_request)
+    _, result = solved(b)
+    assert sessions_of(result) == {"V-1": expected}
+
+
+def test_open_request_may_take_a_closed_session() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    b.add_detainee("D-2", facility="F-1")
+    session(b, "S-1", closed=True, capacity=2)
+    request(b, "V-1", "D-1", closed=True)
+    request(b, "V-2", "D-2")
+    _, result = solved(b)
+    assert sessions_of(result) == {"V-1": "S-1", "V-2": "S-1"}
+
+
+# -- session limits ------------------------------------------------------------------
+@pytest.mark.parametrize(("capacity", "granted"), [(1, {"V-1"}), (2, {"V-1", "V-2"})])
+def test_session_capacity(capacity: int, granted: set[str]) -> None:
+    b = builder()
+    for d in ("D-1", "D-2"):
+        b.add_detainee(d, facility="F-1")
+    session(b, "S-1", capacity=capacity)
+    request(b, "V-1", "D-1", priority=2)
+    request(b, "V-2", "D-2", priority=1)
+    _, result = solved(b)
+    assert {v for v, s in sessions_of(result).items() if s} == granted
+    if capacity == 1:
+        assert reasons_of(result)["V-2"] == "capacity"
+
+
+@pytest.mark.parametrize(("max_visitors", "granted"), [(3, 1), (4, 2)])
+def test_session_max_visitors(max_visitors: int, granted: int) -> None:
+    b = builder()
+    for d in ("D-1", "D-2"):
+        b.add_detainee(d, facility="F-1")
+    session(b, "S-1", capacity=2, max_visitors=max_visitors)
+    request(b, "V-1", "D-1", visitors=2)
+    request(b, "V-2", "D-2", visitors=2)
+    _, result = solved(b)
+    assert sum(s is not None for s in sessions_of(result).values()) == granted
+    assert result.objective["visit_priority"] == granted
+
+
+def test_family_larger_than_the_room_is_refused_as_capacity() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-1", max_visitors=2)
+    request(b, "V-1", "D-1", visitors=3)
+    _, result = solved(b)
+    assert reasons_of(result) == {"V-1": "capacity"}
+
+
+# -- detainee limits -----------------------------------------------------------------
+@pytest.mark.parametrize(("second_day", "granted"), [(False, 1), (True, 2)])
+def test_one_visit_per_detainee_and_date(second_day: bool, granted: int) -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1", max_visits=2)
+    session(b, "S-1", DAY1, capacity=2)
+    session(b, "S-2", DAY1, start="13:00", end="15:00")
+    if second_day:
+        session(b, "S-3", DAY2)
+    request(b, "V-1", "D-1", [(DAY1, DAY1)], priority=2)
+    request(b, "V-2", "D-1", [(DAY1, DAY2)])
+    _, result = solved(b)
+    assert result.objective["visit_priority"] == 1 + granted
+    if not second_day:
+        assert reasons_of(result)["V-2"] == "detainee_limit"
+
+
+@pytest.mark.parametrize(("max_visits", "granted"), [(None, 1), (2, 2)])
+def test_max_visits_over_the_horizon(max_visits: int | None, granted: int) -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1", max_visits=max_visits)
+    session(b, "S-1", DAY1)
+    session(b, "S-2", DAY2)
+    request(b, "V-1", "D-1")
+    request(b, "V-2", "D-1")
+    _, result = solved(b)
+    assert sum(s is not None for s in sessions_of(result).values()) == granted
+    if granted == 1:
+        assert sorted(r for r in reasons_of(result).values() if r) == ["detainee_limit"]
+
+
+# -- keep apart ----------------------------------------------------------------------
+@pytest.mark.parametrize("listed_by", ["D-1", "D-2"])
+def test_keep_apart_binds_whoever_lists_it(listed_by: str) -> None:
+    b = builder()
+    other = {"D-1": "D-2", "D-2": "D-1"}
+    for d in ("D-1", "D-2"):
+        b.add_detainee(d, facility="F-1", keep_apart=[other[d]] if d == listed_by else [])
+    session(b, "S-1", capacity=2)
+    request(b, "V-1", "D-1", priority=2)
+    request(b, "V-2", "D-2")
+    _, result = solved(b)
+    assert sessions_of(result) == {"V-1": "S-1", "V-2": None}
+    assert reasons_of(result)["V-2"] == "keep_apart"
+
+
+def test_keep_apart_is_slack_on_different_dates() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1", keep_apart=["D-2"])
+    b.add_detainee("D-2", facility="F-1")
+    session(b, "S-1", DAY1, capacity=2)
+    session(b, "S-2", DAY2, capacity=2)
+    request(b, "V-1", "D-1")
+    request(b, "V-2", "D-2")
+    _, result = solved(b)
+    got = sessions_of(result)
+    assert got["V-1"] is not None and got["V-2"] is not None and got["V-1"] != got["V-2"]
+
+
+def test_keep_apart_at_different_facilities_is_slack() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1", keep_apart=["D-2"])
+    b.add_detainee("D-2", facility="F-2")
+    session(b, "S-1")
+    session(b, "S-2", facility="F-2")
+    request(b, "V-1", "D-1")
+    request(b, "V-2", "D-2")
+    _, result = solved(b)
+    assert sessions_of(result) == {"V-1": "S-1", "V-2": "S-2"}
+
+
+# -- escorts -------------------------------------------------------------------------
+def escort(b: pr.ScenarioBuilder, eid: str = "E-1", languages: tuple[str, ...] = ("uk",),
+           available: Any = None, **kw: Any) -> None:
+    b.add_escort(eid, languages=list(languages), available=available or WEEK, **kw)
+
+
+@pytest.mark.parametrize(("languages", "expected"), [(("ru",), None), (("ru", "uk"), "S-1")])
+def test_escort_must_speak_the_language(languages: tuple[str, ...], expected: str | None) -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-1")
+    escort(b, languages=languages)
+    request(b, "V-1", "D-1", language="uk")
+    _, result = solved(b)
+    assert sessions_of(result) == {"V-1": expected}
+    assert result.visits[0].escort == ("E-1" if expected else None)
+    if expected is None:
+        assert result.visits[0].reason == "no_escort"
+
+
+@pytest.mark.parametrize(("available", "expected"), [([(DAY2, DAY3)], None), ([WEEK[0]], "S-1")])
+def test_escort_must_be_available_that_date(available: Any, expected: str | None) -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-1", DAY1)
+    escort(b, available=available)
+    request(b, "V-1", "D-1", [(DAY1, DAY1)], language="uk")
+    _, result = solved(b)
+    assert sessions_of(result) == {"V-1": expected}
+    if expected is None:
+        assert result.visits[0].reason == "no_escort"
+
+
+def test_visit_without_language_gets_no_escort() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-1")
+    escort(b)
+    request(b, "V-1", "D-1")
+    _, result = solved(b)
+    assert (result.visits[0].session, result.visits[0].escort) == ("S-1", None)
+
+
+@pytest.mark.parametrize(("second_start", "granted"), [("11:00", 1), ("12:00", 2)])
+def test_escort_is_at_no_two_overlapping_sessions(second_start: str, granted: int) -> None:
+    # V-2 asks for a closed visit, so it can only take S-2 (one table); V-1 can take
+    # either, but with the table of S-2 taken it must go to S-1.
+    b = builder()
+    for d in ("D-1", "D-2"):
+        b.add_detainee(d, facility="F-1")
+    session(b, "S-1", start="10:00", end="12:00")
+    session(b, "S-2", start=second_start, end="14:00", capacity=1, closed=True)
+    escort(b)
+    request(b, "V-1", "D-1", language="uk")
+    request(b, "V-2", "D-2", language="uk", closed=True)
+    _, result = solved(b)
+    assert result.objective["visit_priority"] == granted
+    if granted == 2:
+        assert sessions_of(result) == {"V-1": "S-1", "V-2": "S-2"}
+    else:
+        refused = [v for v in result.visits if not v.scheduled]
+        assert len(refused) == 1 and refused[0].reason in ("no_escort", "capacity")
+
+
+@pytest.mark.parametrize(("same_date", "granted"), [(True, 1), (False, 2)])
+def test_escort_works_at_one_facility_per_date(same_date: bool, granted: int) -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    b.add_detainee("D-2", facility="F-2")
+    session(b, "S-1", DAY1, start="09:00", end="10:00")
+    session(b, "S-2", DAY1 if same_date else DAY2, facility="F-2", start="14:00", end="15:00")
+    escort(b)
+    request(b, "V-1", "D-1", language="uk")
+    request(b, "V-2", "D-2", language="uk")
+    _, result = solved(b)
+    assert result.objective["visit_priority"] == granted
+
+
+@pytest.mark.parametrize(("per_day", "granted"), [(1, 1), (2, 2), (None, 2)])
+def test_escort_max_visits_per_day(per_day: int | None, granted: int) -> None:
+    b = builder()
+    for d in ("D-1", "D-2"):
+        b.add_detainee(d, facility="F-1")
+    session(b, "S-1")
+    escort(b, max_visits_per_day=per_day)
+    request(b, "V-1", "D-1", language="uk")
+    request(b, "V-2", "D-2", language="uk")
+    _, result = solved(b)
+    assert result.objective["visit_priority"] == granted
+    if granted == 2:  # one escort serves both visits of the same session
+        assert {v.escort for v in result.visits} == {"E-1"}
+
+
+def test_escort_serves_visits_of_two_languages_in_one_session() -> None:
+    b = builder()
+    for d in ("D-1", "D-2"):
+        b.add_detainee(d, facility="F-1")
+    session(b, "S-1")
+    escort(b, languages=("ru", "uk"), max_visits_per_day=2)
+    request(b, "V-1", "D-1", language="uk")
+    request(b, "V-2", "D-2", language="ru")
+    _, result = solved(b)
+    assert [(v.session, v.escort) for v in result.visits] == [("S-1", "E-1"), ("S-1", "E-1")]
+
+
+# -- organised transport -------------------------------------------------------------
+def bus(b: pr.ScenarioBuilder, tid: str, date: str = DAY1, seats: int = 10,
+        cost: float = 100, **kw: Any) -> None:
+    fields = {"origin": "C-1", "facility": "F-1", "date": date, "seats": seats, "cost": cost}
+    fields.update(kw)
+    b.add_transport(tid, **fields)
+
+
+@pytest.mark.parametrize(("seats", "granted"), [(3, 1), (4, 2)])
+def test_transport_seats(seats: int, granted: int) -> None:
+    b = builder()
+    for d in ("D-1", "D-2"):
+        b.add_detainee(d, facility="F-1")
+    session(b, "S-1")
+    bus(b, "BUS-1", seats=seats)
+    request(b, "V-1", "D-1", visitors=2, transport_from="C-1")
+    request(b, "V-2", "D-2", visitors=2, transport_from="C-1")
+    _, result = solved(b)
+    assert result.objective["visit_priority"] == granted
+    assert result.objective["transport_cost"] == 100
+    assert {v.transport for v in result.visits if v.session} == {"BUS-1"}
+    if granted == 1:
+        assert sorted(v.reason or "" for v in result.visits) == ["", "no_seat"]
+
+
+def test_transport_must_run_on_the_session_date_to_the_facility() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-1", DAY1)
+    session(b, "S-2", DAY2)
+    bus(b, "BUS-WRONG-DAY", DAY3)
+    bus(b, "BUS-WRONG-PLACE", DAY1, facility="F-2")
+    bus(b, "BUS-OK", DAY2)
+    request(b, "V-1", "D-1", transport_from="C-1")
+    _, result = solved(b)
+    assert (result.visits[0].session, result.visits[0].transport) == ("S-2", "BUS-OK")
+
+
+def test_no_transport_on_any_date_gives_no_seat() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-1", DAY1)
+    bus(b, "BUS-1", DAY2)
+    request(b, "V-1", "D-1", transport_from="C-1")
+    _, result = solved(b)
+    assert reasons_of(result) == {"V-1": "no_seat"}
+    assert result.objective["transport_cost"] == 0
+
+
+def test_family_travelling_alone_needs_no_transport() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-1")
+    bus(b, "BUS-1")
+    request(b, "V-1", "D-1")
+    _, result = solved(b)
+    assert (result.visits[0].session, result.visits[0].transport) == ("S-1", None)
+    assert result.objective["transport_cost"] == 0
+
+
+# -- reciprocity ---------------------------------------------------------------------
+@pytest.mark.parametrize(("max_difference", "granted"), [(0, 2), (1, 3), (2, 3)])
+def test_reciprocity(max_difference: int, granted: int) -> None:
+    b = builder()
+    b.add_detainee("D-A1", facility="F-1", side="A")
+    b.add_detainee("D-A2", facility="F-1", side="A")
+    b.add_detainee("D-B1", facility="F-1", side="B")
+    session(b, "S-1")
+    request(b, "V-1", "D-A1", priority=3)
+    request(b, "V-2", "D-A2", priority=2)
+    request(b, "V-3", "D-B1", priority=1)
+    b.set_reciprocity(max_difference)
+    _, result = solved(b)
+    assert sum(v.scheduled for v in result.visits) == granted
+    if granted == 2:
+        assert sessions_of(result) == {"V-1": "S-1", "V-2": None, "V-3": "S-1"}
+        assert reasons_of(result)["V-2"] == "reciprocity"
+
+
+def test_reciprocity_ignores_detainees_without_side() -> None:
+    b = builder()
+    b.add_detainee("D-A1", facility="F-1", side="A")
+    b.add_detainee("D-B1", facility="F-1", side="B")
+    b.add_detainee("D-X", facility="F-1")
+    session(b, "S-1")
+    request(b, "V-1", "D-A1")
+    request(b, "V-2", "D-X")
+    b.set_reciprocity(1)
+    _, result = solved(b)
+    assert sum(v.scheduled for v in result.visits) == 2
+
+
+def test_reciprocity_does_not_apply_with_three_sides() -> None:
+    b = builder()
+    for d, side in (("D-A", "A"), ("D-B", "B"), ("D-C", "C")):
+        b.add_detainee(d, facility="F-1", side=side)
+    session(b, "S-1")
+    request(b, "V-1", "D-A")
+    b.set_reciprocity(0)
+    _, result = solved(b)
+    assert sessions_of(result) == {"V-1": "S-1"}
+
+
+# -- objective -----------------------------------------------------------------------
+def test_more_priority_wins_over_lower_transport_cost() -> None:
+    b = builder()
+    for d in ("D-1", "D-2"):
+        b.add_detainee(d, facility="F-1")
+    session(b, "S-1", capacity=1)
+    bus(b, "BUS-1", cost=900)
+    request(b, "V-1", "D-1", priority=2, transport_from="C-1")
+    request(b, "V-2", "D-2", priority=1)
+    _, result = solved(b)
+    assert sessions_of(result) == {"V-1": "S-1", "V-2": None}
+    assert result.objective == {**result.objective, "visit_priority": 2, "transport_cost": 900}
+
+
+def test_equal_priority_takes_the_cheaper_transport() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-1", DAY1)
+    session(b, "S-2", DAY2)
+    bus(b, "BUS-DEAR", DAY1, cost=300)
+    bus(b, "BUS-CHEAP", DAY2, cost=120.5)
+    request(b, "V-1", "D-1", transport_from="C-1")
+    _, result = solved(b)
+    assert (result.visits[0].session, result.visits[0].transport) == ("S-2", "BUS-CHEAP")
+    assert result.objective["transport_cost"] == 120.5
+
+
+def test_families_share_one_transport_rather_than_two() -> None:
+    b = builder()
+    for d in ("D-1", "D-2"):
+        b.add_detainee(d, facility="F-1")
+    session(b, "S-1", DAY1)
+    session(b, "S-2", DAY2)
+    bus(b, "BUS-1", DAY1, cost=100)
+    bus(b, "BUS-2", DAY2, cost=100)
+    request(b, "V-1", "D-1", [(DAY1, DAY2)], transport_from="C-1")
+    request(b, "V-2", "D-2", [(DAY2, DAY2)], transport_from="C-1")
+    _, result = solved(b)
+    assert [v.transport for v in result.visits] == ["BUS-2", "BUS-2"]
+    assert result.objective["transport_cost"] == 100
+
+
+def test_decimal_costs_are_summed_exactly() -> None:
+    b = builder()
+    for d in ("D-1", "D-2"):
+        b.add_detainee(d, facility="F-1")
+    session(b, "S-1", capacity=2)
+    bus(b, "BUS-1", seats=1, cost=0.1)
+    bus(b, "BUS-2", seats=1, cost=0.2)
+    request(b, "V-1", "D-1", transport_from="C-1")
+    request(b, "V-2", "D-2", transport_from="C-1")
+    _, result = solved(b)
+    assert result.objective["transport_cost"] == pytest.approx(0.3, abs=1e-12)
+
+
+def test_cost_scale() -> None:
+    assert cost_scale([300.0, 12.5, 0.25]) == (100, True)
+    assert cost_scale([1.0, 2.0]) == (1, True)
+    assert cost_scale([1 / 3]) == (10**6, False)
+
+
+def test_costs_that_cannot_be_scaled_keep_a_valid_bound() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-1")
+    bus(b, "BUS-1", cost=1 / 3)
+    request(b, "V-1", "D-1", transport_from="C-1")
+    scenario = b.build()
+    result = pr.solve(scenario)
+    assert pr.verify(scenario, result) == []
+    assert result.objective["transport_cost"] == 1 / 3
+    assert result.bound["transport_cost"] <= 1 / 3
+
+
+def test_progress_is_reported_through_the_callback() -> None:
+    b = builder()
+    b.add_detainee("D-1", facility="F-1")
+    session(b, "S-1")
+    bus(b, "BUS-1")
+    request(b, "V-1", "D-1", transport_from="C-1")
+    seen: list[Progress] = []
+    out = solve_visits(b.build(), SolveOptions(callback=seen.append), Deadline(None))
+    assert out.objective == {"visit_priority": 1, "transport_cost": 100}
+    assert out.bound == out.objective
+    phases = {p.phase for p in seen}
+    assert "visits: visit_priority" in phases
+    assert all(p.elapsed >= 0 for p in seen)
+
+
+def test_every_request_appears_once_in_scenario_order() -> None:
+    b = builder()
+    for i in range(5):
+        b.add_detainee(f"D-{i}", facility="F-1")
+        request(b, f"V-{4 - i}", f"D-{i}")
+    session(b, "S-1", capacity=3)
+    _, result = solved(b)
+    assert [v.id for v in result.visits] == ["V-4", "V-3", "V-2", "V-1", "V-0"]
+    assert sum(v.scheduled for v in result.visits) == 3
+    assert all(v.reason and v.detail for v in result.visits if not v.scheduled)
+
+
+def test_a_tiny_time_limit_still_gives_a_valid_plan() -> None:
+    from parcelroute.generate import generate_scenario
+
+    scenario = generate_scenario(0, visits=120, seed=3)
+    result = pr.solve(scenario, time_limit=0.5)
+    assert pr.verify(scenario, result) == []
+    assert result.objective["visit_priority"] <= result.bound["visit_priority"]
+    assert result.objective["transport_cost"] >= result.bound["transport_cost"]
