@@ -16,13 +16,16 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from parcelroute import __version__
 from parcelroute.exceptions import InvalidPlanError, InvalidScenarioError, ParcelrouteError
 from parcelroute.io import read_plan, read_scenario, write_plan
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Progress
+
+if TYPE_CHECKING:
+    from parcelroute.visits.offer import SlotOffer
 
 __all__ = ["main"]
 
@@ -175,13 +178,40 @@ def _cmd_offer(args: argparse.Namespace) -> int:
     try:
         offers = offer_slots(scenario, plan, args.request, k=args.k)
     except UnknownRequestError as exc:
-        _fail(str(exc.args[0]) if exc.args else str(exc))
+        _fail(str(exc))
     if not offers:
         print(f"no session can take visit request {args.request}.")
         return EXIT_OK
     for n, offer in enumerate(offers, 1):
-        print(f"{n}. {offer.describe()}")
+        print(f"{n}. {_describe_offer(offer)}")
     return EXIT_OK
+
+
+def _describe_offer(offer: SlotOffer) -> str:
+    """One offer in a line or two a coordinator can read out on the phone."""
+    text = (f"{offer.session}: {offer.facility} on {offer.date.isoformat()} "
+            f"{offer.start.strftime('%H:%M')}-{offer.end.strftime('%H:%M')}")
+    extras = []
+    if offer.escort:
+        extras.append(f"escort {offer.escort}")
+    if offer.transport:
+        extras.append(f"bus {offer.transport}")
+    if extras:
+        text += " with " + " and ".join(extras)
+    if offer.direct:
+        text += "; fits as the plan stands"
+    changes = []
+    if offer.moved:
+        changes.append("moves " + ", ".join(f"{r} ({a} -> {b})" for r, a, b in offer.moved))
+    if offer.reassigned:
+        changes.append("reassigns " + ", ".join(r for r, _, _ in offer.reassigned))
+    if offer.dropped:
+        changes.append(f"drops {', '.join(offer.dropped)} (priority -{offer.priority_change})")
+    if offer.transport_cost_change:
+        changes.append(f"transport cost {offer.transport_cost_change:+g}")
+    if changes:
+        text += "; " + "; ".join(changes)
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -130,3 +130,43 @@ def test_every_offer_leads_to_a_valid_plan(scenario: pr.Scenario) -> None:
             assert lost == offer.priority_change
             # an optimal plan cannot be improved by any offer
             assert base + gained - lost <= result.bound["visit_priority"]
+
+
+def plan_of(scenario: pr.Scenario, state: Any) -> pr.Result:
+    """A plan holding the visits of a PlanState (refused ones with a placeholder reason)."""
+    ix = state.index
+    visits = []
+    for ri, r in enumerate(scenario.visit_requests):
+        p = state.placed[ri]
+        if p is None:
+            visits.append(pr.VisitAssignment(r.id, reason="capacity", detail="Not placed."))
+        else:
+            visits.append(pr.VisitAssignment(
+                r.id, ix.sessions[p.session].id,
+                ix.escorts[p.escort].id if p.escort is not None else None,
+                ix.transports[p.transport].id if p.transport is not None else None))
+    return pr.Result(scenario.name, pr.Status.FEASIBLE, 0.0, {}, {}, visits=tuple(visits))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(visit_scenarios(), st.integers(0, 3))
+def test_facility_steps_keep_every_rule_and_bound_the_optimum(scenario: pr.Scenario,
+                                                              seed: int) -> None:
+    from parcelroute.visits.index import VisitIndex
+    from parcelroute.visits.lns import (
+        improve_by_facility,
+        plan_from_relaxation,
+        relax_by_facility,
+    )
+
+    index = VisitIndex(scenario)
+    choices = [index.model_sessions(ri) for ri in range(len(index.requests))]
+    caps, relaxed = relax_by_facility(index, choices, None)
+    state = plan_from_relaxation(index, choices, relaxed)
+    start = (state.priority(), -state.transport_cost())
+    assert [x for x in pr.verify(scenario, plan_of(scenario, state)) if x.rule not in SKIP] == []
+    improve_by_facility(state, choices, 5.0, seed=seed)
+    assert (state.priority(), -state.transport_cost()) >= start
+    assert [x for x in pr.verify(scenario, plan_of(scenario, state)) if x.rule not in SKIP] == []
+    best = pr.solve(scenario).objective["visit_priority"]
+    assert state.priority() <= best <= sum(caps.values())

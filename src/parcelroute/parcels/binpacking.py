@@ -258,7 +258,7 @@ class _Repair:
         self.iterations = 0
         self.spare = 2
         self.tenure = (3, 10)
-        self.descent_every = 15
+        self.descent_every = 50
         # State of the current partial packing.
         self.bins: list[list[int]] = []
         self.load: list[int] = []
@@ -642,7 +642,7 @@ class _ColumnGeneration:
         z, _, x = self.solve_master()
         return z, x
 
-    def dive(self, target: int, clock: _Clock, max_rounds: int = 50) -> tuple[list[IntArray], IntArray]:
+    def dive(self, target: int, clock: _Clock, max_rounds: int = 10) -> tuple[list[IntArray], IntArray]:
         """Fix patterns of the LP solution until the LP says ``target`` bins cannot
         be reached (or every item is packed).
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.plan import Placement, PlanState
 
-__all__ = ["fill", "greedy_plan"]
+__all__ = ["fill", "greedy_plan", "trim_reciprocity"]
 
 
 def _best_fit(state: PlanState, ri: int, sessions: list[int], *, reciprocity: bool,
@@ -46,18 +46,25 @@ def greedy_plan(index: VisitIndex, model_sessions: list[list[int]]) -> PlanState
         p = _best_fit(state, ri, model_sessions[ri], reciprocity=False)
         if p is not None:
             state.add(ri, p)
-    rec = index.scenario.reciprocity
-    if index.sides is not None and rec is not None:
-        while abs(state.side_count[0] - state.side_count[1]) > rec.max_difference:
-            ahead = 0 if state.side_count[0] > state.side_count[1] else 1
-            drop = min(
-                (ri for ri, p in enumerate(state.placed)
-                 if p is not None and index.side(ri) == ahead),
-                key=lambda ri: (index.requests[ri].priority, -ri),
-            )
-            state.remove(drop)
+    trim_reciprocity(state)
     fill(state, model_sessions)
     return state
+
+
+def trim_reciprocity(state: PlanState) -> None:
+    """Remove the lowest-priority visits of the side ahead until the sides are balanced."""
+    index = state.index
+    rec = index.scenario.reciprocity
+    if index.sides is None or rec is None:
+        return
+    while abs(state.side_count[0] - state.side_count[1]) > rec.max_difference:
+        ahead = 0 if state.side_count[0] > state.side_count[1] else 1
+        drop = min(
+            (ri for ri, p in enumerate(state.placed)
+             if p is not None and index.side(ri) == ahead),
+            key=lambda ri: (index.requests[ri].priority, -ri),
+        )
+        state.remove(drop)
 
 
 def fill(state: PlanState, model_sessions: list[list[int]]) -> int:

@@ -1,11 +1,18 @@
-"""Improve a visit plan one facility at a time, each re-solved exactly with CP-SAT.
+"""Facility by facility: a relaxation bound, a start plan, and plan improvement.
 
 The visits of one facility only meet the rest of the plan through the
-escorts (who work at one facility per date) and the reciprocity count: with
-every other facility kept as it is, the visits of a facility form a small
-model that CP-SAT solves to optimality in a blink. Sweeping the facilities
-this way lifts a greedy plan close to the optimum, and gives the full model a
-much better start than it would find alone on large months.
+escorts (who work at one facility per date) and the reciprocity count.
+
+* Without those two rules the problem splits into one small model per
+  facility: :func:`relax_by_facility` solves each exactly. Each optimum caps
+  what that facility can reach in any plan, and their sum bounds the best
+  scheduled priority from above.
+* :func:`plan_from_relaxation` turns those per-facility plans into a plan
+  that keeps every rule (escorts chosen greedily, reciprocity restored).
+* :func:`improve_by_facility` re-solves a few facilities at a time with
+  everything else kept as it is, which CP-SAT does in a blink; sweeping the
+  facilities lifts a plan close to the optimum and gives the full model a
+  much better start than it finds alone on large months.
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from parcelroute.visits.plan import PlanState
-from parcelroute.visits.solver import VisitModel, scaled_cost
+from parcelroute.visits.greedy import fill, trim_reciprocity
+from parcelroute.visits.index import VisitIndex
+from parcelroute.visits.model import VisitModel, scaled_cost
+from parcelroute.visits.plan import Placement, PlanState
 
-__all__ = ["improve_by_facility"]
+__all__ = ["improve_by_facility", "plan_from_relaxation", "relax_by_facility"]
 
 logger = logging.getLogger("parcelroute")
 
@@ -29,6 +38,77 @@ logger = logging.getLogger("parcelroute")
 MAX_FACILITIES = 3
 #: Wall-time limit in seconds of one facility's model.
 NEIGHBOURHOOD_LIMIT = 0.1
+
+
+def _by_facility(index: VisitIndex, choices: list[list[int]]) -> dict[str, list[int]]:
+    """The requests with a choice, by facility."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for ri, sessions in enumerate(choices):
+        if sessions:
+            out[index.facility(ri)].append(ri)
+    return dict(out)
+
+
+def relax_by_facility(index: VisitIndex, choices: list[list[int]], seconds: float | None, *,
+                      scale: tuple[int, bool] = (1, True),
+                      ) -> tuple[dict[str, int], dict[int, Placement]]:
+    """Solve each facility alone, without the escort and reciprocity rules.
+
+    Returns
+    -------
+    caps : dict of str to int
+        For each facility solved in time, an upper bound on the priority its
+        visits can reach in any plan (its relaxed optimum, or CP-SAT's bound
+        on it). When every facility with requests is there, their sum bounds
+        the scheduled priority of any plan.
+    placements : dict of int to Placement
+        Each facility's best plan found (escorts left out).
+    """
+    stop = None if seconds is None else time.perf_counter() + seconds
+    caps: dict[str, int] = {}
+    placements: dict[int, Placement] = {}
+    for fac, requests in sorted(_by_facility(index, choices).items()):
+        left = None if stop is None else stop - time.perf_counter()
+        if left is not None and left <= 0.01:
+            break
+        mine = set(requests)
+        sub = [choices[ri] if ri in mine else [] for ri in range(len(choices))]
+        vm = VisitModel(index, sub, scale=scale, escorts=False, reciprocity=False)
+        vm.model.maximize(vm.priority())
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.linearization_level = 2
+        if left is not None:
+            solver.parameters.max_time_in_seconds = left
+        status = solver.solve(vm.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        caps[fac] = int(solver.best_objective_bound + 1e-6)
+        values = {v.index: int(solver.value(v)) for v in vm.all_vars()}
+        placements.update(vm.placements(values))
+        logger.debug("visits at %s relaxed: %s", fac, solver.objective_value)
+    return caps, placements
+
+
+def plan_from_relaxation(index: VisitIndex, choices: list[list[int]],
+                         placements: dict[int, Placement]) -> PlanState:
+    """A plan keeping every rule, built from the relaxed per-facility plans.
+
+    Requests are added in decreasing priority, each at its relaxed session
+    when an escort is free there, else at the best session that fits; then
+    reciprocity is restored and what fits is added.
+    """
+    state = PlanState(index)
+    for ri in sorted(placements, key=lambda r: (-index.requests[r].priority, r)):
+        p = state.fit(ri, placements[ri].session, reciprocity=False)
+        if p is None:
+            p = next((q for si in choices[ri]
+                      if (q := state.fit(ri, si, reciprocity=False)) is not None), None)
+        if p is not None:
+            state.add(ri, p)
+    trim_reciprocity(state)
+    fill(state, choices)
+    return state
 
 
 def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: float, *,
@@ -58,12 +138,8 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
     int
         How many facilities were improved.
     """
-    ix = state.index
     stop = time.perf_counter() + seconds
-    by_facility: dict[str, list[int]] = defaultdict(list)
-    for ri, sessions in enumerate(choices):
-        if sessions:
-            by_facility[ix.facility(ri)].append(ri)
+    by_facility = _by_facility(state.index, choices)
     facilities = sorted(by_facility)
     rng = random.Random(seed)
     improved = 0
@@ -118,6 +194,7 @@ def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
     current -= sum(scaled_cost(ix.transports[ti].cost, vm.scale) for ti in rides)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
+    solver.parameters.linearization_level = 2
     solver.parameters.max_time_in_seconds = seconds
     status = solver.solve(vm.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value <= current:

@@ -23,8 +23,8 @@ from parcelroute.exceptions import ParcelrouteError
 from parcelroute.model.scenario import Scenario
 from parcelroute.result import Result
 from parcelroute.visits.index import VisitIndex
+from parcelroute.visits.model import cost_scale, scaled_cost
 from parcelroute.visits.plan import Placement, PlanState
-from parcelroute.visits.solver import cost_scale, scaled_cost
 
 __all__ = ["PlanMismatchError", "SlotOffer", "UnknownRequestError", "offer_slots"]
 
@@ -328,6 +328,7 @@ class _Repair:
                    + sum(c * u for c, u in cost_terms))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
+        solver.parameters.linearization_level = 2
         solver.parameters.max_time_in_seconds = REPAIR_LIMIT
         status = solver.solve(m)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -1,526 +1,58 @@
-"""Family visit scheduling with CP-SAT, lexicographic and with proven bounds.
+"""Family visit scheduling: most priority first, then least transport cost, with bounds.
 
-The model follows the visit rules of DOMAIN.md, one function per family of
-constraints:
+The solve runs in steps, each cheap enough for a month of several thousand
+requests on two cores:
 
-* ``x[r,s]``: request ``r`` takes session ``s`` (only sessions no permanent
-  rule excludes, see :class:`~parcelroute.visits.index.VisitIndex`);
-* ``n[e,s,l]``: how many visits in language ``l`` escort ``e`` serves at
-  session ``s``, and ``a[e,s]``: whether ``e`` is at ``s``. Requests of one
-  language at one session are interchangeable for every escort rule, so
-  counting them is exact and much smaller than one variable per request;
-* ``z[r,t]``: request ``r``'s family rides transport ``t``, and ``u[t]``:
-  transport ``t`` is used.
-
-Level 1 maximises the scheduled priority. Level 2 fixes it at the value
-reached and minimises the transport cost, starting from the level-1 plan.
-Each level's bound is CP-SAT's best proven bound.
+1. Without the escort and reciprocity rules the requests of each facility
+   form a small model of their own; solving them one by one gives an upper
+   bound on the scheduled priority and a start plan
+   (:func:`~parcelroute.visits.lns.relax_by_facility`).
+2. That plan is made to keep every rule, then improved a few facilities at a
+   time (:func:`~parcelroute.visits.lns.improve_by_facility`).
+3. The full CP-SAT model (:class:`~parcelroute.visits.model.VisitModel`)
+   starts from that plan: level 1 maximises the scheduled priority; level 2
+   fixes it at the value reached and minimises the transport cost. Each
+   level's bound is CP-SAT's best proven bound (for level 1 also the
+   relaxation's, whichever is lower). On months too large for the full model
+   in the time given, the improved plan and the relaxation bound are the
+   answer.
+4. Requests that still fit are added, and every refused request gets a reason.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import math
 import time
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import cached_property
-from typing import Any
-
-from ortools.sat.python import cp_model
 
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
 from parcelroute.result import VisitAssignment
 from parcelroute.visits.greedy import fill, greedy_plan
-from parcelroute.visits.index import VisitIndex, overlaps
-from parcelroute.visits.plan import Placement, PlanState
+from parcelroute.visits.index import VisitIndex
+from parcelroute.visits.lns import improve_by_facility, plan_from_relaxation, relax_by_facility
+from parcelroute.visits.model import VisitModel, cost_scale, scaled_cost
+from parcelroute.visits.plan import PlanState
 from parcelroute.visits.reasons import explain
 
 __all__ = ["cost_scale", "scaled_cost", "solve_visits"]
 
 logger = logging.getLogger("parcelroute")
 
-#: Largest factor used to turn costs into integers.
-MAX_SCALE_DIGITS = 6
-#: Keep scaled cost sums well inside CP-SAT's 64-bit integers.
-MAX_SCALED_TOTAL = 10**15
-#: An escort group: ``("day", facility, date)`` or ``("session", session index)``.
-_Group = tuple[Any, ...]
-
 #: Share of the time left that level 1 gets when a level 2 follows.
 LEVEL1_SHARE = 0.75
-
-
-def cost_scale(costs: list[float]) -> tuple[int, bool]:
-    """The factor that turns every cost into an integer, and whether it is exact.
-
-    The smallest power of ten up to ``10**6`` that makes every cost integral
-    (read from its shortest decimal form). When there is none, the factor is
-    ``10**6`` and the model floors the scaled costs, which keeps its bound a
-    valid lower bound; the reported cost is always the exact sum.
-
-    Examples
-    --------
-    >>> cost_scale([300.0, 12.5, 0.25])
-    (100, True)
-    >>> cost_scale([1 / 3])
-    (1000000, False)
-    """
-    decimals = [Decimal(repr(float(c))) for c in costs]
-    scale, exact = 10**MAX_SCALE_DIGITS, False
-    for digits in range(MAX_SCALE_DIGITS + 1):
-        factor = 10**digits
-        if all((d * factor) == (d * factor).to_integral_value() for d in decimals):
-            scale, exact = factor, True
-            break
-    total = sum(decimals) * scale
-    while scale > 1 and total > MAX_SCALED_TOTAL:
-        scale //= 10
-        total /= 10
-        exact = exact and all((d * scale) == (d * scale).to_integral_value() for d in decimals)
-    return scale, exact
-
-
-def scaled_cost(cost: float, scale: int) -> int:
-    """A cost times ``scale``, floored (exact when the scale is)."""
-    return math.floor(Decimal(repr(float(cost))) * scale)
-
-
-@dataclass
-class _Level:
-    """What solving one objective level gave."""
-
-    solved: bool
-    value: int = 0
-    bound: float = 0.0
-    seconds: float = 0.0
-    values: dict[int, int] = field(default_factory=dict)
-
-
-class _Reporter(cp_model.CpSolverSolutionCallback):
-    """Reports each new incumbent through the solve options."""
-
-    def __init__(self, options: SolveOptions, deadline: Deadline, phase: str,
-                 scale: float) -> None:
-        super().__init__()
-        self.options = options
-        self.deadline = deadline
-        self.phase = phase
-        self.scale = scale
-
-    def on_solution_callback(self) -> None:
-        """Send the incumbent and the bound of the level being solved."""
-        self.options.report(Progress(self.phase, self.deadline.elapsed(),
-                                     self.objective_value / self.scale,
-                                     self.best_objective_bound / self.scale))
-
-    def on_bound(self, bound: float) -> None:
-        """Send a new best bound of the level being solved."""
-        self.options.report(Progress(self.phase, self.deadline.elapsed(), None,
-                                     bound / self.scale))
-
-
-class VisitModel:
-    """The CP-SAT model of the visit requests that can take at least one session.
-
-    Parameters
-    ----------
-    index : VisitIndex
-        Static compatibility of the scenario.
-    choices : list of list of int
-        ``choices[r]``: the sessions request ``r`` may take in the model
-        (empty: the request stays out of the model).
-    escort_ok : callable, optional
-        ``escort_ok(e, date)`` false keeps escort ``e`` out of the model on
-        that date (it works elsewhere in a plan kept fixed around the model).
-    side_offset : int
-        Visits of side 0 minus visits of side 1 outside the model.
-    scale : (int, bool), optional
-        The cost scale and whether it is exact (default: computed).
-    escorts, reciprocity : bool
-        Whether to model the escort and reciprocity rules (without them the
-        model is a relaxation, whose optimum bounds the true one).
-    """
-
-    def __init__(self, index: VisitIndex, choices: list[list[int]], *,
-                 escort_ok: Callable[[int, dt.date], bool] | None = None,
-                 side_offset: int = 0, scale: tuple[int, bool] | None = None,
-                 escorts: bool = True, reciprocity: bool = True) -> None:
-        self.index = index
-        self.choices = choices
-        self.escort_ok = escort_ok
-        self.side_offset = side_offset
-        self.model = cp_model.CpModel()
-        self.x: dict[tuple[int, int], cp_model.IntVar] = {}
-        self.a: dict[tuple[int, int], cp_model.IntVar] = {}
-        self.n: dict[tuple[int, _Group, str], cp_model.IntVar] = {}
-        self.f: dict[tuple[int, dt.date, str], cp_model.IntVar] = {}
-        self.z: dict[tuple[int, int], cp_model.IntVar] = {}
-        self.u: dict[int, cp_model.IntVar] = {}
-        self.top: dict[int, int] = {}
-        self.costs = [t.cost for t in index.transports]
-        self.scale, self.exact = scale if scale is not None else cost_scale(self.costs)
-        self.create_session_choices()
-        self.add_one_session_per_request()
-        self.add_session_limits()
-        self.add_detainee_limits()
-        self.add_keep_apart()
-        if escorts:
-            self.add_escorts()
-        self.add_transports()
-        if reciprocity:
-            self.add_reciprocity()
-
-    # -- variables -------------------------------------------------------------------
-    def create_session_choices(self) -> None:
-        """x[r,s]: request r takes session s."""
-        ix = self.index
-        for ri, sessions in enumerate(self.choices):
-            rid = ix.requests[ri].id
-            for si in sessions:
-                self.x[(ri, si)] = self.model.new_bool_var(f"x[{rid},{ix.sessions[si].id}]")
-
-    def requests_of(self, ri: int) -> list[cp_model.IntVar]:
-        """The session choices of one request."""
-        return [self.x[(ri, si)] for si in self.choices[ri]]
-
-    # -- constraints -----------------------------------------------------------------
-    def add_one_session_per_request(self) -> None:
-        """A request takes at most one session."""
-        for ri, sessions in enumerate(self.choices):
-            if len(sessions) > 1:
-                self.model.add_at_most_one(self.requests_of(ri))
-
-    def add_session_limits(self) -> None:
-        """At most capacity visits and max_visitors people per session."""
-        ix = self.index
-        members: dict[int, list[int]] = defaultdict(list)
-        for ri, si in self.x:
-            members[si].append(ri)
-        for si, reqs in members.items():
-            s = ix.sessions[si]
-            if len(reqs) > s.capacity:
-                self.model.add(sum(self.x[(ri, si)] for ri in reqs) <= s.capacity)
-            people = sum(ix.requests[ri].visitors for ri in reqs)
-            if s.max_visitors is not None and people > s.max_visitors:
-                self.model.add(
-                    sum(ix.requests[ri].visitors * self.x[(ri, si)] for ri in reqs)
-                    <= s.max_visitors
-                )
-
-    def add_detainee_limits(self) -> None:
-        """At most one visit per detainee and date, and max_visits over the horizon."""
-        ix = self.index
-        by_det: dict[str, list[int]] = defaultdict(list)
-        for ri, sessions in enumerate(self.choices):
-            if sessions:
-                by_det[ix.requests[ri].detainee].append(ri)
-        for det_id, reqs in by_det.items():
-            if len(reqs) < 2:
-                if ix.detainees[det_id].max_visits < 1:
-                    for var in self.requests_of(reqs[0]):
-                        self.model.add(var == 0)
-                continue
-            by_date: dict[dt.date, list[cp_model.IntVar]] = defaultdict(list)
-            for ri in reqs:
-                for si in self.choices[ri]:
-                    by_date[ix.sessions[si].date].append(self.x[(ri, si)])
-            for lits in by_date.values():
-                if len(lits) > 1:
-                    self.model.add_at_most_one(lits)
-            limit = ix.detainees[det_id].max_visits
-            if len(reqs) > limit:
-                self.model.add(sum(v for ri in reqs for v in self.requests_of(ri)) <= limit)
-
-    def add_keep_apart(self) -> None:
-        """Two detainees kept apart are never both visited at one facility on one date."""
-        ix = self.index
-        on_date: dict[str, dict[dt.date, list[cp_model.IntVar]]] = defaultdict(
-            lambda: defaultdict(list))
-        for (ri, si), var in self.x.items():
-            on_date[ix.requests[ri].detainee][ix.sessions[si].date].append(var)
-        for d1, partners in ix.partners.items():
-            for d2 in partners:
-                if d2 <= d1 or d1 not in on_date or d2 not in on_date:
-                    continue
-                for date, lits in on_date[d1].items():
-                    other = on_date[d2].get(date)
-                    if other:
-                        self.model.add_at_most_one(lits + other)
-
-    def add_escorts(self) -> None:
-        """Each visit with a language has an escort; escorts keep their own limits.
-
-        Visits are counted per escort, language and *group*: all the sessions
-        of one facility and date when none of them overlap (an escort there
-        can serve any of them), else each session on its own, with the
-        escort's presence ``a[e,s]`` kept out of overlapping sessions.
-        """
-        ix = self.index
-        demand: dict[tuple[_Group, str], list[cp_model.IntVar]] = defaultdict(list)
-        for (ri, si), var in sorted(self.x.items()):
-            lang = ix.requests[ri].language
-            if lang is not None:
-                demand[(self.group_of(si), lang)].append(var)
-        load: dict[tuple[int, dt.date], list[cp_model.IntVar]] = defaultdict(list)
-        share: dict[tuple[int, _Group], list[cp_model.IntVar]] = defaultdict(list)
-        for (group, lang), lits in sorted(demand.items(), key=lambda kv: (repr(kv[0][0]),
-                                                                           kv[0][1])):
-            date = self.where(group)[1]
-            counts = []
-            for ei in ix.escorts_for(lang, date):
-                if self.escort_ok is not None and not self.escort_ok(ei, date):
-                    continue
-                e = ix.escorts[ei]
-                top = min(len(lits), self.group_capacity(group),
-                          e.max_visits_per_day or len(lits))
-                cnt = self.model.new_int_var(0, top, f"n[{e.id},{_name(group)},{lang}]")
-                self.n[(ei, group, lang)] = cnt
-                self.top[cnt.index] = top
-                counts.append(cnt)
-                load[(ei, date)].append(cnt)
-                share[(ei, group)].append(cnt)
-            self.model.add(sum(counts) == sum(lits))
-        for (ei, _), cnts in sorted(load.items()):
-            per_day = ix.escorts[ei].max_visits_per_day
-            if per_day is not None and sum(self.top[c.index] for c in cnts) > per_day:
-                self.model.add(sum(cnts) <= per_day)
-        self._add_escort_presence(share)
-
-    def _add_escort_presence(self, share: dict[tuple[int, _Group], list[cp_model.IntVar]],
-                             ) -> None:
-        """An escort is at no two overlapping sessions and at one facility per date."""
-        ix = self.index
-        groups_of: dict[tuple[int, dt.date], list[_Group]] = defaultdict(list)
-        for ei, group in share:
-            groups_of[(ei, self.where(group)[1])].append(group)
-        for (ei, date), groups in sorted(groups_of.items(), key=lambda kv: kv[0]):
-            e = ix.escorts[ei]
-            facilities = sorted({self.where(g)[0] for g in groups})
-            if len(facilities) > 1:
-                for fac in facilities:
-                    self.f[(ei, date, fac)] = self.model.new_bool_var(
-                        f"f[{e.id},{date.isoformat()},{fac}]")
-                self.model.add_at_most_one(self.f[(ei, date, fac)] for fac in facilities)
-            sessions = []
-            for g in groups:
-                cnts = share[(ei, g)]
-                fac = self.where(g)[0]
-                top = sum(self.top[c.index] for c in cnts)
-                if g[0] == "session":
-                    here = self.model.new_bool_var(f"a[{e.id},{ix.sessions[g[1]].id}]")
-                    self.a[(ei, g[1])] = here
-                    sessions.append(g[1])
-                    self.model.add(sum(cnts) <= top * here)
-                    if (ei, date, fac) in self.f:
-                        self.model.add_implication(here, self.f[(ei, date, fac)])
-                elif (ei, date, fac) in self.f:
-                    self.model.add(sum(cnts) <= top * self.f[(ei, date, fac)])
-            for clique in _overlap_cliques(ix, sessions):
-                self.model.add_at_most_one(self.a[(ei, si)] for si in clique)
-
-    def group_of(self, si: int) -> _Group:
-        """The escort group of a session: its facility and date, or itself if it overlaps."""
-        s = self.index.sessions[si]
-        if (s.facility, s.date) in self.overlapping:
-            return ("session", si)
-        return ("day", s.facility, s.date)
-
-    def where(self, group: _Group) -> tuple[str, dt.date]:
-        """The facility and date of an escort group."""
-        if group[0] == "session":
-            s = self.index.sessions[group[1]]
-            return s.facility, s.date
-        return group[1], group[2]
-
-    def group_capacity(self, group: _Group) -> int:
-        """How many visits the sessions of an escort group hold together."""
-        if group[0] == "session":
-            return self.index.sessions[group[1]].capacity
-        return sum(self.index.sessions[si].capacity
-                   for si in self.index.sessions_at.get(group[1], [])
-                   if self.index.sessions[si].date == group[2])
-
-    @cached_property
-    def overlapping(self) -> set[tuple[str, dt.date]]:
-        """Facility-dates where two sessions overlap in time."""
-        ix = self.index
-        out: set[tuple[str, dt.date]] = set()
-        for fac, sis in ix.sessions_at.items():
-            by_date: dict[dt.date, list[int]] = defaultdict(list)
-            for si in sis:
-                by_date[ix.sessions[si].date].append(si)
-            for date, group in by_date.items():
-                if any(overlaps(ix.sessions[a], ix.sessions[b])
-                       for i, a in enumerate(group) for b in group[i + 1:]):
-                    out.add((fac, date))
-        return out
-
-    def add_transports(self) -> None:
-        """A family that needs transport rides one with seats, on the session's date."""
-        ix = self.index
-        riders: dict[int, list[int]] = defaultdict(list)
-        for ri, sessions in enumerate(self.choices):
-            r = ix.requests[ri]
-            if r.transport_from is None or not sessions:
-                continue
-            by_date: dict[dt.date, list[int]] = defaultdict(list)
-            for si in sessions:
-                by_date[ix.sessions[si].date].append(si)
-            for sis in by_date.values():
-                rides = []
-                for ti in ix.request_transports(ri, sis[0]):
-                    if ti not in self.u:
-                        self.u[ti] = self.model.new_bool_var(f"u[{ix.transports[ti].id}]")
-                    ride = self.model.new_bool_var(f"z[{r.id},{ix.transports[ti].id}]")
-                    self.z[(ri, ti)] = ride
-                    self.model.add_implication(ride, self.u[ti])
-                    riders[ti].append(ri)
-                    rides.append(ride)
-                self.model.add(sum(rides) == sum(self.x[(ri, si)] for si in sis))
-        for ti, reqs in riders.items():
-            seats = min(ix.transports[ti].seats, sum(ix.requests[ri].visitors for ri in reqs))
-            self.model.add(
-                sum(ix.requests[ri].visitors * self.z[(ri, ti)] for ri in reqs)
-                <= seats * self.u[ti]
-            )
-
-    def add_reciprocity(self) -> None:
-        """The two sides' numbers of scheduled visits differ by at most max_difference."""
-        ix = self.index
-        rec = ix.scenario.reciprocity
-        if ix.sides is None or rec is None:
-            return
-        terms: list[cp_model.LinearExprT] = []
-        for (ri, _), var in self.x.items():
-            side = ix.side(ri)
-            if side is not None:
-                terms.append(var if side == 0 else -var)
-        if terms:
-            diff = sum(terms) + self.side_offset
-            self.model.add(diff <= rec.max_difference)
-            self.model.add(diff >= -rec.max_difference)
-
-    # -- objectives ------------------------------------------------------------------
-    def priority(self) -> cp_model.LinearExprT:
-        """Level 1: the sum of the priorities of scheduled requests."""
-        reqs = self.index.requests
-        return sum(reqs[ri].priority * var for (ri, _), var in self.x.items())
-
-    def cost(self) -> cp_model.LinearExprT:
-        """Level 2: the total cost of used transports, scaled to integers."""
-        return sum(scaled_cost(self.costs[ti], self.scale) * var for ti, var in self.u.items())
-
-    def has_costs(self) -> bool:
-        """Whether level 2 has anything to minimise."""
-        return any(scaled_cost(self.costs[ti], self.scale) > 0 for ti in self.u)
-
-    # -- hints and solutions ---------------------------------------------------------
-    def all_vars(self) -> list[cp_model.IntVar]:
-        """Every variable of the model."""
-        return [*self.x.values(), *self.a.values(), *self.n.values(), *self.f.values(),
-                *self.z.values(), *self.u.values()]
-
-    def hint_plan(self, state: PlanState) -> None:
-        """Give CP-SAT the plan of ``state`` as a complete hint."""
-        ix = self.index
-        values: dict[int, int] = {v.index: 0 for v in self.all_vars()}
-        for ri, p in enumerate(state.placed):
-            if p is None or (ri, p.session) not in self.x:
-                continue
-            s = ix.sessions[p.session]
-            values[self.x[(ri, p.session)].index] = 1
-            lang = ix.requests[ri].language
-            if p.escort is not None and lang is not None:
-                group = self.group_of(p.session)
-                values[self.n[(p.escort, group, lang)].index] += 1
-                here = self.a.get((p.escort, p.session))
-                if here is not None:
-                    values[here.index] = 1
-                fac = self.f.get((p.escort, s.date, s.facility))
-                if fac is not None:
-                    values[fac.index] = 1
-            if p.transport is not None:
-                values[self.z[(ri, p.transport)].index] = 1
-                values[self.u[p.transport].index] = 1
-        self.hint_values(values)
-
-    def hint_values(self, values: dict[int, int]) -> None:
-        """Replace the hints by the given values (variable index to value)."""
-        self.model.clear_hints()  # type: ignore[no-untyped-call]
-        for var in self.all_vars():
-            self.model.add_hint(var, values.get(var.index, 0))
-
-    def placements(self, values: dict[int, int]) -> dict[int, Placement]:
-        """The plan of a solution: a session, escort and transport per scheduled request."""
-        ix = self.index
-        chosen: dict[int, int] = {ri: si for (ri, si), v in self.x.items() if values[v.index]}
-        rides = {ri: ti for (ri, ti), v in self.z.items() if values[v.index]}
-        by_lang: dict[tuple[_Group, str], list[int]] = defaultdict(list)
-        for ri, si in sorted(chosen.items()):
-            lang = ix.requests[ri].language
-            if lang is not None:
-                by_lang[(self.group_of(si), lang)].append(ri)
-        escort_of: dict[int, int] = {}
-        for (group, lang), reqs in by_lang.items():
-            queue = list(reqs)
-            for ei in ix.escorts_for(lang, self.where(group)[1]):
-                cnt = self.n.get((ei, group, lang))
-                for _ in range(values[cnt.index] if cnt is not None else 0):
-                    escort_of[queue.pop(0)] = ei
-        return {
-            ri: Placement(si, escort_of.get(ri), rides.get(ri)) for ri, si in chosen.items()
-        }
-
-    # -- solving ---------------------------------------------------------------------
-    def solve(self, options: SolveOptions, deadline: Deadline, phase: str, seconds: float | None,
-              scale: float = 1.0) -> _Level:
-        """Solve the current objective and return the solution values and the bound."""
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = options.workers
-        solver.parameters.random_seed = options.seed
-        solver.parameters.relative_gap_limit = options.relative_gap
-        # The full linear relaxation (at-most-one rows included) gives much better bounds
-        # here than the default one; small portfolios would not run it otherwise.
-        solver.parameters.extra_subsolvers.append("max_lp")
-        if seconds is not None:
-            solver.parameters.max_time_in_seconds = max(0.01, seconds)
-        reporter = _Reporter(options, deadline, phase, scale)
-        solver.best_bound_callback = reporter.on_bound
-        start = time.perf_counter()
-        status = solver.solve(self.model, reporter)
-        seconds_used = time.perf_counter() - start
-        logger.debug("%s: %s in %.2f s", phase, solver.status_name(status), seconds_used)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return _Level(False, seconds=seconds_used)
-        values = {v.index: int(solver.value(v)) for v in self.all_vars()}
-        return _Level(True, round(solver.objective_value), solver.best_objective_bound,
-                      seconds_used, values)
-
-
-def _name(group: _Group) -> str:
-    """A readable name for an escort group."""
-    if group[0] == "session":
-        return f"session {group[1]}"
-    return f"{group[1]} {group[2].isoformat()}"
-
-
-def _overlap_cliques(index: VisitIndex, sessions: list[int]) -> list[list[int]]:
-    """Maximal groups of sessions of one date that all overlap in time."""
-    items = sorted(sessions, key=lambda si: (index.sessions[si].start, si))
-    cliques: list[list[int]] = []
-    for si in items:
-        t = index.sessions[si].start
-        group = [sj for sj in items
-                 if index.sessions[sj].start <= t < index.sessions[sj].end]
-        if len(group) > 1 and not any(set(group) <= set(c) for c in cliques):
-            cliques = [c for c in cliques if not set(c) <= set(group)]
-            cliques.append(group)
-    return cliques
+#: Share of the time left for the per-facility relaxation (it rarely needs it).
+RELAX_SHARE = 0.25
+#: Share of the time left for improving the start plan when the full model follows.
+LNS_SHARE = 0.2
+#: Without a time limit, the start plan is improved for at most this many seconds,
+LNS_BASE_SECONDS = 1.0
+#: ... plus one second per this many requests.
+LNS_REQUESTS_PER_SECOND = 500
+#: Session choices the full model digests per second of the time left (presolve and
+#: first bound); with less time the improved start plan and the relaxation bound answer.
+FULL_MODEL_CHOICES_PER_SECOND = 300
 
 
 def _in_model(index: VisitIndex, ri: int) -> bool:
@@ -566,62 +98,113 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
     n = len(index.requests)
     possible = [index.model_sessions(ri) for ri in range(n)]
     choices = [possible[ri] if _in_model(index, ri) else [] for ri in range(n)]
-    start_plan = greedy_plan(index, choices)
-    vm = VisitModel(index, choices)
-    vm.hint_plan(start_plan)
-    vm.model.maximize(vm.priority())
-    prep_seconds = time.perf_counter() - started
-
-    need_level2 = vm.has_costs()
-    reserve = _reserve(deadline)
-    first = _budget(deadline, reserve, LEVEL1_SHARE if need_level2 else 1.0)
-    level1 = vm.solve(options, deadline, "visits: visit_priority", first)
-    greedy_value = start_plan.priority()
+    scale = cost_scale([t.cost for t in index.transports])
     trivial = sum(index.requests[ri].priority for ri in range(n) if choices[ri])
-    if level1.solved and level1.value >= greedy_value:
-        values = level1.values
-        achieved = level1.value
-    else:
-        values = _state_values(vm, start_plan)
-        achieved = greedy_value
-    bound1 = math.floor(level1.bound + 1e-6) if level1.solved else trivial
-    bound1 = min(bound1, trivial)
+    size = sum(len(c) for c in choices)
+    reserve = _reserve(deadline)
+    stats: dict[str, float] = {"visits_model_requests": float(sum(1 for c in choices if c))}
 
-    level2 = _Level(False)
-    cost_bound_scaled: float = 0.0
-    if need_level2:
-        vm.model.add(vm.priority() >= achieved)
-        vm.model.minimize(vm.cost())
-        vm.hint_values(values)
-        level2 = vm.solve(options, deadline, "visits: transport_cost",
-                          _budget(deadline, reserve, 1.0), float(vm.scale))
-        if level2.solved:
-            values = level2.values
-            cost_bound_scaled = math.ceil(level2.bound - 1e-6)
-    placements = vm.placements(values)
-    state = PlanState.from_assignments(index, placements)
-    added = fill(state, possible)
+    # 1. each facility alone, without escorts and reciprocity: a bound and a start
+    caps, relaxed = relax_by_facility(
+        index, choices, _budget(deadline, reserve, RELAX_SHARE), scale=scale)
+    facilities = {index.facility(ri) for ri in range(n) if choices[ri]}
+    bound1 = trivial
+    if facilities <= set(caps):
+        bound1 = min(trivial, sum(caps.values()))
+    state = plan_from_relaxation(index, choices, relaxed)
+    greedy = greedy_plan(index, choices)
+    if _better(greedy, state):
+        state = greedy
+    stats["visits_start_priority"] = float(state.priority())
+    stats["visits_relaxation_bound"] = float(bound1)
+    options.report(Progress("visits: visit_priority", deadline.elapsed(),
+                            float(state.priority()), float(bound1)))
+
+    # 2. a few facilities at a time
+    run_full = _full_model_fits(deadline, reserve, size)
+    lns_seconds = _lns_budget(deadline, reserve, n, run_full)
+    stats["visits_improved_facilities"] = float(improve_by_facility(
+        state, choices, lns_seconds, seed=options.seed, scale=scale))
+    stats["visits_lns_priority"] = float(state.priority())
+    stats["visits_prepare_seconds"] = time.perf_counter() - started
+
+    # 3. the full model, level by level
+    vm: VisitModel | None = None
+    cost_bound = 0.0
+    proven1 = _within(state.priority(), bound1, options.relative_gap)
+    if run_full:
+        vm = VisitModel(index, choices, scale=scale, caps=caps)
+        stats["visits_variables"] = float(len(vm.all_vars()))
+        need_level2 = vm.has_costs()
+        if not proven1:
+            vm.hint_plan(state)
+            vm.model.maximize(vm.priority())
+            first = _budget(deadline, reserve, LEVEL1_SHARE if need_level2 else 1.0)
+            level1 = vm.solve(options, deadline, "visits: visit_priority", first)
+            stats["visits_level1_seconds"] = level1.seconds
+            if level1.bound is not None:
+                bound1 = min(bound1, math.floor(level1.bound + 1e-6))
+            if level1.solved and level1.value > state.priority():
+                state = PlanState.from_assignments(index, vm.placements(level1.values))
+        if need_level2:
+            vm.model.add(vm.priority() >= state.priority())
+            vm.model.minimize(vm.cost())
+            vm.hint_plan(state)
+            level2 = vm.solve(options, deadline, "visits: transport_cost",
+                              _budget(deadline, reserve, 1.0), float(vm.scale))
+            stats["visits_level2_seconds"] = level2.seconds
+            if level2.bound is not None:
+                cost_bound = max(0.0, math.ceil(level2.bound - 1e-6) / vm.scale)
+            if level2.solved and level2.value < _scaled_total(state, vm.scale):
+                state = PlanState.from_assignments(index, vm.placements(level2.values))
+    else:
+        options.report(Progress("visits: visit_priority", deadline.elapsed(),
+                                float(state.priority()), float(bound1)))
+
+    # 4. what still fits, and a reason for every refusal
+    stats["visits_filled"] = float(fill(state, possible))
     visits = _assignments(state, possible)
-    cost = _exact_cost(state, vm.scale, vm.exact)
-    cost_bound = cost_bound_scaled / vm.scale
-    if not need_level2:
-        cost_bound = 0.0
-    stats = {
-        "visits_seconds": time.perf_counter() - started,
-        "visits_prepare_seconds": prep_seconds,
-        "visits_level1_seconds": level1.seconds,
-        "visits_level2_seconds": level2.seconds,
-        "visits_model_requests": float(sum(1 for c in choices if c)),
-        "visits_variables": float(len(vm.all_vars())),
-        "visits_greedy_priority": float(greedy_value),
-        "visits_filled": float(added),
-    }
+    cost = _exact_cost(state, scale[0], scale[1])
+    stats["visits_seconds"] = time.perf_counter() - started
     return PartOutcome(
         objective={"visit_priority": state.priority(), "transport_cost": cost},
-        bound={"visit_priority": bound1, "transport_cost": cost_bound},
+        bound={"visit_priority": bound1, "transport_cost": min(cost_bound, cost)},
         visits=tuple(visits),
         stats=stats,
     )
+
+
+def _better(a: PlanState, b: PlanState) -> bool:
+    """Whether plan ``a`` is better than ``b``: more priority, or as much for less cost."""
+    return (a.priority(), -a.transport_cost()) > (b.priority(), -b.transport_cost())
+
+
+def _within(value: float, bound: float, gap: float) -> bool:
+    """Whether a maximised value is within a relative gap of its bound."""
+    return bound - value <= gap * max(abs(bound), abs(value), 1e-9)
+
+
+def _scaled_total(state: PlanState, scale: int) -> int:
+    """The plan's transport cost in the model's scaled integers."""
+    return sum(scaled_cost(state.index.transports[ti].cost, scale)
+               for ti in state.used_transports())
+
+
+def _full_model_fits(deadline: Deadline, reserve: float, size: int) -> bool:
+    """Whether the full model can be expected to get anywhere in the time left."""
+    left = deadline.left()
+    return left is None or left - reserve >= size / FULL_MODEL_CHOICES_PER_SECOND
+
+
+def _lns_budget(deadline: Deadline, reserve: float, n: int, run_full: bool) -> float:
+    """Seconds for improving the plan facility by facility."""
+    cap = LNS_BASE_SECONDS + n / LNS_REQUESTS_PER_SECOND
+    left = deadline.left()
+    if left is None:
+        return cap
+    if run_full:
+        return min(cap, LNS_SHARE * (left - reserve))
+    return max(0.0, left - reserve)
 
 
 def _reserve(deadline: Deadline) -> float:
@@ -636,13 +219,6 @@ def _budget(deadline: Deadline, reserve: float, share: float) -> float | None:
     if left is None:
         return None
     return max(0.01, (left - reserve) * share)
-
-
-def _state_values(vm: VisitModel, state: PlanState) -> dict[int, int]:
-    """Variable values of the plan of ``state`` (the greedy plan when CP-SAT found none)."""
-    vm.hint_plan(state)
-    proto = vm.model.proto.solution_hint
-    return dict(zip(proto.vars, proto.values, strict=True))
 
 
 def _exact_cost(state: PlanState, scale: int, exact: bool) -> float:
