@@ -36,7 +36,7 @@ def plan(*visits: tuple[str, str | None] | tuple[str, str | None, str | None, st
     records = []
     for v in visits:
         vid, sid, *rest = v
-        escort, transport = (rest + [None, None])[:2]
+        escort, transport = [*rest, None, None][:2]
         records.append(pr.VisitAssignment(vid, sid, escort, transport)
                        if sid else pr.VisitAssignment(vid, reason="capacity", detail="Full."))
     return pr.Result("offers", pr.Status.FEASIBLE, 0.0, {}, {}, visits=tuple(records))

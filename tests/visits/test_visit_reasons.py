@@ -128,7 +128,7 @@ def test_no_transport_on_the_dates() -> None:
     rec = refused(b, "V-1")
     assert rec.reason == "no_seat"
     assert rec.detail == ("No transport from C-1 to F-1 with seats for 1 runs on 2026-12-05, "
-                          "the dates the family could come.")
+                          "the only date the family could come.")
 
 
 def test_transport_full() -> None:

@@ -554,3 +554,26 @@ def test_a_tiny_time_limit_still_gives_a_valid_plan() -> None:
     assert pr.verify(scenario, result) == []
     assert result.objective["visit_priority"] <= result.bound["visit_priority"]
     assert result.objective["transport_cost"] >= result.bound["transport_cost"]
+
+
+def test_small_scenario_file_gives_the_hand_checked_plan(tmp_path: Any) -> None:
+    # V-2 can only come on 12-05 and D-2 is kept apart from D-1, so V-1 (priority 3)
+    # takes the single table of 12-06 with E-1; V-3's family of 3 then fills S-AM's
+    # four places with V-2 and rides BUS-2 (the 12-06 bus has no session left).
+    # V-4 has no session on its dates. Sides: A 1, B 2 (difference 1 allowed).
+    from pathlib import Path
+
+    scenario = pr.read_scenario(Path(__file__).parent.parent / "data" / "visits_small.json")
+    result = pr.solve(scenario)
+    assert [(v.id, v.session, v.escort, v.transport, v.reason) for v in result.visits] == [
+        ("V-1", "S-PM", "E-1", None, None),
+        ("V-2", "S-AM", None, None, None),
+        ("V-3", "S-AM", None, "BUS-2", None),
+        ("V-4", None, None, None, "no_session"),
+    ]
+    assert result.status is pr.Status.OPTIMAL
+    assert result.objective["visit_priority"] == 6
+    assert result.objective["transport_cost"] == 300
+    path = tmp_path / "plan.json"
+    pr.write_plan(result, path)
+    assert pr.verify(scenario, pr.read_plan(path)) == []

@@ -268,23 +268,26 @@ class _Repair:
         self.tabu = np.zeros(self.n + 1, dtype=np.int64)
         self.width = 0
         self.M = np.zeros((0, 1), dtype=np.int64)
-        self.W = np.zeros((0, 1), dtype=np.int64)
+        self.count = np.zeros(0, dtype=np.int64)
         self.J1 = np.zeros(0, dtype=np.int64)
         self.J2 = np.zeros(0, dtype=np.int64)
 
     def _rebuild(self, width: int) -> None:
         """Item matrix (one row per bin, padded with the dummy item ``n``) and the
-        column pairs (J1, J2) that name every set of at most two items of a bin."""
+        positions (J1, J2) of every set of at most two items of a bin, ordered so
+        that a bin of k items has exactly the first 1 + k + k(k-1)/2 of them."""
         none = self.n
         self.width = width
         self.M = np.full((len(self.bins), width + 1), none, dtype=np.int64)
         for b, items in enumerate(self.bins):
             self.M[b, : len(items)] = items
-        self.W = self.sz_arr[self.M]
-        j1 = [width] + list(range(width))
-        j2 = [width] * (width + 1)
-        for a in range(width):
-            for c in range(a + 1, width):
+        self.count = np.array([len(b) for b in self.bins], dtype=np.int64)
+        j1 = [width]
+        j2 = [width]
+        for c in range(width):
+            j1.append(c)
+            j2.append(width)
+            for a in range(c):
                 j1.append(a)
                 j2.append(c)
         self.J1 = np.array(j1, dtype=np.int64)
@@ -298,7 +301,7 @@ class _Repair:
         row = self.M[b]
         row[:] = self.n
         row[: len(items)] = items
-        self.W[b] = self.sz_arr[row]
+        self.count[b] = len(items)
 
     def _descent(self) -> None:
         """Refill every bin as much as possible from its own items and S."""
@@ -362,19 +365,21 @@ class _Repair:
         in_sum = sz_arr[in_a] + sz_arr[in_b]
         in_big = self.big[in_a] + self.big[in_b]
         in_cnt = 1 + (in_b != self.n)
-        M = self.M
-        ok = (M != self.n) & (self.tabu[key[M]] <= it)
-        ok[:, self.width] = True
-        J1, J2 = self.J1, self.J2
-        allowed = ok[:, J1] & ok[:, J2]
-        out_sum = self.W[:, J1] + self.W[:, J2]
-        out_big = self.big[M[:, J1]] + self.big[M[:, J2]]
-        out_cnt = ((J1 != self.width).astype(np.int64) + (J2 != self.width))[None, :]
-        room = (self.cap - np.array(self.load, dtype=np.int64))[:, None] + out_sum
+        k = self.count
+        per_bin = 1 + k + k * (k - 1) // 2
+        rows = np.repeat(np.arange(len(k)), per_bin)
+        slots = np.arange(len(rows)) - np.repeat(np.cumsum(per_bin) - per_bin, per_bin)
+        out1 = self.M[rows, self.J1[slots]]
+        out2 = self.M[rows, self.J2[slots]]
+        allowed = (self.tabu[key[out1]] <= it) & (self.tabu[key[out2]] <= it)
+        out_sum = sz_arr[out1] + sz_arr[out2]
+        out_big = self.big[out1] + self.big[out2]
+        out_cnt = (out1 != self.n).astype(np.int64) + (out2 != self.n)
+        room = (self.cap - np.array(self.load, dtype=np.int64))[rows] + out_sum
         limit = max(self.spare, self.s_big)
-        noise = self.rng.random(room.shape)
-        best_score = np.full(room.shape, -np.inf)
-        best_in = np.zeros(room.shape, dtype=np.int64)
+        noise = self.rng.random(len(rows))
+        best_score = np.full(len(rows), -np.inf)
+        best_in = np.zeros(len(rows), dtype=np.int64)
         for g in range(3):  # in-sets by their number of items above half a bin
             sel = np.flatnonzero(in_big == g)
             if len(sel) == 0:
@@ -394,11 +399,11 @@ class _Repair:
             best_score = np.where(better, score, best_score)
             best_in = np.where(better, sel[pos0], best_in)
         flat = int(np.argmax(best_score))
-        if best_score.flat[flat] == -np.inf:
+        if best_score[flat] == -np.inf:
             return False
-        b, slot = divmod(flat, len(J1))
-        p = int(best_in[b, slot])
-        outs = [int(x) for x in (M[b, J1[slot]], M[b, J2[slot]]) if x != self.n]
+        b = int(rows[flat])
+        p = int(best_in[flat])
+        outs = [int(x) for x in (out1[flat], out2[flat]) if x != self.n]
         ins = [int(x) for x in (in_a[p], in_b[p]) if x != self.n]
         sz = self.sz
         delta = sum(sz[i] for i in ins) - sum(sz[i] for i in outs)

@@ -36,6 +36,23 @@ def greedy_plan(index: VisitIndex, model_sessions: list[list[int]]) -> PlanState
 
     Reciprocity is restored at the end by removing the lowest-priority visits
     of the side ahead, then :func:`fill` adds what fits again.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> b = pr.ScenarioBuilder(name="two families, one table")
+    >>> _ = b.add_node("F-1").add_detainee("D-1", facility="F-1").add_detainee("D-2", facility="F-1")
+    >>> _ = b.add_session("S-1", facility="F-1", date="2026-12-05", start="10:00",
+    ...                   end="12:00", capacity=1)
+    >>> _ = b.add_visit_request("V-1", detainee="D-1", priority=1,
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> _ = b.add_visit_request("V-2", detainee="D-2", priority=2,
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> index = VisitIndex(b.build())
+    >>> choices = [index.model_sessions(r) for r in range(2)]
+    >>> state = greedy_plan(index, choices)
+    >>> [index.requests[r].id for r, p in enumerate(state.placed) if p is not None]
+    ['V-2']
     """
     state = PlanState(index)
     order = sorted(
@@ -52,7 +69,23 @@ def greedy_plan(index: VisitIndex, model_sessions: list[list[int]]) -> PlanState
 
 
 def trim_reciprocity(state: PlanState) -> None:
-    """Remove the lowest-priority visits of the side ahead until the sides are balanced."""
+    """Remove the lowest-priority visits of the side ahead until the sides are balanced.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> b = pr.ScenarioBuilder(name="one side only")
+    >>> _ = b.add_node("F-1").add_detainee("D-1", facility="F-1", side="A")
+    >>> _ = b.add_detainee("D-2", facility="F-1", side="B").set_reciprocity(0)
+    >>> _ = b.add_session("S-1", facility="F-1", date="2026-12-05", start="10:00",
+    ...                   end="12:00", capacity=1)
+    >>> _ = b.add_visit_request("V-1", detainee="D-1", available=[("2026-12-05", "2026-12-05")])
+    >>> state = PlanState(VisitIndex(b.build()))
+    >>> state.add(0, state.fit(0, 0, reciprocity=False))
+    >>> trim_reciprocity(state)
+    >>> state.placed
+    [None]
+    """
     index = state.index
     rec = index.scenario.reciprocity
     if index.sides is None or rec is None:
@@ -73,6 +106,23 @@ def fill(state: PlanState, model_sessions: list[list[int]]) -> int:
     A request of priority 0 is only added when it needs no transport not
     already used, so the transport cost never rises for nothing. Under
     reciprocity, pairs of requests from the two sides are also tried.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> b = pr.ScenarioBuilder(name="two families, one table")
+    >>> _ = b.add_node("F-1").add_detainee("D-1", facility="F-1").add_detainee("D-2", facility="F-1")
+    >>> _ = b.add_session("S-1", facility="F-1", date="2026-12-05", start="10:00",
+    ...                   end="12:00", capacity=1)
+    >>> _ = b.add_visit_request("V-1", detainee="D-1", priority=1,
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> _ = b.add_visit_request("V-2", detainee="D-2", priority=2,
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> index = VisitIndex(b.build())
+    >>> choices = [index.model_sessions(r) for r in range(2)]
+    >>> state = PlanState(index)
+    >>> fill(state, choices), state.priority()
+    (1, 2)
     """
     ix = state.index
     added = 0

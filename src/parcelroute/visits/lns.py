@@ -30,7 +30,12 @@ from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.model import VisitModel, scaled_cost
 from parcelroute.visits.plan import Placement, PlanState
 
-__all__ = ["improve_by_facility", "plan_from_relaxation", "relax_by_facility"]
+__all__ = [
+    "improve_by_facility",
+    "plan_from_relaxation",
+    "reciprocity_bound",
+    "relax_by_facility",
+]
 
 logger = logging.getLogger("parcelroute")
 
@@ -63,18 +68,52 @@ def relax_by_facility(index: VisitIndex, choices: list[list[int]], seconds: floa
         the scheduled priority of any plan.
     placements : dict of int to Placement
         Each facility's best plan found (escorts left out).
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> b = pr.ScenarioBuilder(name="two families, one table")
+    >>> _ = b.add_node("F-1").add_detainee("D-1", facility="F-1").add_detainee("D-2", facility="F-1")
+    >>> _ = b.add_session("S-1", facility="F-1", date="2026-12-05", start="10:00",
+    ...                   end="12:00", capacity=1)
+    >>> _ = b.add_visit_request("V-1", detainee="D-1", priority=1,
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> _ = b.add_visit_request("V-2", detainee="D-2", priority=2,
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> index = VisitIndex(b.build())
+    >>> choices = [index.model_sessions(r) for r in range(2)]
+    >>> caps, placements = relax_by_facility(index, choices, None)
+    >>> caps, sorted(placements)
+    ({'F-1': 2}, [1])
     """
     stop = None if seconds is None else time.perf_counter() + seconds
+    caps, placements, _ = _solve_facilities(index, choices, stop, scale, None)
+    return caps, placements
+
+
+def _solve_facilities(index: VisitIndex, choices: list[list[int]], stop: float | None,
+                      scale: tuple[int, bool], weights: dict[int, int] | None,
+                      ) -> tuple[dict[str, int], dict[int, Placement], bool]:
+    """Maximise each facility's weighted priority alone (no escorts, no reciprocity).
+
+    ``weights[r]`` replaces request ``r``'s priority when given. Returns each
+    solved facility's proven bound, the placements found, and whether every
+    facility was solved before ``stop``.
+    """
     caps: dict[str, int] = {}
     placements: dict[int, Placement] = {}
     for fac, requests in sorted(_by_facility(index, choices).items()):
         left = None if stop is None else stop - time.perf_counter()
         if left is not None and left <= 0.01:
-            break
+            return caps, placements, False
         mine = set(requests)
         sub = [choices[ri] if ri in mine else [] for ri in range(len(choices))]
         vm = VisitModel(index, sub, scale=scale, escorts=False, reciprocity=False)
-        vm.model.maximize(vm.priority())
+        if weights is None:
+            vm.model.maximize(vm.priority())
+        else:
+            vm.model.maximize(cp_model.LinearExpr.weighted_sum(
+                list(vm.x.values()), [weights[ri] for ri, _ in vm.x]))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.linearization_level = 2
@@ -82,12 +121,77 @@ def relax_by_facility(index: VisitIndex, choices: list[list[int]], seconds: floa
             solver.parameters.max_time_in_seconds = left
         status = solver.solve(vm.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break
+            return caps, placements, False
         caps[fac] = int(solver.best_objective_bound + 1e-6)
         values = {v.index: int(solver.value(v)) for v in vm.all_vars()}
         placements.update(vm.placements(values))
-        logger.debug("visits at %s relaxed: %s", fac, solver.objective_value)
-    return caps, placements
+    return caps, placements, True
+
+
+def reciprocity_bound(index: VisitIndex, choices: list[list[int]], seconds: float | None,
+                      caps: dict[str, int], placements: dict[int, Placement], *,
+                      scale: tuple[int, bool] = (1, True),
+                      ) -> tuple[int | None, dict[int, Placement]]:
+    """A tighter bound when the relaxed plans break reciprocity: a Lagrangian one.
+
+    Scheduling one more visit for the side ahead costs a price ``λ``: each
+    facility maximises ``Σ (priority - λ) x`` for that side's visits and
+    ``Σ (priority + λ) x`` for the other side's, and ``Σ facility optima +
+    λ · max_difference`` bounds the scheduled priority of every plan that
+    keeps the agreement. The price is found by bisection (in quarters), up to
+    the largest priority.
+
+    Parameters
+    ----------
+    caps, placements
+        What :func:`relax_by_facility` returned (the price 0).
+
+    Returns
+    -------
+    bound : int or None
+        The best bound found (``None``: reciprocity does not apply or the
+        relaxed plans already keep it).
+    placements : dict of int to Placement
+        The per-facility plans at the price whose plans keep the agreement
+        (those of price 0 if none was found).
+    """
+    rec = index.scenario.reciprocity
+    if index.sides is None or rec is None:
+        return None, placements
+    diff = sum((1 if index.side(ri) == 0 else -1) for ri in placements
+               if index.side(ri) is not None)
+    if abs(diff) <= rec.max_difference:
+        return None, placements
+    ahead = 0 if diff > 0 else 1
+    stop = None if seconds is None else time.perf_counter() + seconds
+    quarters = 4
+    top = max((index.requests[ri].priority for ri, c in enumerate(choices) if c), default=0)
+    lo, hi = 0, quarters * top + 1
+    best: int | None = None
+    kept = placements
+    while hi - lo > 1:
+        price = (lo + hi) // 2
+        weights = {}
+        for ri, c in enumerate(choices):
+            if c:
+                side = index.side(ri)
+                sign = 0 if side is None else (1 if side == ahead else -1)
+                weights[ri] = quarters * index.requests[ri].priority - price * sign
+        bounds, plans, complete = _solve_facilities(index, choices, stop, scale, weights)
+        if not complete:
+            break
+        value = (sum(bounds.values()) + price * rec.max_difference) // quarters
+        best = value if best is None else min(best, value)
+        lead = sum((1 if index.side(ri) == ahead else -1) for ri in plans
+                   if index.side(ri) is not None)
+        logger.debug("reciprocity price %s/%s: bound %s, lead %s at %.2f s", price, quarters,
+                     value, lead, time.perf_counter())
+        if lead > rec.max_difference:
+            lo = price
+        else:
+            hi = price
+            kept = plans
+    return best, kept
 
 
 def plan_from_relaxation(index: VisitIndex, choices: list[list[int]],
@@ -97,6 +201,23 @@ def plan_from_relaxation(index: VisitIndex, choices: list[list[int]],
     Requests are added in decreasing priority, each at its relaxed session
     when an escort is free there, else at the best session that fits; then
     reciprocity is restored and what fits is added.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> b = pr.ScenarioBuilder(name="two families, one table")
+    >>> _ = b.add_node("F-1").add_detainee("D-1", facility="F-1").add_detainee("D-2", facility="F-1")
+    >>> _ = b.add_session("S-1", facility="F-1", date="2026-12-05", start="10:00",
+    ...                   end="12:00", capacity=1)
+    >>> _ = b.add_visit_request("V-1", detainee="D-1", priority=1,
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> _ = b.add_visit_request("V-2", detainee="D-2", priority=2,
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> index = VisitIndex(b.build())
+    >>> choices = [index.model_sessions(r) for r in range(2)]
+    >>> _, placements = relax_by_facility(index, choices, None)
+    >>> plan_from_relaxation(index, choices, placements).priority()
+    2
     """
     state = PlanState(index)
     for ri in sorted(placements, key=lambda r: (-index.requests[r].priority, r)):
@@ -117,8 +238,10 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
 
     Each facility's visits are re-planned with everything else fixed,
     maximising its priority first and lowering its transport cost second, so
-    the plan never gets worse on either level. Sweeps stop when a whole sweep
-    finds nothing better or the time is up.
+    the plan never gets worse on either level. When a sweep over single
+    facilities finds nothing better, groups of two, then three facilities are
+    tried (they can trade escorts and reciprocity room); the search stops when
+    the largest groups find nothing better either, or the time is up.
 
     Parameters
     ----------
@@ -131,12 +254,30 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
     seed : int
         Seed for the order of the facilities.
     scale : (int, bool)
-        The cost scale of the scenario (see :func:`~parcelroute.visits.solver.cost_scale`).
+        The cost scale of the scenario (see :func:`~parcelroute.visits.model.cost_scale`).
 
     Returns
     -------
     int
         How many facilities were improved.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> b = pr.ScenarioBuilder(name="two families, one table")
+    >>> _ = b.add_node("F-1").add_detainee("D-1", facility="F-1").add_detainee("D-2", facility="F-1")
+    >>> _ = b.add_session("S-1", facility="F-1", date="2026-12-05", start="10:00",
+    ...                   end="12:00", capacity=1)
+    >>> _ = b.add_visit_request("V-1", detainee="D-1", priority=1,
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> _ = b.add_visit_request("V-2", detainee="D-2", priority=2,
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> index = VisitIndex(b.build())
+    >>> choices = [index.model_sessions(r) for r in range(2)]
+    >>> state = PlanState(index)
+    >>> state.add(0, state.fit(0, 0))
+    >>> improve_by_facility(state, choices, 5.0), state.priority()
+    (1, 2)
     """
     stop = time.perf_counter() + seconds
     by_facility = _by_facility(state.index, choices)
@@ -147,21 +288,19 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
     while size <= min(MAX_FACILITIES, len(facilities)):
         order = facilities[:]
         rng.shuffle(order)
-        groups = [order[i:i + size] for i in range(0, len(order), size)]
         better = 0
-        for group in groups:
+        for i in range(0, len(order), size):
             left = stop - time.perf_counter()
             if left <= 0.01:
-                return improved
+                return improved + better
+            group = order[i:i + size]
             requests = [ri for fac in group for ri in by_facility[fac]]
             if _improve(state, choices, group, requests, min(left, NEIGHBOURHOOD_LIMIT), scale):
                 better += 1
         improved += better
-        # Sweep again at the same size while it pays, then try larger groups.
-        if better == 0 or size > 1:
-            size += 1 if better == 0 else 0
-        if better == 0 and size > MAX_FACILITIES:
-            break
+        # Nothing more at this size: try larger groups; a gain with larger groups may
+        # open new gains for single facilities.
+        size = size + 1 if better == 0 else 1
     return improved
 
 

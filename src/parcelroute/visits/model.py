@@ -43,6 +43,7 @@ MAX_SCALED_TOTAL = 10**15
 #: An escort group: ``("day", facility, date)`` or ``("session", session index)``.
 _Group = tuple[Any, ...]
 
+
 def cost_scale(costs: list[float]) -> tuple[int, bool]:
     """The factor that turns every cost into an integer, and whether it is exact.
 
@@ -74,7 +75,13 @@ def cost_scale(costs: list[float]) -> tuple[int, bool]:
 
 
 def scaled_cost(cost: float, scale: int) -> int:
-    """A cost times ``scale``, floored (exact when the scale is)."""
+    """A cost times ``scale``, floored (exact when the scale is).
+
+    Examples
+    --------
+    >>> scaled_cost(120.5, 10), scaled_cost(1 / 3, 100)
+    (1205, 33)
+    """
     return math.floor(Decimal(repr(float(cost))) * scale)
 
 
@@ -95,26 +102,44 @@ class Level:
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    """Reports each new incumbent through the solve options."""
+    """Reports each better incumbent or bound of the level being solved.
+
+    Values are divided by ``scale``; ``known`` is a bound proven before this
+    solve, so the reports only ever show the best incumbent and bound so far.
+    """
 
     def __init__(self, options: SolveOptions, deadline: Deadline, phase: str,
-                 scale: float) -> None:
+                 scale: float, maximise: bool, known: float | None) -> None:
         super().__init__()
         self.options = options
         self.deadline = deadline
         self.phase = phase
         self.scale = scale
+        self.sign = 1.0 if maximise else -1.0
+        self.best: float | None = None
+        self.bound = known
+
+    def _better(self, new: float, old: float | None, *, incumbent: bool) -> bool:
+        if old is None:
+            return True
+        return (new - old) * self.sign > 0 if incumbent else (old - new) * self.sign > 0
 
     def on_solution_callback(self) -> None:
-        """Send the incumbent and the bound of the level being solved."""
-        self.options.report(Progress(self.phase, self.deadline.elapsed(),
-                                     self.objective_value / self.scale,
-                                     self.best_objective_bound / self.scale))
+        """Send a better incumbent (and the bound)."""
+        value = self.objective_value / self.scale
+        if self._better(value, self.best, incumbent=True):
+            self.best = value
+            self.on_bound(self.best_objective_bound, force=True)
 
-    def on_bound(self, bound: float) -> None:
-        """Send a new best bound of the level being solved."""
-        self.options.report(Progress(self.phase, self.deadline.elapsed(), None,
-                                     bound / self.scale))
+    def on_bound(self, bound: float, force: bool = False) -> None:
+        """Send a better bound (and the incumbent)."""
+        value = bound / self.scale
+        better = self._better(value, self.bound, incumbent=False)
+        if better:
+            self.bound = value
+        if better or force:
+            self.options.report(Progress(self.phase, self.deadline.elapsed(), self.best,
+                                         self.bound))
 
 
 class VisitModel:
@@ -141,6 +166,26 @@ class VisitModel:
         Upper bounds on the priority each facility's visits can reach (from
         :func:`~parcelroute.visits.lns.relax_by_facility`); valid cuts that
         tighten the linear relaxation.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> b = pr.ScenarioBuilder(name="two families, one table")
+    >>> _ = b.add_node("F-1").add_detainee("D-1", facility="F-1").add_detainee("D-2", facility="F-1")
+    >>> _ = b.add_session("S-1", facility="F-1", date="2026-12-05", start="10:00",
+    ...                   end="12:00", capacity=1)
+    >>> _ = b.add_visit_request("V-1", detainee="D-1", priority=1,
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> _ = b.add_visit_request("V-2", detainee="D-2", priority=2,
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> index = VisitIndex(b.build())
+    >>> choices = [index.model_sessions(r) for r in range(2)]
+    >>> vm = VisitModel(index, choices)
+    >>> vm.model.maximize(vm.priority())
+    >>> from parcelroute.options import Deadline, SolveOptions
+    >>> level = vm.solve(SolveOptions(), Deadline(None), "visits", None)
+    >>> level.value, level.bound, vm.placements(level.values)
+    (2, 2.0, {1: Placement(session=0, escort=None, transport=None)})
     """
 
     def __init__(self, index: VisitIndex, choices: list[list[int]], *,
@@ -449,17 +494,20 @@ class VisitModel:
             s = ix.sessions[p.session]
             values[self.x[(ri, p.session)].index] = 1
             lang = ix.requests[ri].language
+            count = None
             if p.escort is not None and lang is not None:
-                group = self.group_of(p.session)
-                values[self.n[(p.escort, group, lang)].index] += 1
+                count = self.n.get((p.escort, self.group_of(p.session), lang))
+            if p.escort is not None and count is not None:
+                values[count.index] += 1
                 here = self.a.get((p.escort, p.session))
                 if here is not None:
                     values[here.index] = 1
                 fac = self.f.get((p.escort, s.date, s.facility))
                 if fac is not None:
                     values[fac.index] = 1
-            if p.transport is not None:
-                values[self.z[(ri, p.transport)].index] = 1
+            ride = self.z.get((ri, p.transport)) if p.transport is not None else None
+            if ride is not None and p.transport is not None:
+                values[ride.index] = 1
                 values[self.u[p.transport].index] = 1
         self.hint_values(values)
 
@@ -492,8 +540,13 @@ class VisitModel:
 
     # -- solving ---------------------------------------------------------------------
     def solve(self, options: SolveOptions, deadline: Deadline, phase: str, seconds: float | None,
-              scale: float = 1.0) -> Level:
-        """Solve the current objective and return the solution values and the bound."""
+              *, scale: float = 1.0, maximise: bool = True, known: float | None = None,
+              ) -> Level:
+        """Solve the current objective and return the solution values and the bound.
+
+        ``scale`` divides the reported values; ``known`` is a bound already
+        proven, so progress reports never show a worse one.
+        """
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = options.workers
         solver.parameters.random_seed = options.seed
@@ -503,7 +556,7 @@ class VisitModel:
         solver.parameters.extra_subsolvers.append("max_lp")
         if seconds is not None:
             solver.parameters.max_time_in_seconds = max(0.01, seconds)
-        reporter = _Reporter(options, deadline, phase, scale)
+        reporter = _Reporter(options, deadline, phase, scale, maximise, known)
         solver.best_bound_callback = reporter.on_bound
         start = time.perf_counter()
         status = solver.solve(self.model, reporter)

@@ -282,9 +282,10 @@ class PlanState:
             out.append(Blocker("capacity", False,
                                f"{s.id} has {self.sess_count[si]} of {s.capacity} tables taken"))
         elif s.max_visitors is not None and self.sess_people[si] + r.visitors > s.max_visitors:
-            out.append(Blocker("capacity", False,
-                               f"{s.id} has room for {s.max_visitors - self.sess_people[si]} "
-                               f"more visitor(s) and the family is {r.visitors}"))
+            room = s.max_visitors - self.sess_people[si]
+            text = (f"{s.id} has no room for more visitors" if room <= 0 else
+                    f"{s.id} has room for {room} more visitor(s) and the family is {r.visitors}")
+            out.append(Blocker("capacity", False, text))
         if r.language is not None and self.escort_for(ri, si) is None:
             why = [self.escort_busy(ei, si) or "" for ei in ix.request_escorts(ri, si)]
             out.append(Blocker("no_escort", False,

@@ -13,12 +13,11 @@ ties broken in the order of :data:`~parcelroute.visits.index.PRECEDENCE`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 
 from parcelroute.visits.index import PRECEDENCE, Blocker
 from parcelroute.visits.plan import PlanState
 
-__all__ = ["explain", "reason_for"]
+__all__ = ["reason_for"]
 
 #: How many blocked sessions a sentence names before summing up the rest.
 SHOWN = 3
@@ -52,6 +51,12 @@ def _dates(state: PlanState, sessions: list[int]) -> str:
     return texts[0]
 
 
+def _the_dates(state: PlanState, sessions: list[int]) -> str:
+    """'the date' or 'the dates', as many as the sessions have."""
+    many = len({state.index.sessions[si].date for si in sessions}) > 1
+    return "the dates" if many else "the only date"
+
+
 def _impossible(state: PlanState, ri: int, code: str, sessions: list[int],
                 details: list[str]) -> str:
     """The opening sentence for a request that no session could ever take."""
@@ -62,10 +67,11 @@ def _impossible(state: PlanState, ri: int, code: str, sessions: list[int],
         if not any(r.language in e.languages for e in ix.escorts):
             return f"No escort speaks {r.language!r}, the family's language"
         return (f"No escort who speaks {r.language!r} is available on {_dates(state, sessions)}, "
-                "the dates the family could come")
+                f"{_the_dates(state, sessions)} the family could come")
     if code == "no_seat":
         return (f"No transport from {r.transport_from} to {ix.facility(ri)} with seats for "
-                f"{r.visitors} runs on {_dates(state, sessions)}, the dates the family could come")
+                f"{r.visitors} runs on {_dates(state, sessions)}, "
+                f"{_the_dates(state, sessions)} the family could come")
     if code == "detainee_limit":
         return f"{det.id} may receive no visit at all (its max_visits is {det.max_visits})"
     return f"No session the family could take admits it: {_listing(details)}"
@@ -155,12 +161,3 @@ def _free_reason(state: PlanState, ri: int, free: list[int]) -> tuple[str, str]:
         f"The solver stopped before it could place the request; {s.id} on "
         f"{s.date.isoformat()} could still take it."
     )
-
-
-def explain(state: PlanState) -> Callable[[int], tuple[str, str]]:
-    """A function giving the reason code and sentence of each unscheduled request."""
-
-    def explain_one(ri: int) -> tuple[str, str]:
-        return reason_for(state, ri)
-
-    return explain_one

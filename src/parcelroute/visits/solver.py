@@ -6,7 +6,9 @@ requests on two cores:
 1. Without the escort and reciprocity rules the requests of each facility
    form a small model of their own; solving them one by one gives an upper
    bound on the scheduled priority and a start plan
-   (:func:`~parcelroute.visits.lns.relax_by_facility`).
+   (:func:`~parcelroute.visits.lns.relax_by_facility`). When those plans
+   break reciprocity, pricing the visits of the side ahead tightens the
+   bound (:func:`~parcelroute.visits.lns.reciprocity_bound`).
 2. That plan is made to keep every rule, then improved a few facilities at a
    time (:func:`~parcelroute.visits.lns.improve_by_facility`).
 3. The full CP-SAT model (:class:`~parcelroute.visits.model.VisitModel`)
@@ -24,17 +26,21 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
 
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
 from parcelroute.result import VisitAssignment
 from parcelroute.visits.greedy import fill, greedy_plan
 from parcelroute.visits.index import VisitIndex
-from parcelroute.visits.lns import improve_by_facility, plan_from_relaxation, relax_by_facility
+from parcelroute.visits.lns import (
+    improve_by_facility,
+    plan_from_relaxation,
+    reciprocity_bound,
+    relax_by_facility,
+)
 from parcelroute.visits.model import VisitModel, cost_scale, scaled_cost
 from parcelroute.visits.plan import PlanState
-from parcelroute.visits.reasons import explain
+from parcelroute.visits.reasons import reason_for
 
 __all__ = ["cost_scale", "scaled_cost", "solve_visits"]
 
@@ -42,8 +48,8 @@ logger = logging.getLogger("parcelroute")
 
 #: Share of the time left that level 1 gets when a level 2 follows.
 LEVEL1_SHARE = 0.75
-#: Share of the time left for the per-facility relaxation (it rarely needs it).
-RELAX_SHARE = 0.25
+#: Share of the time left for the per-facility relaxations (they rarely need it).
+RELAX_SHARE = 0.3
 #: Share of the time left for improving the start plan when the full model follows.
 LNS_SHARE = 0.2
 #: Without a time limit, the start plan is improved for at most this many seconds,
@@ -99,18 +105,22 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
     possible = [index.model_sessions(ri) for ri in range(n)]
     choices = [possible[ri] if _in_model(index, ri) else [] for ri in range(n)]
     scale = cost_scale([t.cost for t in index.transports])
-    trivial = sum(index.requests[ri].priority for ri in range(n) if choices[ri])
     size = sum(len(c) for c in choices)
     reserve = _reserve(deadline)
     stats: dict[str, float] = {"visits_model_requests": float(sum(1 for c in choices if c))}
 
     # 1. each facility alone, without escorts and reciprocity: a bound and a start
-    caps, relaxed = relax_by_facility(
-        index, choices, _budget(deadline, reserve, RELAX_SHARE), scale=scale)
-    facilities = {index.facility(ri) for ri in range(n) if choices[ri]}
-    bound1 = trivial
-    if facilities <= set(caps):
-        bound1 = min(trivial, sum(caps.values()))
+    relax_seconds = _budget(deadline, reserve, RELAX_SHARE)
+    relax_start = time.perf_counter()
+    caps, relaxed = relax_by_facility(index, choices, relax_seconds, scale=scale)
+    bound1 = _relaxation_bound(index, choices, caps)
+    if relax_seconds is not None:
+        relax_seconds -= time.perf_counter() - relax_start
+    if relax_seconds is None or relax_seconds > 0:
+        price_bound, relaxed = reciprocity_bound(index, choices, relax_seconds, caps, relaxed,
+                                                 scale=scale)
+        if price_bound is not None:
+            bound1 = min(bound1, price_bound)
     state = plan_from_relaxation(index, choices, relaxed)
     greedy = greedy_plan(index, choices)
     if _better(greedy, state):
@@ -127,9 +137,10 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
         state, choices, lns_seconds, seed=options.seed, scale=scale))
     stats["visits_lns_priority"] = float(state.priority())
     stats["visits_prepare_seconds"] = time.perf_counter() - started
+    options.report(Progress("visits: visit_priority", deadline.elapsed(),
+                            float(state.priority()), float(bound1)))
 
     # 3. the full model, level by level
-    vm: VisitModel | None = None
     cost_bound = 0.0
     proven1 = _within(state.priority(), bound1, options.relative_gap)
     if run_full:
@@ -140,7 +151,8 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
             vm.hint_plan(state)
             vm.model.maximize(vm.priority())
             first = _budget(deadline, reserve, LEVEL1_SHARE if need_level2 else 1.0)
-            level1 = vm.solve(options, deadline, "visits: visit_priority", first)
+            level1 = vm.solve(options, deadline, "visits: visit_priority", first,
+                              known=float(bound1))
             stats["visits_level1_seconds"] = level1.seconds
             if level1.bound is not None:
                 bound1 = min(bound1, math.floor(level1.bound + 1e-6))
@@ -151,19 +163,17 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
             vm.model.minimize(vm.cost())
             vm.hint_plan(state)
             level2 = vm.solve(options, deadline, "visits: transport_cost",
-                              _budget(deadline, reserve, 1.0), float(vm.scale))
+                              _budget(deadline, reserve, 1.0), scale=float(vm.scale),
+                              maximise=False)
             stats["visits_level2_seconds"] = level2.seconds
             if level2.bound is not None:
                 cost_bound = max(0.0, math.ceil(level2.bound - 1e-6) / vm.scale)
             if level2.solved and level2.value < _scaled_total(state, vm.scale):
                 state = PlanState.from_assignments(index, vm.placements(level2.values))
-    else:
-        options.report(Progress("visits: visit_priority", deadline.elapsed(),
-                                float(state.priority()), float(bound1)))
 
     # 4. what still fits, and a reason for every refusal
     stats["visits_filled"] = float(fill(state, possible))
-    visits = _assignments(state, possible)
+    visits = _assignments(state)
     cost = _exact_cost(state, scale[0], scale[1])
     stats["visits_seconds"] = time.perf_counter() - started
     return PartOutcome(
@@ -172,6 +182,16 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
         visits=tuple(visits),
         stats=stats,
     )
+
+
+def _relaxation_bound(index: VisitIndex, choices: list[list[int]], caps: dict[str, int]) -> int:
+    """The sum over facilities of their cap, or of all their priorities when not solved."""
+    total: dict[str, int] = {}
+    for ri, sessions in enumerate(choices):
+        if sessions:
+            fac = index.facility(ri)
+            total[fac] = total.get(fac, 0) + index.requests[ri].priority
+    return sum(min(caps.get(fac, p), p) for fac, p in total.items())
 
 
 def _better(a: PlanState, b: PlanState) -> bool:
@@ -230,11 +250,10 @@ def _exact_cost(state: PlanState, scale: int, exact: bool) -> float:
     return math.fsum(costs)
 
 
-def _assignments(state: PlanState, possible: list[list[int]]) -> list[VisitAssignment]:
+def _assignments(state: PlanState) -> list[VisitAssignment]:
     """One record per request, in scenario order, with a reason for each refused one."""
     ix = state.index
     out: list[VisitAssignment] = []
-    explain_one: Callable[[int], tuple[str, str]] = explain(state)
     for ri, r in enumerate(ix.requests):
         p = state.placed[ri]
         if p is not None:
@@ -245,6 +264,6 @@ def _assignments(state: PlanState, possible: list[list[int]]) -> list[VisitAssig
                 ix.transports[p.transport].id if p.transport is not None else None,
             ))
         else:
-            code, detail = explain_one(ri)
+            code, detail = reason_for(state, ri)
             out.append(VisitAssignment(r.id, reason=code, detail=detail))
     return out
