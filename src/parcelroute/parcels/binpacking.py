@@ -662,7 +662,8 @@ class _ColumnGeneration:
         fixed: list[IntArray] = []
         try:
             while d.sum() > 0:
-                self.h.changeRowsBounds(t, rows, d.astype(np.float64), np.full(t, np.inf))
+                self.h.changeRowsBounds(  # type: ignore[attr-defined]
+                    t, rows, d.astype(np.float64), np.full(t, np.inf))
                 res = self._reoptimise(d, clock, max_rounds)
                 if res is None:
                     break
@@ -670,7 +671,7 @@ class _ColumnGeneration:
                 if math.ceil(z - 1e-6) + len(fixed) > target:
                     break
                 order = np.argsort(-x, kind="stable")
-                chosen = [(int(j), int(math.floor(x[j] + 1e-6))) for j in order if x[j] >= 1 - 1e-6]
+                chosen = [(int(j), math.floor(x[j] + 1e-6)) for j in order if x[j] >= 1 - 1e-6]
                 if not chosen:
                     chosen = [(int(order[0]), 1)]
                 for j, copies in chosen:
@@ -681,7 +682,8 @@ class _ColumnGeneration:
                         fixed.append(p)
                         d = d - p
         finally:
-            self.h.changeRowsBounds(t, rows, self.demand.astype(np.float64), np.full(t, np.inf))
+            self.h.changeRowsBounds(  # type: ignore[attr-defined]
+                t, rows, self.demand.astype(np.float64), np.full(t, np.inf))
         return fixed, d
 
 
@@ -746,10 +748,10 @@ class _Engine:
         slack = [self.cap - sum(self.sz[i] for i in b) for b in bins]
         for i in left:
             s = self.sz[i]
-            for b, free in enumerate(slack):
+            for j, free in enumerate(slack):
                 if free >= s:
-                    slack[b] -= s
-                    bins[b].append(i)
+                    slack[j] -= s
+                    bins[j].append(i)
                     break
             else:
                 bins.append([i])

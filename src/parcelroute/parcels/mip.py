@@ -170,14 +170,14 @@ def new_highs() -> highspy.Highs:
     """A silent HiGHS instance (its start-up banner is kept off standard output)."""
     global _banner_shown
     if _banner_shown:
-        return highspy.Highs()
+        return highspy.Highs()  # type: ignore[no-untyped-call]
     _banner_shown = True
     sys.stdout.flush()
     saved = os.dup(1)
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 1)
-            h = highspy.Highs()
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
     finally:
         os.dup2(saved, 1)
         os.close(saved)

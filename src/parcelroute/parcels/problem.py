@@ -203,7 +203,7 @@ class ParcelProblem:
         active = np.zeros(len(parcels), bool)
         if self.num_pairs:
             active[self.pair_parcel] = True
-        for i in np.flatnonzero(active):
+        for i in np.flatnonzero(active).tolist():
             r = int(self.recipient_of[i])
             if r >= 0:
                 by_recipient[r].append(int(i))
@@ -231,8 +231,8 @@ class ParcelProblem:
             rows = []
             for b in range(self.num_batches):
                 c = int(dim.capacity[b])
-                es = self.batch_pairs[b]
-                if c >= 0 and len(es) and int(dim.per_parcel[self.pair_parcel[es]].sum()) > c:
+                on_b = self.batch_pairs[b]
+                if c >= 0 and len(on_b) and int(dim.per_parcel[self.pair_parcel[on_b]].sum()) > c:
                     rows.append(b)
             self.binding_dims.append(rows)
 

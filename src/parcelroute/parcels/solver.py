@@ -9,6 +9,7 @@ value and HiGHS's proven dual bound are reported as they are.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from dataclasses import dataclass, field
@@ -20,7 +21,12 @@ from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
 from parcelroute.parcels.compat import Compatibility
 from parcelroute.parcels.explain import explain
-from parcelroute.parcels.greedy import Loads, empty_batches, greedy_assign, fill_left_out
+from parcelroute.parcels.greedy import (
+    Loads,
+    empty_batches,
+    fill_left_out,
+    greedy_assign,
+)
 from parcelroute.parcels.mip import MipModel, solve_mip
 from parcelroute.parcels.problem import ParcelProblem, l2_bound
 
@@ -98,7 +104,7 @@ def _linking_rows(prob: ParcelProblem, x: IntArray, y: IntArray, model: MipModel
 def _symmetry_rows(prob: ParcelProblem, y: IntArray, model: MipModel) -> None:
     """Among interchangeable batches, operate the earlier ones first: y_b >= y_b'."""
     for group in prob.identical_batch_groups():
-        for a, b in zip(group, group[1:], strict=False):
+        for a, b in itertools.pairwise(group):
             model.add_row(np.array([y[a], y[b]]), np.array([1.0, -1.0]), lower=0.0)
 
 
@@ -183,8 +189,6 @@ def _level2(prob: ParcelProblem, assign: IntArray, level1: float, options: Solve
             deadline: Deadline) -> tuple[IntArray, LevelResult]:
     """Minimise the cost of operated batches, delivered priority held at its level-1 value."""
     cost = prob.scaled_cost()
-    used = np.unique(prob.pair_batch[assign[assign >= 0]]) if (assign >= 0).any() else []
-    value_now = prob.unscale_cost(float(cost[used].sum()))
     if prob.num_pairs == 0:
         return assign, LevelResult(0.0, 0.0)
     everything = level1 >= prob.deliverable_priority()
@@ -226,7 +230,6 @@ def _level2(prob: ParcelProblem, assign: IntArray, level1: float, options: Solve
         raw = math.ceil(raw - 1e-6)
     bound = min(value, max(0.0, prob.unscale_cost(raw)))
     notes = [out.status, f"{cuts} packing cuts"]
-    del value_now
     return best, LevelResult(value, bound, out.seconds, notes)
 
 

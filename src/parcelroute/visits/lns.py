@@ -41,8 +41,12 @@ logger = logging.getLogger("parcelroute")
 
 #: Largest number of facilities re-solved together.
 MAX_FACILITIES = 3
-#: Wall-time limit in seconds of one facility's model.
+#: Wall-time limit in seconds of one facility's model when improving a plan.
 NEIGHBOURHOOD_LIMIT = 0.1
+#: Wall-time limit in seconds of one facility's relaxed model (its bound stays valid).
+FACILITY_LIMIT = 0.5
+#: Prices tried for the reciprocity bound.
+MAX_PRICES = 2
 
 
 def _by_facility(index: VisitIndex, choices: list[list[int]]) -> dict[str, list[int]]:
@@ -117,11 +121,13 @@ def _solve_facilities(index: VisitIndex, choices: list[list[int]], stop: float |
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.linearization_level = 2
-        if left is not None:
-            solver.parameters.max_time_in_seconds = left
+        solver.parameters.max_time_in_seconds = min(FACILITY_LIMIT, left or FACILITY_LIMIT)
         status = solver.solve(vm.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return caps, placements, False
+        if status != cp_model.OPTIMAL:
+            logger.debug("visits at %s: relaxed bound %s not proven", fac,
+                         solver.best_objective_bound)
         caps[fac] = int(solver.best_objective_bound + 1e-6)
         values = {v.index: int(solver.value(v)) for v in vm.all_vars()}
         placements.update(vm.placements(values))
@@ -129,48 +135,47 @@ def _solve_facilities(index: VisitIndex, choices: list[list[int]], stop: float |
 
 
 def reciprocity_bound(index: VisitIndex, choices: list[list[int]], seconds: float | None,
-                      caps: dict[str, int], placements: dict[int, Placement], *,
-                      scale: tuple[int, bool] = (1, True),
-                      ) -> tuple[int | None, dict[int, Placement]]:
+                      placements: dict[int, Placement], *,
+                      scale: tuple[int, bool] = (1, True)) -> int | None:
     """A tighter bound when the relaxed plans break reciprocity: a Lagrangian one.
 
     Scheduling one more visit for the side ahead costs a price ``λ``: each
     facility maximises ``Σ (priority - λ) x`` for that side's visits and
     ``Σ (priority + λ) x`` for the other side's, and ``Σ facility optima +
     λ · max_difference`` bounds the scheduled priority of every plan that
-    keeps the agreement. The price is found by bisection (in quarters), up to
-    the largest priority.
+    keeps the agreement, whatever the price. A few prices (in quarters) are
+    tried, from the lowest priority, by bisection on whether the side ahead
+    still leads by too much.
 
     Parameters
     ----------
-    caps, placements
-        What :func:`relax_by_facility` returned (the price 0).
+    placements
+        The relaxed per-facility plans of :func:`relax_by_facility` (no price).
 
     Returns
     -------
-    bound : int or None
-        The best bound found (``None``: reciprocity does not apply or the
-        relaxed plans already keep it).
-    placements : dict of int to Placement
-        The per-facility plans at the price whose plans keep the agreement
-        (those of price 0 if none was found).
+    int or None
+        The best bound found; ``None`` when reciprocity does not apply, the
+        relaxed plans already keep it, or time ran out.
     """
     rec = index.scenario.reciprocity
     if index.sides is None or rec is None:
-        return None, placements
+        return None
     diff = sum((1 if index.side(ri) == 0 else -1) for ri in placements
                if index.side(ri) is not None)
     if abs(diff) <= rec.max_difference:
-        return None, placements
+        return None
     ahead = 0 if diff > 0 else 1
     stop = None if seconds is None else time.perf_counter() + seconds
     quarters = 4
-    top = max((index.requests[ri].priority for ri, c in enumerate(choices) if c), default=0)
-    lo, hi = 0, quarters * top + 1
+    prios = [index.requests[ri].priority for ri, c in enumerate(choices) if c]
+    top = quarters * max(prios, default=0)
+    # The price usually settles near the lowest priority: a visit of the side ahead
+    # that is worth no more than the price is no longer worth scheduling.
+    price = quarters * min((p for p in prios if p > 0), default=1)
+    lo, hi = 0, top + 1
     best: int | None = None
-    kept = placements
-    while hi - lo > 1:
-        price = (lo + hi) // 2
+    for _ in range(MAX_PRICES):
         weights = {}
         for ri, c in enumerate(choices):
             if c:
@@ -184,14 +189,15 @@ def reciprocity_bound(index: VisitIndex, choices: list[list[int]], seconds: floa
         best = value if best is None else min(best, value)
         lead = sum((1 if index.side(ri) == ahead else -1) for ri in plans
                    if index.side(ri) is not None)
-        logger.debug("reciprocity price %s/%s: bound %s, lead %s at %.2f s", price, quarters,
-                     value, lead, time.perf_counter())
+        logger.debug("reciprocity price %s/%s: bound %s, lead %s", price, quarters, value, lead)
         if lead > rec.max_difference:
             lo = price
         else:
             hi = price
-            kept = plans
-    return best, kept
+        if hi - lo <= 1:
+            break
+        price = (lo + hi) // 2
+    return best
 
 
 def plan_from_relaxation(index: VisitIndex, choices: list[list[int]],

@@ -117,8 +117,7 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
     if relax_seconds is not None:
         relax_seconds -= time.perf_counter() - relax_start
     if relax_seconds is None or relax_seconds > 0:
-        price_bound, relaxed = reciprocity_bound(index, choices, relax_seconds, caps, relaxed,
-                                                 scale=scale)
+        price_bound = reciprocity_bound(index, choices, relax_seconds, relaxed, scale=scale)
         if price_bound is not None:
             bound1 = min(bound1, price_bound)
     state = plan_from_relaxation(index, choices, relaxed)

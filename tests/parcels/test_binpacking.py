@@ -1,0 +1,251 @@
+"""Tests of the exact one-dimensional bin packing engine.
+
+Small cases are checked by hand; larger ones are built so that the optimum is
+known: bins of the capacity are cut into pieces (so every bin is exactly full and
+the number of bins is both a lower bound and achievable), and the pieces are
+shuffled. A few public BPPLIB instances are solved too when their folder
+(``../shared/data/bpplib`` next to the repository) is present.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from parcelroute.parcels.binpacking import PackingResult, solve_bin_packing
+
+BPPLIB = Path(__file__).resolve().parents[3] / "shared" / "data" / "bpplib"
+
+
+def check(result: PackingResult, sizes: Sequence[int], capacity: int) -> None:
+    """The packing is valid and the reported bound is consistent with it."""
+    packed = sorted(i for b in result.bins for i in b)
+    assert packed == list(range(len(sizes))), "every item exactly once"
+    for b in result.bins:
+        assert b, "no empty bin"
+        assert sum(sizes[i] for i in b) <= capacity
+    assert result.lower_bound <= len(result.bins)
+    assert result.optimal == (result.lower_bound == len(result.bins))
+    assert result.seconds >= 0
+
+
+def cut_bins(rng: random.Random, bins: int, capacity: int, pieces: Sequence[int]) -> list[int]:
+    """Cut ``bins`` full bins into a random number (from ``pieces``) of positive sizes."""
+    sizes: list[int] = []
+    for _ in range(bins):
+        k = rng.choice(pieces)
+        cuts = sorted(rng.sample(range(1, capacity), k - 1))
+        sizes += [b - a for a, b in zip([0, *cuts], [*cuts, capacity], strict=True)]
+    rng.shuffle(sizes)
+    return sizes
+
+
+def falkenauer_triplets(rng: random.Random, bins: int, capacity: int) -> list[int]:
+    """Falkenauer's triplets: three sizes between a quarter and a half that fill a bin."""
+    sizes: list[int] = []
+    for _ in range(bins):
+        a = rng.randint(380 * capacity // 1000, 490 * capacity // 1000)
+        b = rng.randint(capacity // 4, capacity - a - capacity // 4)
+        sizes += [a, b, capacity - a - b]
+    rng.shuffle(sizes)
+    return sizes
+
+
+# ---------------------------------------------------------------------------------
+# Hand-checkable cases
+# ---------------------------------------------------------------------------------
+
+
+def test_no_items() -> None:
+    res = solve_bin_packing([], 10)
+    assert res.bins == ()
+    assert res.lower_bound == 0
+    assert res.optimal
+
+
+def test_one_item() -> None:
+    res = solve_bin_packing([7], 10)
+    assert res.bins == ((0,),)
+    assert (res.lower_bound, res.optimal) == (1, True)
+
+
+def test_item_as_large_as_a_bin() -> None:
+    res = solve_bin_packing([10, 10, 1], 10)
+    check(res, [10, 10, 1], 10)
+    assert (len(res.bins), res.lower_bound) == (3, 3)
+
+
+def test_items_of_size_zero_go_anywhere() -> None:
+    res = solve_bin_packing([0, 5, 0, 5], 10)
+    check(res, [0, 5, 0, 5], 10)
+    assert len(res.bins) == 1
+    only_zeros = solve_bin_packing([0, 0, 0], 10)
+    assert only_zeros.bins == ((0, 1, 2),)
+    assert only_zeros.optimal
+    zero_capacity = solve_bin_packing([0, 0], 0)
+    assert (len(zero_capacity.bins), zero_capacity.optimal) == (1, True)
+
+
+def test_items_that_fill_bins_exactly() -> None:
+    sizes = [5, 3, 7, 2, 8, 5]  # 5+5, 3+7, 2+8
+    res = solve_bin_packing(sizes, 10)
+    check(res, sizes, 10)
+    assert (len(res.bins), res.lower_bound) == (3, 3)
+    assert sorted(sorted(sizes[i] for i in b) for b in res.bins) == [[2, 8], [3, 7], [5, 5]]
+
+
+def test_l2_bound_above_the_continuous_bound() -> None:
+    # L1 = ceil(18 / 10) = 2, but no two of these items share a bin.
+    res = solve_bin_packing([6, 6, 6], 10)
+    assert (len(res.bins), res.lower_bound, res.optimal) == (3, 3, True)
+    # L1 = ceil(29 / 10) = 3; four items above half a bin need four bins (L2 = 4).
+    sizes = [6, 6, 6, 6, 2, 3]
+    res = solve_bin_packing(sizes, 10)
+    check(res, sizes, 10)
+    assert (len(res.bins), res.lower_bound) == (4, 4)
+
+
+def test_lp_bound_above_l2() -> None:
+    # Five 4s and three 3s, capacity 10: L1 = L2 = 3, but a bin holds at most
+    # {4, 3, 3}, {3, 3, 3} or two 4s, so 4 bins are needed (the LP bound is 3.25).
+    sizes = [4, 4, 4, 4, 4, 3, 3, 3]
+    res = solve_bin_packing(sizes, 10)
+    check(res, sizes, 10)
+    assert (len(res.bins), res.lower_bound, res.optimal) == (4, 4, True)
+
+
+def test_lp_bound_with_a_large_capacity() -> None:
+    sizes = [s * 10_000 + 7 * i for i, s in enumerate([4, 4, 4, 4, 4, 3, 3, 3])]
+    res = solve_bin_packing(sizes, 100_000)
+    check(res, sizes, 100_000)
+    assert (len(res.bins), res.lower_bound, res.optimal) == (4, 4, True)
+
+
+def test_invalid_input_is_rejected() -> None:
+    with pytest.raises(ValueError, match="size of item 1"):
+        solve_bin_packing([3, 11], 10)
+    with pytest.raises(ValueError, match="size of item 0"):
+        solve_bin_packing([-1], 10)
+    with pytest.raises(ValueError, match="must be an integer"):
+        solve_bin_packing([2.5], 10)  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="capacity"):
+        solve_bin_packing([1], -3)
+
+
+def test_hint_is_used_and_checked() -> None:
+    sizes = [6, 4, 5, 5, 7, 3]
+    hint = [[0, 1], [2, 3], [4, 5]]
+    res = solve_bin_packing(sizes, 10, time_limit=0.0, upper_bound_hint=hint)
+    check(res, sizes, 10)
+    assert (len(res.bins), res.optimal) == (3, True)
+    with pytest.raises(ValueError, match="at most the capacity"):
+        solve_bin_packing(sizes, 10, upper_bound_hint=[[0, 2], [1, 3], [4, 5]])
+    with pytest.raises(ValueError, match="item 5 is missing"):
+        solve_bin_packing(sizes, 10, upper_bound_hint=[[0, 1], [2, 3], [4]])
+    with pytest.raises(ValueError, match="not used elsewhere"):
+        solve_bin_packing(sizes, 10, upper_bound_hint=[[0, 1], [1, 3], [2, 4, 5]])
+
+
+def test_time_limit_zero_still_gives_a_valid_packing() -> None:
+    sizes = falkenauer_triplets(random.Random(5), 40, 1000)
+    res = solve_bin_packing(sizes, 1000, time_limit=0.0)
+    check(res, sizes, 1000)
+    assert res.lower_bound == 40  # the continuous bound, computed even without time
+
+
+# ---------------------------------------------------------------------------------
+# Instances with an optimum known by construction
+# ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("seed", "bins"), [(0, 20), (1, 40), (2, 100), (3, 167), (4, 333)])
+def test_falkenauer_triplets(seed: int, bins: int) -> None:
+    sizes = falkenauer_triplets(random.Random(seed), bins, 1000)
+    res = solve_bin_packing(sizes, 1000, time_limit=30)
+    check(res, sizes, 1000)
+    assert (len(res.bins), res.lower_bound) == (bins, bins)
+
+
+@pytest.mark.parametrize(("seed", "bins", "capacity"), [(0, 100, 1000), (1, 333, 1000), (2, 250, 150)])
+def test_bins_cut_into_three(seed: int, bins: int, capacity: int) -> None:
+    sizes = cut_bins(random.Random(seed), bins, capacity, [3])
+    res = solve_bin_packing(sizes, capacity, time_limit=30)
+    check(res, sizes, capacity)
+    assert (len(res.bins), res.lower_bound) == (bins, bins)
+
+
+@pytest.mark.parametrize(("seed", "bins", "capacity"), [(0, 60, 1000), (1, 250, 1000), (2, 300, 100)])
+def test_bins_cut_into_two_to_five(seed: int, bins: int, capacity: int) -> None:
+    sizes = cut_bins(random.Random(seed), bins, capacity, [2, 3, 4, 5])
+    res = solve_bin_packing(sizes, capacity, time_limit=30)
+    check(res, sizes, capacity)
+    assert (len(res.bins), res.lower_bound) == (bins, bins)
+
+
+def test_large_capacity() -> None:
+    # Like Scholl's third set: 200 items of about 20,000-35,000, capacity 100,000.
+    rng = random.Random(7)
+    sizes: list[int] = []
+    for _ in range(50):
+        a = rng.randint(20_000, 35_000)
+        b = rng.randint(20_000, 35_000)
+        c = rng.randint(20_000, 100_000 - a - b - 20_000)
+        sizes += [a, b, c, 100_000 - a - b - c]
+    rng.shuffle(sizes)
+    res = solve_bin_packing(sizes, 100_000, time_limit=30)
+    check(res, sizes, 100_000)
+    assert (len(res.bins), res.lower_bound) == (50, 50)
+
+
+def test_many_small_items() -> None:
+    rng = random.Random(11)
+    sizes = [rng.randint(1, 40) for _ in range(1000)]
+    res = solve_bin_packing(sizes, 1000, time_limit=30)
+    check(res, sizes, 1000)
+    assert res.optimal
+    assert len(res.bins) == -(-sum(sizes) // 1000)
+
+
+def test_same_seed_same_packing() -> None:
+    sizes = cut_bins(random.Random(3), 80, 1000, [2, 3, 4, 5]) + [999, 998, 2]
+    first = solve_bin_packing(sizes, 1000, time_limit=None, seed=4)
+    second = solve_bin_packing(sizes, 1000, time_limit=None, seed=4)
+    check(first, sizes, 1000)
+    assert first.bins == second.bins
+    assert first.lower_bound == second.lower_bound
+
+
+# ---------------------------------------------------------------------------------
+# BPPLIB (read in place, never copied)
+# ---------------------------------------------------------------------------------
+
+BPPLIB_SAMPLE = [
+    ("falkenauer_u", "Falkenauer_u120_00"),
+    ("falkenauer_u", "Falkenauer_u250_12"),
+    ("falkenauer_t", "Falkenauer_t60_00"),
+    ("falkenauer_t", "Falkenauer_t120_05"),
+    ("scholl_1", "N1C1W1_A"),
+    ("scholl_1", "N3C3W4_C"),
+    ("scholl_2", "N1W1B1R0"),
+    ("scholl_2", "N2W1B1R1"),
+    ("scholl_3", "HARD3"),
+    ("scholl_3", "HARD9"),
+]
+
+
+@pytest.mark.skipif(not BPPLIB.is_dir(), reason="the BPPLIB instances are not available")
+@pytest.mark.parametrize(("folder", "name"), BPPLIB_SAMPLE)
+def test_bpplib_instance(folder: str, name: str) -> None:
+    with (BPPLIB / folder / "optima.csv").open() as fh:
+        row = next(r for r in csv.DictReader(fh) if r["instance"] == name)
+    values = [int(tok) for tok in (BPPLIB / folder / row["file"]).read_text().split()]
+    n, capacity = values[0], values[1]
+    sizes = values[2 : 2 + n]
+    res = solve_bin_packing(sizes, capacity, time_limit=30)
+    check(res, sizes, capacity)
+    assert len(res.bins) == int(row["optimum"])
+    assert res.optimal
