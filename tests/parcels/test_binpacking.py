@@ -211,7 +211,7 @@ def test_many_small_items() -> None:
 
 
 def test_same_seed_same_packing() -> None:
-    sizes = cut_bins(random.Random(3), 80, 1000, [2, 3, 4, 5]) + [999, 998, 2]
+    sizes = [*cut_bins(random.Random(3), 80, 1000, [2, 3, 4, 5]), 999, 998, 2]
     first = solve_bin_packing(sizes, 1000, time_limit=None, seed=4)
     second = solve_bin_packing(sizes, 1000, time_limit=None, seed=4)
     check(first, sizes, 1000)
