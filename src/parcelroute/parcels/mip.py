@@ -205,7 +205,8 @@ def solve_mip(
     relative_gap : float
         HiGHS ``mip_rel_gap`` (0 asks for a proof of optimality).
     threads : int
-        Threads HiGHS may use.
+        Accepted for symmetry with the other engines; HiGHS runs on one thread
+        here (its branch and bound is sequential).
     seed : int
         HiGHS ``random_seed``.
     start : array, optional
@@ -222,7 +223,9 @@ def solve_mip(
     h = new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", int(seed) % 2147483647)
-    h.setOptionValue("threads", max(1, int(threads)))
+    # HiGHS keeps one thread pool per process and refuses to run an instance
+    # that asks for another size; every instance here uses one thread.
+    h.setOptionValue("threads", 1)
     h.setOptionValue("mip_rel_gap", float(relative_gap))
     h.setOptionValue("mip_abs_gap", 1e-6)
     if time_limit is not None:
