@@ -115,3 +115,32 @@ def test_console_script_shows_no_traceback(tmp_path: Path) -> None:
                            str(tmp_path / "p.json")], capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "valid JSON" in proc.stderr
+
+
+def test_offer_lists_sessions_for_a_refused_request(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    data = {
+        "format": "parcelroute-scenario/1",
+        "network": {"nodes": [{"id": "F"}]},
+        "detainees": [{"id": "D1", "facility": "F"}, {"id": "D2", "facility": "F"}],
+        "sessions": [
+            {"id": "S1", "facility": "F", "date": "2026-12-05", "start": "10:00",
+             "end": "12:00", "capacity": 1},
+            {"id": "S2", "facility": "F", "date": "2026-12-06", "start": "10:00",
+             "end": "12:00", "capacity": 1},
+        ],
+        "visit_requests": [
+            {"id": "V1", "detainee": "D1", "priority": 3,
+             "available": [{"from": "2026-12-05", "to": "2026-12-06"}]},
+            {"id": "V2", "detainee": "D2", "available": [{"from": "2026-12-05", "to": "2026-12-05"}]},
+        ],
+    }
+    scenario, plan = tmp_path / "s.json", tmp_path / "p.json"
+    scenario.write_text(json.dumps(data))
+    assert main(["solve", str(scenario), "-o", str(plan), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["offer", str(scenario), str(plan), "V1", "-k", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1. S") and "F on 2026-12-0" in out
+    assert main(["offer", str(scenario), str(plan), "V-404"]) == 2
+    assert "V-404" in capsys.readouterr().err

@@ -60,6 +60,7 @@ from parcelroute.result import (
 )
 from parcelroute.solve import solve
 from parcelroute.verify import Violation, verify
+from parcelroute.visits.offer import PlanMismatchError, SlotOffer, UnknownRequestError, offer_slots
 
 __version__ = "0.1.0"
 
@@ -78,6 +79,7 @@ __all__ = [
     "Parcel",
     "ParcelAssignment",
     "ParcelrouteError",
+    "PlanMismatchError",
     "Problem",
     "Progress",
     "Reason",
@@ -86,13 +88,16 @@ __all__ = [
     "Scenario",
     "ScenarioBuilder",
     "Session",
+    "SlotOffer",
     "SolveOptions",
     "Status",
     "Transport",
+    "UnknownRequestError",
     "Violation",
     "VisitAssignment",
     "VisitRequest",
     "__version__",
+    "offer_slots",
     "plan_to_dict",
     "read_plan",
     "read_plan_dict",
