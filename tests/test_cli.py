@@ -144,3 +144,13 @@ def test_offer_lists_sessions_for_a_refused_request(tmp_path: Path,
     assert out.startswith("1. S") and "F on 2026-12-0" in out
     assert main(["offer", str(scenario), str(plan), "V-404"]) == 2
     assert "V-404" in capsys.readouterr().err
+
+
+def test_progress_reports_never_carry_infinite_values() -> None:
+    from parcelroute.options import Progress, SolveOptions
+
+    seen: list[Progress] = []
+    SolveOptions(callback=seen.append).report(Progress("p", 1.0, 5.0, float("inf")))
+    SolveOptions(callback=seen.append).report(Progress("p", 1.0, float("-inf"), 3.0))
+    assert (seen[0].incumbent, seen[0].bound) == (5.0, None)
+    assert (seen[1].incumbent, seen[1].bound) == (None, 3.0)

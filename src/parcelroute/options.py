@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,11 +64,22 @@ class SolveOptions:
     callback: ProgressCallback | None = None
 
     def report(self, progress: Progress) -> None:
-        """Send a progress report to the log and the callback."""
+        """Send a progress report to the log and the callback.
+
+        A value that is not finite (no incumbent or bound known yet) is sent as ``None``.
+        """
+        if not _finite(progress.incumbent) or not _finite(progress.bound):
+            progress = Progress(progress.phase, progress.elapsed,
+                                progress.incumbent if _finite(progress.incumbent) else None,
+                                progress.bound if _finite(progress.bound) else None)
         logger.debug("%s: incumbent %s bound %s after %.2f s", progress.phase,
                      progress.incumbent, progress.bound, progress.elapsed)
         if self.callback is not None:
             self.callback(progress)
+
+
+def _finite(value: float | None) -> bool:
+    return value is None or math.isfinite(value)
 
 
 class Deadline:
