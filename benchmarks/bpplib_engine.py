@@ -47,9 +47,7 @@ def run_one(job: tuple[str, str, int, float, int]) -> dict[str, object]:
     res = solve_bin_packing(sizes, capacity, time_limit=time_limit, seed=seed)
     seconds = time.perf_counter() - start
     seen = sorted(i for b in res.bins for i in b)
-    valid = seen == list(range(len(sizes))) and all(
-        sum(sizes[i] for i in b) <= capacity for b in res.bins
-    )
+    valid = seen == list(range(len(sizes))) and all(sum(sizes[i] for i in b) <= capacity for b in res.bins)
     return {
         "name": file_name.removesuffix(".txt"),
         "n": len(sizes),

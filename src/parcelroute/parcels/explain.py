@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 
@@ -27,7 +28,24 @@ def _kg(value: float) -> str:
     return f"{value:g} kg"
 
 
-def _left_out(prob: ParcelProblem, loads: Loads, i: int, opts: list[int]) -> tuple[str, str]:
+class _Snapshot:
+    """The loads of a finished plan, as arrays read once."""
+
+    def __init__(self, loads: Loads) -> None:
+        self.loads = loads
+        self.cap = loads.cap
+        self.per = loads.per
+        self.load = loads.load
+        self.cross = loads.cross
+        self.cross_cap = loads.cross_cap
+        self.rec_row = loads.rec_row
+        self.rec_n = loads.rec_n
+        self.rec_w = loads.rec_w
+        self.rec_n_cap = loads.rec_n_cap
+        self.rec_w_cap = loads.rec_w_cap
+
+
+def _left_out(prob: ParcelProblem, snap: _Snapshot, i: int, opts: range) -> tuple[str, str]:
     """Reason code and sentence for a parcel the plan does not deliver."""
     scenario = prob.scenario
     p = scenario.parcels[i]
@@ -47,16 +65,16 @@ def _left_out(prob: ParcelProblem, loads: Loads, i: int, opts: list[int]) -> tup
         what = ", ".join(f"{n} by {_DIM_WORDS.get(k, k)}" for k, n in why.most_common())
         return Reason.CAPACITY.value, (
             f"it does not fit alone in any batch that could carry it ({what})")
-    r = int(loads.rec_row[i])
+    r = int(snap.rec_row[i])
     if r >= 0:
         d = prob.recipient_ids[prob.recipient_rows[r][0]]
-        if loads.rec_n[r] + 1 > loads.rec_n_cap[r]:
+        if snap.rec_n[r] + 1 > snap.rec_n_cap[r]:
             return Reason.RECIPIENT_LIMIT.value, (
-                f"detainee {d} already receives {int(loads.rec_n[r])} parcels in this plan, "
+                f"detainee {d} already receives {int(snap.rec_n[r])} parcels in this plan, "
                 "the most allowed")
-        if loads.rec_w[r] + loads.per[0, i] > loads.rec_w_cap[r]:
-            got = loads.rec_w[r] / prob.weight_scale
-            cap = loads.rec_w_cap[r] / prob.weight_scale
+        if snap.rec_w[r] + snap.per[0, i] > snap.rec_w_cap[r]:
+            got = snap.rec_w[r] / prob.weight_scale
+            cap = snap.rec_w_cap[r] / prob.weight_scale
             return Reason.RECIPIENT_LIMIT.value, (
                 f"detainee {d} already receives {_kg(got)} in this plan; this parcel "
                 f"({_kg(p.weight_kg)}) would exceed the {_kg(cap)} limit")
@@ -66,12 +84,12 @@ def _left_out(prob: ParcelProblem, loads: Loads, i: int, opts: list[int]) -> tup
         b = int(prob.pair_batch[e])
         bid = scenario.batches[b].id
         over = [prob.dims[k].name for k in range(3)
-                if loads.load[k, b] + loads.per[k, i] > loads.cap[k, b]]
+                if snap.load[k, b] + snap.per[k, i] > snap.cap[k, b]]
         if over:
             full.append(f"{bid} ({', '.join(_DIM_WORDS[o] for o in over)})")
             continue
-        jammed = [prob.crossing_rows[c] for c in loads.pair_cross[e]
-                  if loads.cross[c] >= loads.cross_cap[c]]
+        jammed = [prob.crossing_rows[c] for c in snap.loads.pair_cross[e]
+                  if snap.cross[c] >= snap.cross_cap[c]]
         if jammed:
             node, day, capacity, _ = jammed[0]
             crossings.append(f"{bid} (crossing {node} full with {capacity} parcels on "
@@ -91,26 +109,43 @@ def _left_out(prob: ParcelProblem, loads: Loads, i: int, opts: list[int]) -> tup
 
 def explain(prob: ParcelProblem, assign: IntArray) -> tuple[
         tuple[ParcelAssignment, ...], tuple[BatchLoad, ...]]:
-    """The per-parcel and per-batch records of the plan ``assign``."""
+    """The per-parcel and per-batch records of the plan ``assign``.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> from parcelroute.parcels.compat import Compatibility
+    >>> b = pr.ScenarioBuilder(name="tiny")
+    >>> _ = b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    >>> _ = b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["F-1"], cost=10)
+    >>> _ = b.add_parcel("P-1", origin="HUB", destination="F-1", weight_kg=1, volume_l=1,
+    ...                  ready="2026-12-01", due="2026-12-03")
+    >>> s = b.build()
+    >>> prob = ParcelProblem(s, Compatibility(s))
+    >>> parcels, batches = explain(prob, np.array([0]))
+    >>> parcels[0].batch, batches[0].parcels
+    ('B-1', 1)
+    """
     scenario = prob.scenario
-    loads = Loads.of(prob, assign)
-    opts: list[list[int]] = [[] for _ in range(prob.num_parcels)]
-    for e, i in enumerate(prob.pair_parcel.tolist()):
-        opts[i].append(e)
+    snap = _Snapshot(Loads.of(prob, assign))
+    starts = prob.option_start.tolist()
     records = []
     weight: list[list[float]] = [[] for _ in range(prob.num_batches)]
     volume: list[list[float]] = [[] for _ in range(prob.num_batches)]
     count = np.zeros(prob.num_batches, np.int64)
+    pair_batch = prob.pair_batch.tolist()
+    arrives = prob.pair_arrives.tolist()
     for i, p in enumerate(scenario.parcels):
         e = int(assign[i])
         if e >= 0:
-            b = int(prob.pair_batch[e])
-            records.append(ParcelAssignment(p.id, scenario.batches[b].id, prob.pair_arrives[e]))
+            b = pair_batch[e]
+            records.append(ParcelAssignment(p.id, scenario.batches[b].id,
+                                            dt.date.fromordinal(arrives[e])))
             weight[b].append(p.weight_kg)
             volume[b].append(p.volume_l)
             count[b] += 1
         else:
-            code, detail = _left_out(prob, loads, i, opts[i])
+            code, detail = _left_out(prob, snap, i, range(starts[i], starts[i + 1]))
             records.append(ParcelAssignment(p.id, None, None, code, detail))
     batches = tuple(
         BatchLoad(b.id, bool(count[k] > 0), int(count[k]), round(math.fsum(weight[k]), 6),

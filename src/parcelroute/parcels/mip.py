@@ -1,7 +1,13 @@
-"""A small sparse MIP builder on top of HiGHS (``highspy``).
+"""A small sparse MIP builder with two engines: HiGHS (``highspy``) and SCIP.
 
-Rows are accumulated as NumPy arrays and handed to HiGHS in one call, so a
-model with millions of non-zeros is built without a Python loop per entry.
+Rows are accumulated as NumPy arrays and handed to the engine in one call, so
+a model with millions of non-zeros is built without a Python loop per entry.
+SCIP (bundled with OR-Tools) reads the model as free-format MPS text written
+here with full precision.
+
+:func:`lagrangian_bound` turns *any* vector of row multipliers into a proven
+bound on a model's optimum (and reduced costs): the solvers' duals are only
+used as a good guess, the bound itself is recomputed here.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import logging
 import math
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,21 +24,31 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["MipModel", "MipOutcome", "solve_mip"]
+__all__ = [
+    "LagrangianBound",
+    "MipModel",
+    "MipOutcome",
+    "lagrangian_bound",
+    "new_highs",
+    "solve_lp",
+    "solve_mip",
+    "solve_scip",
+]
 
 logger = logging.getLogger("parcelroute")
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 INF = math.inf
 
 
 @dataclass
 class MipOutcome:
-    """The result of one MIP solve.
+    """The result of one MIP (or LP) solve.
 
     ``value`` and ``bound`` are in the model's own objective sense; ``x`` is
-    ``None`` when no feasible solution is known.
+    ``None`` when no feasible solution is known. ``row_dual`` is set for LPs.
     """
 
     x: FloatArray | None
@@ -40,6 +57,21 @@ class MipOutcome:
     optimal: bool
     status: str
     seconds: float
+    row_dual: FloatArray | None = None
+    infeasible: bool = False
+
+
+@dataclass(frozen=True)
+class _Frozen:
+    cost: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    integer: BoolArray
+    start: IntArray
+    index: IntArray
+    value: FloatArray
+    row_lower: FloatArray
+    row_upper: FloatArray
 
 
 class MipModel:
@@ -60,7 +92,7 @@ class MipModel:
         self._cost: list[FloatArray] = []
         self._lower: list[FloatArray] = []
         self._upper: list[FloatArray] = []
-        self._integer: list[npt.NDArray[np.bool_]] = []
+        self._integer: list[BoolArray] = []
         self.num_cols = 0
         self._row_ptr: list[IntArray] = []
         self._row_idx: list[IntArray] = []
@@ -69,7 +101,9 @@ class MipModel:
         self._row_hi: list[FloatArray] = []
         self.num_rows = 0
         self._nnz = 0
+        self._frozen: _Frozen | None = None
 
+    # -- building ---------------------------------------------------------------------
     def add_columns(
         self,
         cost: FloatArray,
@@ -80,6 +114,7 @@ class MipModel:
     ) -> IntArray:
         """Add ``len(cost)`` columns; return their indices."""
         n = len(cost)
+        self._frozen = None
         self._cost.append(np.asarray(cost, dtype=np.float64))
         self._lower.append(np.zeros(n) if lower is None else np.asarray(lower, dtype=np.float64))
         self._upper.append(np.full(n, INF) if upper is None else np.asarray(upper, dtype=np.float64))
@@ -103,6 +138,7 @@ class MipModel:
         n = len(starts) - 1
         if n <= 0:
             return
+        self._frozen = None
         self._row_ptr.append(np.asarray(starts[:-1], dtype=np.int64) + self._nnz)
         self._row_idx.append(np.asarray(index, dtype=np.int64))
         self._row_val.append(np.asarray(value, dtype=np.float64))
@@ -133,55 +169,209 @@ class MipModel:
         starts = np.concatenate([[0], np.cumsum(counts)])
         self.add_rows(starts, index[order], value[order], lower, upper)
 
-    def to_highs(self) -> highspy.HighsLp:
-        """The model as a HiGHS LP/MIP."""
+    def copy(self) -> MipModel:
+        """A copy that rows and columns can be added to without changing this model."""
+        other = MipModel(maximize=self.maximize)
+        for name in ("_cost", "_lower", "_upper", "_integer", "_row_ptr", "_row_idx", "_row_val",
+                     "_row_lo", "_row_hi"):
+            setattr(other, name, list(getattr(self, name)))
+        other.num_cols, other.num_rows, other._nnz = self.num_cols, self.num_rows, self._nnz
+        return other
+
+    # -- reading ----------------------------------------------------------------------
+    def _arrays(self) -> _Frozen:
+        if self._frozen is None:
+
+            def cat(parts: list[FloatArray]) -> FloatArray:
+                return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)
+
+            def cat_int(parts: list[IntArray]) -> IntArray:
+                return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+            start = np.concatenate([*self._row_ptr, [self._nnz]]).astype(np.int64) \
+                if self._row_ptr else np.zeros(1, np.int64)
+            integer = np.concatenate(self._integer).astype(np.bool_) if self._integer \
+                else np.zeros(0, np.bool_)
+            self._frozen = _Frozen(cat(self._cost), cat(self._lower), cat(self._upper), integer,
+                                   start, cat_int(self._row_idx), cat(self._row_val),
+                                   cat(self._row_lo), cat(self._row_hi))
+        return self._frozen
+
+    @property
+    def cost(self) -> FloatArray:
+        """Objective coefficients of every column."""
+        return self._arrays().cost
+
+    @property
+    def lower(self) -> FloatArray:
+        """Column lower bounds."""
+        return self._arrays().lower
+
+    @property
+    def upper(self) -> FloatArray:
+        """Column upper bounds."""
+        return self._arrays().upper
+
+    @property
+    def integer(self) -> BoolArray:
+        """Which columns are integer."""
+        return self._arrays().integer
+
+    def matrix(self) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+        """Rows as ``(start, index, value, lower, upper)`` in CSR form."""
+        a = self._arrays()
+        return a.start, a.index, a.value, a.row_lower, a.row_upper
+
+    def row_activity(self, x: FloatArray) -> FloatArray:
+        """The value of every row at ``x``."""
+        start, index, value, _, _ = self.matrix()
+        rows = np.repeat(np.arange(self.num_rows), np.diff(start))
+        out = np.bincount(rows, weights=value * x[index], minlength=self.num_rows)
+        return out.astype(np.float64)
+
+    def to_highs(
+        self,
+        *,
+        relax: bool = False,
+        lower: FloatArray | None = None,
+        upper: FloatArray | None = None,
+        integer: BoolArray | None = None,
+    ) -> highspy.HighsLp:
+        """The model as a HiGHS LP/MIP (optionally with other column bounds or integrality)."""
+        a = self._arrays()
         lp = highspy.HighsLp()
         lp.num_col_ = self.num_cols
         lp.num_row_ = self.num_rows
-        lp.col_cost_ = np.concatenate(self._cost) if self._cost else np.zeros(0)
-        lp.col_lower_ = np.concatenate(self._lower) if self._lower else np.zeros(0)
-        lp.col_upper_ = np.concatenate(self._upper) if self._upper else np.zeros(0)
-        lp.row_lower_ = np.concatenate(self._row_lo) if self._row_lo else np.zeros(0)
-        lp.row_upper_ = np.concatenate(self._row_hi) if self._row_hi else np.zeros(0)
+        lp.col_cost_ = a.cost
+        lp.col_lower_ = a.lower if lower is None else np.asarray(lower, np.float64)
+        lp.col_upper_ = a.upper if upper is None else np.asarray(upper, np.float64)
+        lp.row_lower_ = a.row_lower
+        lp.row_upper_ = a.row_upper
         lp.sense_ = highspy.ObjSense.kMaximize if self.maximize else highspy.ObjSense.kMinimize
         matrix = highspy.HighsSparseMatrix()
         matrix.format_ = highspy.MatrixFormat.kRowwise
         matrix.num_col_ = self.num_cols
         matrix.num_row_ = self.num_rows
-        starts = np.concatenate([*self._row_ptr, [self._nnz]]) if self._row_ptr else np.zeros(1)
-        matrix.start_ = starts.astype(np.int32)
-        matrix.index_ = (np.concatenate(self._row_idx) if self._row_idx else np.zeros(0)).astype(
-            np.int32
-        )
-        matrix.value_ = np.concatenate(self._row_val) if self._row_val else np.zeros(0)
+        matrix.start_ = a.start.astype(np.int32)
+        matrix.index_ = a.index.astype(np.int32)
+        matrix.value_ = a.value
         lp.a_matrix_ = matrix
-        integer = np.concatenate(self._integer) if self._integer else np.zeros(0, dtype=bool)
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
-            for flag in integer
-        ]
+        flags = a.integer if integer is None else integer
+        if not relax and bool(np.any(flags)):
+            kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+            lp.integrality_ = [kinds[int(f)] for f in flags.tolist()]
         return lp
 
+    def to_mps(
+        self,
+        *,
+        lower: FloatArray | None = None,
+        upper: FloatArray | None = None,
+        integer: BoolArray | None = None,
+    ) -> str:
+        """The model as free-format MPS text (every number written exactly)."""
+        a = self._arrays()
+        lo = (a.lower if lower is None else np.asarray(lower, np.float64)).tolist()
+        hi = (a.upper if upper is None else np.asarray(upper, np.float64)).tolist()
+        flags = (a.integer if integer is None else integer).tolist()
+        rl, ru = a.row_lower, a.row_upper
+        out = ["NAME parcels", "OBJSENSE", "    MAX" if self.maximize else "    MIN", "ROWS",
+               " N obj"]
+        both = np.isfinite(rl) & np.isfinite(ru)
+        kind = np.where(both & (rl == ru), "E",
+                        np.where(np.isfinite(ru), "L", np.where(np.isfinite(rl), "G", "F")))
+        kinds = kind.tolist()
+        out.extend(f" {'L' if k == 'F' else k} r{i}" for i, k in enumerate(kinds))
+        out.append("COLUMNS")
+        rows = np.repeat(np.arange(self.num_rows), np.diff(a.start))
+        order = np.lexsort((rows, a.index))
+        col_of, row_of, val_of = a.index[order], rows[order].tolist(), a.value[order].tolist()
+        cost = a.cost.tolist()
+        ptr = np.searchsorted(col_of, np.arange(self.num_cols + 1)).tolist()
+        in_int = False
+        for j in range(self.num_cols):
+            if flags[j] != in_int:
+                in_int = flags[j]
+                out.append("    MARKER 'MARKER' " + ("'INTORG'" if in_int else "'INTEND'"))
+            s, e = ptr[j], ptr[j + 1]
+            if cost[j] != 0 or s == e:
+                out.append(f"    x{j} obj {cost[j]!r}")
+            out.extend(f"    x{j} r{r} {v!r}" for r, v in zip(row_of[s:e], val_of[s:e], strict=True))
+        if in_int:
+            out.append("    MARKER 'MARKER' 'INTEND'")
+        out.append("RHS")
+        rl_l, ru_l = rl.tolist(), ru.tolist()
+        for i, k in enumerate(kinds):
+            rhs = ru_l[i] if k in ("L", "E") else (rl_l[i] if k == "G" else 1e30)
+            if rhs != 0:
+                out.append(f"    rhs r{i} {rhs!r}")
+        ranged = np.flatnonzero((kind == "L") & both).tolist()
+        if ranged:
+            out.append("RANGES")
+            out.extend(f"    rng r{i} {ru_l[i] - rl_l[i]!r}" for i in ranged)
+        out.append("BOUNDS")
+        for j in range(self.num_cols):
+            lj, uj = lo[j], hi[j]
+            if math.isinf(lj) and math.isinf(uj):
+                out.append(f" FR bnd x{j}")
+                continue
+            out.append(f" MI bnd x{j}" if math.isinf(lj) else f" LO bnd x{j} {lj!r}")
+            out.append(f" PL bnd x{j}" if math.isinf(uj) else f" UP bnd x{j} {uj!r}")
+        out.append("ENDATA")
+        return "\n".join(out) + "\n"
 
+
+# -- HiGHS ------------------------------------------------------------------------------
 _banner_shown = False
+_scheduler_threads: object = None
+
+
+class _Highs(highspy.Highs):
+    """HiGHS whose global thread pool always matches this instance's ``threads`` option."""
+
+    def run(self) -> highspy.HighsStatus:
+        """Solve, after matching the global thread pool to this instance."""
+        global _scheduler_threads
+        threads = self.getOptionValue("threads")
+        if _scheduler_threads != threads:
+            if _scheduler_threads is not None:
+                self.resetGlobalScheduler(True)
+            _scheduler_threads = threads
+        return super().run()
 
 
 def new_highs() -> highspy.Highs:
-    """A silent HiGHS instance (its start-up banner is kept off standard output)."""
+    """A HiGHS instance (its start-up banner is kept off standard output).
+
+    Its ``run`` resets HiGHS's process-wide thread pool when this instance
+    asks for another number of threads than the previous run did; HiGHS
+    would otherwise refuse to solve.
+    """
     global _banner_shown
     if _banner_shown:
-        return highspy.Highs()  # type: ignore[no-untyped-call]
+        return _Highs()  # type: ignore[no-untyped-call]
     _banner_shown = True
     sys.stdout.flush()
     saved = os.dup(1)
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 1)
-            h = highspy.Highs()  # type: ignore[no-untyped-call]
+            h = _Highs()  # type: ignore[no-untyped-call]
     finally:
         os.dup2(saved, 1)
         os.close(saved)
     return h
+
+
+def _configure(h: highspy.Highs, *, time_limit: float | None, threads: int, seed: int,
+               relative_gap: float) -> None:
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", int(seed) % 2147483647)
+    h.setOptionValue("threads", max(1, int(threads)))
+    h.setOptionValue("mip_rel_gap", float(relative_gap))
+    h.setOptionValue("mip_abs_gap", 1e-6)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(0.01, float(time_limit)))
 
 
 def solve_mip(
@@ -194,6 +384,13 @@ def solve_mip(
     start: FloatArray | None = None,
     on_progress: Callable[[float, float], None] | None = None,
     relax: bool = False,
+    lower: FloatArray | None = None,
+    upper: FloatArray | None = None,
+    integer: BoolArray | None = None,
+    ipm: bool = False,
+    objective_bound: float | None = None,
+    on_solution: Callable[[FloatArray, float], None] | None = None,
+    stop: Callable[[float], bool] | None = None,
 ) -> MipOutcome:
     """Solve ``model`` with HiGHS.
 
@@ -205,8 +402,7 @@ def solve_mip(
     relative_gap : float
         HiGHS ``mip_rel_gap`` (0 asks for a proof of optimality).
     threads : int
-        Accepted for symmetry with the other engines; HiGHS runs on one thread
-        here (its branch and bound is sequential).
+        Threads HiGHS may use.
     seed : int
         HiGHS ``random_seed``.
     start : array, optional
@@ -214,51 +410,220 @@ def solve_mip(
     on_progress : callable, optional
         Called with ``(incumbent, bound)`` on every improving solution.
     relax : bool
-        Solve the LP relaxation instead.
+        Solve the LP relaxation instead (the outcome then has row duals).
+    lower, upper, integer : arrays, optional
+        Column bounds and integrality to use instead of the model's.
+    ipm : bool
+        Solve an LP with the interior point method, without crossover.
+    objective_bound : float, optional
+        Stop the MIP as soon as its dual bound proves that no solution beats this.
+    on_solution : callable, optional
+        Called with ``(x, value)`` on every improving solution.
+    stop : callable, optional
+        Called with the dual bound from time to time; returning true stops the solve.
 
     Returns
     -------
     MipOutcome
+
+    Examples
+    --------
+    >>> m = MipModel(maximize=False)
+    >>> x = m.add_columns(np.array([1.0, 1.0]), upper=np.ones(2), integer=False)
+    >>> m.add_row(x, np.array([1.0, 1.0]), lower=1.5)
+    >>> solve_mip(m, relax=True).value
+    1.5
     """
     h = new_highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("random_seed", int(seed) % 2147483647)
-    # HiGHS keeps one thread pool per process and refuses to run an instance
-    # that asks for another size; every instance here uses one thread.
-    h.setOptionValue("threads", 1)
-    h.setOptionValue("mip_rel_gap", float(relative_gap))
-    h.setOptionValue("mip_abs_gap", 1e-6)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", max(0.01, float(time_limit)))
-    lp = model.to_highs()
-    if relax:
-        lp.integrality_ = []
+    _configure(h, time_limit=time_limit, threads=threads, seed=seed, relative_gap=relative_gap)
+    if relax and ipm:
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "off")
+    if objective_bound is not None and not relax:
+        h.setOptionValue("objective_bound", float(objective_bound))
+    lp = model.to_highs(relax=relax, lower=lower, upper=upper, integer=integer)
     h.passModel(lp)
     if start is not None and not relax:
         sol = highspy.HighsSolution()
         sol.col_value = np.asarray(start, dtype=np.float64)
         sol.value_valid = True
         h.setSolution(sol)
-    if on_progress is not None and not relax:
+    if (on_progress is not None or on_solution is not None) and not relax:
 
         def _improved(event: object) -> None:
             data = event.data_out  # type: ignore[attr-defined]
-            on_progress(float(data.objective_function_value), float(data.mip_dual_bound))
+            if on_solution is not None:
+                on_solution(np.asarray(data.mip_solution, np.float64),
+                            float(data.objective_function_value))
+            if on_progress is not None:
+                on_progress(float(data.objective_function_value), float(data.mip_dual_bound))
 
         h.cbMipImprovingSolution.subscribe(_improved)
+    if stop is not None and not relax:
+
+        def _interrupt(event: object) -> None:
+            if stop(float(event.data_out.mip_dual_bound)):  # type: ignore[attr-defined]
+                event.data_in.user_interrupt = True  # type: ignore[attr-defined]
+
+        h.cbMipInterrupt.subscribe(_interrupt)
+    t0 = time.perf_counter()
     h.run()
+    seconds = time.perf_counter() - t0
     status = h.getModelStatus()
     info = h.getInfo()
-    seconds = float(h.getRunTime())
     name = h.modelStatusToString(status)
     has_solution = int(info.primal_solution_status) == int(highspy.kSolutionStatusFeasible)
     x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_solution else None
     value = float(info.objective_function_value) if has_solution else math.nan
     optimal = status == highspy.HighsModelStatus.kOptimal
+    infeasible = status == highspy.HighsModelStatus.kInfeasible
+    row_dual = None
     if relax:
         bound = value
+        if int(info.dual_solution_status) != 0:
+            row_dual = np.asarray(h.getSolution().row_dual, dtype=np.float64)
     else:
         bound = float(info.mip_dual_bound)
         if optimal and has_solution and not math.isfinite(bound):
             bound = value
-    return MipOutcome(x, value, bound, optimal and has_solution, name, seconds)
+    return MipOutcome(x, value, bound, optimal and has_solution, name, seconds, row_dual,
+                      infeasible)
+
+
+def solve_lp(model: MipModel, *, time_limit: float | None = None, threads: int = 1,
+             ipm: bool = True, lower: FloatArray | None = None,
+             upper: FloatArray | None = None) -> MipOutcome:
+    """The LP relaxation of ``model``, with row duals (see :func:`solve_mip`).
+
+    Examples
+    --------
+    >>> m = MipModel(maximize=True)
+    >>> x = m.add_columns(np.array([1.0]), upper=np.array([2.0]))
+    >>> round(solve_lp(m).value, 6)
+    2.0
+    """
+    return solve_mip(model, time_limit=time_limit, threads=threads, relax=True, ipm=ipm,
+                     lower=lower, upper=upper)
+
+
+# -- SCIP -------------------------------------------------------------------------------
+def solve_scip(
+    model: MipModel,
+    *,
+    time_limit: float | None = None,
+    seed: int = 0,
+    start: FloatArray | None = None,
+    lower: FloatArray | None = None,
+    upper: FloatArray | None = None,
+    integer: BoolArray | None = None,
+) -> MipOutcome:
+    """Solve ``model`` with SCIP (single-threaded, deterministic), through OR-Tools.
+
+    Examples
+    --------
+    >>> m = MipModel(maximize=True)
+    >>> x = m.add_columns(np.array([3.0, 2.0]), upper=np.ones(2), integer=True)
+    >>> m.add_row(x, np.array([2.0, 2.0]), upper=3.0)
+    >>> out = solve_scip(m)
+    >>> out.value, out.optimal
+    (3.0, True)
+    """
+    from ortools.linear_solver.python import model_builder as mb
+    from ortools.linear_solver.python import model_builder_helper as mbh
+
+    t0 = time.perf_counter()
+    text = model.to_mps(lower=lower, upper=upper, integer=integer)
+    built = mb.Model()  # type: ignore[no-untyped-call]
+    if not built.import_from_mps_string(text):  # pragma: no cover - the text is ours
+        raise RuntimeError("SCIP could not read the model written for it.")
+    helper = built.helper
+    if start is not None:
+        for j, v in enumerate(np.asarray(start, np.float64).tolist()):
+            helper.add_hint(j, float(v))
+    solver = mbh.ModelSolverHelper("scip")
+    if time_limit is not None:
+        solver.set_time_limit_in_seconds(max(0.01, float(time_limit) - (time.perf_counter() - t0)))
+    solver.set_solver_specific_parameters(
+        f"randomization/randomseedshift = {int(seed) % 1000}\nlimits/gap = 0\nlimits/absgap = 0")
+    solver.solve(helper)
+    seconds = time.perf_counter() - t0
+    status = solver.status()
+    name = str(status).split(".")[-1].lower()
+    has_solution = solver.has_solution()
+    x = np.asarray(solver.variable_values(), np.float64) if has_solution else None
+    value = float(solver.objective_value()) if has_solution else math.nan
+    bound = float(solver.best_objective_bound())
+    optimal = status == mbh.SolveStatus.OPTIMAL and has_solution
+    infeasible = status == mbh.SolveStatus.INFEASIBLE
+    if optimal and not math.isfinite(bound):
+        bound = value
+    if not math.isfinite(bound):
+        bound = INF if model.maximize else -INF
+    return MipOutcome(x, value, bound, optimal, name, seconds, None, infeasible)
+
+
+# -- proven bounds from multipliers -----------------------------------------------------
+@dataclass
+class LagrangianBound:
+    """A bound proven from row multipliers, and the reduced costs it comes with.
+
+    For a maximisation, every feasible ``x`` satisfies
+    ``objective(x) <= bound - sum(|rc_j| * distance of x_j from the bound rc_j pushes it to)
+    - sum(|multiplier_i| * slack of row i on the side it prices)``.
+    """
+
+    bound: float
+    reduced_cost: FloatArray
+    multiplier: FloatArray
+
+
+def lagrangian_bound(
+    model: MipModel,
+    multiplier: FloatArray,
+    *,
+    lower: FloatArray | None = None,
+    upper: FloatArray | None = None,
+) -> LagrangianBound:
+    """The bound on ``model``'s optimum given by the row multipliers (either sign convention).
+
+    Multipliers on the wrong side of a row are set to zero, so any vector gives
+    a valid bound; both sign conventions are tried and the tighter one is kept.
+
+    Examples
+    --------
+    >>> m = MipModel(maximize=True)
+    >>> x = m.add_columns(np.array([3.0, 2.0]), upper=np.ones(2), integer=False)
+    >>> m.add_row(x, np.array([2.0, 2.0]), upper=3.0)
+    >>> lagrangian_bound(m, np.array([1.5])).bound
+    4.5
+    """
+    start, index, value, rl, ru = model.matrix()
+    lo = model.lower if lower is None else np.asarray(lower, np.float64)
+    hi = model.upper if upper is None else np.asarray(upper, np.float64)
+    rows = np.repeat(np.arange(model.num_rows), np.diff(start))
+    best: LagrangianBound | None = None
+    for sign in (1.0, -1.0):
+        pi = sign * np.asarray(multiplier, np.float64)
+        if model.maximize:
+            pi = np.where((pi > 0) & ~np.isfinite(ru), 0.0, pi)
+            pi = np.where((pi < 0) & ~np.isfinite(rl), 0.0, pi)
+            row_part = np.where(pi > 0, pi * np.where(np.isfinite(ru), ru, 0.0),
+                                pi * np.where(np.isfinite(rl), rl, 0.0))
+        else:
+            pi = np.where((pi > 0) & ~np.isfinite(rl), 0.0, pi)
+            pi = np.where((pi < 0) & ~np.isfinite(ru), 0.0, pi)
+            row_part = np.where(pi > 0, pi * np.where(np.isfinite(rl), rl, 0.0),
+                                pi * np.where(np.isfinite(ru), ru, 0.0))
+        rc = model.cost - np.bincount(index, weights=value * pi[rows], minlength=model.num_cols)
+        up_side = rc > 0 if model.maximize else rc < 0
+        col_bound = np.where(up_side, hi, lo)
+        if np.any((rc != 0) & ~np.isfinite(col_bound)):
+            total = INF if model.maximize else -INF
+        else:
+            total = float(math.fsum(row_part.tolist()) + math.fsum((rc * np.where(
+                rc != 0, col_bound, 0.0)).tolist()))
+        cand = LagrangianBound(total, rc, pi)
+        if best is None or (total < best.bound if model.maximize else total > best.bound):
+            best = cand
+    assert best is not None
+    return best

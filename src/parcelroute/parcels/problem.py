@@ -5,7 +5,8 @@ decimals; otherwise a parcel's weight is rounded *up* and a capacity *down*,
 so an integer solution never overfills a batch that the real numbers would
 not. Options a parcel can never use alone (heavier than the batch takes, a
 crossing with no capacity) are dropped here, and constraints that cannot bind
-are left out of the models.
+are left out of the models. Everything is built with array operations: no
+Python loop runs once per (parcel, batch) option.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import numpy.typing as npt
 from parcelroute.model.scenario import Scenario
 from parcelroute.parcels.compat import Compatibility
 
-__all__ = ["Dimension", "ParcelProblem", "decimal_scale"]
+__all__ = ["Dimension", "ParcelProblem", "decimal_scale", "l2_bound"]
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 MAX_DECIMALS = 4
 MAX_COST_DECIMALS = 6
 
@@ -34,7 +37,7 @@ def _decimals(value: float) -> int:
     return max(0, -int(exponent))
 
 
-def decimal_scale(values: list[float], max_decimals: int) -> tuple[int, bool]:
+def decimal_scale(values: list[float] | FloatArray, max_decimals: int) -> tuple[int, bool]:
     """The power of ten that makes every value integral, and whether it is exact.
 
     Examples
@@ -44,12 +47,22 @@ def decimal_scale(values: list[float], max_decimals: int) -> tuple[int, bool]:
     >>> decimal_scale([0.123456789], 4)
     (10000, False)
     """
-    need = max((_decimals(v) for v in values), default=0)
+    uniq = np.unique(np.asarray(values, dtype=np.float64))
+    need = max((_decimals(float(v)) for v in uniq), default=0)
     return 10 ** min(need, max_decimals), need <= max_decimals
 
 
 def _scaled(value: float, scale: int, rounding: str) -> int:
     return int((Decimal(repr(float(value))) * scale).to_integral_value(rounding=rounding))
+
+
+def _scaled_array(values: FloatArray, scale: int, rounding: str) -> IntArray:
+    """``_scaled`` of every value, computed once per distinct value."""
+    if len(values) == 0:
+        return np.zeros(0, np.int64)
+    uniq, inverse = np.unique(values, return_inverse=True)
+    mapped = np.array([_scaled(float(v), scale, rounding) for v in uniq], np.int64)
+    return mapped[inverse]
 
 
 @dataclass(frozen=True)
@@ -68,13 +81,32 @@ class ParcelProblem:
     Attributes
     ----------
     pair_parcel, pair_batch : int arrays
-        One entry per (parcel, batch) option that survived filtering.
+        One entry per (parcel, batch) option that survived filtering, sorted
+        by parcel then batch.
+    pair_arrives : int array
+        Arrival date (proleptic ordinal) at the parcel's destination.
     crossing_rows : list of (node, date, capacity, pair indices)
         Crossing inspections that can bind.
-    recipient_rows : list of (detainee, count limit, weight limit, parcel indices)
+    recipient_rows : list of (recipient, count limit, weight limit, parcel indices)
         Recipient limits that can bind (a limit of -1 is none).
     blocked : dict of int to str
         Parcels left out before solving, with their reason code.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> b = pr.ScenarioBuilder(name="tiny")
+    >>> _ = b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    >>> _ = b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["F-1"],
+    ...                 max_weight_kg=1, cost=10)
+    >>> _ = b.add_parcel("P-1", origin="HUB", destination="F-1", weight_kg=0.4, volume_l=1,
+    ...                  ready="2026-12-01", due="2026-12-03")
+    >>> _ = b.add_parcel("P-2", origin="HUB", destination="F-1", weight_kg=2, volume_l=1,
+    ...                  ready="2026-12-01", due="2026-12-03")
+    >>> s = b.build()
+    >>> prob = ParcelProblem(s, Compatibility(s))
+    >>> prob.pair_parcel.tolist(), prob.blocked
+    ([0], {1: 'capacity'})
     """
 
     def __init__(self, scenario: Scenario, compat: Compatibility) -> None:
@@ -82,159 +114,167 @@ class ParcelProblem:
         self.compat = compat
         parcels, batches = scenario.parcels, scenario.batches
         self.num_parcels, self.num_batches = len(parcels), len(batches)
+        n, nb = self.num_parcels, self.num_batches
 
-        recipient_limits = {
-            d: scenario.parcel_limits(d) for d in {p.recipient for p in parcels if p.recipient}
-        }
-        weight_values = [p.weight_kg for p in parcels]
-        weight_values += [b.max_weight_kg for b in batches if b.max_weight_kg is not None]
-        weight_values += [w for _, w in recipient_limits.values() if w is not None]
-        self.weight_scale, self.weight_exact = decimal_scale(weight_values, MAX_DECIMALS)
-        volume_values = [p.volume_l for p in parcels]
-        volume_values += [b.max_volume_l for b in batches if b.max_volume_l is not None]
-        self.volume_scale, self.volume_exact = decimal_scale(volume_values, MAX_DECIMALS)
-        cost_values = [b.cost for b in batches]
-        self.cost_scale, self.cost_exact = decimal_scale(cost_values, MAX_COST_DECIMALS)
+        recipients = sorted({p.recipient for p in parcels if p.recipient is not None})
+        recipient_limits = {d: scenario.parcel_limits(d) for d in recipients}
+        p_weight = np.fromiter((p.weight_kg for p in parcels), np.float64, n)
+        p_volume = np.fromiter((p.volume_l for p in parcels), np.float64, n)
+        b_weight = [b.max_weight_kg for b in batches if b.max_weight_kg is not None]
+        b_volume = [b.max_volume_l for b in batches if b.max_volume_l is not None]
+        r_weight = [w for _, w in recipient_limits.values() if w is not None]
+        self.weight_scale, self.weight_exact = decimal_scale(
+            np.concatenate([p_weight, np.asarray(b_weight + r_weight, np.float64)]), MAX_DECIMALS)
+        self.volume_scale, self.volume_exact = decimal_scale(
+            np.concatenate([p_volume, np.asarray(b_volume, np.float64)]), MAX_DECIMALS)
+        b_cost = np.fromiter((b.cost for b in batches), np.float64, nb)
+        self.cost_scale, self.cost_exact = decimal_scale(b_cost, MAX_COST_DECIMALS)
 
         ws, vs = self.weight_scale, self.volume_scale
-        self.weight = np.array([_scaled(p.weight_kg, ws, ROUND_CEILING) for p in parcels], np.int64)
-        self.volume = np.array([_scaled(p.volume_l, vs, ROUND_CEILING) for p in parcels], np.int64)
-        self.priority = np.array([p.priority for p in parcels], np.int64)
-        self.cost = np.array([b.cost for b in batches], np.float64)
-        self.cost_int = (
-            np.array([_scaled(b.cost, self.cost_scale, ROUND_FLOOR) for b in batches], np.int64)
-            if self.cost_exact
-            else None
+        self.weight: IntArray = _scaled_array(p_weight, ws, ROUND_CEILING)
+        self.volume: IntArray = _scaled_array(p_volume, vs, ROUND_CEILING)
+        self.priority: IntArray = np.fromiter((p.priority for p in parcels), np.int64, n)
+        self.cost: FloatArray = b_cost
+        self.cost_int: IntArray | None = (
+            _scaled_array(b_cost, self.cost_scale, ROUND_FLOOR) if self.cost_exact else None
         )
 
-        def cap(value: float | None, scale: int) -> int:
-            return -1 if value is None else _scaled(value, scale, ROUND_FLOOR)
+        def caps(values: list[float | None], scale: int) -> IntArray:
+            out = np.full(len(values), -1, np.int64)
+            given = np.array([v is not None for v in values], bool)
+            if given.any():
+                out[given] = _scaled_array(
+                    np.array([v for v in values if v is not None], np.float64), scale, ROUND_FLOOR)
+            return out
 
         self.dims = (
-            Dimension("weight", self.weight,
-                      np.array([cap(b.max_weight_kg, ws) for b in batches], np.int64)),
-            Dimension("volume", self.volume,
-                      np.array([cap(b.max_volume_l, vs) for b in batches], np.int64)),
-            Dimension("count", np.ones(len(parcels), np.int64),
+            Dimension("weight", self.weight, caps([b.max_weight_kg for b in batches], ws)),
+            Dimension("volume", self.volume, caps([b.max_volume_l for b in batches], vs)),
+            Dimension("count", np.ones(n, np.int64),
                       np.array([-1 if b.max_parcels is None else b.max_parcels for b in batches],
                                np.int64)),
         )
-        node_cap = {n.id: n.daily_capacity for n in scenario.nodes if n.daily_capacity is not None}
+        node_cap = {nd.id: nd.daily_capacity for nd in scenario.nodes
+                    if nd.daily_capacity is not None}
 
         # recipient limits, and parcels that no recipient limit lets through at all
         self.blocked: dict[int, str] = {}
-        self.recipient_of = np.full(len(parcels), -1, np.int64)
-        self.recipient_ids: list[str] = []
+        rid = {d: r for r, d in enumerate(recipients)}
+        self.recipient_ids: list[str] = recipients
         self.recipient_limit: list[tuple[int, int]] = []  # (count, weight) scaled, -1 = none
-        rid: dict[str, int] = {}
-        for i, p in enumerate(parcels):
-            if p.recipient is None:
-                continue
-            if p.recipient not in rid:
-                rid[p.recipient] = len(self.recipient_ids)
-                self.recipient_ids.append(p.recipient)
-                n_max, w_max = recipient_limits[p.recipient]
-                self.recipient_limit.append(
-                    (-1 if n_max is None else n_max, cap(w_max, ws))
-                )
-            r = rid[p.recipient]
-            self.recipient_of[i] = r
-            n_max_i, w_max_i = self.recipient_limit[r]
-            if n_max_i == 0 or (w_max_i >= 0 and self.weight[i] > w_max_i):
-                self.blocked[i] = "recipient_limit"
+        for d in recipients:
+            n_max, w_max = recipient_limits[d]
+            self.recipient_limit.append(
+                (-1 if n_max is None else n_max,
+                 -1 if w_max is None else _scaled(w_max, ws, ROUND_FLOOR)))
+        self.recipient_of: IntArray = np.fromiter(
+            (-1 if p.recipient is None else rid[p.recipient] for p in parcels), np.int64, n)
+        lim = np.array(self.recipient_limit, np.int64).reshape(-1, 2)
+        has_r = self.recipient_of >= 0
+        r_n = np.full(n, -1, np.int64)
+        r_w = np.full(n, -1, np.int64)
+        r_n[has_r] = lim[self.recipient_of[has_r], 0]
+        r_w[has_r] = lim[self.recipient_of[has_r], 1]
+        rec_blocked = has_r & ((r_n == 0) | ((r_w >= 0) & (self.weight > r_w)))
 
         # options that a parcel could use on its own
-        pp: list[int] = []
-        pb: list[int] = []
-        arrives: list[dt.date] = []
-        pos: list[int] = []
+        pp, pb = compat.pair_parcel, compat.pair_batch
+        pa, pk = compat.pair_arrives, compat.pair_position
+        no_option = compat.option_count == 0
+        why = np.full(len(pp), -1, np.int64)  # index of the first reason, -1: usable
+        for d_index, dim in enumerate(self.dims):
+            cap = dim.capacity[pb]
+            bad = (why < 0) & (cap >= 0) & (dim.per_parcel[pp] > cap)
+            why[bad] = d_index
+        zero_nodes: list[str] = []
+        first_zero = np.full(nb, np.iinfo(np.int64).max, np.int64)
+        zero_node_of = np.full(nb, -1, np.int64)
+        for b, cross in enumerate(compat.crossings):
+            for k, node, _day in cross:
+                if node_cap.get(node) == 0:
+                    if node not in zero_nodes:
+                        zero_nodes.append(node)
+                    first_zero[b] = k
+                    zero_node_of[b] = zero_nodes.index(node)
+                    break
+        bad = (why < 0) & (first_zero[pb] < pk)
+        why[bad] = 3 + zero_node_of[pb[bad]]
         self.too_big: dict[int, list[str]] = defaultdict(list)
-        for i, opts in enumerate(compat.options):
-            if not opts:
-                self.blocked[i] = "no_compatible_batch"
-                continue
-            if i in self.blocked:
-                continue
-            kept = 0
-            for o in opts:
-                why = None
-                for dim in self.dims:
-                    c = int(dim.capacity[o.batch])
-                    if c >= 0 and dim.per_parcel[i] > c:
-                        why = dim.name
-                        break
-                if why is None:
-                    for node, _day in compat.crossings_of(o):
-                        if node_cap[node] == 0:
-                            why = f"crossing {node}"
-                            break
-                if why is not None:
-                    self.too_big[i].append(why)
-                    continue
-                pp.append(i)
-                pb.append(o.batch)
-                arrives.append(o.arrives)
-                pos.append(o.position)
-                kept += 1
-            if kept == 0:
-                self.blocked[i] = "capacity"
-        self.pair_parcel = np.array(pp, np.int64)
-        self.pair_batch = np.array(pb, np.int64)
-        self.pair_arrives = arrives
-        self.pair_position = np.array(pos, np.int64)
-        self.num_pairs = len(pp)
+        names = [d.name for d in self.dims] + [f"crossing {z}" for z in zero_nodes]
+        for i, w in zip(pp[why >= 0].tolist(), why[why >= 0].tolist(), strict=True):
+            self.too_big[i].append(names[w])
+        keep = (why < 0) & ~rec_blocked[pp]
+        kept = np.bincount(pp[keep], minlength=n) if n else np.zeros(0, np.int64)
+        for i in np.flatnonzero(rec_blocked).tolist():
+            self.blocked[i] = "recipient_limit"
+        for i in np.flatnonzero(~rec_blocked & ~no_option & (kept == 0)).tolist():
+            self.blocked[i] = "capacity"
+        for i in np.flatnonzero(no_option).tolist():
+            self.blocked[i] = "no_compatible_batch"
+        self.blocked = dict(sorted(self.blocked.items()))
+
+        self.pair_parcel: IntArray = pp[keep]
+        self.pair_batch: IntArray = pb[keep]
+        self.pair_arrives: IntArray = pa[keep]
+        self.pair_position: IntArray = pk[keep]
+        self.num_pairs = int(keep.sum())
+        counts = kept.astype(np.int64)
+        self.option_start: IntArray = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self.active: BoolArray = counts > 0
 
         # crossing rows: (node, date) -> pairs that bring a parcel there
-        cross_pairs: dict[tuple[str, dt.date], list[int]] = defaultdict(list)
-        for e in range(self.num_pairs):
-            b, k = int(pb[e]), int(pos[e])
-            for kk, node, day in compat.crossings[b]:
-                if kk < k:
-                    cross_pairs[(node, day)].append(e)
+        batch_order = np.argsort(self.pair_batch, kind="stable")
+        bcounts = np.bincount(self.pair_batch, minlength=nb) if nb else np.zeros(0, np.int64)
+        self.batch_pairs: list[IntArray] = np.split(batch_order, np.cumsum(bcounts)[:-1]) \
+            if nb else []
+        cross_pairs: dict[tuple[str, dt.date], list[IntArray]] = defaultdict(list)
+        for b, cross in enumerate(compat.crossings):
+            if not cross or not len(self.batch_pairs[b]):
+                continue
+            es = self.batch_pairs[b]
+            for k, node, day in cross:
+                sel = es[self.pair_position[es] > k]
+                if len(sel):
+                    cross_pairs[(node, day)].append(sel)
         self.crossing_rows: list[tuple[str, dt.date, int, IntArray]] = []
-        for (node, day), es in sorted(cross_pairs.items()):
+        for (node, day), parts in sorted(cross_pairs.items()):
+            es = np.sort(np.concatenate(parts))
             capacity = int(node_cap[node])
-            distinct = len({pp[e] for e in es})
-            if distinct > capacity:
-                self.crossing_rows.append((node, day, capacity, np.array(es, np.int64)))
+            if len(np.unique(self.pair_parcel[es])) > capacity:
+                self.crossing_rows.append((node, day, capacity, es))
 
         # recipient rows that can bind
-        by_recipient: dict[int, list[int]] = defaultdict(list)
-        active = np.zeros(len(parcels), bool)
-        if self.num_pairs:
-            active[self.pair_parcel] = True
-        for i in np.flatnonzero(active).tolist():
-            r = int(self.recipient_of[i])
-            if r >= 0:
-                by_recipient[r].append(int(i))
         self.recipient_rows: list[tuple[int, int, int, IntArray]] = []
-        for r, members in sorted(by_recipient.items()):
-            n_max, w_max = self.recipient_limit[r]
-            idx = np.array(members, np.int64)
-            n_bind = n_max >= 0 and len(members) > n_max
-            w_bind = w_max >= 0 and int(self.weight[idx].sum()) > w_max
-            if n_bind or w_bind:
-                self.recipient_rows.append(
-                    (r, n_max if n_bind else -1, w_max if w_bind else -1, idx)
-                )
-        self.active = active
+        members_all = np.flatnonzero(self.active & has_r)
+        if len(members_all):
+            rec = self.recipient_of[members_all]
+            order = np.argsort(rec, kind="stable")
+            members_all, rec = members_all[order], rec[order]
+            uniq, starts = np.unique(rec, return_index=True)
+            ends = np.append(starts[1:], len(rec))
+            cnt = ends - starts
+            wsum = np.add.reduceat(self.weight[members_all], starts)
+            n_lim = lim[uniq, 0]
+            w_lim = lim[uniq, 1]
+            n_bind = (n_lim >= 0) & (cnt > n_lim)
+            w_bind = (w_lim >= 0) & (wsum > w_lim)
+            for j in np.flatnonzero(n_bind | w_bind).tolist():
+                self.recipient_rows.append((
+                    int(uniq[j]), int(n_lim[j]) if n_bind[j] else -1,
+                    int(w_lim[j]) if w_bind[j] else -1,
+                    members_all[starts[j]:ends[j]].copy()))
 
         # batch capacity rows that can bind
-        self.batch_pairs: list[IntArray] = [np.zeros(0, np.int64)] * self.num_batches
-        if self.num_pairs:
-            order = np.argsort(self.pair_batch, kind="stable")
-            counts = np.bincount(self.pair_batch, minlength=self.num_batches)
-            splits = np.cumsum(counts)[:-1]
-            self.batch_pairs = list(np.split(order, splits))
         self.binding_dims: list[list[int]] = []
         for dim in self.dims:
-            rows = []
-            for b in range(self.num_batches):
-                c = int(dim.capacity[b])
-                on_b = self.batch_pairs[b]
-                if c >= 0 and len(on_b) and int(dim.per_parcel[self.pair_parcel[on_b]].sum()) > c:
-                    rows.append(b)
-            self.binding_dims.append(rows)
+            load = np.bincount(self.pair_batch, weights=dim.per_parcel[self.pair_parcel],
+                               minlength=nb) if nb else np.zeros(0)
+            rows = np.flatnonzero((dim.capacity >= 0) & (load > dim.capacity))
+            self.binding_dims.append(rows.tolist())
+
+    def arrives(self, pair: int) -> dt.date:
+        """The arrival date of option ``pair`` at its parcel's destination."""
+        return dt.date.fromordinal(int(self.pair_arrives[pair]))
 
     @property
     def unconstrained(self) -> bool:
@@ -245,7 +285,7 @@ class ParcelProblem:
         """Sum of priorities of every parcel that has an option: a bound on level 1."""
         return int(self.priority[self.active].sum())
 
-    def scaled_cost(self) -> npt.NDArray[np.float64]:
+    def scaled_cost(self) -> FloatArray:
         """Batch costs in the solver's units (integers when exact)."""
         if self.cost_int is not None:
             return self.cost_int.astype(np.float64)

@@ -1,15 +1,32 @@
-"""Parcel allocation: two objective levels solved in strict order with HiGHS.
+"""Parcel allocation: two objective levels solved in strict order, each with a proof.
 
-Level 1 maximises the delivered priority; level 2 fixes that value and
-minimises the cost of operated batches. Each level is a mixed-integer
-program over the (parcel, batch) options of :mod:`parcelroute.parcels.compat`,
-started from a greedy plan, with only the constraints that can bind. Its
-value and HiGHS's proven dual bound are reported as they are.
+Level 1 maximises the delivered priority. Its model has one binary per
+(parcel, batch) option and, for every detainee whose limits can bind, the
+convex hull of the parcel sets the detainee may receive (one continuous
+weight per maximal set), which makes the LP bound nearly exact. The LP duals
+give a proven bound (recomputed from the multipliers, see
+:func:`~parcelroute.parcels.mip.lagrangian_bound`) and *reduced-cost
+fixing*: every plan delivering at least ``T`` priority keeps the options,
+parcels and crossings whose reduced cost exceeds ``bound - T`` at their LP
+bound. The MIP is then solved (by SCIP) only over what is left, for ``T``
+the bound itself and, if that is proven impossible, ``T - 1`` and so on.
+
+Level 2 minimises the cost of operated batches among plans delivering the
+level-1 value. The same reduced-cost argument fixes options and forces
+parcels; a count of the priority that can still be lost forces more; cover
+inequalities over departure windows of each route (from the parcels that
+must ride them) and flow covers over the crossings strengthen the model.
+The model is first solved with the options continuous (a relaxation whose
+optimum is a proven lower bound), then the batches it opens are filled with
+whole parcels; if that fails or time remains, the full model is solved.
+
+Every value reported is that of a plan checked against every rule, every
+bound is proven, and "optimal" is claimed only when a level's value equals
+its bound.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 from dataclasses import dataclass, field
@@ -26,15 +43,35 @@ from parcelroute.parcels.greedy import (
     empty_batches,
     fill_left_out,
     greedy_assign,
+    operated,
+    round_fractional,
 )
-from parcelroute.parcels.mip import MipModel, solve_mip
-from parcelroute.parcels.problem import ParcelProblem, l2_bound
+from parcelroute.parcels.mip import (
+    LagrangianBound,
+    MipModel,
+    MipOutcome,
+    lagrangian_bound,
+    solve_lp,
+    solve_mip,
+    solve_scip,
+)
+from parcelroute.parcels.problem import ParcelProblem
 
 __all__ = ["solve_parcels"]
 
 logger = logging.getLogger("parcelroute")
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Numerical slack when a float bound or reduced cost is compared with a threshold.
+EPS = 1e-6
+#: Largest number of parcels of one detainee whose subsets are enumerated for the hull.
+HULL_MAX_MEMBERS = 12
+#: Largest model (options) solved as a MIP; larger ones get LP bounds and rounding only.
+MIP_MAX_PAIRS = 60_000
+#: Largest model (options) whose LP relaxation is solved at all.
+LP_MAX_PAIRS = 400_000
 
 
 @dataclass
@@ -47,235 +84,973 @@ class LevelResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _parcel_rows(prob: ParcelProblem, x: IntArray, forced: npt.NDArray[np.bool_] | None,
-                 model: MipModel) -> None:
-    """Each parcel rides at most one batch (exactly one when it must be delivered)."""
-    parcels = prob.pair_parcel
-    uniq, group = np.unique(parcels, return_inverse=True)
-    upper = np.ones(len(uniq))
-    lower = np.zeros(len(uniq)) if forced is None else forced[uniq].astype(np.float64)
-    model.add_grouped_rows(group.astype(np.int64), x, np.ones(len(x)), lower, upper)
+# -- the recipient hull -------------------------------------------------------------------
+def _maximal_sets(weights: IntArray, n_max: int, w_max: int) -> BoolArray | None:
+    """Maximal subsets of a detainee's parcels that keep both limits (rows of a bool matrix)."""
+    k = len(weights)
+    if k > HULL_MAX_MEMBERS:
+        return None
+    masks = np.arange(1 << k, dtype=np.int64)
+    bits = ((masks[:, None] >> np.arange(k)) & 1).astype(bool)
+    feasible = np.ones(len(masks), bool)
+    if n_max >= 0:
+        feasible &= bits.sum(axis=1) <= n_max
+    if w_max >= 0:
+        feasible &= (bits.astype(np.int64) @ weights) <= w_max
+    extended = masks[:, None] | (np.int64(1) << np.arange(k, dtype=np.int64))[None, :]
+    grows = feasible[extended] & ~bits
+    maximal = feasible & ~grows.any(axis=1)
+    out: BoolArray = bits[maximal]
+    return out
 
 
-def _capacity_rows(prob: ParcelProblem, x: IntArray, y: IntArray | None, model: MipModel) -> None:
-    """Weight, volume and count of a batch stay within its limits (times y_b when linked)."""
-    for dim, rows in zip(prob.dims, prob.binding_dims, strict=True):
-        for b in rows:
-            es = prob.batch_pairs[b]
-            coef = dim.per_parcel[prob.pair_parcel[es]].astype(np.float64)
-            cap = float(dim.capacity[b])
-            if y is None:
-                model.add_row(x[es], coef, upper=cap)
-            else:
-                model.add_row(np.append(x[es], y[b]), np.append(coef, -cap), upper=0.0)
+@dataclass
+class _Hull:
+    """One detainee whose limits can bind: its parcels and maximal receivable sets."""
+
+    row: int
+    members: IntArray
+    sets: BoolArray | None
 
 
-def _crossing_rows(prob: ParcelProblem, x: IntArray, model: MipModel) -> None:
-    """A crossing inspects at most its daily capacity of parcels on each date."""
-    for _node, _day, capacity, es in prob.crossing_rows:
-        model.add_row(x[es], np.ones(len(es)), upper=float(capacity))
-
-
-def _recipient_rows(prob: ParcelProblem, x: IntArray, model: MipModel) -> None:
-    """A detainee receives at most their parcel count and weight limits."""
-    pair_of_parcel: dict[int, list[int]] = {}
-    for e, i in enumerate(prob.pair_parcel.tolist()):
-        pair_of_parcel.setdefault(i, []).append(e)
-    for _r, n_max, w_max, members in prob.recipient_rows:
-        es = np.array([e for i in members.tolist() for e in pair_of_parcel[i]], np.int64)
-        if n_max >= 0:
-            model.add_row(x[es], np.ones(len(es)), upper=float(n_max))
-        if w_max >= 0:
-            coef = prob.weight[prob.pair_parcel[es]].astype(np.float64)
-            model.add_row(x[es], coef, upper=float(w_max))
-
-
-def _linking_rows(prob: ParcelProblem, x: IntArray, y: IntArray, model: MipModel) -> None:
-    """A parcel rides only an operated batch: x_pb <= y_b."""
-    n = len(x)
-    starts = np.arange(0, 2 * n + 1, 2, dtype=np.int64)
-    index = np.empty(2 * n, np.int64)
-    index[0::2] = x
-    index[1::2] = y[prob.pair_batch]
-    value = np.tile(np.array([1.0, -1.0]), n)
-    model.add_rows(starts, index, value, np.full(n, -math.inf), np.zeros(n))
-
-
-def _symmetry_rows(prob: ParcelProblem, y: IntArray, model: MipModel) -> None:
-    """Among interchangeable batches, operate the earlier ones first: y_b >= y_b'."""
-    for group in prob.identical_batch_groups():
-        for a, b in itertools.pairwise(group):
-            model.add_row(np.array([y[a], y[b]]), np.array([1.0, -1.0]), lower=0.0)
-
-
-def _packing_bound_rows(
-    prob: ParcelProblem, y: IntArray, forced: npt.NDArray[np.bool_], model: MipModel
-) -> int:
-    """Interchangeable batches must be enough for the parcels that can only ride them.
-
-    For each group of interchangeable batches, the parcels that must be
-    delivered and have no option outside the group need at least the
-    bin-packing bound L2 of batches, in every capacity dimension.
-    Returns the number of rows added.
-    """
-    added = 0
-    groups = prob.identical_batch_groups()
-    if not groups:
-        return 0
-    group_of = np.full(prob.num_batches, -1, np.int64)
-    for g, members in enumerate(groups):
-        group_of[members] = g
-    pair_group = group_of[prob.pair_batch]
-    parcels = prob.pair_parcel
-    # a parcel qualifies if all its options lie in one group
-    first = np.full(prob.num_parcels, -2, np.int64)
-    ok = np.ones(prob.num_parcels, bool)
-    for e in range(prob.num_pairs):
-        i, g = int(parcels[e]), int(pair_group[e])
-        if g < 0:
-            ok[i] = False
-        elif first[i] == -2:
-            first[i] = g
-        elif first[i] != g:
-            ok[i] = False
-    for g, members in enumerate(groups):
-        sel = ok & forced & (first == g)
-        if not sel.any():
+def _hulls(prob: ParcelProblem, alive: BoolArray) -> list[_Hull]:
+    out = []
+    for r, (_rid, n_max, w_max, members) in enumerate(prob.recipient_rows):
+        mem = members[alive[members]]
+        if len(mem) == 0:
             continue
-        need = 0
-        b0 = members[0]
-        for dim in prob.dims:
-            c = int(dim.capacity[b0])
-            if c >= 0:
-                need = max(need, l2_bound(dim.per_parcel[sel], c))
-        need = min(need, len(members))
-        if need > 1:
-            model.add_row(y[np.array(members)], np.ones(len(members)), lower=float(need))
-            added += 1
-    return added
+        binds = (n_max >= 0 and len(mem) > n_max) or (
+            w_max >= 0 and int(prob.weight[mem].sum()) > w_max)
+        if not binds:
+            continue
+        out.append(_Hull(r, mem, _maximal_sets(prob.weight[mem], n_max, w_max)))
+    return out
 
 
-def _level1(prob: ParcelProblem, loads: Loads, options: SolveOptions, deadline: Deadline,
-            share: float) -> tuple[IntArray, LevelResult]:
-    """Maximise the delivered priority."""
-    upper = float(prob.deliverable_priority())
-    assign = greedy_assign(prob, loads)
-    greedy_value = float(prob.priority[assign >= 0].sum()) if len(assign) else 0.0
-    if prob.unconstrained or greedy_value >= upper:
-        return assign, LevelResult(greedy_value, upper, notes=["greedy reaches the bound"])
-    model = MipModel(maximize=True)
-    x = model.add_columns(prob.priority[prob.pair_parcel].astype(np.float64),
-                          upper=np.ones(prob.num_pairs))
-    _parcel_rows(prob, x, None, model)
-    _capacity_rows(prob, x, None, model)
-    _crossing_rows(prob, x, model)
-    _recipient_rows(prob, x, model)
-    start = _pairs_from_assign(prob, assign)
+# -- model building -----------------------------------------------------------------------
+@dataclass
+class _Rows:
+    """Where each family of rows of a model starts, to read multipliers back."""
 
-    def progress(incumbent: float, bound: float) -> None:
-        options.report(Progress("parcels: delivered_priority", deadline.elapsed(), incumbent,
-                                bound))
-
-    out = solve_mip(model, time_limit=deadline.share(share * 0.45), relative_gap=options.relative_gap,
-                    threads=options.workers, seed=options.seed, start=start, on_progress=progress)
-    bound = min(upper, math.floor(out.bound + 1e-6)) if math.isfinite(out.bound) else upper
-    if out.x is not None and out.value > greedy_value + 1e-9:
-        assign = _assign_from_pairs(prob, out.x)
-    value = float(prob.priority[assign >= 0].sum())
-    return assign, LevelResult(value, max(bound, value), out.seconds, [out.status])
+    parcel_rows: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    parcels: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    capacity: list[tuple[int, int, int]] = field(default_factory=list)  # (row, dim, batch)
+    crossing: list[tuple[int, int]] = field(default_factory=list)  # (row, crossing row id)
+    recipient: list[tuple[int, int, int]] = field(default_factory=list)  # (row, rec row, kind)
+    priority: int = -1
 
 
-def _level2(prob: ParcelProblem, assign: IntArray, level1: float, options: SolveOptions,
-            deadline: Deadline) -> tuple[IntArray, LevelResult]:
-    """Minimise the cost of operated batches, delivered priority held at its level-1 value."""
-    cost = prob.scaled_cost()
-    if prob.num_pairs == 0:
-        return assign, LevelResult(0.0, 0.0)
-    everything = level1 >= prob.deliverable_priority()
-    forced = prob.active & (prob.priority > 0) if everything else np.zeros(prob.num_parcels, bool)
-    model = MipModel(maximize=False)
-    x = model.add_columns(np.zeros(prob.num_pairs), upper=np.ones(prob.num_pairs))
-    y = model.add_columns(cost, upper=np.ones(prob.num_batches))
-    _parcel_rows(prob, x, forced, model)
-    _capacity_rows(prob, x, y, model)
-    _crossing_rows(prob, x, model)
-    _recipient_rows(prob, x, model)
-    _linking_rows(prob, x, y, model)
-    _symmetry_rows(prob, y, model)
-    cuts = _packing_bound_rows(prob, y, forced, model) if everything else 0
-    if not everything:
-        pri = prob.priority[prob.pair_parcel].astype(np.float64)
-        model.add_row(x, pri, lower=level1)
-    # unused batches: y_b = 0 when the batch has no option at all
-    start_assign = _canonical(prob, assign)
-    start = np.concatenate([_pairs_from_assign(prob, start_assign),
-                            _operated(prob, start_assign).astype(np.float64)])
+class _Builder:
+    """Rows of both levels over a subset of the options."""
 
-    def progress(incumbent: float, bound: float) -> None:
-        options.report(Progress("parcels: batch_cost", deadline.elapsed(),
-                                prob.unscale_cost(incumbent), prob.unscale_cost(bound)))
+    def __init__(self, prob: ParcelProblem, keep: BoolArray) -> None:
+        self.prob = prob
+        self.pairs = np.flatnonzero(keep)
+        self.pp = prob.pair_parcel[self.pairs]
+        self.pb = prob.pair_batch[self.pairs]
+        self.local = np.full(prob.num_pairs, -1, np.int64)
+        self.local[self.pairs] = np.arange(len(self.pairs))
+        self.alive = np.zeros(prob.num_parcels, bool)
+        self.alive[self.pp] = True
 
-    out = solve_mip(model, time_limit=deadline.left(), relative_gap=options.relative_gap,
-                    threads=options.workers, seed=options.seed, start=start, on_progress=progress)
-    best = start_assign
-    if out.x is not None:
-        cand = _assign_from_pairs(prob, out.x[: prob.num_pairs])
-        cand_cost = float(cost[_operated(prob, cand)].sum())
-        if cand_cost < float(cost[_operated(prob, best)].sum()) - 1e-9 and \
-                float(prob.priority[cand >= 0].sum()) >= level1:
-            best = cand
-    value = prob.unscale_cost(float(cost[_operated(prob, best)].sum()))
-    raw = out.bound if math.isfinite(out.bound) else 0.0
-    if prob.cost_int is not None:
-        raw = math.ceil(raw - 1e-6)
-    bound = min(value, max(0.0, prob.unscale_cost(raw)))
-    notes = [out.status, f"{cuts} packing cuts"]
-    return best, LevelResult(value, bound, out.seconds, notes)
+    def parcel_rows(self, model: MipModel, x: IntArray, rows: _Rows,
+                    forced: BoolArray | None) -> None:
+        """Each parcel rides at most one batch (exactly one when forced)."""
+        uniq, group = np.unique(self.pp, return_inverse=True)
+        rows.parcel_rows = model.num_rows + np.arange(len(uniq))
+        rows.parcels = uniq
+        lower = np.zeros(len(uniq)) if forced is None else forced[uniq].astype(np.float64)
+        model.add_grouped_rows(group.astype(np.int64), x, np.ones(len(x)), lower,
+                               np.ones(len(uniq)))
+
+    def capacity_rows(self, model: MipModel, x: IntArray, y: IntArray | None, rows: _Rows,
+                      load_floor: dict[tuple[int, int], int] | None = None) -> None:
+        """Weight, volume and count of a batch stay within its limits (times y_b when linked).
+
+        With ``y`` every batch also gets ``parcels <= n_b * y_b`` when its count
+        row cannot bind, so that a batch carrying anything is paid for.
+        """
+        prob = self.prob
+        nb = prob.num_batches
+        for d, dim in enumerate(prob.dims):
+            per = dim.per_parcel[self.pp]
+            load = np.bincount(self.pb, weights=per, minlength=nb)
+            cap = dim.capacity
+            binds = (cap >= 0) & (load > cap)
+            if y is not None and dim.name == "count":
+                binds = load > 0
+            bs = np.flatnonzero(binds)
+            if len(bs) == 0:
+                continue
+            sel = binds[self.pb]
+            group = np.searchsorted(bs, self.pb[sel])
+            first = model.num_rows
+            rows.capacity.extend((first + k, d, int(b)) for k, b in enumerate(bs.tolist()))
+            if y is None:
+                model.add_grouped_rows(group, x[sel], per[sel].astype(np.float64),
+                                       np.full(len(bs), -math.inf), cap[bs].astype(np.float64))
+            else:
+                limit = np.where((cap[bs] >= 0) & (cap[bs] < load[bs]), cap[bs], load[bs])
+                group = np.concatenate([group, np.arange(len(bs))])
+                index = np.concatenate([x[sel], y[bs]])
+                value = np.concatenate([per[sel].astype(np.float64), -limit.astype(np.float64)])
+                model.add_grouped_rows(group, index, value, np.full(len(bs), -math.inf),
+                                       np.zeros(len(bs)))
+        if load_floor:
+            for (d, b), floor in sorted(load_floor.items()):
+                es = np.flatnonzero(self.pb == b)
+                if floor > 0 and len(es):
+                    model.add_row(x[es], prob.dims[d].per_parcel[self.pp[es]].astype(np.float64),
+                                  lower=float(floor))
+
+    def crossing_rows(self, model: MipModel, x: IntArray, rows: _Rows,
+                      floor: dict[int, int] | None = None) -> None:
+        """A crossing inspects at most its daily capacity of parcels on each date."""
+        for c, (_node, _day, capacity, es) in enumerate(self.prob.crossing_rows):
+            loc = self.local[es]
+            loc = loc[loc >= 0]
+            if len(np.unique(self.pp[loc])) <= capacity:
+                continue
+            rows.crossing.append((model.num_rows, c))
+            lo = float(floor.get(c, 0)) if floor else 0.0
+            model.add_row(x[loc], np.ones(len(loc)), lower=lo if lo > 0 else -math.inf,
+                          upper=float(capacity))
+
+    def recipient_rows(self, model: MipModel, x: IntArray, rows: _Rows) -> None:
+        """A detainee receives at most their parcel count and weight limits."""
+        prob = self.prob
+        starts = np.searchsorted(self.pp, np.arange(prob.num_parcels + 1))
+        for r, (_rid, n_max, w_max, members) in enumerate(prob.recipient_rows):
+            loc = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in members.tolist()])
+            if len(loc) == 0:
+                continue
+            who = self.pp[loc]
+            if n_max >= 0 and len(np.unique(who)) > n_max:
+                rows.recipient.append((model.num_rows, r, 0))
+                model.add_row(x[loc], np.ones(len(loc)), upper=float(n_max))
+            if w_max >= 0 and int(prob.weight[np.unique(who)].sum()) > w_max:
+                rows.recipient.append((model.num_rows, r, 1))
+                model.add_row(x[loc], prob.weight[who].astype(np.float64), upper=float(w_max))
+
+    def hull_rows(self, model: MipModel, x: IntArray, hulls: list[_Hull]) -> None:
+        """Each detainee receives a convex combination of the maximal sets it may receive."""
+        starts = np.searchsorted(self.pp, np.arange(self.prob.num_parcels + 1))
+        for hull in hulls:
+            if hull.sets is None or len(hull.sets) == 0:
+                continue
+            sets = hull.sets
+            lam = model.add_columns(np.zeros(len(sets)), upper=np.ones(len(sets)), integer=False)
+            model.add_row(lam, np.ones(len(sets)), upper=1.0)
+            for k, i in enumerate(hull.members.tolist()):
+                loc = np.arange(starts[i], starts[i + 1])
+                if len(loc) == 0:
+                    continue
+                holders = lam[sets[:, k]]
+                model.add_row(np.concatenate([x[loc], holders]),
+                              np.concatenate([np.ones(len(loc)), -np.ones(len(holders))]),
+                              upper=0.0)
+
+
+# -- level 1 ------------------------------------------------------------------------------
+@dataclass
+class _Level1Info:
+    """What level 1 proved, reused by level 2."""
+
+    lagrange: LagrangianBound | None
+    rows: _Rows | None
+    model: MipModel | None
+    x_cols: IntArray | None
 
 
 def _pairs_from_assign(prob: ParcelProblem, assign: IntArray) -> FloatArray:
-    """0/1 vector over pairs from a per-parcel chosen pair (-1: none)."""
+    """0/1 vector over options from a per-parcel chosen option (-1: none)."""
     x = np.zeros(prob.num_pairs)
-    chosen = assign[assign >= 0]
-    x[chosen] = 1.0
+    x[assign[assign >= 0]] = 1.0
     return x
 
 
 def _assign_from_pairs(prob: ParcelProblem, xval: FloatArray) -> IntArray:
-    """Per-parcel chosen pair from a 0/1 vector over pairs."""
+    """Per-parcel chosen option from a 0/1 vector over options."""
     assign = np.full(prob.num_parcels, -1, np.int64)
     chosen = np.flatnonzero(xval > 0.5)
     assign[prob.pair_parcel[chosen]] = chosen
     return assign
 
 
-def _operated(prob: ParcelProblem, assign: IntArray) -> npt.NDArray[np.bool_]:
-    """Which batches carry at least one parcel."""
-    used = np.zeros(prob.num_batches, bool)
+def _value(prob: ParcelProblem, assign: IntArray) -> int:
+    return int(prob.priority[assign >= 0].sum())
+
+
+def _cost(prob: ParcelProblem, assign: IntArray) -> float:
+    return float(prob.scaled_cost()[operated(prob, assign)].sum())
+
+
+def _plan_ok(prob: ParcelProblem, assign: IntArray) -> bool:
+    """Whether ``assign`` keeps every capacity, crossing and recipient limit (integers)."""
     chosen = assign[assign >= 0]
-    used[prob.pair_batch[chosen]] = True
-    return used
+    pp, pb = prob.pair_parcel[chosen], prob.pair_batch[chosen]
+    if np.any(pp != np.flatnonzero(assign >= 0)):
+        return False
+    for dim in prob.dims:
+        load = np.bincount(pb, weights=dim.per_parcel[pp], minlength=prob.num_batches)
+        if np.any((dim.capacity >= 0) & (load > dim.capacity + 0.5)):
+            return False
+    x = _pairs_from_assign(prob, assign)
+    for _n, _d, capacity, es in prob.crossing_rows:
+        if x[es].sum() > capacity + 0.5:
+            return False
+    for _r, n_max, w_max, members in prob.recipient_rows:
+        got = members[assign[members] >= 0]
+        if n_max >= 0 and len(got) > n_max:
+            return False
+        if w_max >= 0 and int(prob.weight[got].sum()) > w_max:
+            return False
+    return True
 
 
-def _canonical(prob: ParcelProblem, assign: IntArray) -> IntArray:
-    """Relabel interchangeable batches so that the operated ones come first."""
-    groups = prob.identical_batch_groups()
-    if not groups:
-        return assign
-    pair_index = {(int(i), int(b)): e for e, (i, b) in
-                  enumerate(zip(prob.pair_parcel.tolist(), prob.pair_batch.tolist(), strict=True))}
-    used = _operated(prob, assign)
-    out = assign.copy()
-    for group in groups:
-        carrying = [b for b in group if used[b]]
-        target = dict(zip(carrying, group[: len(carrying)], strict=True))
-        if all(a == b for a, b in target.items()):
+def _level1_model(prob: ParcelProblem, hulls: list[_Hull]) -> tuple[MipModel, IntArray, _Rows]:
+    build = _Builder(prob, np.ones(prob.num_pairs, bool))
+    model = MipModel(maximize=True)
+    x = model.add_columns(prob.priority[prob.pair_parcel].astype(np.float64),
+                          upper=np.ones(prob.num_pairs))
+    rows = _Rows()
+    build.parcel_rows(model, x, rows, None)
+    build.capacity_rows(model, x, None, rows)
+    build.crossing_rows(model, x, rows)
+    build.recipient_rows(model, x, rows)
+    build.hull_rows(model, x, hulls)
+    return model, x, rows
+
+
+class _Level1:
+    def __init__(self, prob: ParcelProblem, options: SolveOptions, deadline: Deadline,
+                 budget: float | None) -> None:
+        self.prob = prob
+        self.options = options
+        self.deadline = deadline
+        self.t0 = deadline.elapsed()
+        self.budget = budget
+        self.notes: list[str] = []
+
+    def left(self) -> float | None:
+        if self.budget is None:
+            return None
+        return max(0.0, self.budget - (self.deadline.elapsed() - self.t0))
+
+    def report(self, value: float, bound: float) -> None:
+        self.options.report(Progress("parcels: delivered_priority", self.deadline.elapsed(),
+                                     float(value), float(bound)))
+
+    def solve(self) -> tuple[IntArray, LevelResult, _Level1Info]:
+        prob = self.prob
+        upper = prob.deliverable_priority()
+        assign = greedy_assign(prob, Loads(prob))
+        best = _value(prob, assign)
+        self.report(best, upper)
+        info = _Level1Info(None, None, None, None)
+        if prob.unconstrained or best >= upper or prob.num_pairs == 0:
+            return assign, LevelResult(float(best), float(upper), 0.0, ["greedy"]), info
+        if prob.num_pairs > LP_MAX_PAIRS:
+            self.notes.append("too large for an LP bound")
+            return assign, LevelResult(float(best), float(upper), 0.0, self.notes), info
+        hulls = _hulls(prob, prob.active)
+        model, x, rows = _level1_model(prob, hulls)
+        info.model, info.rows, info.x_cols = model, rows, x
+        lp = solve_lp(model, time_limit=self._share(0.5), threads=self.options.workers,
+                      ipm=True)
+        if lp.row_dual is None or lp.x is None:
+            self.notes.append(f"LP {lp.status}")
+            return assign, LevelResult(float(best), float(upper), 0.0, self.notes), info
+        lag = lagrangian_bound(model, lp.row_dual)
+        info.lagrange = lag
+        bound = min(upper, math.floor(lag.bound + EPS)) if math.isfinite(lag.bound) else upper
+        self.report(best, bound)
+        # a plan that follows the LP
+        cand = round_fractional(prob, lp.x[x])
+        if _value(prob, cand) > best:
+            assign, best = cand, _value(prob, cand)
+            self.report(best, bound)
+        if best >= bound:
+            return assign, LevelResult(float(best), float(bound), 0.0, ["LP rounding"]), info
+        if prob.num_pairs > MIP_MAX_PAIRS:
+            self.notes.append("LP bound and rounding (too large for a MIP)")
+            return assign, LevelResult(float(best), float(bound), 0.0, self.notes), info
+        assign, best, bound = self._search(model, x, lag, lp.x, assign, best, bound)
+        return assign, LevelResult(float(best), float(bound), 0.0, self.notes), info
+
+    def _share(self, fraction: float) -> float | None:
+        left = self.left()
+        return None if left is None else max(0.05, left * fraction)
+
+    def _search(self, model: MipModel, x: IntArray, lag: LagrangianBound, x_lp: FloatArray,
+                assign: IntArray, best: int, target: int) -> tuple[IntArray, int, int]:
+        """Reduced-cost fixing for a target value, lowered until it is reached or time runs out."""
+        prob = self.prob
+        rc = lag.reduced_cost
+        pri = prob.priority[prob.pair_parcel].astype(np.float64)
+        # RENS: keep what the LP decided, solve the rest
+        lo, hi = model.lower.copy(), model.upper.copy()
+        xl = x_lp[x]
+        lo[x] = np.where(xl > 1 - 1e-6, 1.0, 0.0)
+        hi[x] = np.where(xl < 1e-6, 0.0, 1.0)
+        out = self._mip(model, lo, hi, None, self._share(0.15), target)
+        if out.x is not None:
+            cand = _assign_from_pairs(prob, out.x[x])
+            if _plan_ok(prob, cand) and _value(prob, cand) > best:
+                assign, best = cand, _value(prob, cand)
+                self.report(best, target)
+        while best < target:
+            gap = lag.bound - target
+            lo, hi = model.lower.copy(), model.upper.copy()
+            hi[x[rc[x] < -gap - EPS]] = 0.0
+            lo[x[rc[x] > gap + EPS]] = 1.0
+            start = np.zeros(model.num_cols)
+            start[x] = _pairs_from_assign(prob, assign)
+            feasible_start = bool(np.all(start[x] >= lo[x]) and np.all(start[x] <= hi[x]))
+            left = self.left()
+            if left is not None and left <= 0.05:
+                self.notes.append("time limit")
+                break
+            out = self._mip(model, lo, hi, start if feasible_start else None, left, target)
+            if out.x is not None:
+                cand = _assign_from_pairs(prob, out.x[x])
+                if _plan_ok(prob, cand) and _value(prob, cand) > best:
+                    assign, best = cand, _value(prob, cand)
+                    self.report(best, target)
+            if best >= target:
+                self.notes.append(f"optimal at target {target}")
+                break
+            if out.x is not None and out.value >= target - 0.5:
+                self.notes.append("a solution at the target failed the plan check")
+                break
+            if out.infeasible or out.optimal:
+                # every plan worth `target` lies in the restricted model, which has none
+                self.notes.append(f"target {target} proven impossible")
+                target -= 1
+                self.report(best, target)
+                continue
+            # time ran out: the bound stays `target`
+            if math.isfinite(out.bound):
+                target = min(target, math.floor(out.bound + EPS))
+            self.notes.append(f"stopped: {out.status}")
+            break
+        del pri
+        return assign, best, max(target, best)
+
+    def _mip(self, model: MipModel, lo: FloatArray, hi: FloatArray, start: FloatArray | None,
+             time_limit: float | None, target: int) -> MipOutcome:
+        """Solve with the objective capped at ``target`` (proven), by SCIP."""
+        capped = model.copy()
+        pri = model.cost
+        capped.add_row(np.flatnonzero(pri != 0), pri[pri != 0], upper=float(target))
+        return solve_scip(capped, time_limit=time_limit, seed=self.options.seed, start=start,
+                          lower=lo, upper=hi)
+
+    def complete(self, info: _Level1Info, allowed: BoolArray, target: int,
+                 time_limit: float | None) -> IntArray | None:
+        """A plan worth ``target`` that uses only ``allowed`` options, if one is found."""
+        model, x, lag = info.model, info.x_cols, info.lagrange
+        if model is None or x is None:
+            return None
+        lo, hi = model.lower.copy(), model.upper.copy()
+        hi[x[~allowed]] = 0.0
+        if lag is not None and math.isfinite(lag.bound):
+            gap = max(0.0, lag.bound - target)
+            rc = lag.reduced_cost[x]
+            hi[x[rc < -gap - EPS]] = 0.0
+            if np.any((rc > gap + EPS) & ~allowed):
+                return None  # a plan worth `target` needs an option that is not allowed
+            lo[x[rc > gap + EPS]] = 1.0
+        out = self._mip(model, lo, hi, None, time_limit, target)
+        if out.x is None:
+            return None
+        cand = _assign_from_pairs(self.prob, out.x[x])
+        if _value(self.prob, cand) >= target and _plan_ok(self.prob, cand):
+            return cand
+        return None
+
+
+# -- level 2 ------------------------------------------------------------------------------
+@dataclass
+class _Fixing:
+    """What every plan of the level-1 value must look like (proven from the level-1 duals)."""
+
+    keep: BoolArray
+    one: BoolArray
+    forced: BoolArray
+    cross_floor: dict[int, int]
+    load_floor: dict[tuple[int, int], int]
+    slack: float
+
+
+def _fixing(prob: ParcelProblem, level1: int, info: _Level1Info) -> _Fixing:
+    keep = np.ones(prob.num_pairs, bool)
+    one = np.zeros(prob.num_pairs, bool)
+    forced = np.zeros(prob.num_parcels, bool)
+    cross_floor: dict[int, int] = {}
+    load_floor: dict[tuple[int, int], int] = {}
+    lag, rows = info.lagrange, info.rows
+    if lag is None or rows is None or info.x_cols is None or not math.isfinite(lag.bound):
+        return _Fixing(keep, one, forced, cross_floor, load_floor, math.inf)
+    gap = lag.bound - level1
+    if gap < -EPS:  # cannot happen with a valid bound; stay safe
+        return _Fixing(keep, one, forced, cross_floor, load_floor, math.inf)
+    gap = max(gap, 0.0)
+    rc = lag.reduced_cost[info.x_cols]
+    keep = rc >= -gap - EPS
+    one = rc > gap + EPS
+    # a multiplier > 0 prices a row's upper side, < 0 its lower side (maximisation)
+    mult = lag.multiplier
+    pr = mult[rows.parcel_rows]
+    forced[rows.parcels[pr > gap + EPS]] = True
+    dead = np.zeros(prob.num_parcels, bool)
+    dead[rows.parcels[pr < -gap - EPS]] = True
+    keep &= ~dead[prob.pair_parcel]
+
+    def slack_of(row: int) -> int | None:
+        m = float(mult[row])
+        if m <= EPS:
+            return None
+        return math.floor((gap + EPS) / m)
+
+    for row, c in rows.crossing:
+        s = slack_of(row)
+        if s is not None:
+            cross_floor[c] = prob.crossing_rows[c][2] - s
+    for row, d, b in rows.capacity:
+        s = slack_of(row)
+        if s is not None:
+            load_floor[(d, b)] = int(prob.dims[d].capacity[b]) - s
+    return _Fixing(keep, one, forced, cross_floor, load_floor, gap)
+
+
+def _loss_forcing(prob: ParcelProblem, level1: int, fix: _Fixing,
+                  alive: BoolArray) -> tuple[BoolArray, list[tuple[IntArray, list[BoolArray]]]]:
+    """Parcels forced by counting the priority any plan of value ``level1`` may still lose.
+
+    Returns the forced parcels outside binding recipient rows and, for each
+    binding recipient, its parcels and the sets it may still receive.
+    """
+    in_rec = np.zeros(prob.num_parcels, bool)
+    best_total = 0
+    rec_sets: list[tuple[IntArray, BoolArray | None, int, IntArray]] = []
+    for _r, n_max, w_max, members in prob.recipient_rows:
+        in_rec[members] = True
+        mem = members[alive[members]]
+        if len(mem) == 0:
             continue
-        for i in np.flatnonzero(assign >= 0):
-            b = int(prob.pair_batch[assign[i]])
-            if b in target and target[b] != b:
-                out[i] = pair_index[(int(i), target[b])]
+        sets = _all_sets(prob.weight[mem], n_max, w_max)
+        if sets is None:
+            best_total += int(prob.priority[mem].sum())
+            rec_sets.append((mem, None, 0, prob.priority[mem]))
+            continue
+        values = sets.astype(np.int64) @ prob.priority[mem]
+        best_total += int(values.max())
+        rec_sets.append((mem, sets, int(values.max()), values))
+    free = alive & ~in_rec
+    upper = best_total + int(prob.priority[free].sum())
+    lose = upper - level1
+    forced = free & ((prob.priority > lose) | fix.forced)
+    out: list[tuple[IntArray, list[BoolArray]]] = []
+    for mem, sets, vmax, values in rec_sets:
+        if sets is None:
+            continue
+        ok = values >= vmax - lose
+        must = fix.forced[mem]
+        if must.any():
+            ok &= np.all(sets[:, must], axis=1)
+        if not ok.any():
+            continue
+        out.append((mem, [s for s in sets[ok]]))
+    return forced, out
+
+
+def _all_sets(weights: IntArray, n_max: int, w_max: int) -> BoolArray | None:
+    """Every subset of a detainee's parcels that keeps both limits."""
+    k = len(weights)
+    if k > HULL_MAX_MEMBERS:
+        return None
+    masks = np.arange(1 << k, dtype=np.int64)
+    bits = ((masks[:, None] >> np.arange(k)) & 1).astype(bool)
+    feasible = np.ones(len(masks), bool)
+    if n_max >= 0:
+        feasible &= bits.sum(axis=1) <= n_max
+    if w_max >= 0:
+        feasible &= (bits.astype(np.int64) @ weights) <= w_max
+    out: BoolArray = bits[feasible]
     return out
+
+
+def _routes(prob: ParcelProblem) -> IntArray:
+    keys: dict[tuple[object, ...], int] = {}
+    route = np.zeros(prob.num_batches, np.int64)
+    for b, batch in enumerate(prob.scenario.batches):
+        key = (batch.origin, batch.stops,
+               None if batch.accepts is None else tuple(sorted(batch.accepts)))
+        route[b] = keys.setdefault(key, len(keys))
+    return route
+
+
+def _window_cuts(prob: ParcelProblem, build: _Builder, forced: BoolArray,
+                 rec_sets: list[tuple[IntArray, list[BoolArray]]],
+                 max_cuts: int = 20_000) -> list[tuple[IntArray, int]]:
+    """Cover inequalities ``sum(y_b, b in S) >= k`` over departure windows of route sets.
+
+    ``S`` is every batch of a set of routes departing in a window of dates;
+    the parcels that must be delivered and can only ride batches of ``S``
+    need at least ``k`` of them in every capacity dimension (fewest batches
+    of ``S`` whose capacities add up to the load). Detainees whose limits
+    bind contribute the least load any set they may still receive puts there.
+    """
+    route = _routes(prob)
+    dep = np.array([b.departs.toordinal() for b in prob.scenario.batches], np.int64)
+    pp, pb = build.pp, build.pb
+    if len(pp) == 0:
+        return []
+    starts = np.searchsorted(pp, np.arange(prob.num_parcels + 1))
+    has = starts[1:] > starts[:-1]
+    lo = np.full(prob.num_parcels, np.iinfo(np.int64).max, np.int64)
+    hi = np.full(prob.num_parcels, np.iinfo(np.int64).min, np.int64)
+    np.minimum.at(lo, pp, dep[pb])
+    np.maximum.at(hi, pp, dep[pb])
+    route_sets: dict[int, frozenset[int]] = {}
+    for i in np.flatnonzero(has).tolist():
+        route_sets[i] = frozenset(route[pb[starts[i]:starts[i + 1]]].tolist())
+    per = np.stack([d.per_parcel for d in prob.dims])
+    caps = np.stack([np.where(d.capacity < 0, np.inf, d.capacity.astype(np.float64))
+                     for d in prob.dims])
+    groups: set[frozenset[int]] = {route_sets[i] for i in np.flatnonzero(forced & has).tolist()}
+    rec_groups: list[tuple[IntArray, BoolArray, frozenset[int]]] = []
+    for mem, set_list in rec_sets:
+        if not all(has[mem]):
+            continue
+        rs = frozenset().union(*(route_sets[i] for i in mem.tolist()))
+        rec_groups.append((mem, np.array(set_list, bool), rs))
+        groups.update(route_sets[i] for i in mem.tolist())
+    forced_ids = np.flatnonzero(forced & has)
+    cuts: list[tuple[IntArray, int]] = []
+    seen: set[tuple[tuple[int, ...], int]] = set()
+    for routes_r in sorted(groups, key=lambda g: sorted(g)):
+        in_r = np.flatnonzero(np.isin(route, list(routes_r)))
+        dates = np.unique(dep[in_r])
+        nd = len(dates)
+        members = np.array([i for i in forced_ids.tolist() if route_sets[i] <= routes_r],
+                           np.int64)
+        demand = np.zeros((3, nd, nd), np.int64)
+        if len(members):
+            a = np.searchsorted(dates, lo[members])
+            c = np.searchsorted(dates, hi[members])
+            for d in range(3):
+                np.add.at(demand[d], (a, c), per[d, members])
+        # demand[a, c] := load of parcels whose window lies in [dates[a], dates[c]]
+        demand = np.flip(np.cumsum(np.flip(demand, axis=1), axis=1), axis=1)
+        demand = np.cumsum(demand, axis=2)
+        for mem, sets, rs in rec_groups:
+            if not rs <= routes_r:
+                continue
+            a = np.searchsorted(dates, lo[mem])
+            c = np.searchsorted(dates, hi[mem])
+            ia = np.arange(nd)
+            inside = (a[:, None, None] >= ia[None, :, None]) & \
+                (c[:, None, None] <= ia[None, None, :])
+            for d in range(3):
+                load = sets.astype(np.int64) * per[d, mem][None, :]  # (sets, k)
+                got = np.tensordot(load, inside.astype(np.int64), axes=(1, 0))  # (sets, nd, nd)
+                demand[d] += got.min(axis=0)
+        order_dep = dep[in_r]
+        for ai in range(nd):
+            last_k = 0
+            for ci in range(ai, nd):
+                need = demand[:, ai, ci]
+                if not need.any():
+                    continue
+                window = in_r[(order_dep >= dates[ai]) & (order_dep <= dates[ci])]
+                k = 0
+                for d in range(3):
+                    if need[d] <= 0:
+                        continue
+                    srt = np.sort(caps[d, window])[::-1]
+                    k = max(k, int(np.searchsorted(np.cumsum(srt), need[d])) + 1)
+                k = min(k, len(window))
+                if k > last_k:
+                    key = (tuple(window.tolist()), k)
+                    if key not in seen:
+                        seen.add(key)
+                        cuts.append((window, k))
+                    last_k = k
+                if len(cuts) >= max_cuts:
+                    return cuts
+    return cuts
+
+
+def _flow_cover_rows(prob: ParcelProblem, build: _Builder, model: MipModel, x: IntArray,
+                     y: IntArray, max_batches: int = 10) -> int:
+    """Flow covers of each crossing: ``sum(x in C) + sum((n_b - excess)+ (1 - y_b)) <= capacity``."""
+    added = 0
+    count_cap = prob.dims[2].capacity
+    for _node, _day, capacity, es in prob.crossing_rows:
+        loc = build.local[es]
+        loc = loc[loc >= 0]
+        if len(loc) <= capacity:
+            continue
+        bs, cnt = np.unique(build.pb[loc], return_counts=True)
+        if len(bs) > max_batches:
+            continue
+        size = {int(b): int(min(c, count_cap[b] if count_cap[b] >= 0 else c))
+                for b, c in zip(bs.tolist(), cnt.tolist(), strict=True)}
+        blist = list(size)
+        for mask in range(1, 1 << len(blist)):
+            cover = [blist[t] for t in range(len(blist)) if mask >> t & 1]
+            excess = sum(size[b] for b in cover) - capacity
+            if excess <= 0:
+                continue
+            coef = {b: size[b] - excess for b in cover if size[b] - excess > 0}
+            if not coef:
+                continue
+            sel = loc[np.isin(build.pb[loc], cover)]
+            ys = np.array(sorted(coef), np.int64)
+            cs = np.array([coef[b] for b in ys.tolist()], np.float64)
+            model.add_row(np.concatenate([x[sel], y[ys]]),
+                          np.concatenate([np.ones(len(sel)), -cs]),
+                          upper=float(capacity - cs.sum()))
+            added += 1
+    return added
+
+
+class _Level2:
+    def __init__(self, prob: ParcelProblem, options: SolveOptions, deadline: Deadline,
+                 level1: _Level1 | None = None) -> None:
+        self.first = level1
+        self.info = _Level1Info(None, None, None, None)
+        self.prob = prob
+        self.options = options
+        self.deadline = deadline
+        self.notes: list[str] = []
+        self.best = np.full(prob.num_parcels, -1, np.int64)
+        self.best_cost = math.inf
+        self.lower_bound = 0.0
+        self.level1 = 0
+        self.cost = prob.scaled_cost()
+
+    def report(self, value: float, bound: float) -> None:
+        p = self.prob
+        self.options.report(Progress("parcels: batch_cost", self.deadline.elapsed(),
+                                     p.unscale_cost(value), p.unscale_cost(bound)))
+
+    def solve(self, assign: IntArray, level1: int,
+              info: _Level1Info) -> tuple[IntArray, LevelResult]:
+        prob = self.prob
+        self.info = info
+        cost = prob.scaled_cost()
+        best = empty_batches(prob, assign)
+        if _value(prob, best) < level1:
+            best = assign
+        best_cost = _cost(prob, best)
+        if prob.num_pairs == 0 or best_cost <= 0:
+            return best, LevelResult(prob.unscale_cost(best_cost), prob.unscale_cost(best_cost))
+        fix = _fixing(prob, level1, info)
+        # the current plan must satisfy every fixing; if rounding noise says otherwise, drop them
+        x_best = _pairs_from_assign(prob, best)
+        if np.any((x_best > 0.5) & ~fix.keep) or np.any((x_best < 0.5) & fix.one):
+            logger.debug("level-2 fixings disagree with the level-1 plan; not used")
+            fix = _fixing(prob, level1, _Level1Info(None, None, None, None))
+        alive = np.zeros(prob.num_parcels, bool)
+        alive[prob.pair_parcel[fix.keep]] = True
+        forced_free, rec_sets = _loss_forcing(prob, level1, fix, alive)
+        forced = fix.forced | forced_free
+        if np.any(forced & (best < 0)):
+            logger.debug("level-2 forcing disagrees with the level-1 plan; not used")
+            forced = np.zeros(prob.num_parcels, bool)
+            forced_free = forced
+            rec_sets = []
+        lower_bound = self._trivial_bound(fix, forced)
+        self.report(best_cost, lower_bound)
+        if best_cost <= lower_bound + EPS or prob.num_pairs > MIP_MAX_PAIRS:
+            if prob.num_pairs > MIP_MAX_PAIRS:
+                lower_bound = max(lower_bound, self._lp_bound(fix, forced, forced_free, level1,
+                                                              rec_sets))
+                self.notes.append("LP bound (too large for a MIP)")
+            return best, self._result(best_cost, lower_bound)
+        model, x, y, build = self._model(fix, forced, forced_free, level1, rec_sets)
+        self.best, self.best_cost, self.lower_bound = best, best_cost, lower_bound
+        self.level1, self.cost = level1, cost
+        t_start = self.deadline.elapsed()
+        left = self.deadline.left()
+        total = None if left is None else left
+
+        def until(fraction: float) -> float | None:
+            """Seconds left until ``fraction`` of this level's time is used."""
+            if total is None:
+                return None
+            return max(0.0, t_start + fraction * total - self.deadline.elapsed())
+
+        # plans: large neighbourhood search from the level-1 plan
+        hoods = self._neighbourhoods(build)
+        self._search(model, x, y, build, hoods, until(0.2), rounds=2)
+        if self._done():
+            return self.best, self._result(self.best_cost, self.lower_bound)
+
+        # bound: the relaxation (options continuous, batches binary) is a proven lower bound
+        guides: list[FloatArray] = []
+
+        def improved(sol: FloatArray, _value: float) -> None:
+            guides.append(np.round(sol[y]))
+            self._try(build, sol[y], sol[x])
+
+        def stop(bound: float) -> bool:
+            self.lower_bound = max(self.lower_bound, self._round_bound(bound))
+            return self._done()
+
+        relaxed = model.integer.copy()
+        relaxed[x] = False
+        budget = until(0.8)
+        out = solve_mip(model, time_limit=budget, relative_gap=self.options.relative_gap,
+                        threads=self.options.workers, seed=self.options.seed,
+                        start=self._start(model, x, y, build), integer=relaxed,
+                        on_solution=improved, stop=stop,
+                        on_progress=lambda inc, bd: self.report(
+                            self.best_cost, max(self.lower_bound, self._round_bound(bd))))
+        self.notes.append(f"relaxation {out.status}")
+        if math.isfinite(out.bound):
+            self.lower_bound = max(self.lower_bound, self._round_bound(out.bound))
+        if out.x is not None:
+            guides.append(np.round(out.x[y]))
+            if not self._done():
+                self._try(build, out.x[y], out.x[x], exact=True, model=model, xcols=x, ycols=y)
+        # plans again, led by the batches the relaxation opens
+        if not self._done() and guides:
+            guided = self._guided(build, guides[-1])
+            self._search(model, x, y, build, guided + hoods, self.deadline.left(), rounds=3)
+        self.report(self.best_cost, self.lower_bound)
+        return self.best, self._result(self.best_cost, self.lower_bound)
+
+    def _done(self) -> bool:
+        return self.best_cost <= self.lower_bound + EPS or \
+            self._gap_ok(self.best_cost, self.lower_bound)
+
+    def _neighbourhoods(self, build: _Builder) -> list[IntArray]:
+        """Groups of batches re-planned together: runs of a route, days of a crossing."""
+        prob = self.prob
+        route = _routes(prob)
+        dep = np.array([b.departs.toordinal() for b in prob.scenario.batches], np.int64)
+        used = np.zeros(prob.num_batches, bool)
+        used[build.pb] = True
+        hoods: list[IntArray] = []
+        for r in np.unique(route[used]).tolist():
+            bs = np.flatnonzero((route == r) & used)
+            bs = bs[np.argsort(dep[bs], kind="stable")]
+            width = 6
+            for a in range(0, max(1, len(bs) - width // 2), width // 2):
+                hoods.append(bs[a:a + width])
+        day_of: dict[int, int] = {}
+        for b in np.flatnonzero(used).tolist():
+            for _k, _node, when in prob.compat.crossings[b]:
+                day_of[b] = when.toordinal()
+                break
+        days = sorted(set(day_of.values()))
+        for a in range(0, len(days), 2):
+            hi = days[min(a + 3, len(days) - 1)]
+            hood = np.array(sorted(b for b, d in day_of.items() if days[a] <= d <= hi), np.int64)
+            if len(hood):
+                hoods.append(hood)
+        rng = np.random.default_rng(self.options.seed)
+        order = rng.permutation(len(hoods))
+        return [hoods[k] for k in order.tolist()]
+
+    def _guided(self, build: _Builder, y_val: FloatArray) -> list[IntArray]:
+        """Routes whose operated batches differ from those of a relaxed solution."""
+        prob = self.prob
+        route = _routes(prob)
+        differ = operated(prob, self.best) != (y_val > 0.5)
+        return [np.flatnonzero(route == r) for r in np.unique(route[differ]).tolist()]
+
+    def _search(self, model: MipModel, x: IntArray, y: IntArray, build: _Builder,
+                hoods: list[IntArray], budget: float | None, rounds: int) -> None:
+        """Re-plan one neighbourhood at a time (a small MIP), keeping every improvement."""
+        t0 = self.deadline.elapsed()
+        for _ in range(rounds):
+            before = self.best_cost
+            for hood in hoods:
+                spent = self.deadline.elapsed() - t0
+                if self._done() or (budget is not None and spent >= budget):
+                    return
+                left = None if budget is None else budget - spent
+                self._replan(model, x, y, build, hood, 2.0 if left is None else min(2.0, left))
+            if self.best_cost >= before - EPS:
+                return
+
+    def _replan(self, model: MipModel, x: IntArray, y: IntArray, build: _Builder, hood: IntArray,
+                time_limit: float) -> None:
+        """The best plan that changes only parcels on, or able to ride, the batches ``hood``."""
+        prob = self.prob
+        if time_limit <= 0.01:
+            return
+        xb = _pairs_from_assign(prob, self.best)[build.pairs]
+        opened = operated(prob, self.best)
+        in_hood = np.zeros(prob.num_batches, bool)
+        in_hood[hood] = True
+        free = np.zeros(prob.num_parcels, bool)
+        free[build.pp[in_hood[build.pb]]] = True
+        free[self.best < 0] = False
+        free[build.pp[(self.best[build.pp] < 0) & in_hood[build.pb]]] = True
+        lo, hi = model.lower.copy(), model.upper.copy()
+        fixed = ~free[build.pp]
+        lo[x[fixed]] = np.maximum(lo[x[fixed]], xb[fixed])
+        hi[x[fixed]] = np.minimum(hi[x[fixed]], xb[fixed])
+        shut = ~in_hood & ~opened
+        hi[x[free[build.pp] & shut[build.pb]]] = 0.0
+        hi[y[shut]] = 0.0
+        if np.any(lo > hi):
+            return
+        out = solve_mip(model, time_limit=time_limit, threads=self.options.workers,
+                        seed=self.options.seed, lower=lo, upper=hi,
+                        start=self._start(model, x, y, build))
+        if out.x is not None:
+            self._offer(_assign_from_pairs_local(prob, build, out.x[x]))
+
+    def _offer(self, cand: IntArray) -> bool:
+        """Keep ``cand`` if it is a valid plan of the level-1 value that costs less."""
+        prob = self.prob
+        if _value(prob, cand) < self.level1 or not _plan_ok(prob, cand):
+            return False
+        c = _cost(prob, cand)
+        if c < self.best_cost - EPS:
+            self.best, self.best_cost = cand, c
+            self.report(c, self.lower_bound)
+            return True
+        return False
+
+    def _try(self, build: _Builder, y_val: FloatArray, x_val: FloatArray, *, exact: bool = False,
+             model: MipModel | None = None, xcols: IntArray | None = None,
+             ycols: IntArray | None = None) -> None:
+        """Fill the batches a relaxed solution opens with whole parcels, following its options."""
+        prob = self.prob
+        open_b = y_val > 0.5
+        if float(self.cost[open_b].sum()) >= self.best_cost - EPS:
+            return
+        allowed = np.zeros(prob.num_pairs, bool)
+        allowed[build.pairs[open_b[build.pb]]] = True
+        frac = np.zeros(prob.num_pairs)
+        frac[build.pairs] = x_val
+        cand = round_fractional(prob, frac, allowed=allowed, open_cost=False)
+        if self._offer(cand) or not exact or model is None or xcols is None or ycols is None:
+            return
+        # rounding fell short: the level-1 MIP restricted to these batches
+        left = self.deadline.left()
+        limit = None if left is None else 0.3 * left
+        if self.first is not None and self.info.model is not None:
+            plan = self.first.complete(self.info, allowed, self.level1, limit)
+            if plan is not None:
+                self._offer(plan)
+            return
+        lo, hi = model.lower.copy(), model.upper.copy()
+        lo[ycols] = np.round(y_val)
+        hi[ycols] = np.round(y_val)
+        out = solve_mip(model, time_limit=limit, threads=self.options.workers,
+                        seed=self.options.seed, lower=lo, upper=hi)
+        if out.x is not None:
+            self._offer(_assign_from_pairs_local(prob, build, out.x[xcols]))
+
+    def _start(self, model: MipModel, x: IntArray, y: IntArray, build: _Builder) -> FloatArray:
+        start = np.zeros(model.num_cols)
+        start[x] = _pairs_from_assign(self.prob, self.best)[build.pairs]
+        start[y] = operated(self.prob, self.best).astype(np.float64)
+        return self._lifted(model, start, x, build)
+
+    def _gap_ok(self, value: float, bound: float) -> bool:
+        gap = self.options.relative_gap
+        return gap > 0 and value - bound <= gap * max(abs(value), 1e-9)
+
+    def _round_bound(self, bound: float) -> float:
+        if not math.isfinite(bound):
+            return 0.0
+        if self.prob.cost_int is not None:
+            return float(math.ceil(bound - EPS))
+        return bound - EPS * max(1.0, abs(bound))
+
+    def _result(self, value: float, bound: float) -> LevelResult:
+        p = self.prob
+        bound = min(value, max(0.0, bound))
+        return LevelResult(p.unscale_cost(value), p.unscale_cost(bound), 0.0, self.notes)
+
+    def _trivial_bound(self, fix: _Fixing, forced: BoolArray) -> float:
+        """Batches that every plan must operate (a forced parcel with one option, fixed options)."""
+        prob = self.prob
+        must = np.zeros(prob.num_batches, bool)
+        must[prob.pair_batch[fix.one]] = True
+        kept = np.flatnonzero(fix.keep)
+        n_opt = np.bincount(prob.pair_parcel[kept], minlength=prob.num_parcels)
+        single = forced & (n_opt == 1)
+        if single.any():
+            sel = kept[single[prob.pair_parcel[kept]]]
+            must[prob.pair_batch[sel]] = True
+        return float(prob.scaled_cost()[must].sum())
+
+    def _model(self, fix: _Fixing, forced: BoolArray, forced_free: BoolArray, level1: int,
+               rec_sets: list[tuple[IntArray, list[BoolArray]]]
+               ) -> tuple[MipModel, IntArray, IntArray, _Builder]:
+        prob = self.prob
+        build = _Builder(prob, fix.keep)
+        model = MipModel(maximize=False)
+        n = len(build.pairs)
+        x = model.add_columns(np.zeros(n), lower=fix.one[build.pairs].astype(np.float64),
+                              upper=np.ones(n))
+        y_lower = np.zeros(prob.num_batches)
+        y_lower[build.pb[fix.one[build.pairs]]] = 1.0
+        y = model.add_columns(prob.scaled_cost(), lower=y_lower, upper=np.ones(prob.num_batches))
+        rows = _Rows()
+        build.parcel_rows(model, x, rows, forced)
+        build.capacity_rows(model, x, y, rows, fix.load_floor)
+        build.crossing_rows(model, x, rows, fix.cross_floor)
+        build.recipient_rows(model, x, rows)
+        build.hull_rows(model, x, _hulls(prob, build.alive))
+        rows.priority = model.num_rows
+        model.add_row(x, prob.priority[build.pp].astype(np.float64), lower=float(level1))
+        cuts = _window_cuts(prob, build, forced_free, rec_sets)
+        for window, k in cuts:
+            model.add_row(y[window], np.ones(len(window)), lower=float(k))
+        covers = _flow_cover_rows(prob, build, model, x, y)
+        self.notes.append(f"{len(cuts)} window cuts, {covers} flow covers, "
+                          f"{int(forced.sum())} forced, {n} of {prob.num_pairs} options")
+        return model, x, y, build
+
+    def _lifted(self, model: MipModel, start: FloatArray, x: IntArray,
+                build: _Builder) -> FloatArray:
+        """Complete a start with hull weights (each detainee: the set it receives)."""
+        out = start.copy()
+        hulls = _hulls(self.prob, build.alive)
+        col = int(x[-1]) + 1 + self.prob.num_batches if len(x) else self.prob.num_batches
+        delivered = np.zeros(self.prob.num_parcels, bool)
+        delivered[build.pp[start[x] > 0.5]] = True
+        for hull in hulls:
+            if hull.sets is None or len(hull.sets) == 0:
+                continue
+            got = delivered[hull.members]
+            holds = np.all(hull.sets[:, got], axis=1) if got.any() else \
+                np.ones(len(hull.sets), bool)
+            if holds.any():
+                out[col + int(np.flatnonzero(holds)[0])] = 1.0
+            col += len(hull.sets)
+        del model
+        return out
+
+    def _lp_bound(self, fix: _Fixing, forced: BoolArray, forced_free: BoolArray, level1: int,
+                  rec_sets: list[tuple[IntArray, list[BoolArray]]]) -> float:
+        """The LP bound of the level-2 model, proven from its duals."""
+        model, _x, _y, _build = self._model(fix, forced, forced_free, level1, rec_sets)
+        left = self.deadline.left()
+        lp = solve_lp(model, time_limit=None if left is None else 0.8 * left,
+                      threads=self.options.workers, ipm=True)
+        if lp.row_dual is None:
+            return 0.0
+        lag = lagrangian_bound(model, lp.row_dual)
+        return self._round_bound(lag.bound) if math.isfinite(lag.bound) else 0.0
+
+
+def _assign_from_pairs_local(prob: ParcelProblem, build: _Builder, xval: FloatArray) -> IntArray:
+    full = np.zeros(prob.num_pairs)
+    full[build.pairs] = xval
+    return _assign_from_pairs(prob, full)
 
 
 def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline,
@@ -296,20 +1071,48 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     PartOutcome
         ``delivered_priority`` and ``batch_cost`` with their bounds, one record
         per parcel and per batch.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> from parcelroute.options import Deadline, SolveOptions
+    >>> b = pr.ScenarioBuilder(name="two parcels, one seat")
+    >>> _ = b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    >>> _ = b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["F-1"],
+    ...                 max_parcels=1, cost=10)
+    >>> _ = b.add_parcel("P-1", origin="HUB", destination="F-1", weight_kg=1, volume_l=1,
+    ...                  ready="2026-12-01", due="2026-12-03", priority=1)
+    >>> _ = b.add_parcel("P-2", origin="HUB", destination="F-1", weight_kg=1, volume_l=1,
+    ...                  ready="2026-12-01", due="2026-12-03", priority=2)
+    >>> out = solve_parcels(b.build(), SolveOptions(), Deadline(None))
+    >>> out.objective, [p.batch for p in out.parcels]
+    ({'delivered_priority': 2.0, 'batch_cost': 10.0}, [None, 'B-1'])
     """
     t0 = deadline.elapsed()
     compat = Compatibility(scenario)
     prob = ParcelProblem(scenario, compat)
     t_build = deadline.elapsed() - t0
-    loads = Loads(prob)
-    assign, lv1 = _level1(prob, loads, options, deadline, share)
-    options.report(Progress("parcels: delivered_priority", deadline.elapsed(), lv1.value, lv1.bound))
-    assign = empty_batches(prob, assign)
-    assign, lv2 = _level2(prob, assign, lv1.value, options, deadline)
+    left = deadline.left()
+    budget = None if left is None else left * share
+    level1 = _Level1(prob, options, deadline, None if budget is None else 0.45 * budget)
+    t1 = deadline.elapsed()
+    assign, lv1, info = level1.solve()
+    lv1.seconds = deadline.elapsed() - t1
+    options.report(Progress("parcels: delivered_priority", deadline.elapsed(), lv1.value,
+                            lv1.bound))
+    t2 = deadline.elapsed()
+    level2 = _Level2(prob, options, deadline if budget is None else
+                     _SubDeadline(deadline, budget - (deadline.elapsed() - t0)), level1)
+    assign, lv2 = level2.solve(assign, int(lv1.value), info)
+    lv2.seconds = deadline.elapsed() - t2
     # a parcel that still fits goes too (only priority-0 parcels can, once level 1 is proven)
-    assign = fill_left_out(prob, assign)
-    lv1.value = float(prob.priority[assign >= 0].sum())
+    free_only = lv1.value >= lv1.bound
+    assign = fill_left_out(prob, assign, free_only=free_only)
+    lv1.value = float(_value(prob, assign))
     lv1.bound = max(lv1.bound, lv1.value)
+    paid = prob.unscale_cost(_cost(prob, assign))
+    if paid > lv2.value + 1e-9:  # a parcel opened a batch: level 1 rose, level 2 is unproven
+        lv2.value, lv2.bound = paid, min(lv2.bound, paid)
     options.report(Progress("parcels: batch_cost", deadline.elapsed(), lv2.value, lv2.bound))
     parcels, batches = explain(prob, assign)
     stats = {
@@ -327,3 +1130,19 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline,
         batches=batches,
         stats=stats,
     )
+
+
+class _SubDeadline(Deadline):
+    """A deadline ``seconds`` from now, never later than ``parent``."""
+
+    def __init__(self, parent: Deadline, seconds: float) -> None:
+        super().__init__(None)
+        self.start = parent.start
+        self._parent = parent
+        self._until = parent.elapsed() + max(0.0, seconds)
+        self.limit = parent.limit
+
+    def left(self) -> float | None:
+        own = max(0.0, self._until - self.elapsed())
+        parent = self._parent.left()
+        return own if parent is None else min(own, parent)

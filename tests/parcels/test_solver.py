@@ -1,0 +1,475 @@
+"""The parcel solver on tiny hand-checkable scenarios, and against brute force.
+
+Each rule of the parcel half is exercised where it binds and where it is
+slack; the lexicographic order, exact decimal scaling, reasons for parcels
+left out, proven optimality and determinism are checked; a Hypothesis
+property compares the solver with an exhaustive search on small random
+scenarios.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import parcelroute as pr
+from parcelroute.model.scenario import Scenario
+from parcelroute.parcels.compat import Compatibility
+from parcelroute.parcels.mip import MipModel, lagrangian_bound, solve_lp, solve_mip, solve_scip
+
+DAY = dt.date(2026, 12, 1)
+
+
+def day(k: int) -> str:
+    return (DAY + dt.timedelta(days=k)).isoformat()
+
+
+def base(name: str = "t", *, crossing: int | None = None, dwell: float = 0) -> pr.ScenarioBuilder:
+    """HUB -> X (a crossing) -> F-1 -> F-2, 10 hours per leg."""
+    b = pr.ScenarioBuilder(name=name)
+    b.add_node("HUB", kind="hub")
+    if crossing is None:
+        b.add_node("X", kind="crossing", dwell_hours=dwell)
+    else:
+        b.add_node("X", kind="crossing", daily_capacity=crossing, dwell_hours=dwell)
+    b.add_node("F-1").add_node("F-2")
+    b.add_link("HUB", "X", hours=10).add_link("X", "F-1", hours=10).add_link("F-1", "F-2",
+                                                                            hours=10)
+    return b
+
+
+def parcel(b: pr.ScenarioBuilder, pid: str, *, dest: str = "F-1", w: float = 1, v: float = 1,
+           ready: int = 0, due: int = 5, prio: int = 1, rec: str | None = None,
+           cat: str | None = None) -> None:
+    fields: dict[str, Any] = {"origin": "HUB", "destination": dest, "weight_kg": w,
+                              "volume_l": v, "ready": day(ready), "due": day(due),
+                              "priority": prio}
+    if rec is not None:
+        fields["recipient"] = rec
+    if cat is not None:
+        fields["category"] = cat
+    b.add_parcel(pid, **fields)
+
+
+def batch(b: pr.ScenarioBuilder, bid: str, *, departs: int = 0, cost: float = 10,
+          stops: tuple[str, ...] = ("X", "F-1", "F-2"), **limits: Any) -> None:
+    b.add_batch(bid, origin="HUB", departs=day(departs), stops=list(stops), cost=cost, **limits)
+
+
+def solve(s: Scenario, **kw: Any) -> pr.Result:
+    result = pr.solve(s, **kw)
+    assert pr.verify(s, result) == []
+    return result
+
+
+def where(result: pr.Result) -> dict[str, str | None]:
+    return {p.id: p.batch for p in result.parcels}
+
+
+def reasons(result: pr.Result) -> dict[str, str | None]:
+    return {p.id: p.reason for p in result.parcels if not p.delivered}
+
+
+def levels(result: pr.Result) -> dict[str, float]:
+    """The two parcel levels of a result."""
+    return {k: result.objective[k] for k in ("delivered_priority", "batch_cost")}
+
+
+def assert_optimal(result: pr.Result) -> None:
+    assert result.status == pr.Status.OPTIMAL
+    for level in ("delivered_priority", "batch_cost"):
+        assert result.objective[level] == pytest.approx(result.bound[level])
+
+
+# -- capacities -------------------------------------------------------------------------
+@pytest.mark.parametrize(("limit", "kw"), [
+    ("max_weight_kg", {"w": 3}),
+    ("max_volume_l", {"v": 3}),
+    ("max_parcels", {}),
+])
+def test_batch_capacity_binds(limit: str, kw: dict[str, float]) -> None:
+    b = base()
+    value = 2 if limit == "max_parcels" else 6
+    limits: dict[str, Any] = {limit: value}
+    batch(b, "B-1", **limits)
+    for k in range(3):
+        parcel(b, f"P-{k}", prio=k + 1, w=kw.get("w", 1), v=kw.get("v", 1))
+    r = solve(b.build())
+    assert_optimal(r)
+    assert r.objective["delivered_priority"] == 5  # the two highest priorities
+    assert where(r)["P-0"] is None and reasons(r)["P-0"] == "capacity"
+
+
+def test_batch_capacity_slack_delivers_all() -> None:
+    b = base()
+    batch(b, "B-1", max_weight_kg=100, max_volume_l=100, max_parcels=10)
+    for k in range(3):
+        parcel(b, f"P-{k}", w=3, v=3)
+    r = solve(b.build())
+    assert_optimal(r)
+    assert all(where(r).values())
+    assert r.objective["batch_cost"] == 10
+
+
+def test_exact_decimal_scaling() -> None:
+    b = base()
+    batch(b, "B-1", max_weight_kg=0.3)
+    parcel(b, "P-1", w=0.1)
+    parcel(b, "P-2", w=0.2)
+    r = solve(b.build())
+    assert r.objective["delivered_priority"] == 2  # 0.1 + 0.2 fits 0.3 exactly
+    b = base()
+    batch(b, "B-1", max_weight_kg=0.3)
+    parcel(b, "P-1", w=0.1)
+    parcel(b, "P-2", w=0.20000001)
+    r = solve(b.build())
+    assert r.objective["delivered_priority"] == 1
+    assert_optimal(r)
+
+
+def test_parcel_too_big_for_any_batch_is_capacity() -> None:
+    b = base()
+    batch(b, "B-1", max_weight_kg=1)
+    parcel(b, "P-1", w=2)
+    r = solve(b.build())
+    assert reasons(r) == {"P-1": "capacity"}
+    assert "does not fit alone" in (r.parcels[0].detail or "")
+
+
+# -- crossings --------------------------------------------------------------------------
+def test_crossing_capacity_binds_per_date() -> None:
+    b = base(crossing=1)
+    batch(b, "B-1", departs=0)
+    batch(b, "B-2", departs=1)
+    for k in range(3):
+        parcel(b, f"P-{k}", prio=k + 1)
+    r = solve(b.build())
+    assert_optimal(r)
+    assert r.objective["delivered_priority"] == 5  # one parcel per date through X
+    assert r.objective["batch_cost"] == 20
+    assert reasons(r) == {"P-0": "capacity"}
+    assert "crossing X" in (r.parcel_by_id["P-0"].detail or "")
+
+
+def test_crossing_slack() -> None:
+    b = base(crossing=5)
+    batch(b, "B-1")
+    for k in range(3):
+        parcel(b, f"P-{k}")
+    r = solve(b.build())
+    assert_optimal(r)
+    assert levels(r) == {"delivered_priority": 3, "batch_cost": 10}
+
+
+def test_crossing_date_follows_dwell_and_arrival() -> None:
+    # HUB -> X takes 10 h, so a batch leaving on day 0 crosses on day 0; with 20 h of
+    # travel and 6 h of dwell at X the batch leaving on day 0 is at X on day 0 and the
+    # one leaving on day 1 on day 1: two dates, one parcel each.
+    b = base(crossing=1, dwell=6)
+    batch(b, "B-1", departs=0)
+    batch(b, "B-2", departs=1)
+    parcel(b, "P-1", due=5)
+    parcel(b, "P-2", due=5)
+    r = solve(b.build())
+    assert r.objective["delivered_priority"] == 2
+    assert {where(r)["P-1"], where(r)["P-2"]} == {"B-1", "B-2"}
+
+
+def test_parcel_dropped_at_a_stop_before_the_crossing_does_not_use_it() -> None:
+    b = base(crossing=0)
+    batch(b, "B-1", stops=("F-1", "X", "F-2"))
+    parcel(b, "P-1", dest="F-1")  # leaves before X
+    parcel(b, "P-2", dest="F-2")  # would pass X, which inspects nothing
+    r = solve(b.build())
+    assert where(r) == {"P-1": "B-1", "P-2": None}
+    assert reasons(r)["P-2"] == "capacity"
+
+
+# -- dates ------------------------------------------------------------------------------
+def test_ready_and_due_with_the_arrival_rule() -> None:
+    b = base()
+    batch(b, "B-0", departs=0)  # reaches F-2 after 30 h: day 1
+    batch(b, "B-3", departs=3)
+    parcel(b, "P-late", ready=1, due=9)  # not ready for B-0
+    parcel(b, "P-tight", dest="F-2", ready=0, due=1)  # only B-0 arrives by day 1
+    parcel(b, "P-never", dest="F-2", ready=2, due=3)  # B-3 arrives on day 4
+    r = solve(b.build())
+    assert where(r) == {"P-late": "B-3", "P-tight": "B-0", "P-never": None}
+    assert reasons(r)["P-never"] == "no_compatible_batch"
+    assert str(r.parcel_by_id["P-tight"].arrives) == day(1)
+
+
+def test_categories() -> None:
+    b = base()
+    batch(b, "B-food", accepts=["food"], cost=1)
+    batch(b, "B-any", cost=50)
+    parcel(b, "P-food", cat="food")
+    parcel(b, "P-letter", cat="letters")
+    r = solve(b.build())
+    assert where(r) == {"P-food": "B-any", "P-letter": "B-any"}  # one batch is cheaper
+    assert levels(r) == {"delivered_priority": 2, "batch_cost": 50}
+    b = base()
+    batch(b, "B-food", accepts=["food"], cost=1)
+    batch(b, "B-any", cost=50)
+    parcel(b, "P-food", cat="food")
+    r = solve(b.build())
+    assert where(r) == {"P-food": "B-food"}
+    b = base()
+    batch(b, "B-food", accepts=["food"])
+    parcel(b, "P-letter", cat="letters")
+    r = solve(b.build())
+    assert reasons(r) == {"P-letter": "no_compatible_batch"}
+    assert "do not accept category" in (r.parcels[0].detail or "")
+
+
+# -- recipients -------------------------------------------------------------------------
+def test_recipient_count_limit_from_defaults() -> None:
+    b = base()
+    b.set_defaults(max_parcels_per_detainee=2)
+    b.add_detainee("D-1", side="A", facility="F-1")
+    batch(b, "B-1")
+    for k in range(3):
+        parcel(b, f"P-{k}", prio=k + 1, rec="D-1")
+    r = solve(b.build())
+    assert_optimal(r)
+    assert r.objective["delivered_priority"] == 5
+    assert reasons(r) == {"P-0": "recipient_limit"}
+
+
+def test_recipient_weight_limit_of_the_detainee() -> None:
+    b = base()
+    b.add_detainee("D-1", side="A", facility="F-1", max_weight_kg=5)
+    batch(b, "B-1")
+    parcel(b, "P-a", w=3, prio=2, rec="D-1")
+    parcel(b, "P-b", w=3, prio=1, rec="D-1")
+    parcel(b, "P-c", w=2, prio=1, rec="D-1")
+    r = solve(b.build())
+    assert_optimal(r)
+    assert r.objective["delivered_priority"] == 3  # 3 kg + 2 kg
+    assert reasons(r) == {"P-b": "recipient_limit"}
+
+
+def test_recipient_limit_slack_and_blocked() -> None:
+    b = base()
+    b.add_detainee("D-1", side="A", facility="F-1", max_parcels=0)
+    b.add_detainee("D-2", side="A", facility="F-1", max_parcels=5, max_weight_kg=1)
+    batch(b, "B-1")
+    parcel(b, "P-1", rec="D-1")
+    parcel(b, "P-2", w=0.5, rec="D-2")
+    parcel(b, "P-3", w=2, rec="D-2")
+    r = solve(b.build())
+    assert where(r)["P-2"] == "B-1"
+    assert reasons(r) == {"P-1": "recipient_limit", "P-3": "recipient_limit"}
+
+
+# -- the two levels ---------------------------------------------------------------------
+def test_more_priority_beats_lower_cost() -> None:
+    b = base()
+    batch(b, "B-cheap", max_parcels=1, cost=1)
+    batch(b, "B-dear", max_parcels=1, cost=1000)
+    parcel(b, "P-1")
+    parcel(b, "P-2")
+    r = solve(b.build())
+    assert_optimal(r)
+    assert levels(r) == {"delivered_priority": 2, "batch_cost": 1001}
+
+
+def test_equal_priority_takes_the_cheapest_batches() -> None:
+    b = base()
+    batch(b, "B-1", cost=30, max_parcels=3)
+    batch(b, "B-2", cost=20, max_parcels=2)
+    batch(b, "B-3", cost=20, max_parcels=2)
+    for k in range(3):
+        parcel(b, f"P-{k}")
+    r = solve(b.build())
+    assert_optimal(r)
+    assert levels(r) == {"delivered_priority": 3, "batch_cost": 30}
+    assert set(where(r).values()) == {"B-1"}
+
+
+def test_priority_zero_rides_only_operated_batches() -> None:
+    b = base()
+    batch(b, "B-1", cost=10, max_parcels=1)
+    batch(b, "B-2", cost=10)
+    parcel(b, "P-1", prio=1)
+    parcel(b, "P-0", prio=0)
+    r = solve(b.build())
+    assert_optimal(r)
+    assert levels(r) == {"delivered_priority": 1, "batch_cost": 10}
+
+
+def test_no_compatible_batch_only_when_impossible() -> None:
+    b = base()
+    batch(b, "B-1", max_parcels=1)
+    parcel(b, "P-1", prio=2)
+    parcel(b, "P-2", prio=1)
+    r = solve(b.build())
+    assert reasons(r) == {"P-2": "capacity"}
+
+
+def test_same_seed_same_plan() -> None:
+    from parcelroute.generate import generate_scenario
+
+    s = generate_scenario(120, 0, 3)
+    first = solve(s, seed=5, time_limit=20)
+    second = solve(s, seed=5, time_limit=20)
+    assert [(p.id, p.batch) for p in first.parcels] == [(p.id, p.batch) for p in second.parcels]
+
+
+def test_generated_month_is_proven() -> None:
+    from parcelroute.generate import generate_scenario
+
+    s = generate_scenario(150, 0, 11)
+    r = solve(s, time_limit=30)
+    assert_optimal(r)
+
+
+def test_no_parcels_or_no_batches() -> None:
+    b = base()
+    batch(b, "B-1")
+    r = solve(b.build())
+    assert r.objective["batch_cost"] == 0
+    b = base()
+    parcel(b, "P-1")
+    r = solve(b.build())
+    assert reasons(r) == {"P-1": "no_compatible_batch"}
+
+
+# -- the MIP layer ----------------------------------------------------------------------
+def test_lagrangian_bound_is_valid_for_any_multipliers() -> None:
+    m = MipModel(maximize=True)
+    x = m.add_columns(np.array([5.0, 4.0, 3.0]), upper=np.ones(3), integer=True)
+    m.add_row(x, np.array([2.0, 3.0, 1.0]), upper=4.0)
+    m.add_row(x[:2], np.array([1.0, 1.0]), lower=0.0, upper=1.0)
+    best = solve_mip(m).value
+    for mult in ([0.0, 0.0], [1.0, 2.0], [-3.0, 0.5], [2.5, -1.0]):
+        assert lagrangian_bound(m, np.array(mult)).bound >= best - 1e-9
+    lp = solve_lp(m, ipm=False)
+    assert lp.row_dual is not None
+    assert lagrangian_bound(m, lp.row_dual).bound == pytest.approx(lp.value)
+
+
+def test_scip_and_highs_agree_and_mps_is_exact() -> None:
+    m = MipModel(maximize=False)
+    x = m.add_columns(np.array([0.1, 0.2, 0.3]), upper=np.ones(3), integer=True)
+    m.add_row(x, np.array([0.1, 0.2, 0.30000000000000004]), lower=0.3)
+    assert solve_scip(m).value == pytest.approx(solve_mip(m).value)
+    assert "0.30000000000000004" in m.to_mps()
+
+
+def test_highs_threads_can_change_between_solves() -> None:
+    m = MipModel(maximize=True)
+    x = m.add_columns(np.array([1.0, 1.0]), upper=np.ones(2), integer=True)
+    m.add_row(x, np.ones(2), upper=1.0)
+    assert solve_mip(m, threads=2).value == 1.0
+    assert solve_mip(m, threads=1).value == 1.0
+    assert solve_mip(m, threads=2).value == 1.0
+
+
+# -- against an exhaustive search -------------------------------------------------------
+def brute_force(s: Scenario) -> tuple[int, Decimal]:
+    """The lexicographic optimum by trying every assignment (tiny scenarios only)."""
+    compat = Compatibility(s)
+    node_cap = {n.id: n.daily_capacity for n in s.nodes if n.daily_capacity is not None}
+    choices = [[None, *compat.options[i]] for i in range(len(s.parcels))]
+    best: tuple[int, Decimal] | None = None
+    for combo in itertools.product(*choices):
+        load: dict[int, list[Decimal]] = {}
+        cross: dict[tuple[str, dt.date], int] = {}
+        got: dict[str, list[Decimal]] = {}
+        ok = True
+        for p, o in zip(s.parcels, combo, strict=True):
+            if o is None:
+                continue
+            w, v = Decimal(repr(p.weight_kg)), Decimal(repr(p.volume_l))
+            acc = load.setdefault(o.batch, [Decimal(0), Decimal(0), Decimal(0)])
+            acc[0] += w
+            acc[1] += v
+            acc[2] += 1
+            for node, when in compat.crossings_of(o):
+                cross[(node, when)] = cross.get((node, when), 0) + 1
+            if p.recipient is not None:
+                r = got.setdefault(p.recipient, [Decimal(0), Decimal(0)])
+                r[0] += 1
+                r[1] += w
+        for bi, (w, v, n) in load.items():
+            bt = s.batches[bi]
+            if (bt.max_weight_kg is not None and w > Decimal(repr(bt.max_weight_kg))) or \
+                    (bt.max_volume_l is not None and v > Decimal(repr(bt.max_volume_l))) or \
+                    (bt.max_parcels is not None and n > bt.max_parcels):
+                ok = False
+        for (node, _when), passing in cross.items():
+            if passing > node_cap[node]:
+                ok = False
+        for d, (n, w) in got.items():
+            n_max, w_max = s.parcel_limits(d)
+            if (n_max is not None and n > n_max) or \
+                    (w_max is not None and w > Decimal(repr(w_max))):
+                ok = False
+        if not ok:
+            continue
+        prio = sum(p.priority for p, o in zip(s.parcels, combo, strict=True) if o is not None)
+        cost = sum((Decimal(repr(s.batches[bi].cost)) for bi in load), Decimal(0))
+        key = (prio, -cost)
+        if best is None or key > (best[0], -best[1]):
+            best = (prio, cost)
+    assert best is not None
+    return best
+
+
+@st.composite
+def small_scenarios(draw: st.DrawFn) -> Scenario:
+    b = base("random", crossing=draw(st.one_of(st.none(), st.integers(0, 3))),
+             dwell=draw(st.sampled_from([0, 6, 14])))
+    b.set_defaults(max_parcels_per_detainee=draw(st.integers(1, 3)),
+                   max_weight_kg_per_detainee=draw(st.sampled_from([2.5, 4, 10])))
+    b.add_detainee("D-1", side="A", facility="F-1")
+    b.add_detainee("D-2", side="A", facility="F-2",
+                   max_parcels=draw(st.one_of(st.none(), st.integers(0, 2))))
+    n_batches = draw(st.integers(1, 3))
+    for k in range(n_batches):
+        limits: dict[str, Any] = {}
+        if draw(st.booleans()):
+            limits["max_weight_kg"] = draw(st.sampled_from([0.3, 1.5, 2, 3.7, 6]))
+        if draw(st.booleans()):
+            limits["max_volume_l"] = draw(st.sampled_from([1, 2.5, 4]))
+        if draw(st.booleans()):
+            limits["max_parcels"] = draw(st.integers(0, 3))
+        if draw(st.booleans()):
+            limits["accepts"] = ["food"]
+        stops = draw(st.sampled_from([("X", "F-1", "F-2"), ("F-1", "X", "F-2"), ("X", "F-2")]))
+        batch(b, f"B-{k}", departs=draw(st.integers(0, 2)), stops=stops,
+              cost=draw(st.sampled_from([0, 5, 10, 12.5, 40])), **limits)
+    n_parcels = draw(st.integers(1, 6 if n_batches <= 2 else 5))
+    for k in range(n_parcels):
+        ready = draw(st.integers(0, 2))
+        parcel(b, f"P-{k}", dest=draw(st.sampled_from(["F-1", "F-2"])),
+               w=draw(st.sampled_from([0.1, 0.2, 0.5, 1, 1.7, 3])),
+               v=draw(st.sampled_from([0.5, 1, 2])), ready=ready,
+               due=ready + draw(st.integers(0, 4)), prio=draw(st.integers(0, 3)),
+               rec=draw(st.sampled_from([None, "D-1", "D-2"])),
+               cat=draw(st.sampled_from([None, "food"])))
+    return b.build()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_scenarios())
+def test_random_scenarios_match_brute_force(s: Scenario) -> None:
+    r = solve(s, time_limit=20)
+    prio, cost = brute_force(s)
+    assert r.bound["delivered_priority"] >= prio - 1e-9
+    assert r.objective["delivered_priority"] <= prio + 1e-9
+    if r.status == pr.Status.OPTIMAL:
+        assert r.objective["delivered_priority"] == prio
+        assert Decimal(repr(r.objective["batch_cost"])) == cost
+        for level in ("delivered_priority", "batch_cost"):
+            assert r.objective[level] == pytest.approx(r.bound[level])
+    if r.objective["delivered_priority"] == prio:
+        assert r.bound["batch_cost"] <= float(cost) + 1e-9
