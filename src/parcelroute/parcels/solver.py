@@ -46,6 +46,7 @@ from parcelroute.parcels.greedy import (
     operated,
     round_fractional,
 )
+from parcelroute.parcels.lagrange import subgradient_bound
 from parcelroute.parcels.mip import (
     LagrangianBound,
     MipModel,
@@ -351,18 +352,26 @@ class _Level1:
         if prob.unconstrained or best >= upper or prob.num_pairs == 0:
             return assign, LevelResult(float(best), float(upper), 0.0, ["greedy"]), info
         if prob.num_pairs > LP_MAX_PAIRS:
-            self.notes.append("too large for an LP bound")
-            return assign, LevelResult(float(best), float(upper), 0.0, self.notes), info
+            self.notes.append("too large for an LP: Lagrangian bound")
+            return (*self._lagrangian(assign, best, upper, 0.9), info)
+        if prob.num_pairs > MIP_MAX_PAIRS:
+            # a quick bound and plan first, in case the LP does not finish in time
+            assign, quick = self._lagrangian(assign, best, upper, 0.25)
+            best, upper = int(quick.value), int(quick.bound)
+            if best >= upper:
+                return assign, quick, info
         hulls = _hulls(prob, prob.active)
         model, x, rows = _level1_model(prob, hulls)
         info.model, info.rows, info.x_cols = model, rows, x
-        lp = solve_lp(model, time_limit=self._share(0.5), threads=self.options.workers,
-                      ipm=True)
+        # beyond the MIP's reach the LP is all level 1 does: give it the whole budget
+        lp = solve_lp(model, time_limit=self._share(0.95 if prob.num_pairs > MIP_MAX_PAIRS else 0.5),
+                      threads=self.options.workers, ipm=True)
         if lp.row_dual is None or lp.x is None:
-            self.notes.append(f"LP {lp.status}")
-            return assign, LevelResult(float(best), float(upper), 0.0, self.notes), info
+            self.notes.append(f"LP {lp.status}: Lagrangian bound")
+            return (*self._lagrangian(assign, best, upper, 0.9), info)
         lag = lagrangian_bound(model, lp.row_dual)
         info.lagrange = lag
+        self.notes.append("LP bound")
         bound = min(upper, math.floor(lag.bound + EPS)) if math.isfinite(lag.bound) else upper
         self.report(best, bound)
         # a plan that follows the LP
@@ -377,6 +386,24 @@ class _Level1:
             return assign, LevelResult(float(best), float(bound), 0.0, self.notes), info
         assign, best, bound = self._search(model, x, lag, lp.x, assign, best, bound)
         return assign, LevelResult(float(best), float(bound), 0.0, self.notes), info
+
+    def _lagrangian(self, assign: IntArray, best: int, upper: int,
+                    fraction: float) -> tuple[IntArray, LevelResult]:
+        """A subgradient bound and the plan its reduced costs lead to (any volume)."""
+        prob = self.prob
+        out = subgradient_bound(prob, target=float(best), time_limit=self._share(fraction),
+                                should_stop=lambda bound: bound < best + 1 - EPS)
+        bound = min(upper, math.floor(out.bound + EPS * max(1.0, abs(out.bound))))
+        self.report(best, max(best, bound))
+        pri = prob.priority[prob.pair_parcel].astype(np.float64)
+        rc = out.reduced_cost
+        for cand in (greedy_assign(prob, Loads(prob), rc),
+                     round_fractional(prob, np.where(rc > 0, rc / np.maximum(pri, 1.0), 0.0))):
+            if _value(prob, cand) > best and _plan_ok(prob, cand):
+                assign, best = cand, _value(prob, cand)
+                self.report(best, max(best, bound))
+        self.notes.append(f"Lagrangian bound after {out.iterations} steps")
+        return assign, LevelResult(float(best), float(max(best, bound)), 0.0, self.notes)
 
     def _share(self, fraction: float) -> float | None:
         left = self.left()

@@ -1,0 +1,84 @@
+"""The Lagrangian bound on delivered priority, and the solver path that uses it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import parcelroute as pr
+from parcelroute.generate import generate_scenario
+from parcelroute.parcels import solver as parcel_solver
+from parcelroute.parcels.compat import Compatibility
+from parcelroute.parcels.lagrange import RelaxedRows, subgradient_bound
+from parcelroute.parcels.problem import ParcelProblem
+
+
+def _one_seat(priorities: list[int], seats: int | None) -> pr.Scenario:
+    b = pr.ScenarioBuilder(name="seats")
+    b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["F-1"], max_parcels=seats,
+                cost=10)
+    for k, prio in enumerate(priorities):
+        b.add_parcel(f"P-{k}", origin="HUB", destination="F-1", weight_kg=1, priority=prio,
+                     ready="2026-12-01", due="2026-12-03")
+    return b.build()
+
+
+def _problem(s: pr.Scenario) -> ParcelProblem:
+    return ParcelProblem(s, Compatibility(s))
+
+
+def test_bound_binds_on_a_full_batch() -> None:
+    """Two seats, three parcels: the bound is the two best priorities."""
+    out = subgradient_bound(_problem(_one_seat([1, 2, 3], 2)), target=5, max_iterations=500)
+    assert 5 - 1e-6 <= out.bound < 6
+
+
+def test_bound_is_the_sum_when_nothing_binds() -> None:
+    """Enough seats: no row is relaxed and the bound is every priority."""
+    prob = _problem(_one_seat([1, 2, 3], 3))
+    assert RelaxedRows.of(prob).num_rows == 0
+    out = subgradient_bound(prob, target=0)
+    assert out.bound == pytest.approx(6.0)
+    assert out.iterations == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_bound_never_below_the_proven_optimum(seed: int) -> None:
+    """On generated months the bound is at least the optimum proven by the MIP."""
+    s = generate_scenario(150, 0, seed)
+    exact = pr.solve(s, time_limit=60)
+    assert exact.bound["delivered_priority"] == exact.objective["delivered_priority"]
+    out = subgradient_bound(_problem(s), target=exact.objective["delivered_priority"],
+                            max_iterations=300)
+    assert out.bound >= exact.objective["delivered_priority"] - 1e-6
+    assert out.bound <= _problem(s).deliverable_priority() + 1e-6
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=8), st.integers(0, 8))
+def test_any_multipliers_give_a_valid_bound(priorities: list[int], seats: int) -> None:
+    """Whatever the steps do, the bound is at least the best plan (the top ``seats`` priorities)."""
+    prob = _problem(_one_seat(priorities, seats))
+    best = sum(sorted(priorities, reverse=True)[:seats])
+    for iterations in (0, 1, 7):
+        out = subgradient_bound(prob, target=best, max_iterations=iterations)
+        assert out.bound >= best - 1e-6
+
+
+def test_solver_uses_the_lagrangian_path_beyond_lp_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the LP size limit, level 1 still gets a proven bound and a checked plan."""
+    s = generate_scenario(300, 0, 5)
+    exact = pr.solve(s, time_limit=60)
+    monkeypatch.setattr(parcel_solver, "LP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    big = pr.solve(s, time_limit=30)
+    assert pr.verify(s, big) == []
+    optimum = exact.objective["delivered_priority"]
+    assert big.objective["delivered_priority"] <= optimum
+    assert big.bound["delivered_priority"] >= optimum
+    assert big.bound["delivered_priority"] < _problem(s).deliverable_priority() or \
+        big.objective["delivered_priority"] == optimum
+    assert np.isfinite(big.bound["batch_cost"])
