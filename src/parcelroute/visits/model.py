@@ -356,6 +356,8 @@ class VisitModel:
                 cnts = share[(ei, g)]
                 fac = self.where(g)[0]
                 top = sum(self.top[c.index] for c in cnts)
+                if e.max_visits_per_day is not None:
+                    top = min(top, e.max_visits_per_day)
                 if g[0] == "session":
                     here = self.model.new_bool_var(f"a[{e.id},{ix.sessions[g[1]].id}]")
                     self.a[(ei, g[1])] = here
@@ -486,6 +488,10 @@ class VisitModel:
 
     def hint_plan(self, state: PlanState) -> None:
         """Give CP-SAT the plan of ``state`` as a complete hint."""
+        self.hint_values(self.plan_values(state))
+
+    def plan_values(self, state: PlanState) -> dict[int, int]:
+        """The value of every variable in the plan of ``state`` (variable index to value)."""
         ix = self.index
         values: dict[int, int] = {v.index: 0 for v in self.all_vars()}
         for ri, p in enumerate(state.placed):
@@ -509,7 +515,7 @@ class VisitModel:
             if ride is not None and p.transport is not None:
                 values[ride.index] = 1
                 values[self.u[p.transport].index] = 1
-        self.hint_values(values)
+        return values
 
     def hint_values(self, values: dict[int, int]) -> None:
         """Replace the hints by the given values (variable index to value)."""

@@ -14,8 +14,10 @@ requests on two cores:
 3. The full CP-SAT model (:class:`~parcelroute.visits.model.VisitModel`)
    starts from that plan: level 1 maximises the scheduled priority; level 2
    fixes it at the value reached and minimises the transport cost. Each
-   level's bound is CP-SAT's best proven bound (for level 1 also the
-   relaxation's, whichever is lower). On months too large for the full model
+   level goes to HiGHS first (:func:`~parcelroute.visits.mip.solve_with_highs`:
+   its cuts close the weak fixed-charge relaxation of the transport level much
+   faster), then to CP-SAT while unproven. Each level's bound is the best one
+   proven (for level 1 also the relaxation's, whichever is lower). On months too large for the full model
    in the time given, the improved plan and the relaxation bound are the
    answer.
 4. Requests that still fit are added, and every refused request gets a reason.
@@ -38,6 +40,7 @@ from parcelroute.visits.lns import (
     reciprocity_bound,
     relax_by_facility,
 )
+from parcelroute.visits.mip import solve_with_highs
 from parcelroute.visits.model import VisitModel, cost_scale, scaled_cost
 from parcelroute.visits.plan import PlanState
 from parcelroute.visits.reasons import reason_for
@@ -48,6 +51,8 @@ logger = logging.getLogger("parcelroute")
 
 #: Share of the time left that level 1 gets when a level 2 follows.
 LEVEL1_SHARE = 0.75
+#: Share of the time left for level 2 that HiGHS gets before CP-SAT takes over.
+MIP_SHARE = 0.7
 #: Share of the time left for the per-facility relaxations (they rarely need it).
 RELAX_SHARE = 0.3
 #: Share of the time left for improving the start plan when the full model follows.
@@ -147,28 +152,15 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
         stats["visits_variables"] = float(len(vm.all_vars()))
         need_level2 = vm.has_costs()
         if not proven1:
-            vm.hint_plan(state)
-            vm.model.maximize(vm.priority())
-            first = _budget(deadline, reserve, LEVEL1_SHARE if need_level2 else 1.0)
-            level1 = vm.solve(options, deadline, "visits: visit_priority", first,
-                              known=float(bound1))
-            stats["visits_level1_seconds"] = level1.seconds
-            if level1.bound is not None:
-                bound1 = min(bound1, math.floor(level1.bound + 1e-6))
-            if level1.solved and level1.value > state.priority():
-                state = PlanState.from_assignments(index, vm.placements(level1.values))
+            before = state
+            state, bound1 = _level1(vm, state, bound1, options, deadline, reserve,
+                                    LEVEL1_SHARE if need_level2 else 1.0, stats)
+            if need_level2 and state is not before:
+                # level 1 ignores the cost: lower it facility by facility for a better start
+                improve_by_facility(state, choices, min(lns_seconds, _budget(
+                    deadline, reserve, LNS_SHARE) or lns_seconds), seed=options.seed, scale=scale)
         if need_level2:
-            vm.model.add(vm.priority() >= state.priority())
-            vm.model.minimize(vm.cost())
-            vm.hint_plan(state)
-            level2 = vm.solve(options, deadline, "visits: transport_cost",
-                              _budget(deadline, reserve, 1.0), scale=float(vm.scale),
-                              maximise=False)
-            stats["visits_level2_seconds"] = level2.seconds
-            if level2.bound is not None:
-                cost_bound = max(0.0, math.ceil(level2.bound - 1e-6) / vm.scale)
-            if level2.solved and level2.value < _scaled_total(state, vm.scale):
-                state = PlanState.from_assignments(index, vm.placements(level2.values))
+            state, cost_bound = _level2(vm, state, options, deadline, reserve, stats)
 
     # 4. what still fits, and a reason for every refusal
     stats["visits_filled"] = float(fill(state, possible))
@@ -181,6 +173,85 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
         visits=tuple(visits),
         stats=stats,
     )
+
+
+def _level1(vm: VisitModel, state: PlanState, bound1: int, options: SolveOptions,
+            deadline: Deadline, reserve: float, share: float, stats: dict[str, float],
+            ) -> tuple[PlanState, int]:
+    """Level 1: most scheduled priority; HiGHS first, then CP-SAT while unproven.
+
+    Returns the best plan and the proven upper bound on its priority.
+    """
+    phase = "visits: visit_priority"
+    vm.model.maximize(vm.priority())
+    capped = vm.model.clone()
+    capped.add(vm.priority() <= bound1)
+    start = vm.plan_values(state)
+    try:
+        mip = solve_with_highs(capped, _budget(deadline, reserve, share * MIP_SHARE),
+                               seed=options.seed, threads=options.workers, start=start)
+    except ValueError as exc:  # a model HiGHS cannot take: CP-SAT alone
+        logger.debug("visits: no HiGHS level 1 (%s)", exc)
+    else:
+        stats["visits_level1_mip_seconds"] = mip.seconds
+        if mip.bound is not None:
+            bound1 = min(bound1, mip.bound)
+        if mip.solved and mip.value > state.priority():
+            state = PlanState.from_assignments(vm.index, vm.placements(mip.values))
+            start = mip.values
+        options.report(Progress(phase, deadline.elapsed(), float(state.priority()),
+                                float(bound1)))
+    if state.priority() < bound1:
+        vm.hint_values(start)
+        level1 = vm.solve(options, deadline, phase, _budget(deadline, reserve, share),
+                          known=float(bound1))
+        stats["visits_level1_seconds"] = level1.seconds
+        if level1.bound is not None:
+            bound1 = min(bound1, math.floor(level1.bound + 1e-6))
+        if level1.solved and level1.value > state.priority():
+            state = PlanState.from_assignments(vm.index, vm.placements(level1.values))
+    return state, bound1
+
+
+def _level2(vm: VisitModel, state: PlanState, options: SolveOptions, deadline: Deadline,
+            reserve: float, stats: dict[str, float]) -> tuple[PlanState, float]:
+    """Level 2: least transport cost at the plan's priority; HiGHS first, then CP-SAT.
+
+    Returns the best plan and the proven lower bound on its transport cost.
+    """
+    phase = "visits: transport_cost"
+    vm.model.add(vm.priority() >= state.priority())
+    vm.model.minimize(vm.cost())
+    start = vm.plan_values(state)
+    current = _scaled_total(state, vm.scale)
+    budget = _budget(deadline, reserve, MIP_SHARE)
+    bound: int | None = None
+    try:
+        mip = solve_with_highs(vm.model, budget, seed=options.seed, threads=options.workers,
+                               start=start)
+    except ValueError as exc:  # a model HiGHS cannot take: CP-SAT alone
+        logger.debug("visits: no HiGHS level 2 (%s)", exc)
+    else:
+        stats["visits_level2_mip_seconds"] = mip.seconds
+        bound = mip.bound
+        if mip.solved and mip.value < current:
+            state = PlanState.from_assignments(vm.index, vm.placements(mip.values))
+            start, current = mip.values, mip.value
+        options.report(Progress(phase, deadline.elapsed(), current / vm.scale,
+                                None if bound is None else max(0, bound) / vm.scale))
+    if bound is None or bound < current:
+        if bound is not None:
+            vm.model.add(vm.cost() >= bound)
+        vm.hint_values(start)
+        level2 = vm.solve(options, deadline, phase, _budget(deadline, reserve, 1.0),
+                          scale=float(vm.scale), maximise=False,
+                          known=None if bound is None else bound / vm.scale)
+        stats["visits_level2_seconds"] = level2.seconds
+        if level2.bound is not None:
+            bound = max(bound or 0, math.ceil(level2.bound - 1e-6))
+        if level2.solved and level2.value < current:
+            state = PlanState.from_assignments(vm.index, vm.placements(level2.values))
+    return state, 0.0 if bound is None else max(0.0, bound / vm.scale)
 
 
 def _relaxation_bound(index: VisitIndex, choices: list[list[int]], caps: dict[str, int]) -> int:

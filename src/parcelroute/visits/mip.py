@@ -1,0 +1,256 @@
+"""A second prover for a visit level: the same CP-SAT model handed to HiGHS as a MIP.
+
+On the transport-cost level CP-SAT finds good plans quickly but closes the
+gap slowly: the level is a fixed-charge covering problem whose linear
+relaxation is weak, and HiGHS' root cuts and branch-and-bound usually prove
+it much faster. :func:`solve_with_highs` translates the CP-SAT model of
+:class:`~parcelroute.visits.model.VisitModel` row by row (at-most-one,
+exactly-one, implications and plain linear constraints are all it uses),
+starts HiGHS from a known plan, and checks the plan HiGHS returns against
+the CP-SAT model itself before trusting it: a solution is only used when
+CP-SAT accepts every one of its values. The objective is integral, so the
+bound HiGHS proves is rounded up (down when maximising) to the next integer
+after allowing for its tolerances.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import highspy
+import numpy as np
+from ortools.sat.python import cp_model
+
+from parcelroute.parcels.mip import new_highs
+
+__all__ = ["MipLevel", "check_values", "solve_with_highs", "to_rows"]
+
+logger = logging.getLogger("parcelroute")
+
+#: Relative slack allowed for HiGHS' bound before rounding it to an integer.
+BOUND_TOLERANCE = 1e-6
+#: HiGHS stops once the gap is below this: the objective is integral.
+ABS_GAP = 0.99
+
+
+@dataclass
+class MipLevel:
+    """What HiGHS gave for one level, in the CP-SAT objective's own sense and units.
+
+    ``value`` and ``values`` are set only for a solution CP-SAT accepted;
+    ``bound`` is the integer bound proven (``None`` if none).
+    """
+
+    solved: bool
+    value: int = 0
+    bound: int | None = None
+    seconds: float = 0.0
+    values: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Rows:
+    """Sparse rows ``lower <= A x <= upper`` of a CP-SAT model, in CSR form."""
+
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    starts: list[int] = field(default_factory=lambda: [0])
+    index: list[int] = field(default_factory=list)
+    value: list[float] = field(default_factory=list)
+
+    def add(self, coefs: dict[int, int], lower: float, upper: float) -> None:
+        """Append one row."""
+        for var, coef in coefs.items():
+            if coef:
+                self.index.append(var)
+                self.value.append(float(coef))
+        self.starts.append(len(self.index))
+        self.lower.append(lower)
+        self.upper.append(upper)
+
+
+def _literal(lit: int) -> tuple[int, int, int]:
+    """A literal as ``(variable, coefficient, constant)``: its value is ``coef * var + const``."""
+    return (lit, 1, 0) if lit >= 0 else (-lit - 1, -1, 1)
+
+
+def _add_literals(coefs: dict[int, int], lits: list[int], sign: int) -> int:
+    """Add ``sign`` times the sum of literals to ``coefs``; return the constant part."""
+    const = 0
+    for lit in lits:
+        var, a, b = _literal(lit)
+        coefs[var] = coefs.get(var, 0) + sign * a
+        const += sign * b
+    return const
+
+
+def _clause(rows: _Rows, lits: list[int], enforcement: list[int]) -> None:
+    """``enforcement => or(lits)`` as ``sum(lits) + sum(1 - enforcement) >= 1``."""
+    coefs: dict[int, int] = {}
+    const = (_add_literals(coefs, lits, 1) + _add_literals(coefs, enforcement, -1)
+             + len(enforcement))
+    rows.add(coefs, 1 - const, math.inf)
+
+
+def to_rows(proto: Any) -> _Rows:
+    """The constraints of a CP-SAT model as linear rows over its variables.
+
+    Raises
+    ------
+    ValueError
+        If the model has a constraint kind the visit models never use (or a
+        linear constraint with an enforcement literal or a domain with holes).
+    """
+    rows = _Rows()
+    for ct in proto.constraints:
+        enf = list(ct.enforcement_literal)
+        if ct.has_at_most_one() or ct.has_exactly_one():
+            exact = ct.has_exactly_one()
+            lits = list(ct.exactly_one.literals if exact else ct.at_most_one.literals)
+            if enf:
+                raise ValueError("an enforced at-most-one is not supported")
+            coefs: dict[int, int] = {}
+            const = _add_literals(coefs, lits, 1)
+            rows.add(coefs, 1 - const if exact else -math.inf, 1 - const)
+        elif ct.has_bool_or():
+            _clause(rows, list(ct.bool_or.literals), enf)
+        elif ct.has_bool_and():
+            for lit in ct.bool_and.literals:
+                _clause(rows, [lit], enf)
+        elif ct.has_linear():
+            if enf:
+                raise ValueError("an enforced linear constraint is not supported")
+            domain = list(ct.linear.domain)
+            if len(domain) != 2:
+                raise ValueError("a linear constraint with holes is not supported")
+            coefs = {}
+            for var, coef in zip(ct.linear.vars, ct.linear.coeffs, strict=True):
+                coefs[var] = coefs.get(var, 0) + coef
+            lower = -math.inf if domain[0] <= cp_model.INT_MIN else float(domain[0])
+            upper = math.inf if domain[1] >= cp_model.INT_MAX else float(domain[1])
+            rows.add(coefs, lower, upper)
+        else:
+            raise ValueError(f"constraint {ct} is not supported")
+    return rows
+
+
+def check_values(model: cp_model.CpModel, values: dict[int, int]) -> bool:
+    """Whether CP-SAT accepts the given values of every variable (exact, no tolerance)."""
+    check = model.clone()
+    check.clear_hints()  # type: ignore[no-untyped-call]
+    check.clear_objective()  # type: ignore[no-untyped-call]
+    for i in range(len(check.proto.variables)):
+        check.add_hint(check.get_int_var_from_proto_index(i), values.get(i, 0))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.max_time_in_seconds = 10.0
+    return solver.solve(check) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def _build(proto: Any, start: dict[int, int] | None) -> highspy.Highs:
+    """A HiGHS model of a CP-SAT model (objective minimised as CP-SAT stores it)."""
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    n = len(proto.variables)
+    lower = np.empty(n)
+    upper = np.empty(n)
+    for i, var in enumerate(proto.variables):
+        domain = list(var.domain)
+        if len(domain) != 2:
+            raise ValueError("a variable with holes in its domain is not supported")
+        lower[i], upper[i] = domain[0], domain[1]
+    cost = np.zeros(n)
+    for var, coef in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
+        cost[var] += coef
+    cols = np.arange(n, dtype=np.int32)
+    h.addVars(n, lower, upper)
+    h.changeColsCost(n, cols, cost)
+    h.changeColsIntegrality(n, cols, np.array([highspy.HighsVarType.kInteger] * n))
+    rows = to_rows(proto)
+    m = len(rows.lower)
+    if m:
+        h.addRows(m, np.array(rows.lower), np.array(rows.upper), len(rows.index),
+                  np.array(rows.starts[:-1], dtype=np.int32),
+                  np.array(rows.index, dtype=np.int32), np.array(rows.value))
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = [float(start.get(i, 0)) for i in range(n)]
+        sol.value_valid = True
+        h.setSolution(sol)
+    return h
+
+
+def solve_with_highs(model: cp_model.CpModel, seconds: float | None, *, seed: int = 0,
+                     threads: int = 1, start: dict[int, int] | None = None) -> MipLevel:
+    """Solve a CP-SAT model's objective with HiGHS; check the solution with CP-SAT.
+
+    Parameters
+    ----------
+    model : CpModel
+        A model whose constraints :func:`to_rows` supports, with an integral
+        objective (CP-SAT's ``maximize`` is stored negated, which is handled).
+    seconds : float or None
+        Wall-time limit.
+    seed : int
+        HiGHS' random seed.
+    threads : int
+        HiGHS' threads.
+    start : dict of int to int, optional
+        A feasible solution to start from (variable index to value).
+
+    Returns
+    -------
+    MipLevel
+        The value and bound in the objective's own sense (as CP-SAT reports them).
+
+    Examples
+    --------
+    >>> m = cp_model.CpModel()
+    >>> a, b, c = (m.new_bool_var(n) for n in "abc")
+    >>> _ = m.add_at_most_one([a, b])
+    >>> _ = m.add_implication(c, a)
+    >>> m.maximize(2 * a + 3 * b + 2 * c)
+    >>> out = solve_with_highs(m, None)
+    >>> out.solved, out.value, out.bound
+    (True, 4, 4)
+    """
+    started = time.perf_counter()
+    proto = model.proto
+    factor = proto.objective.scaling_factor or 1.0
+    if abs(factor) != 1.0 or any(c != int(c) for c in proto.objective.coeffs):
+        raise ValueError("the objective must be integral")
+    offset = proto.objective.offset
+    h = _build(proto, start)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", ABS_GAP)
+    h.setOptionValue("random_seed", int(seed) % 2147483647)
+    h.setOptionValue("threads", max(1, int(threads)))
+    if seconds is not None:
+        h.setOptionValue("time_limit", max(0.01, float(seconds)))
+    h.run()
+    info = h.getInfo()
+    out = MipLevel(False, seconds=time.perf_counter() - started)
+    dual = float(info.mip_dual_bound)
+    if math.isfinite(dual):
+        low = math.ceil(dual - BOUND_TOLERANCE * max(1.0, abs(dual)))
+        out.bound = round(factor * (low + offset))
+    if info.primal_solution_status == 2:  # a feasible solution
+        col = h.getSolution().col_value
+        values = {i: round(v) for i, v in enumerate(col)}
+        if check_values(model, values):
+            inner = sum(c * values[v] for v, c in zip(proto.objective.vars, proto.objective.coeffs,
+                                                      strict=True))
+            out.solved, out.value, out.values = True, round(factor * (inner + offset)), values
+        else:
+            logger.debug("HiGHS solution rejected by CP-SAT")
+    out.seconds = time.perf_counter() - started
+    status = h.modelStatusToString(h.getModelStatus())
+    logger.debug("HiGHS: %s, value %s, bound %s in %.2f s", status, out.value, out.bound,
+                 out.seconds)
+    return out
+
