@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: example visits test unit lint bench bench-smoke bpplib clean
+.PHONY: example visits test unit lint bench bench-smoke profile report bpplib clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,10 +36,28 @@ lint: $(STAMP)
 bench-smoke: $(STAMP)
 	$(BIN)/python -m pytest -q benchmarks -m smoke --benchmark-disable
 
-## The full benchmark suite (long): figures for benchmarks/RESULTS.md.
+## The full benchmark suite (long, ~10-15 min on 2 cores): every workload at its target size with the
+## target's wall budget as time limit, the direct CP-SAT baseline beside it, then the size profile; rewrites
+## the measured tables of benchmarks/RESULTS.md (between its marker comments). BENCH_ARGS goes to pytest
+## (e.g. BENCH_ARGS='-k 2k-parcels'), PROFILE_ARGS to the profile (e.g. PROFILE_ARGS='--sizes 2000').
+## The tables are written even when a case fails; the exit status is then non-zero.
 bench: $(STAMP)
-	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds \
-		--benchmark-json=benchmarks/last-run.json
+	$(BIN)/python -m pytest benchmarks -m "not smoke" --benchmark-only \
+		--benchmark-columns=min,median,max,rounds --benchmark-json=benchmarks/last-run.json $(BENCH_ARGS); \
+	rc=$$?; \
+	$(BIN)/python benchmarks/profile_sizes.py $(PROFILE_ARGS) || rc=1; \
+	$(BIN)/python benchmarks/report.py || rc=1; \
+	exit $$rc
+
+## Time and memory profile of the parcel solve at 2,000 / 20,000 / 200,000 parcels (~4 min), each in fresh
+## processes; rewrites its table in benchmarks/RESULTS.md (and the target table, if a suite run exists).
+profile: $(STAMP)
+	$(BIN)/python benchmarks/profile_sizes.py $(PROFILE_ARGS)
+	@if [ -f benchmarks/last-run.json ]; then $(BIN)/python benchmarks/report.py; fi
+
+## Rewrite the target and baseline tables of benchmarks/RESULTS.md from benchmarks/last-run.json.
+report: $(STAMP)
+	$(BIN)/python benchmarks/report.py
 
 ## Every BPPLIB instance through the scenario path (reads ../shared/data/bpplib in place).
 bpplib: $(STAMP)

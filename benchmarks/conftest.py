@@ -1,19 +1,66 @@
-"""Shared fixtures of the benchmark suite: generated scenarios, made once per session."""
+"""Shared fixtures and helpers of the benchmark suite: generated scenarios, made once per session."""
 
 from __future__ import annotations
 
+import resource
 from functools import cache
+from typing import Any
 
 import pytest
 
+import parcelroute as pr
 from parcelroute.generate import generate_scenario
 from parcelroute.model.scenario import Scenario
 
+#: The seed of every generated month in the suite (``parcelroute generate --seed 2026``).
+SEED = 2026
+
 
 @cache
-def month(parcels: int = 0, visits: int = 0, seed: int = 2026) -> Scenario:
+def month(parcels: int = 0, visits: int = 0, seed: int = SEED) -> Scenario:
     """A synthetic month from ``parcelroute generate`` (cached)."""
     return generate_scenario(parcels, visits, seed)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def result_info(scenario: Scenario, results: list[pr.Result], levels: tuple[str, ...],
+                time_limit: float, relative_gap: float) -> dict[str, Any]:
+    """What the report needs of a benchmark's rounds, for ``benchmark.extra_info``.
+
+    The last round's status, per-level value, bound and gap and the solver's own
+    stats; the status of every round and the worst gap of each level over the
+    rounds (a target is met only if every round meets it); the number of
+    violations the independent checker finds over all rounds (0 expected); the
+    settings used.
+    """
+    last = results[-1]
+    return {
+        "time_limit": time_limit,
+        "relative_gap": relative_gap,
+        "status": last.status.value,
+        "objective": {k: last.objective.get(k, 0.0) for k in levels},
+        "bound": {k: last.bound.get(k, 0.0) for k in levels},
+        "gap": {k: last.gap(k) for k in levels},
+        "round_status": [r.status.value for r in results],
+        "round_seconds": [r.solve_seconds for r in results],
+        "worst_gap": {k: max(r.gap(k) for r in results) for k in levels},
+        "stats": dict(last.stats),
+        "violations": sum(len(pr.verify(scenario, r)) for r in results),
+        "peak_rss_mb_session": peak_rss_mb(),
+    }
+
+
+def pytest_benchmark_generate_commit_info(config: pytest.Config) -> dict[str, Any]:
+    """Record no commit in the JSON report instead of running git.
+
+    pytest-benchmark would otherwise run ``git describe --dirty`` (which may
+    refresh the index) in a working tree that other jobs may be changing.
+    """
+    return {"id": None, "note": "not recorded: the suite does not call git"}
 
 
 @pytest.fixture
