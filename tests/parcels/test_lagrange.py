@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,7 +10,7 @@ import parcelroute as pr
 from parcelroute.generate import generate_scenario
 from parcelroute.parcels import solver as parcel_solver
 from parcelroute.parcels.compat import Compatibility
-from parcelroute.parcels.lagrange import RelaxedRows, subgradient_bound
+from parcelroute.parcels.lagrange import RelaxedRows, cost_bound, subgradient_bound
 from parcelroute.parcels.problem import ParcelProblem
 
 
@@ -81,4 +80,42 @@ def test_solver_uses_the_lagrangian_path_beyond_lp_size(monkeypatch: pytest.Monk
     assert big.bound["delivered_priority"] >= optimum
     assert big.bound["delivered_priority"] < _problem(s).deliverable_priority() or \
         big.objective["delivered_priority"] == optimum
-    assert np.isfinite(big.bound["batch_cost"])
+    assert 0 < big.bound["batch_cost"] <= big.objective["batch_cost"]
+    if big.objective["delivered_priority"] == optimum:
+        assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_cost_bound_never_above_the_proven_optimum(seed: int) -> None:
+    """The batch-cost bound is at most the cost proven optimal by the MIP, and positive."""
+    s = generate_scenario(150, 0, seed)
+    exact = pr.solve(s, time_limit=60)
+    assert exact.status is pr.Status.OPTIMAL
+    prob = _problem(s)
+    scale = prob.cost_scale if prob.cost_int is not None else 1
+    out = cost_bound(prob, exact.objective["delivered_priority"],
+                     target=exact.objective["batch_cost"] * scale, max_iterations=400)
+    assert 0 < prob.unscale_cost(out.bound) <= exact.objective["batch_cost"] + 1e-6
+
+
+def test_cost_bound_binds_when_one_batch_is_needed() -> None:
+    """One parcel and two one-seat batches: the bound is the cheaper batch."""
+    b = pr.ScenarioBuilder(name="cheaper of two")
+    b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    for bid, cost in (("B-1", 30), ("B-2", 10)):
+        b.add_batch(bid, origin="HUB", departs="2026-12-01", stops=["F-1"], max_parcels=1,
+                    cost=cost)
+    for p in ("P-1", "P-2"):
+        b.add_parcel(p, origin="HUB", destination="F-1", weight_kg=1, ready="2026-12-01",
+                     due="2026-12-03")
+    prob = _problem(b.build())
+    one = cost_bound(prob, 1, target=10)
+    two = cost_bound(prob, 2, target=40, max_iterations=2000)
+    assert one.bound == pytest.approx(10.0, abs=1e-6)
+    assert 10.0 < two.bound <= 40.0 + 1e-6
+
+
+def test_cost_bound_is_zero_with_nothing_to_deliver() -> None:
+    """Delivering nothing costs nothing: the bound is 0."""
+    prob = _problem(_one_seat([1, 2], 1))
+    assert cost_bound(prob, 0, target=0).bound == 0.0

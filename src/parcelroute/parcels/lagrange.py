@@ -29,11 +29,16 @@ import numpy.typing as npt
 
 from parcelroute.parcels.problem import ParcelProblem
 
-__all__ = ["LagrangeOutcome", "RelaxedRows", "subgradient_bound"]
+__all__ = ["LagrangeOutcome", "RelaxedRows", "cost_bound", "subgradient_bound"]
 
 STEP_SCALE = 0.5
 STALL = 20
 DEFLECT = 0.3
+#: Step scale and patience of the batch-cost bound (its multipliers move further).
+COST_STEP_SCALE = 2.0
+COST_STALL = 100
+#: Start of the priority multiplier, as a share of the best cost known.
+MU_START = 1.0
 
 logger = logging.getLogger("parcelroute")
 
@@ -55,8 +60,8 @@ class RelaxedRows:
     num_rows: int
 
     @classmethod
-    def of(cls, prob: ParcelProblem) -> RelaxedRows:
-        """Capacity, crossing and recipient rows of ``prob`` that can bind.
+    def of(cls, prob: ParcelProblem, *, with_capacity: bool = True) -> RelaxedRows:
+        """Capacity (unless ``with_capacity`` is false), crossing and recipient rows that can bind.
 
         Examples
         --------
@@ -80,7 +85,7 @@ class RelaxedRows:
         count = 0
         pp, pb = prob.pair_parcel, prob.pair_batch
         for d, dim in enumerate(prob.dims):
-            for b in prob.binding_dims[d]:
+            for b in prob.binding_dims[d] if with_capacity else []:
                 es = prob.batch_pairs[b]
                 cap = int(dim.capacity[b])
                 if cap <= 0 or not len(es):
@@ -231,3 +236,134 @@ def subgradient_bound(
     logger.debug("lagrange: bound %.3f after %d steps in %.2f s", best_value, it,
                  time.perf_counter() - t0)
     return LagrangeOutcome(best_value, best_pi, best_rc, it, time.perf_counter() - t0)
+
+
+# -- level 2: the cost of operated batches ----------------------------------------------
+def _knapsack_bound(prob: ParcelProblem, value: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per batch, an upper bound on the value of a load it can carry; and that load.
+
+    Only options of positive ``value`` count. For every capacity dimension that
+    can bind, the fractional knapsack (Dantzig's bound: by value per unit, the
+    last option cut) bounds the load's value; the smallest of them is kept, and
+    its fractional load is returned for the subgradient.
+    """
+    nb = prob.num_batches
+    pb = prob.pair_batch
+    pos = value > 0
+    best = np.bincount(pb, weights=np.where(pos, value, 0.0), minlength=nb)
+    load = pos.astype(np.float64)
+    for d, dim in enumerate(prob.dims):
+        binds = np.zeros(nb, bool)
+        binds[prob.binding_dims[d]] = True
+        sel = np.flatnonzero(pos & binds[pb])
+        if not len(sel):
+            continue
+        w = dim.per_parcel[prob.pair_parcel[sel]].astype(np.float64)
+        v = value[sel]
+        ratio = np.where(w > 0, v / np.maximum(w, 1e-300), np.inf)
+        order = np.lexsort((-ratio, pb[sel]))
+        sel, w, v = sel[order], w[order], v[order]
+        groups = pb[sel]
+        cw = np.cumsum(w)
+        heads = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        offset = np.repeat(cw[heads] - w[heads], np.diff(np.r_[heads, len(sel)]))
+        before = cw - offset - w
+        cap = dim.capacity[groups].astype(np.float64)
+        frac = np.where(w > 0, np.clip((cap - before) / np.maximum(w, 1e-300), 0.0, 1.0),
+                        1.0)
+        bound = np.bincount(groups, weights=frac * v, minlength=nb)
+        tighter = binds & (bound < best - 1e-12)  # batches this dimension does not bind keep theirs
+        if tighter.any():
+            best = np.where(tighter, bound, best)
+            take = tighter[groups]
+            load[sel[take]] = frac[take]
+    return np.asarray(best, np.float64), load
+
+
+def cost_bound(
+    prob: ParcelProblem,
+    level1: float,
+    *,
+    target: float,
+    time_limit: float | None = None,
+    max_iterations: int = 5000,
+) -> LagrangeOutcome:
+    """A proven lower bound on the batch cost of every plan delivering ``level1`` priority.
+
+    The priority row (multiplier ``mu``), each parcel's "at most one batch"
+    (``pi``) and the crossing and recipient rows (``sigma``) are moved into
+    the objective; what is left splits into one problem per batch (open it and
+    load the options worth most, or not), bounded from above by fractional
+    knapsacks. For every multiplier vector ``>= 0``
+
+        L = mu + (-sum pi - sum sigma) + sum_b min(0, c_b - K_b)
+
+    (rows divided by their right-hand sides) is a lower bound; subgradient
+    steps raise it towards ``target``, the cost of the best plan known.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> from parcelroute.parcels.compat import Compatibility
+    >>> b = pr.ScenarioBuilder(name="two batches, one needed")
+    >>> _ = b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    >>> for bid, cost in (("B-1", 10), ("B-2", 30)):
+    ...     _ = b.add_batch(bid, origin="HUB", departs="2026-12-01", stops=["F-1"],
+    ...                     max_parcels=1, cost=cost)
+    >>> _ = b.add_parcel("P-1", origin="HUB", destination="F-1", weight_kg=1,
+    ...                  ready="2026-12-01", due="2026-12-03")
+    >>> s = b.build()
+    >>> out = cost_bound(ParcelProblem(s, Compatibility(s)), 1, target=10)
+    >>> round(out.bound, 6)
+    10.0
+    """
+    t0 = time.perf_counter()
+    cost = prob.scaled_cost()
+    rows = RelaxedRows.of(prob, with_capacity=False)
+    n, nb = prob.num_parcels, prob.num_batches
+    pp, pb = prob.pair_parcel, prob.pair_batch
+    if level1 <= 0 or prob.num_pairs == 0:
+        return LagrangeOutcome(0.0, np.zeros(0), np.zeros(prob.num_pairs), 0, 0.0)
+    prio = prob.priority[pp].astype(np.float64) / float(level1)
+    mu, pi, sigma = MU_START * target, np.zeros(n), np.zeros(rows.num_rows)
+    best_value, best_load = 0.0, np.zeros(prob.num_pairs)
+    step_scale, stall, it = COST_STEP_SCALE, 0, 0
+    while it < max_iterations:
+        it += 1
+        value = mu * prio - pi[pp] - np.bincount(rows.pair, weights=rows.coef * sigma[rows.row],
+                                                  minlength=prob.num_pairs)
+        k_b, load = _knapsack_bound(prob, value)
+        gain = cost - k_b
+        opened = gain < 0
+        lag = float(mu - math.fsum(pi.tolist()) - math.fsum(sigma.tolist())
+                    + math.fsum(gain[opened].tolist()))
+        x = np.where(opened[pb], load, 0.0)
+        if lag > best_value + 1e-9:
+            best_value, best_load, stall = lag, x, 0
+        else:
+            stall += 1
+            if stall >= COST_STALL:
+                step_scale, stall = step_scale / 2, 0
+        if lag >= target - 1e-9 or step_scale < 1e-5:
+            break
+        g_mu = 1.0 - float(prio @ x)
+        g_pi = np.bincount(pp, weights=x, minlength=n) - 1.0
+        g_sigma = np.bincount(rows.row, weights=rows.coef * x[rows.pair],
+                              minlength=rows.num_rows) - 1.0
+        if mu <= 0 and g_mu < 0:
+            g_mu = 0.0
+        g_pi = np.where((pi <= 0) & (g_pi < 0), 0.0, g_pi)
+        g_sigma = np.where((sigma <= 0) & (g_sigma < 0), 0.0, g_sigma)
+        norm = g_mu * g_mu + float(g_pi @ g_pi) + float(g_sigma @ g_sigma)
+        if norm <= 1e-18:
+            break
+        t = step_scale * (target - lag) / norm
+        mu = max(0.0, mu + t * g_mu)
+        pi = np.maximum(0.0, pi + t * g_pi)
+        sigma = np.maximum(0.0, sigma + t * g_sigma)
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            break
+    del nb
+    logger.debug("lagrange: cost bound %.3f after %d steps in %.2f s", best_value, it,
+                 time.perf_counter() - t0)
+    return LagrangeOutcome(best_value, np.zeros(0), best_load, it, time.perf_counter() - t0)

@@ -46,7 +46,7 @@ from parcelroute.parcels.greedy import (
     operated,
     round_fractional,
 )
-from parcelroute.parcels.lagrange import subgradient_bound
+from parcelroute.parcels.lagrange import cost_bound, subgradient_bound
 from parcelroute.parcels.mip import (
     LagrangianBound,
     MipModel,
@@ -793,10 +793,18 @@ class _Level2:
         lower_bound = self._trivial_bound(fix, forced)
         self.report(best_cost, lower_bound)
         if best_cost <= lower_bound + EPS or prob.num_pairs > MIP_MAX_PAIRS:
-            if prob.num_pairs > MIP_MAX_PAIRS:
-                lower_bound = max(lower_bound, self._lp_bound(fix, forced, forced_free, level1,
-                                                              rec_sets))
-                self.notes.append("LP bound (too large for a MIP)")
+            if prob.num_pairs > MIP_MAX_PAIRS and best_cost > lower_bound + EPS:
+                # a Lagrangian bound first (array passes, any size), then the LP if time is left
+                left = self.deadline.left()
+                lag = cost_bound(prob, level1, target=best_cost,
+                                 time_limit=None if left is None else 0.4 * left)
+                lower_bound = max(lower_bound, self._round_bound(lag.bound))
+                self.report(best_cost, lower_bound)
+                self.notes.append(f"Lagrangian bound after {lag.iterations} steps")
+                if not self._gap_ok(best_cost, lower_bound):
+                    lower_bound = max(lower_bound, self._lp_bound(
+                        fix, forced, forced_free, level1, rec_sets))
+                    self.notes.append("LP bound (too large for a MIP)")
             return best, self._result(best_cost, lower_bound)
         model, x, y, build = self._model(fix, forced, forced_free, level1, rec_sets)
         self.best, self.best_cost, self.lower_bound = best, best_cost, lower_bound
@@ -992,7 +1000,7 @@ class _Level2:
         if not math.isfinite(bound):
             return 0.0
         if self.prob.cost_int is not None:
-            return float(math.ceil(bound - EPS))
+            return float(math.ceil(bound - EPS * max(1.0, abs(bound))))
         return bound - EPS * max(1.0, abs(bound))
 
     def _result(self, value: float, bound: float) -> LevelResult:
