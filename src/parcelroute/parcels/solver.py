@@ -356,7 +356,7 @@ class _Level1:
             return (*self._lagrangian(assign, best, upper, 0.9), info)
         if prob.num_pairs > MIP_MAX_PAIRS:
             # a quick bound and plan first, in case the LP does not finish in time
-            assign, quick = self._lagrangian(assign, best, upper, 0.25)
+            assign, quick = self._lagrangian(assign, best, upper, 0.15)
             best, upper = int(quick.value), int(quick.bound)
             if best >= upper:
                 return assign, quick, info
@@ -797,7 +797,7 @@ class _Level2:
                 # a Lagrangian bound first (array passes, any size), then the LP if time is left
                 left = self.deadline.left()
                 lag = cost_bound(prob, level1, target=best_cost,
-                                 time_limit=None if left is None else 0.4 * left)
+                                 time_limit=None if left is None else 0.6 * left)
                 lower_bound = max(lower_bound, self._round_bound(lag.bound))
                 self.report(best_cost, lower_bound)
                 self.notes.append(f"Lagrangian bound after {lag.iterations} steps")
@@ -1129,7 +1129,9 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     t_build = deadline.elapsed() - t0
     left = deadline.left()
     budget = None if left is None else left * share
-    level1 = _Level1(prob, options, deadline, None if budget is None else 0.45 * budget)
+    # beyond the MIP's reach level 1's LP and its rounding matter most; level 2 only bounds
+    first = 0.55 if prob.num_pairs > MIP_MAX_PAIRS else 0.45
+    level1 = _Level1(prob, options, deadline, None if budget is None else first * budget)
     t1 = deadline.elapsed()
     assign, lv1, info = level1.solve()
     lv1.seconds = deadline.elapsed() - t1
