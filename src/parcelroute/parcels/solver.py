@@ -71,6 +71,8 @@ EPS = 1e-6
 HULL_MAX_MEMBERS = 12
 #: Largest model (options) solved as a MIP; larger ones get LP bounds and rounding only.
 MIP_MAX_PAIRS = 60_000
+#: Share of level 2's time (from its start) by which the relaxation stops, leaving the rest to search.
+RELAXATION_SHARE = 0.8
 #: Largest model (options) whose LP relaxation is solved at all.
 LP_MAX_PAIRS = 400_000
 
@@ -838,7 +840,7 @@ class _Level2:
 
         relaxed = model.integer.copy()
         relaxed[x] = False
-        budget = until(0.8)
+        budget = until(RELAXATION_SHARE)
         out = solve_mip(model, time_limit=budget, relative_gap=self.options.relative_gap,
                         threads=self.options.workers, seed=self.options.seed,
                         start=self._start(model, x, y, build), integer=relaxed,
