@@ -25,4 +25,5 @@ def test_visits(benchmark: pytest.FixtureRequest, visits: int, limit: float, gap
     benchmark.extra_info.update(  # type: ignore[attr-defined]
         status=result.status.value, objective=result.objective, bound=result.bound,
         gap={k: result.gap(k) for k in ("visit_priority", "transport_cost")},
+        stats={k: v for k, v in result.stats.items() if k.startswith("visits_")},
     )

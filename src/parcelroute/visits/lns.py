@@ -31,6 +31,7 @@ from parcelroute.visits.model import VisitModel, scaled_cost
 from parcelroute.visits.plan import Placement, PlanState
 
 __all__ = [
+    "by_facility",
     "improve_by_facility",
     "plan_from_relaxation",
     "reciprocity_bound",
@@ -49,7 +50,7 @@ FACILITY_LIMIT = 0.5
 MAX_PRICES = 2
 
 
-def _by_facility(index: VisitIndex, choices: list[list[int]]) -> dict[str, list[int]]:
+def by_facility(index: VisitIndex, choices: list[list[int]]) -> dict[str, list[int]]:
     """The requests with a choice, by facility."""
     out: dict[str, list[int]] = defaultdict(list)
     for ri, sessions in enumerate(choices):
@@ -106,7 +107,7 @@ def _solve_facilities(index: VisitIndex, choices: list[list[int]], stop: float |
     """
     caps: dict[str, int] = {}
     placements: dict[int, Placement] = {}
-    for fac, requests in sorted(_by_facility(index, choices).items()):
+    for fac, requests in sorted(by_facility(index, choices).items()):
         left = None if stop is None else stop - time.perf_counter()
         if left is not None and left <= 0.01:
             return caps, placements, False
@@ -286,8 +287,8 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
     (1, 2)
     """
     stop = time.perf_counter() + seconds
-    by_facility = _by_facility(state.index, choices)
-    facilities = sorted(by_facility)
+    requests_at = by_facility(state.index, choices)
+    facilities = sorted(requests_at)
     rng = random.Random(seed)
     improved = 0
     size = 1
@@ -300,7 +301,7 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
             if left <= 0.01:
                 return improved + better
             group = order[i:i + size]
-            requests = [ri for fac in group for ri in by_facility[fac]]
+            requests = [ri for fac in group for ri in requests_at[fac]]
             if _improve(state, choices, group, requests, min(left, NEIGHBOURHOOD_LIMIT), scale):
                 better += 1
         improved += better

@@ -26,8 +26,9 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from parcelroute.parcels.mip import new_highs
+from parcelroute.visits.race import LevelRace
 
-__all__ = ["MipLevel", "check_values", "solve_with_highs", "to_rows"]
+__all__ = ["HighsLevel", "MipLevel", "check_values", "solve_with_highs", "to_rows"]
 
 logger = logging.getLogger("parcelroute")
 
@@ -185,6 +186,114 @@ def _build(proto: Any, start: dict[int, int] | None) -> highspy.Highs:
     return h
 
 
+class HighsLevel:
+    """A CP-SAT model translated for HiGHS, ready to run (building it may refuse the model).
+
+    Parameters
+    ----------
+    model : CpModel
+        A model whose constraints :func:`to_rows` supports, with an integral
+        objective (CP-SAT's ``maximize`` is stored negated, which is handled).
+    seconds : float or None
+        Wall-time limit.
+    seed : int
+        HiGHS' random seed.
+    threads : int
+        HiGHS' threads.
+    start : dict of int to int, optional
+        A feasible solution to start from (variable index to value).
+
+    Raises
+    ------
+    ValueError
+        If the model has a constraint or objective HiGHS cannot be given.
+    """
+
+    def __init__(self, model: cp_model.CpModel, seconds: float | None, *, seed: int = 0,
+                 threads: int = 1, start: dict[int, int] | None = None) -> None:
+        self.model = model
+        proto = model.proto
+        self.factor = float(proto.objective.scaling_factor or 1.0)
+        if abs(self.factor) != 1.0 or any(c != int(c) for c in proto.objective.coeffs):
+            raise ValueError("the objective must be integral")
+        self.offset = float(proto.objective.offset)
+        self.objective = [(int(v), int(c)) for v, c in zip(proto.objective.vars,
+                                                           proto.objective.coeffs, strict=True)]
+        self.h = _build(proto, start)
+        self.race: LevelRace | None = None
+        h = self.h
+        h.setOptionValue("mip_rel_gap", 0.0)
+        h.setOptionValue("mip_abs_gap", ABS_GAP)
+        h.setOptionValue("random_seed", int(seed) % 2147483647)
+        h.setOptionValue("threads", max(1, int(threads)))
+        if seconds is not None:
+            h.setOptionValue("time_limit", max(0.01, float(seconds)))
+
+    def to_bound(self, dual: float) -> int | None:
+        """HiGHS' dual bound as an integer bound in the CP-SAT objective's sense."""
+        if not math.isfinite(dual):
+            return None
+        low = math.ceil(dual - BOUND_TOLERANCE * max(1.0, abs(dual)))
+        return round(self.factor * (low + self.offset))
+
+    def value_of(self, values: dict[int, int]) -> int:
+        """The CP-SAT objective of a solution."""
+        inner = sum(c * values.get(v, 0) for v, c in self.objective)
+        return round(self.factor * (inner + self.offset))
+
+    def verified(self, col: Any) -> dict[int, int] | None:
+        """A HiGHS solution rounded to integers, if CP-SAT accepts it (else ``None``)."""
+        values = {i: round(v) for i, v in enumerate(col)}
+        if check_values(self.model, values):
+            return values
+        logger.debug("HiGHS solution rejected by CP-SAT")
+        return None
+
+    def watch(self, race: LevelRace) -> None:
+        """Share bounds and verified plans with a race, and stop when it ends."""
+
+        def on_interrupt(event: Any) -> None:
+            out = event.data_out
+            if event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
+                bound = self.to_bound(float(out.mip_dual_bound))
+                if bound is not None:
+                    race.offer_bound(bound, "highs")
+            if race.stopped.is_set():
+                event.interrupt()
+
+        def on_solution(event: Any) -> None:
+            values = self.verified(event.data_out.mip_solution)
+            if values is not None:
+                race.offer_value(self.value_of(values), "highs")
+
+        self.race = race
+        self.h.cbMipInterrupt += on_interrupt
+        self.h.cbSimplexInterrupt += on_interrupt
+        self.h.cbMipImprovingSolution += on_solution
+
+    def run(self) -> MipLevel:
+        """Solve; the solution is kept only when CP-SAT accepts it."""
+        started = time.perf_counter()
+        h = self.h
+        h.run()
+        info = h.getInfo()
+        out = MipLevel(False, bound=self.to_bound(float(info.mip_dual_bound)))
+        if info.primal_solution_status == 2:  # a feasible solution
+            values = self.verified(h.getSolution().col_value)
+            if values is not None:
+                out.solved, out.value, out.values = True, self.value_of(values), values
+        out.seconds = time.perf_counter() - started
+        if self.race is not None:  # presolve may have solved it without a callback
+            if out.solved:
+                self.race.offer_value(out.value, "highs")
+            if out.bound is not None:
+                self.race.offer_bound(out.bound, "highs")
+        status = h.modelStatusToString(h.getModelStatus())
+        logger.debug("HiGHS: %s, value %s, bound %s in %.2f s", status, out.value, out.bound,
+                     out.seconds)
+        return out
+
+
 def solve_with_highs(model: cp_model.CpModel, seconds: float | None, *, seed: int = 0,
                      threads: int = 1, start: dict[int, int] | None = None) -> MipLevel:
     """Solve a CP-SAT model's objective with HiGHS; check the solution with CP-SAT.
@@ -219,38 +328,4 @@ def solve_with_highs(model: cp_model.CpModel, seconds: float | None, *, seed: in
     >>> out.solved, out.value, out.bound
     (True, 4, 4)
     """
-    started = time.perf_counter()
-    proto = model.proto
-    factor = proto.objective.scaling_factor or 1.0
-    if abs(factor) != 1.0 or any(c != int(c) for c in proto.objective.coeffs):
-        raise ValueError("the objective must be integral")
-    offset = proto.objective.offset
-    h = _build(proto, start)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", ABS_GAP)
-    h.setOptionValue("random_seed", int(seed) % 2147483647)
-    h.setOptionValue("threads", max(1, int(threads)))
-    if seconds is not None:
-        h.setOptionValue("time_limit", max(0.01, float(seconds)))
-    h.run()
-    info = h.getInfo()
-    out = MipLevel(False, seconds=time.perf_counter() - started)
-    dual = float(info.mip_dual_bound)
-    if math.isfinite(dual):
-        low = math.ceil(dual - BOUND_TOLERANCE * max(1.0, abs(dual)))
-        out.bound = round(factor * (low + offset))
-    if info.primal_solution_status == 2:  # a feasible solution
-        col = h.getSolution().col_value
-        values = {i: round(v) for i, v in enumerate(col)}
-        if check_values(model, values):
-            inner = sum(c * values[v] for v, c in zip(proto.objective.vars, proto.objective.coeffs,
-                                                      strict=True))
-            out.solved, out.value, out.values = True, round(factor * (inner + offset)), values
-        else:
-            logger.debug("HiGHS solution rejected by CP-SAT")
-    out.seconds = time.perf_counter() - started
-    status = h.modelStatusToString(h.getModelStatus())
-    logger.debug("HiGHS: %s, value %s, bound %s in %.2f s", status, out.value, out.bound,
-                 out.seconds)
-    return out
-
+    return HighsLevel(model, seconds, seed=seed, threads=threads, start=start).run()

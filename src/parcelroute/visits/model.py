@@ -31,6 +31,7 @@ from ortools.sat.python import cp_model
 from parcelroute.options import Deadline, Progress, SolveOptions
 from parcelroute.visits.index import VisitIndex, overlaps
 from parcelroute.visits.plan import Placement, PlanState
+from parcelroute.visits.race import LevelRace
 
 __all__ = ["Level", "VisitModel", "cost_scale", "scaled_cost"]
 
@@ -109,8 +110,10 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
     """
 
     def __init__(self, options: SolveOptions, deadline: Deadline, phase: str,
-                 scale: float, maximise: bool, known: float | None) -> None:
+                 scale: float, maximise: bool, known: float | None,
+                 race: LevelRace | None = None) -> None:
         super().__init__()
+        self.race = race
         self.options = options
         self.deadline = deadline
         self.phase = phase
@@ -125,14 +128,24 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         return (new - old) * self.sign > 0 if incumbent else (old - new) * self.sign > 0
 
     def on_solution_callback(self) -> None:
-        """Send a better incumbent (and the bound)."""
+        """Send a better incumbent (and the bound); in a race, share it instead."""
+        if self.race is not None:
+            self.race.offer_value(round(self.objective_value), "cp-sat")
+            if self.race.stopped.is_set():
+                self.stop_search()
+            return
         value = self.objective_value / self.scale
         if self._better(value, self.best, incumbent=True):
             self.best = value
             self.on_bound(self.best_objective_bound, force=True)
 
     def on_bound(self, bound: float, force: bool = False) -> None:
-        """Send a better bound (and the incumbent)."""
+        """Send a better bound (and the incumbent); in a race, share it instead."""
+        if self.race is not None:
+            if math.isfinite(bound):
+                whole = math.floor(bound + 1e-6) if self.sign > 0 else math.ceil(bound - 1e-6)
+                self.race.offer_bound(whole, "cp-sat")
+            return
         value = bound / self.scale
         better = self._better(value, self.bound, incumbent=False)
         if better:
@@ -547,14 +560,16 @@ class VisitModel:
     # -- solving ---------------------------------------------------------------------
     def solve(self, options: SolveOptions, deadline: Deadline, phase: str, seconds: float | None,
               *, scale: float = 1.0, maximise: bool = True, known: float | None = None,
-              ) -> Level:
+              race: LevelRace | None = None, workers: int | None = None) -> Level:
         """Solve the current objective and return the solution values and the bound.
 
         ``scale`` divides the reported values; ``known`` is a bound already
-        proven, so progress reports never show a worse one.
+        proven, so progress reports never show a worse one. With a ``race``,
+        incumbents and bounds go to it (it reports them) and the search stops
+        when it ends; ``workers`` replaces ``options.workers``.
         """
         solver = cp_model.CpSolver()
-        solver.parameters.num_workers = options.workers
+        solver.parameters.num_workers = workers or options.workers
         solver.parameters.random_seed = options.seed
         solver.parameters.relative_gap_limit = options.relative_gap
         # The full linear relaxation (at-most-one rows included) gives much better bounds
@@ -562,12 +577,18 @@ class VisitModel:
         solver.parameters.extra_subsolvers.append("max_lp")
         if seconds is not None:
             solver.parameters.max_time_in_seconds = max(0.01, seconds)
-        reporter = _Reporter(options, deadline, phase, scale, maximise, known)
+        reporter = _Reporter(options, deadline, phase, scale, maximise, known, race)
         solver.best_bound_callback = reporter.on_bound
+        if race is not None:
+            race.add_stopper(solver.stop_search)
         start = time.perf_counter()
         status = solver.solve(self.model, reporter)
         seconds_used = time.perf_counter() - start
         logger.debug("%s: %s in %.2f s", phase, solver.status_name(status), seconds_used)
+        if race is not None:  # the last bound and solution may come without a callback
+            reporter.on_bound(solver.best_objective_bound)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                race.offer_value(round(solver.objective_value), "cp-sat")
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             bound = solver.best_objective_bound
             return Level(False, bound=bound if math.isfinite(bound) else None,

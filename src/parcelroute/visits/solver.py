@@ -10,16 +10,21 @@ requests on two cores:
    break reciprocity, pricing the visits of the side ahead tightens the
    bound (:func:`~parcelroute.visits.lns.reciprocity_bound`).
 2. That plan is made to keep every rule, then improved a few facilities at a
-   time (:func:`~parcelroute.visits.lns.improve_by_facility`).
+   time (:func:`~parcelroute.visits.lns.improve_by_facility`). When the full
+   model will not run, the other core meanwhile prices the scheduled
+   priority facility by facility for a proven bound on the transport cost
+   (:func:`~parcelroute.visits.bounds.lagrangian_cost_bound`).
 3. The full CP-SAT model (:class:`~parcelroute.visits.model.VisitModel`)
    starts from that plan: level 1 maximises the scheduled priority; level 2
    fixes it at the value reached and minimises the transport cost. Each
-   level goes to HiGHS first (:func:`~parcelroute.visits.mip.solve_with_highs`:
-   its cuts close the weak fixed-charge relaxation of the transport level much
-   faster), then to CP-SAT while unproven. Each level's bound is the best one
-   proven (for level 1 also the relaxation's, whichever is lower). On months too large for the full model
-   in the time given, the improved plan and the relaxation bound are the
-   answer.
+   level goes to HiGHS (:class:`~parcelroute.visits.mip.HighsLevel`: its cuts
+   close the weak fixed-charge relaxation of the transport level much
+   faster), then to CP-SAT while unproven; with many workers the two race
+   on the level instead (:func:`~parcelroute.visits.race.run_race`), sharing
+   the best verified value and the best bound. Each level's bound is the
+   best one proven (for level 1 also the relaxation's, whichever is lower).
+   On months too large for the full model in the time given, the improved
+   plan and the relaxation bounds are the answer.
 4. Requests that still fit are added, and every refused request gets a reason.
 """
 
@@ -28,10 +33,14 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
 
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
 from parcelroute.result import VisitAssignment
+from parcelroute.visits.bounds import cost_bound_in_background
 from parcelroute.visits.greedy import fill, greedy_plan
 from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.lns import (
@@ -40,9 +49,10 @@ from parcelroute.visits.lns import (
     reciprocity_bound,
     relax_by_facility,
 )
-from parcelroute.visits.mip import solve_with_highs
-from parcelroute.visits.model import VisitModel, cost_scale, scaled_cost
+from parcelroute.visits.mip import HighsLevel
+from parcelroute.visits.model import Level, VisitModel, cost_scale, scaled_cost
 from parcelroute.visits.plan import PlanState
+from parcelroute.visits.race import LevelRace, better_value, run_race, tighter_bound
 from parcelroute.visits.reasons import reason_for
 
 __all__ = ["cost_scale", "scaled_cost", "solve_visits"]
@@ -53,6 +63,11 @@ logger = logging.getLogger("parcelroute")
 LEVEL1_SHARE = 0.75
 #: Share of the time left for level 2 that HiGHS gets before CP-SAT takes over.
 MIP_SHARE = 0.7
+#: Fewest workers with which HiGHS and CP-SAT race on a level, each on half of them.
+#: Measured on 500-request months (2 cores): HiGHS with 2 threads proves both levels
+#: as fast or faster than HiGHS with 1 thread, and CP-SAT with 1 worker proves
+#: neither level in 30 s, so on 2 or 3 workers HiGHS gets them all, CP-SAT follows.
+RACE_MIN_WORKERS = 4
 #: Share of the time left for the per-facility relaxations (they rarely need it).
 RELAX_SHARE = 0.3
 #: Share of the time left for improving the start plan when the full model follows.
@@ -105,6 +120,7 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
     ({'visit_priority': 3, 'transport_cost': 0.0}, 'S-1')
     """
     started = time.perf_counter()
+    cost_bound = 0.0
     index = VisitIndex(scenario)
     n = len(index.requests)
     possible = [index.model_sessions(ri) for ri in range(n)]
@@ -134,18 +150,28 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
     options.report(Progress("visits: visit_priority", deadline.elapsed(),
                             float(state.priority()), float(bound1)))
 
-    # 2. a few facilities at a time
+    # 2. a few facilities at a time (and, when the full model will not run, a bound on
+    # the transport cost on the other core)
     run_full = _full_model_fits(deadline, reserve, size)
     lns_seconds = _lns_budget(deadline, reserve, n, run_full)
+    pricing = None
+    if not run_full and options.workers >= 2 and _has_costs(index, choices):
+        # aim at the relaxation's bound: the improved plan usually ends close to it
+        pricing = cost_bound_in_background(index, choices, bound1, lns_seconds, scale=scale)
     stats["visits_improved_facilities"] = float(improve_by_facility(
         state, choices, lns_seconds, seed=options.seed, scale=scale))
+    if pricing is not None:
+        priced = pricing.result()
+        stats["visits_cost_prices"] = float(len(priced.sums))
+        cost_bound = priced.bound(state.priority()) / scale[0]
+        options.report(Progress("visits: transport_cost", deadline.elapsed(),
+                                _exact_cost(state, scale[0], scale[1]), cost_bound))
     stats["visits_lns_priority"] = float(state.priority())
     stats["visits_prepare_seconds"] = time.perf_counter() - started
     options.report(Progress("visits: visit_priority", deadline.elapsed(),
                             float(state.priority()), float(bound1)))
 
     # 3. the full model, level by level
-    cost_bound = 0.0
     proven1 = _within(state.priority(), bound1, options.relative_gap)
     if run_full:
         vm = VisitModel(index, choices, scale=scale, caps=caps)
@@ -178,80 +204,198 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
 def _level1(vm: VisitModel, state: PlanState, bound1: int, options: SolveOptions,
             deadline: Deadline, reserve: float, share: float, stats: dict[str, float],
             ) -> tuple[PlanState, int]:
-    """Level 1: most scheduled priority; HiGHS first, then CP-SAT while unproven.
+    """Level 1: most scheduled priority, HiGHS and CP-SAT racing (or one after the other).
 
     Returns the best plan and the proven upper bound on its priority.
     """
-    phase = "visits: visit_priority"
     vm.model.maximize(vm.priority())
     capped = vm.model.clone()
     capped.add(vm.priority() <= bound1)
-    start = vm.plan_values(state)
-    try:
-        mip = solve_with_highs(capped, _budget(deadline, reserve, share * MIP_SHARE),
-                               seed=options.seed, threads=options.workers, start=start)
-    except ValueError as exc:  # a model HiGHS cannot take: CP-SAT alone
-        logger.debug("visits: no HiGHS level 1 (%s)", exc)
-    else:
-        stats["visits_level1_mip_seconds"] = mip.seconds
-        if mip.bound is not None:
-            bound1 = min(bound1, mip.bound)
-        if mip.solved and mip.value > state.priority():
-            state = PlanState.from_assignments(vm.index, vm.placements(mip.values))
-            start = mip.values
-        options.report(Progress(phase, deadline.elapsed(), float(state.priority()),
-                                float(bound1)))
-    if state.priority() < bound1:
-        vm.hint_values(start)
-        level1 = vm.solve(options, deadline, phase, _budget(deadline, reserve, share),
-                          known=float(bound1))
-        stats["visits_level1_seconds"] = level1.seconds
-        if level1.bound is not None:
-            bound1 = min(bound1, math.floor(level1.bound + 1e-6))
-        if level1.solved and level1.value > state.priority():
-            state = PlanState.from_assignments(vm.index, vm.placements(level1.values))
-    return state, bound1
+    out = _solve_level(vm, capped, vm.plan_values(state), state.priority(), bound1,
+                       _LevelSetup("visits: visit_priority", "level1", False, 1.0, share,
+                                   share * MIP_SHARE), options, deadline, reserve, stats)
+    if out.values is not None:
+        state = PlanState.from_assignments(vm.index, vm.placements(out.values))
+    assert out.bound is not None  # the relaxation's bound was known before
+    return state, out.bound
 
 
 def _level2(vm: VisitModel, state: PlanState, options: SolveOptions, deadline: Deadline,
             reserve: float, stats: dict[str, float]) -> tuple[PlanState, float]:
-    """Level 2: least transport cost at the plan's priority; HiGHS first, then CP-SAT.
+    """Level 2: least transport cost at the plan's priority, HiGHS and CP-SAT racing.
 
     Returns the best plan and the proven lower bound on its transport cost.
     """
-    phase = "visits: transport_cost"
     vm.model.add(vm.priority() >= state.priority())
     vm.model.minimize(vm.cost())
-    start = vm.plan_values(state)
-    current = _scaled_total(state, vm.scale)
-    budget = _budget(deadline, reserve, MIP_SHARE)
-    bound: int | None = None
+    out = _solve_level(vm, vm.model, vm.plan_values(state), _scaled_total(state, vm.scale),
+                       None, _LevelSetup("visits: transport_cost", "level2", True,
+                                         float(vm.scale), 1.0, MIP_SHARE),
+                       options, deadline, reserve, stats)
+    if out.values is not None:
+        state = PlanState.from_assignments(vm.index, vm.placements(out.values))
+    return state, 0.0 if out.bound is None else max(0.0, out.bound / vm.scale)
+
+
+@dataclass(frozen=True)
+class _LevelSetup:
+    """How one level is solved: its progress phase, stats prefix, sense and time shares.
+
+    ``share`` is the level's part of the time left; ``mip_share`` is HiGHS'
+    part of it when the provers run one after the other.
+    """
+
+    phase: str
+    name: str
+    minimise: bool
+    scale: float
+    share: float
+    mip_share: float
+
+
+@dataclass
+class _LevelAnswer:
+    """A level's best plan (``None``: the start plan stays), its value and proven bound."""
+
+    values: dict[int, int] | None
+    value: int
+    bound: int | None
+
+
+def _solve_level(vm: VisitModel, mip_model: cp_model.CpModel, start: dict[int, int],
+                 value: int, bound: int | None, setup: _LevelSetup, options: SolveOptions,
+                 deadline: Deadline, reserve: float, stats: dict[str, float]) -> _LevelAnswer:
+    """Solve the objective set on ``vm.model``, from a verified start plan of ``value``.
+
+    With at least :data:`RACE_MIN_WORKERS` workers, HiGHS (on ``mip_model``,
+    the same model with optional valid cuts) and CP-SAT race, each on half
+    the workers; otherwise HiGHS goes first with every worker and CP-SAT
+    takes over while the level is unproven. A model HiGHS cannot take is
+    left to CP-SAT alone.
+    """
+    racing = options.workers >= RACE_MIN_WORKERS
+    seconds = _budget(deadline, reserve, setup.share if racing else setup.mip_share)
     try:
-        mip = solve_with_highs(vm.model, budget, seed=options.seed, threads=options.workers,
-                               start=start)
+        highs = HighsLevel(mip_model, seconds, seed=options.seed,
+                           threads=_highs_threads(options.workers, racing), start=start)
     except ValueError as exc:  # a model HiGHS cannot take: CP-SAT alone
-        logger.debug("visits: no HiGHS level 2 (%s)", exc)
-    else:
-        stats["visits_level2_mip_seconds"] = mip.seconds
-        bound = mip.bound
-        if mip.solved and mip.value < current:
-            state = PlanState.from_assignments(vm.index, vm.placements(mip.values))
-            start, current = mip.values, mip.value
-        options.report(Progress(phase, deadline.elapsed(), current / vm.scale,
-                                None if bound is None else max(0, bound) / vm.scale))
-    if bound is None or bound < current:
-        if bound is not None:
-            vm.model.add(vm.cost() >= bound)
-        vm.hint_values(start)
-        level2 = vm.solve(options, deadline, phase, _budget(deadline, reserve, 1.0),
-                          scale=float(vm.scale), maximise=False,
-                          known=None if bound is None else bound / vm.scale)
-        stats["visits_level2_seconds"] = level2.seconds
-        if level2.bound is not None:
-            bound = max(bound or 0, math.ceil(level2.bound - 1e-6))
-        if level2.solved and level2.value < current:
-            state = PlanState.from_assignments(vm.index, vm.placements(level2.values))
-    return state, 0.0 if bound is None else max(0.0, bound / vm.scale)
+        logger.debug("visits: no HiGHS %s (%s)", setup.name, exc)
+        highs = None
+    if highs is not None and racing:
+        return _race_level(vm, highs, start, value, bound, setup, options, deadline, stats,
+                           seconds)
+    answer = _LevelAnswer(None, value, bound)
+    if highs is not None:
+        mip = highs.run()
+        stats[f"visits_{setup.name}_mip_seconds"] = mip.seconds
+        _take(answer, mip.solved, mip.value, mip.values, mip.bound, setup.minimise)
+        options.report(_progress(setup, deadline, answer))
+        if mip.solved and answer.values is mip.values:
+            start = mip.values
+    if _proven(answer, setup.minimise):
+        return answer
+    if setup.minimise and answer.bound is not None:  # the cost level starts from HiGHS' bound
+        vm.model.add(vm.cost() >= answer.bound)
+    vm.hint_values(start)
+    level = vm.solve(options, deadline, setup.phase, _budget(deadline, reserve, setup.share),
+                     scale=setup.scale, maximise=not setup.minimise,
+                     known=None if answer.bound is None else answer.bound / setup.scale)
+    stats[f"visits_{setup.name}_seconds"] = level.seconds
+    _take(answer, level.solved, level.value, level.values,
+          None if level.bound is None else _whole(level.bound, setup.minimise), setup.minimise)
+    return answer
+
+
+def _race_level(vm: VisitModel, highs: HighsLevel, start: dict[int, int], value: int,
+                bound: int | None, setup: _LevelSetup, options: SolveOptions,
+                deadline: Deadline, stats: dict[str, float], seconds: float | None,
+                ) -> _LevelAnswer:
+    """HiGHS and CP-SAT on the same level at once, sharing value and bound.
+
+    The returned plan is the best one either prover holds when the race
+    ends; on a tie HiGHS' plan is taken. The value and the bound of a
+    proven level do not depend on which prover wins, but when several plans
+    are optimal, which one is returned can (each prover alone is
+    deterministic; their timing is not). Below :data:`RACE_MIN_WORKERS`
+    workers there is no race and the plan is deterministic.
+    """
+    answer = _LevelAnswer(None, value, bound)
+
+    def notify(best: int | None, proven: int | None) -> None:
+        shown = _LevelAnswer(None, value if best is None else best, proven)
+        options.report(_progress(setup, deadline, shown))
+
+    race = LevelRace(minimise=setup.minimise, value=value, bound=bound,
+                     relative_gap=options.relative_gap, notify=notify)
+    if race.done():
+        return answer
+    highs.watch(race)
+    vm.hint_values(start)
+
+    def cp_sat(shared: LevelRace) -> Level:
+        return vm.solve(options, deadline, setup.phase, seconds, scale=setup.scale,
+                        maximise=not setup.minimise, race=shared,
+                        workers=max(1, options.workers - _highs_threads(options.workers, True)))
+
+    out = run_race(race, lambda _: highs.run(), cp_sat)
+    if out.highs is not None:
+        stats[f"visits_{setup.name}_mip_seconds"] = out.highs.seconds
+        _take(answer, out.highs.solved, out.highs.value, out.highs.values, out.highs.bound,
+              setup.minimise)
+    if out.cp_sat is not None:
+        level = out.cp_sat
+        stats[f"visits_{setup.name}_seconds"] = level.seconds
+        _take(answer, level.solved, level.value, level.values,
+              None if level.bound is None else _whole(level.bound, setup.minimise),
+              setup.minimise)
+    answer.bound = tighter_bound(answer.bound, race.bound, minimise=setup.minimise)
+    stats[f"visits_{setup.name}_won_by_highs"] = float(race.bound_source == "highs")
+    logger.debug("%s: %s, value %s from %s, bound %s from %s", setup.phase,
+                 "proven" if _proven(answer, setup.minimise) else "open", answer.value,
+                 race.source, answer.bound, race.bound_source)
+    options.report(_progress(setup, deadline, answer))
+    return answer
+
+
+def _highs_threads(workers: int, racing: bool) -> int:
+    """HiGHS' threads: all of them alone, half of them (at least one) in a race."""
+    return max(1, workers // 2) if racing else max(1, workers)
+
+
+def _take(answer: _LevelAnswer, solved: bool, value: int, values: dict[int, int],
+          bound: int | None, minimise: bool) -> None:
+    """Keep a prover's plan if strictly better, and its bound if tighter."""
+    if solved and better_value(value, answer.value, minimise=minimise):
+        answer.values, answer.value = values, value
+    answer.bound = tighter_bound(answer.bound, bound, minimise=minimise)
+
+
+def _proven(answer: _LevelAnswer, minimise: bool) -> bool:
+    """Whether the answer's value meets its bound."""
+    if answer.bound is None:
+        return False
+    return answer.value <= answer.bound if minimise else answer.value >= answer.bound
+
+
+def _whole(bound: float, minimise: bool) -> int:
+    """A CP-SAT bound of an integral objective, rounded the safe way."""
+    return math.ceil(bound - 1e-6) if minimise else math.floor(bound + 1e-6)
+
+
+def _progress(setup: _LevelSetup, deadline: Deadline, answer: _LevelAnswer) -> Progress:
+    """A progress report of a level (a cost bound below 0 is shown as 0)."""
+    bound: float | None = None
+    if answer.bound is not None:
+        bound = (max(0, answer.bound) if setup.minimise else answer.bound) / setup.scale
+    return Progress(setup.phase, deadline.elapsed(), answer.value / setup.scale, bound)
+
+
+def _has_costs(index: VisitIndex, choices: list[list[int]]) -> bool:
+    """Whether some request of the model may ride a transport that costs something."""
+    return any(index.transports[ti].cost > 0
+               for ri, sessions in enumerate(choices)
+               if sessions and index.requests[ri].transport_from is not None
+               for si in sessions for ti in index.request_transports(ri, si))
 
 
 def _relaxation_bound(index: VisitIndex, choices: list[list[int]], caps: dict[str, int]) -> int:

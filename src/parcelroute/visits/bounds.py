@@ -1,0 +1,227 @@
+"""A proven lower bound on the transport cost, facility by facility (a Lagrangian one).
+
+Transports run to one facility, so the transport cost of a plan is the sum
+of its facilities' costs. Without the escort and reciprocity rules (and
+dropping rules only lowers the cost) the facilities meet only through the
+scheduled priority the plan must reach. Pricing that priority at ``λ`` per
+point splits the problem: for any plan of priority at least ``P``,
+
+    cost = Σ_F cost_F ≥ Σ_F (L_F(λ) + λ · priority_F) ≥ Σ_F L_F(λ) + λ · P,
+
+where ``L_F(λ)`` is any proven lower bound on ``min (cost_F - λ · priority_F)``
+over the plans of facility ``F`` alone (CP-SAT's bound, so a facility left
+unproven in time still counts). Every price gives a valid bound; a few
+prices are tried by bisection on whether the facilities' own plans reach
+the priority aimed at. :class:`CostBound` keeps the sums, so the bound can
+be read for the priority finally reached.
+
+It only needs the facilities' models, so it can run on the second core
+while the start plan is improved (:func:`cost_bound_in_background`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from parcelroute.visits.index import VisitIndex
+from parcelroute.visits.lns import by_facility
+from parcelroute.visits.model import VisitModel, scaled_cost
+
+__all__ = ["CostBound", "CostBoundJob", "cost_bound_in_background", "lagrangian_cost_bound"]
+
+logger = logging.getLogger("parcelroute")
+
+#: Wall-time limit in seconds of one facility's priced model (its bound stays valid).
+FACILITY_SECONDS = 0.5
+#: Most prices tried.
+MAX_PRICES = 8
+
+
+@dataclass
+class CostBound:
+    """The prices tried and, for each, the sum of the facilities' proven bounds.
+
+    Costs are in the model's scaled integers; ``sums[λ]`` is ``Σ_F L_F(λ)``.
+
+    Examples
+    --------
+    >>> cb = CostBound(sums={0: 0, 10: -150, 20: -320})
+    >>> cb.bound(16), cb.bound(10)
+    (10, 0)
+    """
+
+    sums: dict[int, float] = field(default_factory=dict)
+
+    def bound(self, priority: int) -> int:
+        """The best proven lower bound on the scaled cost of plans of at least ``priority``."""
+        best = 0
+        for price, total in self.sums.items():
+            best = max(best, math.ceil(total + price * priority - 1e-6))
+        return best
+
+
+def _facility_models(index: VisitIndex, choices: list[list[int]], scale: tuple[int, bool],
+                     ) -> list[VisitModel]:
+    """One model per facility with transports, without escorts and reciprocity."""
+    models = []
+    for _, requests in sorted(by_facility(index, choices).items()):
+        mine = set(requests)
+        sub = [choices[ri] if ri in mine else [] for ri in range(len(choices))]
+        vm = VisitModel(index, sub, scale=scale, escorts=False, reciprocity=False)
+        models.append(vm)
+    return models
+
+
+def _priced(vm: VisitModel, price: int, seconds: float) -> tuple[float, int] | None:
+    """``L_F(λ)`` (a proven lower bound) and the priority of the plan found, or ``None``."""
+    vm.model.minimize(vm.cost() - price * vm.priority())
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.linearization_level = 2
+    solver.parameters.max_time_in_seconds = max(0.01, seconds)
+    status = solver.solve(vm.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return solver.best_objective_bound, int(solver.value(vm.priority()))
+
+
+def _top_price(index: VisitIndex, choices: list[list[int]], scale: int) -> int:
+    """A price at which every request is worth its dearest transport alone."""
+    top = 1
+    for ri, sessions in enumerate(choices):
+        r = index.requests[ri]
+        if not sessions or r.transport_from is None or r.priority <= 0:
+            continue
+        dearest = max((scaled_cost(index.transports[ti].cost, scale)
+                       for si in sessions for ti in index.request_transports(ri, si)),
+                      default=0)
+        top = max(top, -(-dearest // r.priority))
+    return top
+
+
+def lagrangian_cost_bound(index: VisitIndex, choices: list[list[int]], target: int,
+                          seconds: float | None, *, scale: tuple[int, bool] = (1, True),
+                          stop: threading.Event | None = None) -> CostBound:
+    """Price the priority, facility by facility, aiming at plans of ``target`` priority.
+
+    Parameters
+    ----------
+    index, choices
+        The requests and their model sessions.
+    target : int
+        The priority the final plan is expected to reach (the price is
+        bisected on whether the facilities' plans reach it); the bound is
+        valid for any priority, read with :meth:`CostBound.bound`.
+    seconds : float or None
+        Wall-time limit; prices not finished in time are left out.
+    stop : threading.Event, optional
+        Set to end early (the prices done so far still count).
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> b = pr.ScenarioBuilder(name="one bus")
+    >>> _ = b.add_node("F-1").add_node("C").add_detainee("D-1", facility="F-1")
+    >>> _ = b.add_session("S-1", facility="F-1", date="2026-12-05", start="10:00",
+    ...                   end="12:00", capacity=2)
+    >>> _ = b.add_transport("T-1", origin="C", facility="F-1", date="2026-12-05",
+    ...                     seats=4, cost=30)
+    >>> _ = b.add_visit_request("V-1", detainee="D-1", priority=3, transport_from="C",
+    ...                         available=[("2026-12-01", "2026-12-10")])
+    >>> index = VisitIndex(b.build())
+    >>> found = lagrangian_cost_bound(index, [index.model_sessions(0)], 3, None)
+    >>> found.bound(3), found.bound(0)
+    (30, 0)
+    """
+    deadline = None if seconds is None else time.perf_counter() + seconds
+    models = _facility_models(index, choices, scale)
+    out = CostBound()
+    low, high = 0, _top_price(index, choices, scale[0])
+    price = max(1, math.isqrt(high))
+    for _ in range(MAX_PRICES):
+        found = _price_all(models, price, deadline, stop)
+        if found is None:
+            break
+        out.sums[price] = found[0]
+        logger.debug("cost bound at price %s: %s for priority %s (reached %s)", price,
+                     out.bound(target), target, found[1])
+        if found[1] >= target:
+            high = price
+        else:
+            low = price
+        if high - low <= max(1, high // 32):
+            break
+        price = math.isqrt(low * high) if high > 4 * low else (low + high) // 2
+    else:
+        return out
+    if high not in out.sums and found is not None:  # the top price itself, never tried
+        last = _price_all(models, high, deadline, stop)
+        if last is not None:
+            out.sums[high] = last[0]
+    return out
+
+
+def _price_all(models: list[VisitModel], price: int, deadline: float | None,
+               stop: threading.Event | None) -> tuple[float, int] | None:
+    """``Σ_F L_F(λ)`` and the priority the facilities' plans reach; ``None`` if cut short."""
+    total, reached = 0.0, 0
+    for vm in models:
+        left = None if deadline is None else deadline - time.perf_counter()
+        if (left is not None and left <= 0.01) or (stop is not None and stop.is_set()):
+            return None
+        found = _priced(vm, price, FACILITY_SECONDS if left is None
+                        else min(FACILITY_SECONDS, left))
+        if found is None:
+            return None
+        total += found[0]
+        reached += found[1]
+    return total, reached
+
+
+class CostBoundJob:
+    """:func:`lagrangian_cost_bound` running in a thread; :meth:`result` stops and joins it."""
+
+    def __init__(self, index: VisitIndex, choices: list[list[int]], target: int,
+                 seconds: float | None, scale: tuple[int, bool]) -> None:
+        self._stop = threading.Event()
+        self._out = CostBound()
+
+        def run() -> None:
+            try:
+                self._out = lagrangian_cost_bound(index, choices, target, seconds, scale=scale,
+                                                  stop=self._stop)
+            except Exception:  # the bound is optional: the solve goes on without it
+                logger.exception("visits: the transport cost bound failed")
+
+        self._thread = threading.Thread(target=run, name="visits-cost-bound", daemon=True)
+        self._thread.start()
+
+    def result(self, wait: bool = False) -> CostBound:
+        """The prices done; unless ``wait``, the pricing is stopped first."""
+        if not wait:
+            self._stop.set()
+        self._thread.join()
+        return self._out
+
+
+def cost_bound_in_background(index: VisitIndex, choices: list[list[int]], target: int,
+                             seconds: float | None, *, scale: tuple[int, bool] = (1, True),
+                             ) -> CostBoundJob:
+    """Start :func:`lagrangian_cost_bound` on another core (CP-SAT releases the GIL).
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> b = pr.ScenarioBuilder(name="nothing to price")
+    >>> _ = b.add_node("F-1").add_detainee("D-1", facility="F-1")
+    >>> index = VisitIndex(b.build())
+    >>> cost_bound_in_background(index, [], 0, None).result(wait=True).sums
+    {1: 0.0}
+    """
+    return CostBoundJob(index, choices, target, seconds, scale)

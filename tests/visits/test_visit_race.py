@@ -1,0 +1,168 @@
+"""HiGHS and CP-SAT racing on one level: shared bounds, stopping, and the fallbacks."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from ortools.sat.python import cp_model
+
+import parcelroute as pr
+from parcelroute.generate import generate_scenario_dict
+from parcelroute.io import read_scenario_dict
+from parcelroute.options import Deadline, Progress, SolveOptions
+from parcelroute.visits.index import VisitIndex
+from parcelroute.visits.mip import HighsLevel
+from parcelroute.visits.model import VisitModel
+from parcelroute.visits.race import LevelRace, better_value, run_race, tighter_bound
+
+
+@pytest.mark.parametrize(("minimise", "expected"), [(True, 9), (False, 7)])
+def test_the_combined_bound_is_the_better_one(minimise: bool, expected: int) -> None:
+    assert tighter_bound(7, 9, minimise=minimise) == expected
+    assert tighter_bound(9, 7, minimise=minimise) == expected
+    assert tighter_bound(None, 7, minimise=minimise) == 7
+    assert tighter_bound(7, None, minimise=minimise) == 7
+
+
+def test_better_value_is_strict() -> None:
+    assert not better_value(5, 5, minimise=True)
+    assert not better_value(5, 5, minimise=False)
+    assert better_value(4, 5, minimise=True) and better_value(6, 5, minimise=False)
+
+
+def test_a_worse_bound_never_replaces_a_better_one() -> None:
+    race = LevelRace(minimise=False, value=None, bound=10)
+    race.offer_bound(12, "cp-sat")
+    assert (race.bound, race.bound_source) == (10, "known")
+    race.offer_bound(9, "highs")
+    assert (race.bound, race.bound_source) == (9, "highs")
+
+
+def test_value_of_one_prover_and_bound_of_the_other_close_the_level() -> None:
+    stopped: list[str] = []
+    race = LevelRace(minimise=True, value=20, bound=None)
+    race.add_stopper(lambda: stopped.append("cp-sat"))
+    race.offer_bound(15, "highs")
+    assert not race.proven() and not race.stopped.is_set()
+    race.offer_value(15, "cp-sat")
+    assert race.proven() and race.stopped.is_set() and stopped
+
+
+def test_the_relative_gap_ends_the_level_without_proving_it() -> None:
+    race = LevelRace(minimise=True, value=100, bound=98, relative_gap=0.05)
+    assert race.done() and not race.proven()
+
+
+def test_a_stopper_added_after_the_end_is_called_at_once() -> None:
+    race = LevelRace(minimise=True, value=1, bound=1)
+    race.stop()
+    called = threading.Event()
+    race.add_stopper(called.set)
+    assert called.is_set()
+
+
+def test_highs_failing_leaves_cp_sat_to_finish() -> None:
+    race = LevelRace(minimise=True, value=5, bound=None)
+
+    def broken(_: LevelRace) -> int:
+        raise RuntimeError("boom")
+
+    def cp_sat(r: LevelRace) -> str:
+        r.offer_bound(5, "cp-sat")
+        return "proved"
+
+    out = run_race(race, broken, cp_sat)
+    assert (out.highs, out.cp_sat) == (None, "proved") and race.proven()
+
+
+def _hard_cp_sat_model() -> tuple[cp_model.CpModel, dict[int, int]]:
+    """A covering model whose linear relaxation is exact: HiGHS proves it at the root.
+
+    CP-SAT alone is kept searching by a 60-second wait in the race's CP-SAT side.
+    """
+    m = cp_model.CpModel()
+    x = [m.new_bool_var(f"x{i}") for i in range(6)]
+    m.add(sum(x) >= 3)
+    m.minimize(sum((i + 1) * v for i, v in enumerate(x)))
+    return m, {v.index: 1 for v in x}
+
+
+def test_highs_proves_first_and_stops_cp_sat() -> None:
+    model, start = _hard_cp_sat_model()
+    race = LevelRace(minimise=True, value=21, bound=None)
+    highs = HighsLevel(model, None, start=start)
+    highs.watch(race)
+
+    def cp_sat(r: LevelRace) -> str:
+        return "stopped" if r.stopped.wait(60.0) else "timed out"
+
+    out = run_race(race, lambda _: highs.run(), cp_sat)
+    assert out.cp_sat == "stopped"
+    assert out.highs is not None and out.highs.solved and out.highs.value == 6
+    assert race.proven() and (race.value, race.bound) == (6, 6)
+    assert race.bound_source == "highs"
+
+
+def test_cp_sat_in_a_race_is_stopped_when_the_level_is_proven() -> None:
+    scenario = read_scenario_dict(generate_scenario_dict(3, 60, 3))
+    index = VisitIndex(scenario)
+    choices = [index.model_sessions(r) for r in range(len(index.requests))]
+    vm = VisitModel(index, choices)
+    vm.model.maximize(vm.priority())
+    reports: list[Progress] = []
+    options = SolveOptions(workers=1, callback=reports.append)
+    race = LevelRace(minimise=False, value=None, bound=None)
+    level = vm.solve(options, Deadline(None), "visits", None, race=race)
+    assert level.solved and race.proven() and race.value == level.value
+    assert reports == []  # in a race, the race reports
+
+
+def _month(seed: int) -> pr.Scenario:
+    return read_scenario_dict(generate_scenario_dict(seed, 60, 3))
+
+
+@pytest.fixture
+def racing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS and CP-SAT race from two workers on (one each)."""
+    import parcelroute.visits.solver as solver
+
+    monkeypatch.setattr(solver, "RACE_MIN_WORKERS", 2)
+
+
+@pytest.mark.usefixtures("racing")
+@pytest.mark.parametrize("seed", [0, 4])
+def test_racing_and_one_after_the_other_agree(seed: int) -> None:
+    scenario = _month(seed)
+    result = pr.solve(scenario, time_limit=None, workers=2)
+    assert pr.verify(scenario, result) == []
+    assert result.status.value == "optimal"
+    assert any(k.endswith("_won_by_highs") for k in result.stats)  # a level was raced
+    alone = pr.solve(scenario, time_limit=None, workers=1)
+    assert not any(k.endswith("_won_by_highs") for k in alone.stats)
+    assert result.objective == alone.objective == result.bound
+
+
+@pytest.mark.parametrize("race", [False, True])
+def test_a_model_highs_cannot_take_is_left_to_cp_sat(monkeypatch: pytest.MonkeyPatch,
+                                                     race: bool) -> None:
+    import parcelroute.visits.solver as solver
+
+    def refuse(*_: object, **__: object) -> HighsLevel:
+        raise ValueError("not for HiGHS")
+
+    monkeypatch.setattr(solver, "HighsLevel", refuse)
+    if race:
+        monkeypatch.setattr(solver, "RACE_MIN_WORKERS", 2)
+    scenario = _month(1)
+    result = pr.solve(scenario, time_limit=None, workers=2)
+    assert pr.verify(scenario, result) == []
+    assert result.status.value == "optimal"
+    assert not any(k.endswith(("_mip_seconds", "_won_by_highs")) for k in result.stats)
+
+
+def test_highs_threads_in_and_out_of_a_race() -> None:
+    from parcelroute.visits.solver import _highs_threads
+
+    assert [_highs_threads(w, True) for w in (1, 2, 3, 4, 8)] == [1, 1, 1, 2, 4]
+    assert [_highs_threads(w, False) for w in (1, 2, 4)] == [1, 2, 4]
