@@ -88,8 +88,9 @@ class LevelResult:
 
 
 # -- the recipient hull -------------------------------------------------------------------
-def _maximal_sets(weights: IntArray, n_max: int, w_max: int) -> BoolArray | None:
-    """Maximal subsets of a detainee's parcels that keep both limits (rows of a bool matrix)."""
+def _subsets(weights: IntArray, n_max: int, w_max: int
+             ) -> tuple[IntArray, BoolArray, BoolArray] | None:
+    """Every subset of a detainee's parcels (bit masks, members) and whether it keeps both limits."""
     k = len(weights)
     if k > HULL_MAX_MEMBERS:
         return None
@@ -100,6 +101,16 @@ def _maximal_sets(weights: IntArray, n_max: int, w_max: int) -> BoolArray | None
         feasible &= bits.sum(axis=1) <= n_max
     if w_max >= 0:
         feasible &= (bits.astype(np.int64) @ weights) <= w_max
+    return masks, bits, feasible
+
+
+def _maximal_sets(weights: IntArray, n_max: int, w_max: int) -> BoolArray | None:
+    """Maximal subsets of a detainee's parcels that keep both limits (rows of a bool matrix)."""
+    found = _subsets(weights, n_max, w_max)
+    if found is None:
+        return None
+    masks, bits, feasible = found
+    k = len(weights)
     extended = masks[:, None] | (np.int64(1) << np.arange(k, dtype=np.int64))[None, :]
     grows = feasible[extended] & ~bits
     maximal = feasible & ~grows.any(axis=1)
@@ -596,16 +607,10 @@ def _loss_forcing(prob: ParcelProblem, level1: int, fix: _Fixing,
 
 def _all_sets(weights: IntArray, n_max: int, w_max: int) -> BoolArray | None:
     """Every subset of a detainee's parcels that keeps both limits."""
-    k = len(weights)
-    if k > HULL_MAX_MEMBERS:
+    found = _subsets(weights, n_max, w_max)
+    if found is None:
         return None
-    masks = np.arange(1 << k, dtype=np.int64)
-    bits = ((masks[:, None] >> np.arange(k)) & 1).astype(bool)
-    feasible = np.ones(len(masks), bool)
-    if n_max >= 0:
-        feasible &= bits.sum(axis=1) <= n_max
-    if w_max >= 0:
-        feasible &= (bits.astype(np.int64) @ weights) <= w_max
+    _masks, bits, feasible = found
     out: BoolArray = bits[feasible]
     return out
 
