@@ -27,6 +27,20 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def timed_solves(benchmark: Any, scenario: Scenario, levels: tuple[str, ...], time_limit: float,
+                 relative_gap: float, rounds: int) -> dict[str, Any]:
+    """Solve ``scenario`` ``rounds`` times under pytest-benchmark; :func:`result_info` of the rounds."""
+    results: list[pr.Result] = []
+
+    def run() -> pr.Result:
+        result = pr.solve(scenario, time_limit=time_limit, relative_gap=relative_gap)
+        results.append(result)
+        return result
+
+    benchmark.pedantic(run, rounds=rounds, iterations=1)
+    return result_info(scenario, results, levels, time_limit, relative_gap)
+
+
 def result_info(scenario: Scenario, results: list[pr.Result], levels: tuple[str, ...],
                 time_limit: float, relative_gap: float) -> dict[str, Any]:
     """What the report needs of a benchmark's rounds, for ``benchmark.extra_info``.

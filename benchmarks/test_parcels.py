@@ -11,9 +11,7 @@ the JSON into the tables of ``RESULTS.md``.
 from __future__ import annotations
 
 import pytest
-from conftest import month, result_info
-
-import parcelroute as pr
+from conftest import month, timed_solves
 
 LEVELS = ("delivered_priority", "batch_cost")
 
@@ -30,14 +28,6 @@ CASES = [
 def test_parcels(benchmark: pytest.FixtureRequest, parcels: int, limit: float, gap: float,
                  rounds: int) -> None:
     scenario = month(parcels=parcels)
-    results: list[pr.Result] = []
-
-    def run() -> pr.Result:
-        result = pr.solve(scenario, time_limit=limit, relative_gap=gap)
-        results.append(result)
-        return result
-
-    benchmark.pedantic(run, rounds=rounds, iterations=1)  # type: ignore[attr-defined]
-    info = result_info(scenario, results, LEVELS, limit, gap)
+    info = timed_solves(benchmark, scenario, LEVELS, limit, gap, rounds)
     benchmark.extra_info.update(parcels=parcels, **info)  # type: ignore[attr-defined]
     assert info["violations"] == 0

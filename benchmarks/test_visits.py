@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import month, result_info
-
-import parcelroute as pr
+from conftest import month, timed_solves
 
 LEVELS = ("visit_priority", "transport_cost")
 
@@ -21,14 +19,6 @@ CASES = [
 def test_visits(benchmark: pytest.FixtureRequest, visits: int, limit: float, gap: float,
                 rounds: int) -> None:
     scenario = month(visits=visits)
-    results: list[pr.Result] = []
-
-    def run() -> pr.Result:
-        result = pr.solve(scenario, time_limit=limit, relative_gap=gap)
-        results.append(result)
-        return result
-
-    benchmark.pedantic(run, rounds=rounds, iterations=1)  # type: ignore[attr-defined]
-    info = result_info(scenario, results, LEVELS, limit, gap)
+    info = timed_solves(benchmark, scenario, LEVELS, limit, gap, rounds)
     benchmark.extra_info.update(visits=visits, **info)  # type: ignore[attr-defined]
     assert info["violations"] == 0
