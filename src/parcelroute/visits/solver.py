@@ -72,10 +72,10 @@ RACE_MIN_WORKERS = 4
 RELAX_SHARE = 0.3
 #: Share of the time left for improving the start plan when the full model follows.
 LNS_SHARE = 0.2
-#: Without a time limit, the start plan is improved for at most this many seconds,
-LNS_BASE_SECONDS = 1.0
+#: When the full model follows, the start plan is improved for at most this many seconds,
+LNS_BASE_SECONDS = 0.1
 #: ... plus one second per this many requests.
-LNS_REQUESTS_PER_SECOND = 500
+LNS_REQUESTS_PER_SECOND = 5000
 #: Session choices the full model digests per second of the time left (presolve and
 #: first bound); with less time the improved start plan and the relaxation bound answer.
 FULL_MODEL_CHOICES_PER_SECOND = 300
