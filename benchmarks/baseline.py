@@ -54,8 +54,8 @@ def solve_direct_cpsat(scenario: Scenario, time_limit: float, workers: int = 2,
             cap = int(dim.capacity[b])
             if cap >= 0:
                 model.add(sum(int(dim.per_parcel[prob.pair_parcel[e]]) * x[e] for e in es) <= cap)
-    for _node, _day, capacity, es in prob.crossing_rows:
-        model.add(sum(x[e] for e in es.tolist()) <= capacity)
+    for _node, _day, capacity, pairs in prob.crossing_rows:
+        model.add(sum(x[e] for e in pairs.tolist()) <= capacity)
     for _r, n_max, w_max, members in prob.recipient_rows:
         es = [e for i in members.tolist() for e in by_parcel[i]]
         if n_max >= 0:
@@ -77,7 +77,7 @@ def solve_direct_cpsat(scenario: Scenario, time_limit: float, workers: int = 2,
         delivered = sum(p for e, p in enumerate(pri) if solver.value(x[e]))
         paid = sum(c for b, c in enumerate(cost) if solver.value(y[b]))
         # big * priority - cost <= bound with 0 <= cost < big
-        priority_bound = (int(bound) + big - 1) // big
+        priority_bound: float = (int(bound) + big - 1) // big
         cost_bound = max(0.0, delivered * big - bound) if priority_bound == delivered else 0.0
     else:
         delivered, paid, priority_bound, cost_bound = 0, 0, float(prob.deliverable_priority()), 0.0
