@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from parcelroute._integral import ceil_bound, floor_bound
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
 from parcelroute.parcels.compat import Compatibility
@@ -385,7 +386,7 @@ class _Level1:
         lag = lagrangian_bound(model, lp.row_dual)
         info.lagrange = lag
         self.notes.append("LP bound")
-        bound = min(upper, math.floor(lag.bound + EPS)) if math.isfinite(lag.bound) else upper
+        bound = min(upper, floor_bound(lag.bound)) if math.isfinite(lag.bound) else upper
         self.report(best, bound)
         # a plan that follows the LP
         cand = round_fractional(prob, lp.x[x])
@@ -406,7 +407,7 @@ class _Level1:
         prob = self.prob
         out = subgradient_bound(prob, target=float(best), time_limit=self._share(fraction),
                                 should_stop=lambda bound: bound < best + 1 - EPS)
-        bound = min(upper, math.floor(out.bound + EPS * max(1.0, abs(out.bound))))
+        bound = min(upper, floor_bound(out.bound))
         self.report(best, max(best, bound))
         pri = prob.priority[prob.pair_parcel].astype(np.float64)
         rc = out.reduced_cost
@@ -471,7 +472,7 @@ class _Level1:
                 continue
             # time ran out: the bound stays `target`
             if math.isfinite(out.bound):
-                target = min(target, math.floor(out.bound + EPS))
+                target = min(target, floor_bound(out.bound))
             self.notes.append(f"stopped: {out.status}")
             break
         del pri
@@ -1007,7 +1008,7 @@ class _Level2:
         if not math.isfinite(bound):
             return 0.0
         if self.prob.cost_int is not None:
-            return float(math.ceil(bound - EPS * max(1.0, abs(bound))))
+            return float(ceil_bound(bound))
         return bound - EPS * max(1.0, abs(bound))
 
     def _result(self, value: float, bound: float) -> LevelResult:

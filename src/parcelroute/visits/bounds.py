@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from parcelroute._integral import ceil_bound
 from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.lns import by_facility
 from parcelroute.visits.model import VisitModel, scaled_cost
@@ -62,7 +63,7 @@ class CostBound:
         """The best proven lower bound on the scaled cost of plans of at least ``priority``."""
         best = 0
         for price, total in self.sums.items():
-            best = max(best, math.ceil(total + price * priority - 1e-6))
+            best = max(best, ceil_bound(total + price * priority))
         return best
 
 

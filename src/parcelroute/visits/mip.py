@@ -25,6 +25,7 @@ import highspy
 import numpy as np
 from ortools.sat.python import cp_model
 
+from parcelroute._integral import ceil_bound
 from parcelroute.parcels.mip import new_highs
 from parcelroute.visits.race import LevelRace
 
@@ -32,8 +33,6 @@ __all__ = ["HighsLevel", "MipLevel", "check_values", "solve_with_highs", "to_row
 
 logger = logging.getLogger("parcelroute")
 
-#: Relative slack allowed for HiGHS' bound before rounding it to an integer.
-BOUND_TOLERANCE = 1e-6
 #: HiGHS stops once the gap is below this: the objective is integral.
 ABS_GAP = 0.99
 
@@ -233,7 +232,7 @@ class HighsLevel:
         """HiGHS' dual bound as an integer bound in the CP-SAT objective's sense."""
         if not math.isfinite(dual):
             return None
-        low = math.ceil(dual - BOUND_TOLERANCE * max(1.0, abs(dual)))
+        low = ceil_bound(dual)
         return round(self.factor * (low + self.offset))
 
     def value_of(self, values: dict[int, int]) -> int:

@@ -28,6 +28,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from parcelroute._integral import ceil_bound, floor_bound
 from parcelroute.options import Deadline, Progress, SolveOptions
 from parcelroute.visits.index import VisitIndex, overlaps
 from parcelroute.visits.plan import Placement, PlanState
@@ -143,7 +144,7 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         """Send a better bound (and the incumbent); in a race, share it instead."""
         if self.race is not None:
             if math.isfinite(bound):
-                whole = math.floor(bound + 1e-6) if self.sign > 0 else math.ceil(bound - 1e-6)
+                whole = floor_bound(bound) if self.sign > 0 else ceil_bound(bound)
                 self.race.offer_bound(whole, "cp-sat")
             return
         value = bound / self.scale

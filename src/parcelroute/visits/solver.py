@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from parcelroute._integral import ceil_bound, floor_bound
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
 from parcelroute.result import VisitAssignment
@@ -379,7 +380,7 @@ def _proven(answer: _LevelAnswer, minimise: bool) -> bool:
 
 def _whole(bound: float, minimise: bool) -> int:
     """A CP-SAT bound of an integral objective, rounded the safe way."""
-    return math.ceil(bound - 1e-6) if minimise else math.floor(bound + 1e-6)
+    return ceil_bound(bound) if minimise else floor_bound(bound)
 
 
 def _progress(setup: _LevelSetup, deadline: Deadline, answer: _LevelAnswer) -> Progress:
