@@ -47,7 +47,7 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
-from parcelroute.parcels.mip import new_highs
+from parcelroute._highs import new_highs
 
 __all__ = ["PackingResult", "solve_bin_packing"]
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,12 +22,13 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
+from parcelroute._highs import new_highs
+
 __all__ = [
     "LagrangianBound",
     "MipModel",
     "MipOutcome",
     "lagrangian_bound",
-    "new_highs",
     "solve_lp",
     "solve_mip",
     "solve_scip",
@@ -319,48 +318,6 @@ class MipModel:
             out.append(f" PL bnd x{j}" if math.isinf(uj) else f" UP bnd x{j} {uj!r}")
         out.append("ENDATA")
         return "\n".join(out) + "\n"
-
-
-# -- HiGHS ------------------------------------------------------------------------------
-_banner_shown = False
-_scheduler_threads: object = None
-
-
-class _Highs(highspy.Highs):
-    """HiGHS whose global thread pool always matches this instance's ``threads`` option."""
-
-    def run(self) -> highspy.HighsStatus:
-        """Solve, after matching the global thread pool to this instance."""
-        global _scheduler_threads
-        threads = self.getOptionValue("threads")
-        if _scheduler_threads != threads:
-            if _scheduler_threads is not None:
-                self.resetGlobalScheduler(True)
-            _scheduler_threads = threads
-        return super().run()
-
-
-def new_highs() -> highspy.Highs:
-    """A HiGHS instance (its start-up banner is kept off standard output).
-
-    Its ``run`` resets HiGHS's process-wide thread pool when this instance
-    asks for another number of threads than the previous run did; HiGHS
-    would otherwise refuse to solve.
-    """
-    global _banner_shown
-    if _banner_shown:
-        return _Highs()  # type: ignore[no-untyped-call]
-    _banner_shown = True
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            h = _Highs()  # type: ignore[no-untyped-call]
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    return h
 
 
 def _configure(h: highspy.Highs, *, time_limit: float | None, threads: int, seed: int,

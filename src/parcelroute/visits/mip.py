@@ -25,8 +25,8 @@ import highspy
 import numpy as np
 from ortools.sat.python import cp_model
 
+from parcelroute._highs import new_highs
 from parcelroute._integral import ceil_bound
-from parcelroute.parcels.mip import new_highs
 from parcelroute.visits.race import LevelRace
 
 __all__ = ["HighsLevel", "MipLevel", "check_values", "solve_with_highs", "to_rows"]
