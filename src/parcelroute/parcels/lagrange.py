@@ -83,7 +83,7 @@ class RelaxedRows:
         pairs: list[IntArray] = []
         coefs: list[FloatArray] = []
         count = 0
-        pp, pb = prob.pair_parcel, prob.pair_batch
+        pp = prob.pair_parcel
         for d, dim in enumerate(prob.dims):
             for b in prob.binding_dims[d] if with_capacity else []:
                 es = prob.batch_pairs[b]
@@ -114,7 +114,6 @@ class RelaxedRows:
                 pairs.append(es.astype(np.int64))
                 coefs.append(per / limit)
                 count += 1
-        del pb
         if not rows:
             return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), 0)
         return cls(np.concatenate(rows), np.concatenate(pairs), np.concatenate(coefs), count)
@@ -131,10 +130,9 @@ class LagrangeOutcome:
     seconds: float
 
 
-def _evaluate(prob: ParcelProblem, rows: RelaxedRows, pi: FloatArray,
+def _evaluate(prob: ParcelProblem, rows: RelaxedRows, prio: FloatArray, pi: FloatArray,
               heads: IntArray) -> tuple[float, FloatArray, FloatArray]:
     """``L(pi)``, the reduced costs and the subgradient (``1 - a_r x(pi)`` per row)."""
-    prio = prob.priority[prob.pair_parcel].astype(np.float64)
     rc = prio - np.bincount(rows.pair, weights=rows.coef * pi[rows.row],
                             minlength=prob.num_pairs)
     best = np.maximum.reduceat(rc, heads) if len(heads) else np.zeros(0)
@@ -203,7 +201,8 @@ def subgradient_bound(
     rows = RelaxedRows.of(prob) if rows is None else rows
     heads = prob.option_start[:-1][prob.active]
     pi = np.zeros(rows.num_rows)
-    best_value, rc = _evaluate(prob, rows, pi, heads)[:2]
+    prio = prob.priority[prob.pair_parcel].astype(np.float64)
+    best_value, rc = _evaluate(prob, rows, prio, pi, heads)[:2]
     best_pi, best_rc = pi.copy(), rc
     if rows.num_rows == 0 or not len(heads):
         return LagrangeOutcome(best_value, best_pi, best_rc, 0, time.perf_counter() - t0)
@@ -211,7 +210,7 @@ def subgradient_bound(
     direction = np.zeros(rows.num_rows)
     while it < max_iterations:
         it += 1
-        value, rc, grad = _evaluate(prob, rows, pi, heads)
+        value, rc, grad = _evaluate(prob, rows, prio, pi, heads)
         if value < best_value - 1e-9:
             best_value, best_pi, best_rc = value, pi.copy(), rc
             stall = 0
@@ -320,7 +319,7 @@ def cost_bound(
     t0 = time.perf_counter()
     cost = prob.scaled_cost()
     rows = RelaxedRows.of(prob, with_capacity=False)
-    n, nb = prob.num_parcels, prob.num_batches
+    n = prob.num_parcels
     pp, pb = prob.pair_parcel, prob.pair_batch
     if level1 <= 0 or prob.num_pairs == 0:
         return LagrangeOutcome(0.0, np.zeros(0), np.zeros(prob.num_pairs), 0, 0.0)
@@ -363,7 +362,6 @@ def cost_bound(
         sigma = np.maximum(0.0, sigma + t * g_sigma)
         if time_limit is not None and time.perf_counter() - t0 > time_limit:
             break
-    del nb
     logger.debug("lagrange: cost bound %.3f after %d steps in %.2f s", best_value, it,
                  time.perf_counter() - t0)
     return LagrangeOutcome(best_value, np.zeros(0), best_load, it, time.perf_counter() - t0)
