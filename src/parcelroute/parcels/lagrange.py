@@ -23,6 +23,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -34,11 +35,16 @@ __all__ = ["LagrangeOutcome", "RelaxedRows", "cost_bound", "subgradient_bound"]
 STEP_SCALE = 0.5
 STALL = 20
 DEFLECT = 0.3
-#: Step scale and patience of the batch-cost bound (its multipliers move further).
-COST_STEP_SCALE = 2.0
-COST_STALL = 100
-#: Start of the priority multiplier, as a share of the best cost known.
-MU_START = 1.0
+#: Step scale of the batch-cost bound (its multipliers move further).
+COST_STEP_SCALE = 1.0
+#: Steps without a better batch-cost bound before its target margin is halved.
+COST_STALL = 20
+#: First target margin of the batch-cost bound, as a share of the best cost known.
+COST_MARGIN = 0.2
+#: Starts of the priority multiplier raced first, as multiples of the best cost known.
+MU_STARTS = (1.0, 4.0, 16.0)
+#: Steps of each start in that race.
+COST_TRIAL = 30
 
 logger = logging.getLogger("parcelroute")
 
@@ -298,7 +304,11 @@ def cost_bound(
         L = mu + (-sum pi - sum sigma) + sum_b min(0, c_b - K_b)
 
     (rows divided by their right-hand sides) is a lower bound; subgradient
-    steps raise it towards ``target``, the cost of the best plan known.
+    steps raise it. The best plan known (``target``) is often far above the
+    bound that can be reached, so each step aims at a variable target (Fumero's
+    rule): the best bound so far plus a margin that grows while steps reach it
+    and halves when :data:`COST_STALL` steps bring nothing better. The solve
+    stops at ``target``.
 
     Examples
     --------
@@ -317,51 +327,99 @@ def cost_bound(
     10.0
     """
     t0 = time.perf_counter()
-    cost = prob.scaled_cost()
-    rows = RelaxedRows.of(prob, with_capacity=False)
-    n = prob.num_parcels
-    pp, pb = prob.pair_parcel, prob.pair_batch
     if level1 <= 0 or prob.num_pairs == 0:
         return LagrangeOutcome(0.0, np.zeros(0), np.zeros(prob.num_pairs), 0, 0.0)
-    prio = prob.priority[pp].astype(np.float64) / float(level1)
-    mu, pi, sigma = MU_START * target, np.zeros(n), np.zeros(rows.num_rows)
-    best_value, best_load = 0.0, np.zeros(prob.num_pairs)
-    step_scale, stall, it = COST_STEP_SCALE, 0, 0
-    while it < max_iterations:
-        it += 1
-        value = mu * prio - pi[pp] - np.bincount(rows.pair, weights=rows.coef * sigma[rows.row],
-                                                  minlength=prob.num_pairs)
-        k_b, load = _knapsack_bound(prob, value)
-        gain = cost - k_b
-        opened = gain < 0
-        lag = float(mu - math.fsum(pi.tolist()) - math.fsum(sigma.tolist())
-                    + math.fsum(gain[opened].tolist()))
-        x = np.where(opened[pb], load, 0.0)
-        if lag > best_value + 1e-9:
-            best_value, best_load, stall = lag, x, 0
-        else:
-            stall += 1
-            if stall >= COST_STALL:
-                step_scale, stall = step_scale / 2, 0
-        if lag >= target - 1e-9 or step_scale < 1e-5:
-            break
-        g_mu = 1.0 - float(prio @ x)
-        g_pi = np.bincount(pp, weights=x, minlength=n) - 1.0
-        g_sigma = np.bincount(rows.row, weights=rows.coef * x[rows.pair],
-                              minlength=rows.num_rows) - 1.0
-        if mu <= 0 and g_mu < 0:
-            g_mu = 0.0
-        g_pi = np.where((pi <= 0) & (g_pi < 0), 0.0, g_pi)
-        g_sigma = np.where((sigma <= 0) & (g_sigma < 0), 0.0, g_sigma)
-        norm = g_mu * g_mu + float(g_pi @ g_pi) + float(g_sigma @ g_sigma)
-        if norm <= 1e-18:
-            break
-        t = step_scale * (target - lag) / norm
-        mu = max(0.0, mu + t * g_mu)
-        pi = np.maximum(0.0, pi + t * g_pi)
-        sigma = np.maximum(0.0, sigma + t * g_sigma)
-        if time_limit is not None and time.perf_counter() - t0 > time_limit:
-            break
-    logger.debug("lagrange: cost bound %.3f after %d steps in %.2f s", best_value, it,
-                 time.perf_counter() - t0)
-    return LagrangeOutcome(best_value, np.zeros(0), best_load, it, time.perf_counter() - t0)
+
+    out_of_time = partial(_past, t0, time_limit)
+    # the good start of mu varies by month: a short race of several (at most half of the
+    # time and of the steps), the best one goes on
+    runs = [_CostAscent(prob, level1, target, mu) for mu in MU_STARTS]
+    trial = min(COST_TRIAL, max(1, max_iterations // (2 * len(runs))))
+    for k, run in enumerate(runs):
+        run.steps(trial, partial(_past, t0, None if time_limit is None
+                                 else time_limit * (k + 1) / (2 * len(runs))))
+    best = max(runs, key=lambda r: r.best_value)
+    best.steps(max_iterations - sum(r.iterations for r in runs), out_of_time)
+    iterations = sum(r.iterations for r in runs)
+    logger.debug("lagrange: cost bound %.3f after %d steps in %.2f s", best.best_value,
+                 iterations, time.perf_counter() - t0)
+    return LagrangeOutcome(best.best_value, np.zeros(0), best.best_load, iterations,
+                           time.perf_counter() - t0)
+
+
+def _past(t0: float, seconds: float | None) -> bool:
+    """Whether ``seconds`` have passed since ``t0`` (never when ``None``)."""
+    return seconds is not None and time.perf_counter() - t0 > seconds
+
+
+class _CostAscent:
+    """Subgradient ascent of the batch-cost bound from one start of ``mu``."""
+
+    def __init__(self, prob: ParcelProblem, level1: float, target: float, mu_start: float
+                 ) -> None:
+        self.prob = prob
+        self.cost = prob.scaled_cost()
+        self.rows = RelaxedRows.of(prob, with_capacity=False)
+        self.prio = prob.priority[prob.pair_parcel].astype(np.float64) / float(level1)
+        self.target = target
+        self.mu = mu_start * target
+        self.pi = np.zeros(prob.num_parcels)
+        self.sigma = np.zeros(self.rows.num_rows)
+        self.best_value = 0.0
+        self.best_load = np.zeros(prob.num_pairs)
+        self.margin = COST_MARGIN * target
+        self.floor = 1e-7 * max(target, 1.0)
+        self.stall = 0
+        self.iterations = 0
+        self.finished = False
+
+    def steps(self, count: int, out_of_time: Callable[[], bool]) -> None:
+        """Up to ``count`` steps; stops early at the target, on a vanishing margin or time."""
+        prob, rows, prio, cost = self.prob, self.rows, self.prio, self.cost
+        n = prob.num_parcels
+        pp, pb = prob.pair_parcel, prob.pair_batch
+        mu, pi, sigma = self.mu, self.pi, self.sigma
+        for _ in range(count):
+            if self.finished:
+                break
+            self.iterations += 1
+            value = mu * prio - pi[pp] - np.bincount(
+                rows.pair, weights=rows.coef * sigma[rows.row], minlength=prob.num_pairs)
+            k_b, load = _knapsack_bound(prob, value)
+            gain = cost - k_b
+            opened = gain < 0
+            lag = float(mu - math.fsum(pi.tolist()) - math.fsum(sigma.tolist())
+                        + math.fsum(gain[opened].tolist()))
+            x = np.where(opened[pb], load, 0.0)
+            if lag > self.best_value + 1e-9:
+                self.best_value, self.best_load, self.stall = lag, x, 0
+            else:
+                self.stall += 1
+                if self.stall >= COST_STALL:
+                    self.margin, self.stall = self.margin / 2, 0
+            if lag >= self.target - 1e-9 or self.margin < self.floor:
+                self.finished = True
+                break
+            aim = min(self.target, self.best_value + self.margin)
+            if lag >= aim - 1e-9:
+                self.margin *= 1.5
+                aim = min(self.target, self.best_value + self.margin)
+            g_mu = 1.0 - float(prio @ x)
+            g_pi = np.bincount(pp, weights=x, minlength=n) - 1.0
+            g_sigma = np.bincount(rows.row, weights=rows.coef * x[rows.pair],
+                                  minlength=rows.num_rows) - 1.0
+            if mu <= 0 and g_mu < 0:
+                g_mu = 0.0
+            g_pi = np.where((pi <= 0) & (g_pi < 0), 0.0, g_pi)
+            g_sigma = np.where((sigma <= 0) & (g_sigma < 0), 0.0, g_sigma)
+            norm = g_mu * g_mu + float(g_pi @ g_pi) + float(g_sigma @ g_sigma)
+            if norm <= 1e-18:
+                self.finished = True
+                break
+            t = COST_STEP_SCALE * (aim - lag) / norm
+            mu = max(0.0, mu + t * g_mu)
+            pi = np.maximum(0.0, pi + t * g_pi)
+            sigma = np.maximum(0.0, sigma + t * g_sigma)
+            if out_of_time():
+                break
+        self.mu, self.pi, self.sigma = mu, pi, sigma
