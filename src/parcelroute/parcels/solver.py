@@ -74,6 +74,13 @@ HULL_MAX_MEMBERS = 12
 MIP_MAX_PAIRS = 60_000
 #: Share of level 2's time (from its start) by which the relaxation stops, leaving the rest to search.
 RELAXATION_SHARE = 0.8
+#: Share of the batch-cost level's time for the first plan search, and its rounds.
+LNS_SHARE = 0.5
+LNS_ROUNDS = 5
+#: Days of departures one search neighbourhood spans, per origin.
+LNS_WINDOW_DAYS = 3
+#: Batches a crossing's neighbourhood needs beyond a window to be searched too.
+LNS_CROSSING_MIN = 8
 #: Largest model (options) whose LP relaxation is solved at all.
 LP_MAX_PAIRS = 400_000
 
@@ -829,7 +836,7 @@ class _Level2:
 
         # plans: large neighbourhood search from the level-1 plan
         hoods = self._neighbourhoods(build)
-        self._search(model, x, y, build, hoods, until(0.2), rounds=2)
+        self._search(model, x, y, build, hoods, until(LNS_SHARE), rounds=LNS_ROUNDS)
         if self._done():
             return self.best, self._result(self.best_cost, self.lower_bound)
 
@@ -872,19 +879,26 @@ class _Level2:
             self._gap_ok(self.best_cost, self.lower_bound)
 
     def _neighbourhoods(self, build: _Builder) -> list[IntArray]:
-        """Groups of batches re-planned together: runs of a route, days of a crossing."""
+        """Groups of batches re-planned together, in a seeded random order.
+
+        Every batch of one origin leaving within :data:`LNS_WINDOW_DAYS` days
+        of each other (one window starting on each departure day), and the
+        batches that cross at one crossing within a few days (when that is
+        more than a window holds): parcels move between routes and days there.
+        """
         prob = self.prob
-        route = _routes(prob)
-        dep = np.array([b.departs.toordinal() for b in prob.scenario.batches], np.int64)
+        batches = prob.scenario.batches
+        dep = np.array([b.departs.toordinal() for b in batches], np.int64)
+        origins: dict[str, int] = {}
+        origin = np.array([origins.setdefault(b.origin, len(origins)) for b in batches],
+                          np.int64)
         used = np.zeros(prob.num_batches, bool)
         used[build.pb] = True
         hoods: list[IntArray] = []
-        for r in np.unique(route[used]).tolist():
-            bs = np.flatnonzero((route == r) & used)
-            bs = bs[np.argsort(dep[bs], kind="stable")]
-            width = 6
-            for a in range(0, max(1, len(bs) - width // 2), width // 2):
-                hoods.append(bs[a:a + width])
+        for o in np.unique(origin[used]).tolist():
+            mine = used & (origin == o)
+            for day in np.unique(dep[mine]).tolist():
+                hoods.append(np.flatnonzero(mine & (dep >= day) & (dep < day + LNS_WINDOW_DAYS)))
         day_of: dict[int, int] = {}
         for b in np.flatnonzero(used).tolist():
             for _k, _node, when in prob.compat.crossings[b]:
@@ -894,7 +908,7 @@ class _Level2:
         for a in range(0, len(days), 2):
             hi = days[min(a + 3, len(days) - 1)]
             hood = np.array(sorted(b for b, d in day_of.items() if days[a] <= d <= hi), np.int64)
-            if len(hood):
+            if len(hood) > LNS_CROSSING_MIN:
                 hoods.append(hood)
         rng = np.random.default_rng(self.options.seed)
         order = rng.permutation(len(hoods))
