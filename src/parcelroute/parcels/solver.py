@@ -57,6 +57,7 @@ from parcelroute.parcels.mip import (
     solve_mip,
     solve_scip,
 )
+from parcelroute.parcels.neighbourhood import local_replan
 from parcelroute.parcels.problem import ParcelProblem
 
 __all__ = ["solve_parcels"]
@@ -83,6 +84,12 @@ LNS_WINDOW_DAYS = 3
 LNS_CROSSING_MIN = 8
 #: Largest model (options) whose LP relaxation is solved at all.
 LP_MAX_PAIRS = 400_000
+#: Beyond the MIP's reach: share of the batch-cost level's time for neighbourhood MIPs,
+#: and the time limit of each.
+LARGE_LNS_SHARE = 0.2
+LARGE_LNS_SECONDS = 0.5
+#: How many times the level-1 LP's time the batch-cost LP is expected to take.
+LP_LEVEL2_FACTOR = 5.0
 
 
 @dataclass
@@ -353,6 +360,8 @@ class _Level1:
         self.t0 = deadline.elapsed()
         self.budget = budget
         self.notes: list[str] = []
+        self.lp_seconds: float | None = None
+        """Seconds the level-1 LP took, when it was solved."""
 
     def left(self) -> float | None:
         if self.budget is None:
@@ -387,6 +396,7 @@ class _Level1:
         # beyond the MIP's reach the LP is all level 1 does: give it the whole budget
         lp = solve_lp(model, time_limit=self._share(0.95 if prob.num_pairs > MIP_MAX_PAIRS else 0.5),
                       threads=self.options.workers, ipm=True)
+        self.lp_seconds = lp.seconds
         if lp.row_dual is None or lp.x is None:
             self.notes.append(f"LP {lp.status}: Lagrangian bound")
             return (*self._lagrangian(assign, best, upper, 0.9), info)
@@ -809,17 +819,8 @@ class _Level2:
         self.report(best_cost, lower_bound)
         if best_cost <= lower_bound + EPS or prob.num_pairs > MIP_MAX_PAIRS:
             if prob.num_pairs > MIP_MAX_PAIRS and best_cost > lower_bound + EPS:
-                # a Lagrangian bound first (array passes, any size), then the LP if time is left
-                left = self.deadline.left()
-                lag = cost_bound(prob, level1, target=best_cost,
-                                 time_limit=None if left is None else 0.6 * left)
-                lower_bound = max(lower_bound, self._round_bound(lag.bound))
-                self.report(best_cost, lower_bound)
-                self.notes.append(f"Lagrangian bound after {lag.iterations} steps")
-                if not self._gap_ok(best_cost, lower_bound):
-                    lower_bound = max(lower_bound, self._lp_bound(
-                        fix, forced, forced_free, level1, rec_sets))
-                    self.notes.append("LP bound (too large for a MIP)")
+                return self._large(best, best_cost, lower_bound, level1, fix, forced,
+                                   forced_free, rec_sets)
             return best, self._result(best_cost, lower_bound)
         model, x, y, build = self._model(fix, forced, forced_free, level1, rec_sets)
         self.best, self.best_cost, self.lower_bound = best, best_cost, lower_bound
@@ -835,7 +836,9 @@ class _Level2:
             return max(0.0, t_start + fraction * total - self.deadline.elapsed())
 
         # plans: large neighbourhood search from the level-1 plan
-        hoods = self._neighbourhoods(build)
+        used = np.zeros(prob.num_batches, bool)
+        used[build.pb] = True
+        hoods = self._neighbourhoods(used)
         self._search(model, x, y, build, hoods, until(LNS_SHARE), rounds=LNS_ROUNDS)
         if self._done():
             return self.best, self._result(self.best_cost, self.lower_bound)
@@ -874,16 +877,67 @@ class _Level2:
         self.report(self.best_cost, self.lower_bound)
         return self.best, self._result(self.best_cost, self.lower_bound)
 
+    def _large(self, best: IntArray, best_cost: float, lower_bound: float, level1: int,
+               fix: _Fixing, forced: BoolArray, forced_free: BoolArray,
+               rec_sets: list[tuple[IntArray, list[BoolArray]]]) -> tuple[IntArray, LevelResult]:
+        """A month too large for one MIP: neighbourhood MIPs for plans, Lagrangian and LP bounds."""
+        prob = self.prob
+        self.best, self.best_cost, self.lower_bound = best, best_cost, lower_bound
+        self.level1 = level1
+        left = self.deadline.left()
+        used = np.zeros(prob.num_batches, bool)
+        used[prob.pair_batch] = True
+        # one day of departures per origin: at this volume that already frees many parcels
+        self._local_search(self._neighbourhoods(used, days=1, crossings=False),
+                           None if left is None else LARGE_LNS_SHARE * left)
+        left = self.deadline.left()
+        # the LP only when it can finish: it takes a few times as long as level 1's
+        lp_fits = prob.num_pairs <= LP_MAX_PAIRS and (
+            left is None or (self.first is not None and self.first.lp_seconds is not None
+                             and LP_LEVEL2_FACTOR * self.first.lp_seconds < left))
+        lag = cost_bound(prob, level1, target=self.best_cost,
+                         time_limit=None if left is None else (0.4 if lp_fits else 1.0) * left)
+        self.lower_bound = max(self.lower_bound, self._round_bound(lag.bound))
+        self.report(self.best_cost, self.lower_bound)
+        self.notes.append(f"Lagrangian bound after {lag.iterations} steps")
+        if lp_fits and not self._done():
+            self.lower_bound = max(self.lower_bound, self._lp_bound(
+                fix, forced, forced_free, level1, rec_sets))
+            self.notes.append("LP bound (too large for a MIP)")
+        return self.best, self._result(self.best_cost, self.lower_bound)
+
+    def _local_search(self, hoods: list[IntArray], budget: float | None) -> None:
+        """Re-plan one neighbourhood at a time with its own small MIP, keeping improvements."""
+        t0 = self.deadline.elapsed()
+        replans = 0
+        for _ in range(LNS_ROUNDS):
+            before = self.best_cost
+            for hood in hoods:
+                spent = self.deadline.elapsed() - t0
+                if self._done() or (budget is not None and spent >= budget):
+                    break
+                limit = LARGE_LNS_SECONDS if budget is None else \
+                    min(LARGE_LNS_SECONDS, budget - spent)
+                cand = local_replan(self.prob, self.best, hood, self.level1, time_limit=limit,
+                                    threads=self.options.workers, seed=self.options.seed)
+                replans += 1
+                if cand is not None:
+                    self._offer(cand)
+            if self.best_cost >= before - EPS:
+                break
+        self.notes.append(f"{replans} neighbourhood MIPs")
+
     def _done(self) -> bool:
         return self.best_cost <= self.lower_bound + EPS or \
             self._gap_ok(self.best_cost, self.lower_bound)
 
-    def _neighbourhoods(self, build: _Builder) -> list[IntArray]:
+    def _neighbourhoods(self, used: BoolArray, days: int = LNS_WINDOW_DAYS,
+                        crossings: bool = True) -> list[IntArray]:
         """Groups of batches re-planned together, in a seeded random order.
 
-        Every batch of one origin leaving within :data:`LNS_WINDOW_DAYS` days
-        of each other (one window starting on each departure day), and the
-        batches that cross at one crossing within a few days (when that is
+        Every batch of one origin leaving within ``days`` days of each other
+        (one window starting on each departure day), and, with ``crossings``,
+        the batches that cross at one crossing within a few days (when that is
         more than a window holds): parcels move between routes and days there.
         """
         prob = self.prob
@@ -892,22 +946,20 @@ class _Level2:
         origins: dict[str, int] = {}
         origin = np.array([origins.setdefault(b.origin, len(origins)) for b in batches],
                           np.int64)
-        used = np.zeros(prob.num_batches, bool)
-        used[build.pb] = True
         hoods: list[IntArray] = []
         for o in np.unique(origin[used]).tolist():
             mine = used & (origin == o)
             for day in np.unique(dep[mine]).tolist():
-                hoods.append(np.flatnonzero(mine & (dep >= day) & (dep < day + LNS_WINDOW_DAYS)))
+                hoods.append(np.flatnonzero(mine & (dep >= day) & (dep < day + days)))
         day_of: dict[int, int] = {}
-        for b in np.flatnonzero(used).tolist():
+        for b in np.flatnonzero(used if crossings else np.zeros(0, bool)).tolist():
             for _k, _node, when in prob.compat.crossings[b]:
                 day_of[b] = when.toordinal()
                 break
-        days = sorted(set(day_of.values()))
-        for a in range(0, len(days), 2):
-            hi = days[min(a + 3, len(days) - 1)]
-            hood = np.array(sorted(b for b, d in day_of.items() if days[a] <= d <= hi), np.int64)
+        crossed = sorted(set(day_of.values()))
+        for a in range(0, len(crossed), 2):
+            lo, hi = crossed[a], crossed[min(a + 3, len(crossed) - 1)]
+            hood = np.array(sorted(b for b, d in day_of.items() if lo <= d <= hi), np.int64)
             if len(hood) > LNS_CROSSING_MIN:
                 hoods.append(hood)
         rng = np.random.default_rng(self.options.seed)
