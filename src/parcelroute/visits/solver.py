@@ -162,7 +162,8 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
     stats["visits_improved_facilities"] = float(improve_by_facility(
         state, choices, lns_seconds, seed=options.seed, scale=scale))
     if pricing is not None:
-        priced = pricing.result()
+        # the full model does not follow: the pricing may use the rest of its time
+        priced = pricing.result(wait=True)
         stats["visits_cost_prices"] = float(len(priced.sums))
         cost_bound = priced.bound(state.priority()) / scale[0]
         options.report(Progress("visits: transport_cost", deadline.elapsed(),
