@@ -74,10 +74,17 @@ HULL_MAX_MEMBERS = 12
 #: Largest model (options) solved as a MIP; larger ones get LP bounds and rounding only.
 MIP_MAX_PAIRS = 60_000
 #: Share of level 2's time (from its start) by which the relaxation stops, leaving the rest to search.
-RELAXATION_SHARE = 0.8
-#: Share of the batch-cost level's time for the first plan search, and its rounds.
-LNS_SHARE = 0.5
+RELAXATION_SHARE = 0.85
+#: Shares of the batch-cost level's time (from its start) by which the first round of
+#: plan search and the first, short relaxation stop.
+QUICK_LNS_SHARE = 0.1
+QUICK_RELAXATION_SHARE = 0.25
+#: ... and by which the longer plan search stops (at most this many rounds), or when the
+#: short relaxation left a gap above ``FAR_GAP``, ``FAR_LNS_SHARE``.
+LNS_SHARE = 0.45
 LNS_ROUNDS = 5
+FAR_GAP = 0.03
+FAR_LNS_SHARE = 0.65
 #: Days of departures one search neighbourhood spans, per origin.
 LNS_WINDOW_DAYS = 3
 #: Batches a crossing's neighbourhood needs beyond a window to be searched too.
@@ -835,16 +842,40 @@ class _Level2:
                 return None
             return max(0.0, t_start + fraction * total - self.deadline.elapsed())
 
-        # plans: large neighbourhood search from the level-1 plan
+        # plans: one round of neighbourhood search from the level-1 plan, then a short
+        # relaxation, which proves many months at once
         used = np.zeros(prob.num_batches, bool)
         used[build.pb] = True
         hoods = self._neighbourhoods(used)
-        self._search(model, x, y, build, hoods, until(LNS_SHARE), rounds=LNS_ROUNDS)
-        if self._done():
-            return self.best, self._result(self.best_cost, self.lower_bound)
-
-        # bound: the relaxation (options continuous, batches binary) is a proven lower bound
         guides: list[FloatArray] = []
+        self._search(model, x, y, build, hoods, until(QUICK_LNS_SHARE), rounds=1)
+        solved = False
+        if not self._done():
+            solved = self._relax(model, x, y, build, until(QUICK_RELAXATION_SHARE), guides)
+        # not proven yet: a longer search, then the relaxation again with the better plan
+        # (unless it was solved: its bound is then final)
+        # a bound far from the plan is rarely closed: better plans then matter more
+        far = not self._gap_within(FAR_GAP)
+        if not self._done():
+            self._search(model, x, y, build, hoods, until(FAR_LNS_SHARE if far else LNS_SHARE),
+                         rounds=LNS_ROUNDS)
+        if not self._done() and not solved:
+            self._relax(model, x, y, build, until(RELAXATION_SHARE), guides)
+        # plans again, led by the batches the relaxation opens
+        if not self._done() and guides:
+            guided = self._guided(build, guides[-1])
+            self._search(model, x, y, build, guided + hoods, self.deadline.left(), rounds=3)
+        self.report(self.best_cost, self.lower_bound)
+        return self.best, self._result(self.best_cost, self.lower_bound)
+
+    def _relax(self, model: MipModel, x: IntArray, y: IntArray, build: _Builder,
+               budget: float | None, guides: list[FloatArray]) -> bool:
+        """The relaxation (options continuous, batches binary): a proven bound, and plans.
+
+        Each batch set it finds is filled with whole parcels, its last one also
+        by a MIP restricted to those batches; ``guides`` collects the batch
+        sets. Returns whether the relaxation was solved to optimality.
+        """
 
         def improved(sol: FloatArray, _value: float) -> None:
             guides.append(np.round(sol[y]))
@@ -856,7 +887,6 @@ class _Level2:
 
         relaxed = model.integer.copy()
         relaxed[x] = False
-        budget = until(RELAXATION_SHARE)
         out = solve_mip(model, time_limit=budget, relative_gap=self.options.relative_gap,
                         threads=self.options.workers, seed=self.options.seed,
                         start=self._start(model, x, y, build), integer=relaxed,
@@ -870,12 +900,7 @@ class _Level2:
             guides.append(np.round(out.x[y]))
             if not self._done():
                 self._try(build, out.x[y], out.x[x], exact=True, model=model, xcols=x, ycols=y)
-        # plans again, led by the batches the relaxation opens
-        if not self._done() and guides:
-            guided = self._guided(build, guides[-1])
-            self._search(model, x, y, build, guided + hoods, self.deadline.left(), rounds=3)
-        self.report(self.best_cost, self.lower_bound)
-        return self.best, self._result(self.best_cost, self.lower_bound)
+        return out.optimal
 
     def _large(self, best: IntArray, best_cost: float, lower_bound: float, level1: int,
                fix: _Fixing, forced: BoolArray, forced_free: BoolArray,
@@ -926,6 +951,9 @@ class _Level2:
             if self.best_cost >= before - EPS:
                 break
         self.notes.append(f"{replans} neighbourhood MIPs")
+
+    def _gap_within(self, gap: float) -> bool:
+        return self.best_cost - self.lower_bound <= gap * max(abs(self.best_cost), 1e-9)
 
     def _done(self) -> bool:
         return self.best_cost <= self.lower_bound + EPS or \
