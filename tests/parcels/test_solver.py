@@ -331,6 +331,41 @@ def test_generated_month_is_proven() -> None:
     assert_optimal(r)
 
 
+def test_batch_cost_bound_rounds_up_to_a_multiple_of_the_costs_divisor() -> None:
+    """Costs 420 and 670: every plan costs a multiple of 10, so a bound of 1,101.3 proves 1,110."""
+    from parcelroute.options import Deadline, SolveOptions
+    from parcelroute.parcels.compat import Compatibility
+    from parcelroute.parcels.problem import ParcelProblem
+    from parcelroute.parcels.solver import _Level2
+
+    b = base()
+    batch(b, "B-1", cost=420)
+    batch(b, "B-2", cost=670)
+    s = b.build()
+    prob = ParcelProblem(s, Compatibility(s))
+    assert prob.cost_step == 10
+    level2 = _Level2(prob, SolveOptions(), Deadline(None))
+    assert level2._round_bound(1101.3) == 1110.0
+    assert level2._round_bound(1110.0000001) == 1110.0
+    assert level2._round_bound(1100.0) == 1100.0
+
+
+def test_roomy_month_is_proven() -> None:
+    """With twice the batch capacity (the relaxation proves the batch cost at once)."""
+    import dataclasses
+
+    from parcelroute.generate import generate_scenario
+
+    s = generate_scenario(300, 0, 4)
+    s = dataclasses.replace(s, batches=tuple(dataclasses.replace(
+        b, max_parcels=None if b.max_parcels is None else 2 * b.max_parcels,
+        max_weight_kg=None if b.max_weight_kg is None else 2 * b.max_weight_kg,
+        max_volume_l=None if b.max_volume_l is None else 2 * b.max_volume_l)
+        for b in s.batches))
+    r = solve(s, time_limit=60)
+    assert_optimal(r)
+
+
 def test_no_parcels_or_no_batches() -> None:
     b = base()
     batch(b, "B-1")

@@ -291,6 +291,28 @@ class ParcelProblem:
             return self.cost_int.astype(np.float64)
         return self.cost
 
+    @property
+    def cost_step(self) -> int:
+        """A number every plan's scaled batch cost is a multiple of (gcd of the costs; 1 if inexact).
+
+        Examples
+        --------
+        >>> import parcelroute as pr
+        >>> from parcelroute.parcels.compat import Compatibility
+        >>> b = pr.ScenarioBuilder(name="round costs")
+        >>> _ = b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+        >>> for bid, cost in (("B-1", 420), ("B-2", 670)):
+        ...     _ = b.add_batch(bid, origin="HUB", departs="2026-12-01", stops=["F-1"], cost=cost)
+        >>> s = b.build()
+        >>> ParcelProblem(s, Compatibility(s)).cost_step
+        10
+        """
+        if self.cost_int is None:
+            return 1
+        step = int(np.gcd.reduce(self.cost_int[self.cost_int > 0])) if np.any(
+            self.cost_int > 0) else 1
+        return max(1, step)
+
     def unscale_cost(self, value: float) -> float:
         """A cost in solver units back to the scenario's units."""
         if self.cost_int is not None:

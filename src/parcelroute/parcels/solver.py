@@ -84,6 +84,8 @@ QUICK_RELAXATION_SHARE = 0.25
 LNS_SHARE = 0.45
 LNS_ROUNDS = 5
 FAR_GAP = 0.03
+#: ... and skipped when the gap is below ``NEAR_GAP`` and the relaxation can go on.
+NEAR_GAP = 0.01
 FAR_LNS_SHARE = 0.65
 #: Days of departures one search neighbourhood spans, per origin.
 LNS_WINDOW_DAYS = 3
@@ -854,9 +856,10 @@ class _Level2:
             solved = self._relax(model, x, y, build, until(QUICK_RELAXATION_SHARE), guides)
         # not proven yet: a longer search, then the relaxation again with the better plan
         # (unless it was solved: its bound is then final)
-        # a bound far from the plan is rarely closed: better plans then matter more
-        far = not self._gap_within(FAR_GAP)
-        if not self._done():
+        # a bound far from the plan is rarely closed: better plans then matter more; a bound
+        # close to it is often closed by the relaxation at once
+        far, near = not self._gap_within(FAR_GAP), self._gap_within(NEAR_GAP)
+        if not self._done() and not (near and not solved):
             self._search(model, x, y, build, hoods, until(FAR_LNS_SHARE if far else LNS_SHARE),
                          rounds=LNS_ROUNDS)
         if not self._done() and not solved:
@@ -1102,7 +1105,9 @@ class _Level2:
         if not math.isfinite(bound):
             return 0.0
         if self.prob.cost_int is not None:
-            return float(ceil_bound(bound))
+            # every plan costs a multiple of the costs' common divisor
+            step = self.prob.cost_step
+            return float(step * ceil_bound(bound / step))
         return bound - EPS * max(1.0, abs(bound))
 
     def _result(self, value: float, bound: float) -> LevelResult:
