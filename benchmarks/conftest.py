@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import resource
 from functools import cache
 from typing import Any
@@ -20,6 +21,23 @@ SEED = 2026
 def month(parcels: int = 0, visits: int = 0, seed: int = SEED) -> Scenario:
     """A synthetic month from ``parcelroute generate`` (cached)."""
     return generate_scenario(parcels, visits, seed)
+
+
+def roomy(scenario: Scenario, factor: float) -> Scenario:
+    """``scenario`` with every batch limit and crossing capacity ``factor`` times as large."""
+
+    def times(value: float | None) -> float | None:
+        return None if value is None else value * factor
+
+    batches = tuple(dataclasses.replace(
+        b, max_weight_kg=times(b.max_weight_kg), max_volume_l=times(b.max_volume_l),
+        max_parcels=None if b.max_parcels is None else int(b.max_parcels * factor))
+        for b in scenario.batches)
+    nodes = tuple(dataclasses.replace(
+        n, daily_capacity=None if n.daily_capacity is None else int(n.daily_capacity * factor))
+        for n in scenario.nodes)
+    return dataclasses.replace(scenario, batches=batches, nodes=nodes,
+                               name=f"{scenario.name}, capacities x{factor:g}")
 
 
 def peak_rss_mb() -> float:

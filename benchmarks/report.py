@@ -113,7 +113,7 @@ def _function(bench: dict[str, Any]) -> str:
 def _levels(function: str, info: dict[str, Any]) -> tuple[str, ...]:
     if function == "test_visits":
         return VISIT_LEVELS
-    if function in ("test_parcels", "test_direct_cpsat_baseline"):
+    if function in ("test_parcels", "test_roomy_parcels", "test_direct_cpsat_baseline"):
         return PARCEL_LEVELS
     return tuple(info.get("objective", {}))
 
@@ -179,11 +179,12 @@ def targets_table(benches: list[dict[str, Any]], profile: dict[int, dict[str, An
     rows = []
     for bench in benches:
         function = _function(bench)
-        if function not in ("test_parcels", "test_visits"):
+        if function not in ("test_parcels", "test_roomy_parcels", "test_visits"):
             continue
         kind, size = _size(bench)
         seen.add((function, size))
-        rows.append((0 if function == "test_parcels" else 1, size, bench, function, kind))
+        order = {"test_parcels": 0, "test_roomy_parcels": 1}.get(function, 2)
+        rows.append((order, size, bench, function, kind))
     for _, size, bench, function, kind in sorted(rows, key=lambda r: (r[0], r[1])):
         info = bench.get("extra_info", {})
         stats = bench["stats"]
@@ -202,8 +203,13 @@ def targets_table(benches: list[dict[str, Any]], profile: dict[int, dict[str, An
             peak = float(profile[size]["peak_rss_bytes"])
             memory = f"{peak / 1e9:.2f} GB (profile)"
         limit = info.get("time_limit", (bench.get("params") or {}).get("limit"))
+        workload = _workload(kind, size)
+        no_target = "— (smoke size)"
+        if function == "test_roomy_parcels":
+            workload += f", batch and crossing capacities ×{info.get('factor', 2):g}"
+            no_target = "— (no target: same month with room to spare)"
         cells = [
-            _workload(kind, size), target.text if target else "— (smoke size)",
+            workload, target.text if target else no_target,
             secs(limit), secs(stats["median"]), str(stats["rounds"]), status,
             *(_level_cell(info, level) for level in levels[:2]),
             memory, judge(target, stats["median"], info, levels, peak),

@@ -11,7 +11,7 @@ the JSON into the tables of ``RESULTS.md``.
 from __future__ import annotations
 
 import pytest
-from conftest import month, timed_solves
+from conftest import month, roomy, timed_solves
 
 LEVELS = ("delivered_priority", "batch_cost")
 
@@ -30,4 +30,16 @@ def test_parcels(benchmark: pytest.FixtureRequest, parcels: int, limit: float, g
     scenario = month(parcels=parcels)
     info = timed_solves(benchmark, scenario, LEVELS, limit, gap, rounds)
     benchmark.extra_info.update(parcels=parcels, **info)  # type: ignore[attr-defined]
+    assert info["violations"] == 0
+
+
+@pytest.mark.parametrize(("parcels", "factor", "limit", "rounds"),
+                         [pytest.param(2_000, 2.0, 10, 3, id="2k-parcels-roomy")])
+def test_roomy_parcels(benchmark: pytest.FixtureRequest, parcels: int, factor: float,
+                       limit: float, rounds: int) -> None:
+    """The 2,000-parcel month with twice the batch and crossing capacity (no target: a
+    month with room to spare, where the batch-cost relaxation proves the optimum)."""
+    scenario = roomy(month(parcels=parcels), factor)
+    info = timed_solves(benchmark, scenario, LEVELS, limit, 0.0, rounds)
+    benchmark.extra_info.update(parcels=parcels, factor=factor, **info)  # type: ignore[attr-defined]
     assert info["violations"] == 0

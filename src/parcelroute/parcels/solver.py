@@ -923,8 +923,9 @@ class _Level2:
         lp_fits = prob.num_pairs <= LP_MAX_PAIRS and (
             left is None or (self.first is not None and self.first.lp_seconds is not None
                              and LP_LEVEL2_FACTOR * self.first.lp_seconds < left))
+        # (a tenth of the time stays for reading the plan back at this volume)
         lag = cost_bound(prob, level1, target=self.best_cost,
-                         time_limit=None if left is None else (0.4 if lp_fits else 1.0) * left)
+                         time_limit=None if left is None else (0.4 if lp_fits else 0.9) * left)
         self.lower_bound = max(self.lower_bound, self._round_bound(lag.bound))
         self.report(self.best_cost, self.lower_bound)
         self.notes.append(f"Lagrangian bound after {lag.iterations} steps")
