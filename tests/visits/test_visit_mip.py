@@ -8,7 +8,7 @@ import parcelroute as pr
 from parcelroute.generate import generate_scenario_dict
 from parcelroute.io import read_scenario_dict
 from parcelroute.visits.index import VisitIndex
-from parcelroute.visits.mip import check_values, solve_with_highs, to_rows
+from parcelroute.visits.mip import HighsLevel, check_values, solve_with_highs, to_rows
 from parcelroute.visits.model import VisitModel
 
 
@@ -45,6 +45,20 @@ def test_bound_slack_when_nothing_conflicts() -> None:
     m.minimize(-sum(x) + 5)
     out = solve_with_highs(m, None)
     assert (out.solved, out.value, out.bound) == (True, 2, 2)
+
+
+def test_bound_rounds_to_the_objective_step() -> None:
+    """Costs 150 and 170 (gcd 10): a dual bound of 301.5 proves 310, and 310.0000001 proves 310."""
+    m = cp_model.CpModel()
+    x = [m.new_bool_var(f"x{i}") for i in range(2)]
+    m.add(sum(x) >= 1)
+    m.minimize(150 * x[0] + 170 * x[1])
+    level = HighsLevel(m, None)
+    assert level.step == 10
+    assert level.to_bound(301.5) == 310
+    assert level.to_bound(310.0000001) == 310
+    out = level.run()
+    assert (out.solved, out.value, out.bound) == (True, 150, 150)
 
 
 def test_check_values_is_exact() -> None:

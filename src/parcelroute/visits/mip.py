@@ -33,7 +33,8 @@ __all__ = ["HighsLevel", "MipLevel", "check_values", "solve_with_highs", "to_row
 
 logger = logging.getLogger("parcelroute")
 
-#: HiGHS stops once the gap is below this: the objective is integral.
+#: HiGHS stops once the gap is below this many objective steps: the objective is a
+#: multiple of its coefficients' gcd (the step), so a smaller gap proves optimality.
 ABS_GAP = 0.99
 
 
@@ -218,11 +219,13 @@ class HighsLevel:
         self.offset = float(proto.objective.offset)
         self.objective = [(int(v), int(c)) for v, c in zip(proto.objective.vars,
                                                            proto.objective.coeffs, strict=True)]
+        #: Every solution's objective (before the offset) is a multiple of this.
+        self.step = max(1, math.gcd(*(abs(c) for _v, c in self.objective)))
         self.h = _build(proto, start)
         self.race: LevelRace | None = None
         h = self.h
         h.setOptionValue("mip_rel_gap", 0.0)
-        h.setOptionValue("mip_abs_gap", ABS_GAP)
+        h.setOptionValue("mip_abs_gap", ABS_GAP * self.step)
         h.setOptionValue("random_seed", int(seed) % 2147483647)
         h.setOptionValue("threads", max(1, int(threads)))
         if seconds is not None:
@@ -232,7 +235,7 @@ class HighsLevel:
         """HiGHS' dual bound as an integer bound in the CP-SAT objective's sense."""
         if not math.isfinite(dual):
             return None
-        low = ceil_bound(dual)
+        low = self.step * ceil_bound(dual / self.step)
         return round(self.factor * (low + self.offset))
 
     def value_of(self, values: dict[int, int]) -> int:
