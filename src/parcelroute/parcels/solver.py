@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,20 +74,21 @@ EPS = 1e-6
 HULL_MAX_MEMBERS = 12
 #: Largest model (options) solved as a MIP; larger ones get LP bounds and rounding only.
 MIP_MAX_PAIRS = 60_000
-#: Share of level 2's time (from its start) by which the relaxation stops, leaving the rest to search.
-RELAXATION_SHARE = 0.85
-#: Shares of the batch-cost level's time (from its start) by which the first round of
-#: plan search and the first, short relaxation stop.
+#: Shares of the batch-cost level's time (from its start) by which its phases stop: the
+#: first round of plan search, the first (short) relaxation, the longer plan search (at
+#: most ``LNS_ROUNDS`` rounds; ``FAR_LNS_SHARE`` when the short relaxation left a gap
+#: above ``FAR_GAP``, none when below ``NEAR_GAP``), and the second relaxation; the rest
+#: is a search led by the relaxation's batches.
 QUICK_LNS_SHARE = 0.1
 QUICK_RELAXATION_SHARE = 0.25
-#: ... and by which the longer plan search stops (at most this many rounds), or when the
-#: short relaxation left a gap above ``FAR_GAP``, ``FAR_LNS_SHARE``.
 LNS_SHARE = 0.45
+FAR_LNS_SHARE = 0.65
+RELAXATION_SHARE = 0.85
 LNS_ROUNDS = 5
 FAR_GAP = 0.03
-#: ... and skipped when the gap is below ``NEAR_GAP`` and the relaxation can go on.
 NEAR_GAP = 0.01
-FAR_LNS_SHARE = 0.65
+#: Seconds one neighbourhood's re-plan may take at most.
+REPLAN_SECONDS = 2.0
 #: Days of departures one search neighbourhood spans, per origin.
 LNS_WINDOW_DAYS = 3
 #: Batches a crossing's neighbourhood needs beyond a window to be searched too.
@@ -855,11 +857,11 @@ class _Level2:
         if not self._done():
             solved = self._relax(model, x, y, build, until(QUICK_RELAXATION_SHARE), guides)
         # not proven yet: a longer search, then the relaxation again with the better plan
-        # (unless it was solved: its bound is then final)
-        # a bound far from the plan is rarely closed: better plans then matter more; a bound
-        # close to it is often closed by the relaxation at once
+        # (unless it was solved: its bound is then final). A bound far from the plan is
+        # rarely closed, so plans matter more; one close to it is often closed at once.
         far, near = not self._gap_within(FAR_GAP), self._gap_within(NEAR_GAP)
-        if not self._done() and not (near and not solved):
+        straight_to_relaxation = near and not solved
+        if not self._done() and not straight_to_relaxation:
             self._search(model, x, y, build, hoods, until(FAR_LNS_SHARE if far else LNS_SHARE),
                          rounds=LNS_ROUNDS)
         if not self._done() and not solved:
@@ -937,24 +939,37 @@ class _Level2:
 
     def _local_search(self, hoods: list[IntArray], budget: float | None) -> None:
         """Re-plan one neighbourhood at a time with its own small MIP, keeping improvements."""
+
+        def replan(hood: IntArray, seconds: float) -> None:
+            cand = local_replan(self.prob, self.best, hood, self.level1, time_limit=seconds,
+                                threads=self.options.workers, seed=self.options.seed)
+            if cand is not None:
+                self._offer(cand)
+
+        replans = self._sweep(hoods, budget, LNS_ROUNDS, LARGE_LNS_SECONDS, replan)
+        self.notes.append(f"{replans} neighbourhood MIPs")
+
+    def _sweep(self, hoods: list[IntArray], budget: float | None, rounds: int, cap: float,
+               replan: Callable[[IntArray, float], None]) -> int:
+        """``replan(hood, seconds)`` each neighbourhood in turn, for up to ``rounds`` rounds.
+
+        Stops when a round brings nothing better, the level is done, or ``budget``
+        seconds have passed; each re-plan gets at most ``cap`` seconds. Returns
+        how many re-plans ran.
+        """
         t0 = self.deadline.elapsed()
-        replans = 0
-        for _ in range(LNS_ROUNDS):
+        count = 0
+        for _ in range(rounds):
             before = self.best_cost
             for hood in hoods:
                 spent = self.deadline.elapsed() - t0
                 if self._done() or (budget is not None and spent >= budget):
-                    break
-                limit = LARGE_LNS_SECONDS if budget is None else \
-                    min(LARGE_LNS_SECONDS, budget - spent)
-                cand = local_replan(self.prob, self.best, hood, self.level1, time_limit=limit,
-                                    threads=self.options.workers, seed=self.options.seed)
-                replans += 1
-                if cand is not None:
-                    self._offer(cand)
+                    return count
+                replan(hood, cap if budget is None else min(cap, budget - spent))
+                count += 1
             if self.best_cost >= before - EPS:
                 break
-        self.notes.append(f"{replans} neighbourhood MIPs")
+        return count
 
     def _gap_within(self, gap: float) -> bool:
         return self.best_cost - self.lower_bound <= gap * max(abs(self.best_cost), 1e-9)
@@ -1008,17 +1023,8 @@ class _Level2:
     def _search(self, model: MipModel, x: IntArray, y: IntArray, build: _Builder,
                 hoods: list[IntArray], budget: float | None, rounds: int) -> None:
         """Re-plan one neighbourhood at a time (a small MIP), keeping every improvement."""
-        t0 = self.deadline.elapsed()
-        for _ in range(rounds):
-            before = self.best_cost
-            for hood in hoods:
-                spent = self.deadline.elapsed() - t0
-                if self._done() or (budget is not None and spent >= budget):
-                    return
-                left = None if budget is None else budget - spent
-                self._replan(model, x, y, build, hood, 2.0 if left is None else min(2.0, left))
-            if self.best_cost >= before - EPS:
-                return
+        self._sweep(hoods, budget, rounds, REPLAN_SECONDS,
+                    lambda hood, seconds: self._replan(model, x, y, build, hood, seconds))
 
     def _replan(self, model: MipModel, x: IntArray, y: IntArray, build: _Builder, hood: IntArray,
                 time_limit: float) -> None:
