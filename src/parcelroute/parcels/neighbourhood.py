@@ -21,7 +21,7 @@ import numpy.typing as npt
 from parcelroute.parcels.mip import MipModel, solve_mip
 from parcelroute.parcels.problem import ParcelProblem
 
-__all__ = ["LocalModel", "local_replan"]
+__all__ = ["LocalModel", "MonthRows", "local_model", "local_replan"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -41,8 +41,11 @@ class LocalModel:
     """The current plan in the model's columns."""
 
 
-class _Sparse:
-    """Crossing and detainee rows of a month as flat (row, option / parcel) arrays, built once."""
+class MonthRows:
+    """Crossing and detainee rows of a month as flat (row, option / parcel) arrays.
+
+    Built once per search and passed to every :func:`local_model` of it.
+    """
 
     def __init__(self, prob: ParcelProblem) -> None:
         cr = prob.crossing_rows
@@ -60,21 +63,9 @@ class _Sparse:
             self.rec_of[members] = r
 
 
-_CACHE: dict[int, tuple[ParcelProblem, _Sparse]] = {}
-
-
-def _sparse(prob: ParcelProblem) -> _Sparse:
-    found = _CACHE.get(id(prob))
-    if found is None or found[0] is not prob:
-        _CACHE.clear()
-        found = (prob, _Sparse(prob))
-        _CACHE[id(prob)] = found
-    return found[1]
-
-
 def local_model(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: int, *,
-                forced: BoolArray | None = None, allowed: BoolArray | None = None
-                ) -> LocalModel | None:
+                forced: BoolArray | None = None, allowed: BoolArray | None = None,
+                month: MonthRows | None = None) -> LocalModel | None:
     """The MIP that re-plans the parcels able to ride a batch of ``hood``.
 
     Minimises the cost of the batches that only free parcels ride: those of
@@ -104,7 +95,7 @@ def local_model(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: i
     >>> local_model(prob, spread, np.array([0, 1]), level1=2).free.tolist()
     [0, 1]
     """
-    sp = _sparse(prob)
+    sp = MonthRows(prob) if month is None else month
     nb = prob.num_batches
     pp, pb = prob.pair_parcel, prob.pair_batch
     in_hood = np.zeros(nb, bool)
@@ -233,14 +224,15 @@ def local_model(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: i
 
 def local_replan(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: int, *,
                  time_limit: float | None, threads: int = 1, seed: int = 0,
-                 forced: BoolArray | None = None, allowed: BoolArray | None = None
-                 ) -> IntArray | None:
+                 forced: BoolArray | None = None, allowed: BoolArray | None = None,
+                 month: MonthRows | None = None) -> IntArray | None:
     """``assign`` with the parcels able to ride ``hood`` re-planned at least cost.
 
     ``None`` when the MIP finds no plan in time. The result is a plan over the
     whole month; the caller checks it against every rule before keeping it.
     """
-    local = local_model(prob, assign, hood, level1, forced=forced, allowed=allowed)
+    local = local_model(prob, assign, hood, level1, forced=forced, allowed=allowed,
+                        month=month)
     if local is None:
         return None
     out = solve_mip(local.model, time_limit=time_limit, threads=threads, seed=seed,

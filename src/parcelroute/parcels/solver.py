@@ -58,7 +58,7 @@ from parcelroute.parcels.mip import (
     solve_mip,
     solve_scip,
 )
-from parcelroute.parcels.neighbourhood import local_replan
+from parcelroute.parcels.neighbourhood import MonthRows, local_replan
 from parcelroute.parcels.problem import ParcelProblem
 
 __all__ = ["solve_parcels"]
@@ -940,9 +940,11 @@ class _Level2:
     def _local_search(self, hoods: list[IntArray], budget: float | None) -> None:
         """Re-plan one neighbourhood at a time with its own small MIP, keeping improvements."""
 
+        month = MonthRows(self.prob)
+
         def replan(hood: IntArray, seconds: float) -> None:
             cand = local_replan(self.prob, self.best, hood, self.level1, time_limit=seconds,
-                                threads=self.options.workers, seed=self.options.seed)
+                                threads=self.options.workers, seed=self.options.seed, month=month)
             if cand is not None:
                 self._offer(cand)
 
