@@ -333,7 +333,9 @@ def cost_bound(
     out_of_time = partial(_past, t0, time_limit)
     # the good start of mu varies by month: a short race of several (at most half of the
     # time and of the steps), the best one goes on
-    runs = [_CostAscent(prob, level1, target, mu) for mu in MU_STARTS]
+    rows = RelaxedRows.of(prob, with_capacity=False)
+    prio = prob.priority[prob.pair_parcel].astype(np.float64) / float(level1)
+    runs = [_CostAscent(prob, rows, prio, target, mu) for mu in MU_STARTS]
     trial = min(COST_TRIAL, max(1, max_iterations // (2 * len(runs))))
     for k, run in enumerate(runs):
         run.steps(trial, partial(_past, t0, None if time_limit is None
@@ -355,12 +357,12 @@ def _past(t0: float, seconds: float | None) -> bool:
 class _CostAscent:
     """Subgradient ascent of the batch-cost bound from one start of ``mu``."""
 
-    def __init__(self, prob: ParcelProblem, level1: float, target: float, mu_start: float
-                 ) -> None:
+    def __init__(self, prob: ParcelProblem, rows: RelaxedRows, prio: FloatArray, target: float,
+                 mu_start: float) -> None:
         self.prob = prob
         self.cost = prob.scaled_cost()
-        self.rows = RelaxedRows.of(prob, with_capacity=False)
-        self.prio = prob.priority[prob.pair_parcel].astype(np.float64) / float(level1)
+        self.rows = rows
+        self.prio = prio
         self.target = target
         self.mu = mu_start * target
         self.pi = np.zeros(prob.num_parcels)

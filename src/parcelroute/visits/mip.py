@@ -300,19 +300,7 @@ def solve_with_highs(model: cp_model.CpModel, seconds: float | None, *, seed: in
                      threads: int = 1, start: dict[int, int] | None = None) -> MipLevel:
     """Solve a CP-SAT model's objective with HiGHS; check the solution with CP-SAT.
 
-    Parameters
-    ----------
-    model : CpModel
-        A model whose constraints :func:`to_rows` supports, with an integral
-        objective (CP-SAT's ``maximize`` is stored negated, which is handled).
-    seconds : float or None
-        Wall-time limit.
-    seed : int
-        HiGHS' random seed.
-    threads : int
-        HiGHS' threads.
-    start : dict of int to int, optional
-        A feasible solution to start from (variable index to value).
+    The parameters are those of :class:`HighsLevel`, which this builds and runs.
 
     Returns
     -------
