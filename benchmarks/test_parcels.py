@@ -38,7 +38,7 @@ def test_parcels(benchmark: pytest.FixtureRequest, parcels: int, limit: float, g
 def test_roomy_parcels(benchmark: pytest.FixtureRequest, parcels: int, factor: float,
                        limit: float, rounds: int) -> None:
     """The 2,000-parcel month with twice the batch and crossing capacity (no target: a
-    month with room to spare, where the batch-cost relaxation proves the optimum)."""
+    month with room to spare, where the batch-cost MIP closes quickly)."""
     scenario = roomy(month(parcels=parcels), factor)
     info = timed_solves(benchmark, scenario, LEVELS, limit, 0.0, rounds)
     benchmark.extra_info.update(parcels=parcels, factor=factor, **info)  # type: ignore[attr-defined]

@@ -15,10 +15,10 @@ Level 2 minimises the cost of operated batches among plans delivering the
 level-1 value. The same reduced-cost argument fixes options and forces
 parcels; a count of the priority that can still be lost forces more; cover
 inequalities over departure windows of each route (from the parcels that
-must ride them) and flow covers over the crossings strengthen the model.
-The model is first solved with the options continuous (a relaxation whose
-optimum is a proven lower bound), then the batches it opens are filled with
-whole parcels; if that fails or time remains, the full model is solved.
+must ride them) and flow covers over the crossings strengthen the model,
+which HiGHS then solves whole from the best plan known (its branch and bound
+gives both the plans and the proven bound). Months too large for one MIP are
+re-planned one neighbourhood at a time and get an LP or Lagrangian bound.
 
 Every value reported is that of a plan checked against every rule, every
 bound is proven, and "optimal" is claimed only when a level's value equals
@@ -74,25 +74,8 @@ EPS = 1e-6
 HULL_MAX_MEMBERS = 12
 #: Largest model (options) solved as a MIP; larger ones get LP bounds and rounding only.
 MIP_MAX_PAIRS = 60_000
-#: Shares of the batch-cost level's time (from its start) by which its phases stop: the
-#: first round of plan search, the first (short) relaxation, the longer plan search (at
-#: most ``LNS_ROUNDS`` rounds; ``FAR_LNS_SHARE`` when the short relaxation left a gap
-#: above ``FAR_GAP``, none when below ``NEAR_GAP``), and the second relaxation; the rest
-#: is a search led by the relaxation's batches.
-QUICK_LNS_SHARE = 0.1
-QUICK_RELAXATION_SHARE = 0.25
-LNS_SHARE = 0.45
-FAR_LNS_SHARE = 0.65
-RELAXATION_SHARE = 0.85
+#: Beyond the MIP's reach: rounds of the neighbourhood search at most.
 LNS_ROUNDS = 5
-FAR_GAP = 0.03
-NEAR_GAP = 0.01
-#: Seconds one neighbourhood's re-plan may take at most.
-REPLAN_SECONDS = 2.0
-#: Days of departures one search neighbourhood spans, per origin.
-LNS_WINDOW_DAYS = 3
-#: Batches a crossing's neighbourhood needs beyond a window to be searched too.
-LNS_CROSSING_MIN = 8
 #: Largest model (options) whose LP relaxation is solved at all.
 LP_MAX_PAIRS = 400_000
 #: Beyond the MIP's reach: share of the batch-cost level's time for neighbourhood MIPs,
@@ -515,29 +498,6 @@ class _Level1:
         return solve_scip(capped, time_limit=time_limit, seed=self.options.seed, start=start,
                           lower=lo, upper=hi)
 
-    def complete(self, info: _Level1Info, allowed: BoolArray, target: int,
-                 time_limit: float | None) -> IntArray | None:
-        """A plan worth ``target`` that uses only ``allowed`` options, if one is found."""
-        model, x, lag = info.model, info.x_cols, info.lagrange
-        if model is None or x is None:
-            return None
-        lo, hi = model.lower.copy(), model.upper.copy()
-        hi[x[~allowed]] = 0.0
-        if lag is not None and math.isfinite(lag.bound):
-            gap = max(0.0, lag.bound - target)
-            rc = lag.reduced_cost[x]
-            hi[x[rc < -gap - EPS]] = 0.0
-            if np.any((rc > gap + EPS) & ~allowed):
-                return None  # a plan worth `target` needs an option that is not allowed
-            lo[x[rc > gap + EPS]] = 1.0
-        out = self._mip(model, lo, hi, None, time_limit, target)
-        if out.x is None:
-            return None
-        cand = _assign_from_pairs(self.prob, out.x[x])
-        if _value(self.prob, cand) >= target and _plan_ok(self.prob, cand):
-            return cand
-        return None
-
 
 # -- level 2 ------------------------------------------------------------------------------
 @dataclass
@@ -836,76 +796,31 @@ class _Level2:
         model, x, y, build = self._model(fix, forced, forced_free, level1, rec_sets)
         self.best, self.best_cost, self.lower_bound = best, best_cost, lower_bound
         self.level1, self.cost = level1, cost
-        t_start = self.deadline.elapsed()
-        left = self.deadline.left()
-        total = None if left is None else left
-
-        def until(fraction: float) -> float | None:
-            """Seconds left until ``fraction`` of this level's time is used."""
-            if total is None:
-                return None
-            return max(0.0, t_start + fraction * total - self.deadline.elapsed())
-
-        # plans: one round of neighbourhood search from the level-1 plan, then a short
-        # relaxation, which proves many months at once
-        used = np.zeros(prob.num_batches, bool)
-        used[build.pb] = True
-        hoods = self._neighbourhoods(used)
-        guides: list[FloatArray] = []
-        self._search(model, x, y, build, hoods, until(QUICK_LNS_SHARE), rounds=1)
-        solved = False
-        if not self._done():
-            solved = self._relax(model, x, y, build, until(QUICK_RELAXATION_SHARE), guides)
-        # not proven yet: a longer search, then the relaxation again with the better plan
-        # (unless it was solved: its bound is then final). A bound far from the plan is
-        # rarely closed, so plans matter more; one close to it is often closed at once.
-        far, near = not self._gap_within(FAR_GAP), self._gap_within(NEAR_GAP)
-        straight_to_relaxation = near and not solved
-        if not self._done() and not straight_to_relaxation:
-            self._search(model, x, y, build, hoods, until(FAR_LNS_SHARE if far else LNS_SHARE),
-                         rounds=LNS_ROUNDS)
-        if not self._done() and not solved:
-            self._relax(model, x, y, build, until(RELAXATION_SHARE), guides)
-        # plans again, led by the batches the relaxation opens
-        if not self._done() and guides:
-            guided = self._guided(build, guides[-1])
-            self._search(model, x, y, build, guided + hoods, self.deadline.left(), rounds=3)
+        self._exact(model, x, y, build)
         self.report(self.best_cost, self.lower_bound)
         return self.best, self._result(self.best_cost, self.lower_bound)
 
-    def _relax(self, model: MipModel, x: IntArray, y: IntArray, build: _Builder,
-               budget: float | None, guides: list[FloatArray]) -> bool:
-        """The relaxation (options continuous, batches binary): a proven bound, and plans.
-
-        Each batch set it finds is filled with whole parcels, its last one also
-        by a MIP restricted to those batches; ``guides`` collects the batch
-        sets. Returns whether the relaxation was solved to optimality.
-        """
+    def _exact(self, model: MipModel, x: IntArray, y: IntArray, build: _Builder) -> None:
+        """The whole level-2 model as a MIP from the best plan: plans and a proven bound."""
 
         def improved(sol: FloatArray, _value: float) -> None:
-            guides.append(np.round(sol[y]))
-            self._try(build, sol[y], sol[x])
+            self._offer(_assign_from_pairs_local(self.prob, build, sol[x]))
 
         def stop(bound: float) -> bool:
             self.lower_bound = max(self.lower_bound, self._round_bound(bound))
             return self._done()
 
-        relaxed = model.integer.copy()
-        relaxed[x] = False
-        out = solve_mip(model, time_limit=budget, relative_gap=self.options.relative_gap,
-                        threads=self.options.workers, seed=self.options.seed,
-                        start=self._start(model, x, y, build), integer=relaxed,
+        out = solve_mip(model, time_limit=self.deadline.left(),
+                        relative_gap=self.options.relative_gap, threads=self.options.workers,
+                        seed=self.options.seed, start=self._start(model, x, y, build),
                         on_solution=improved, stop=stop,
                         on_progress=lambda inc, bd: self.report(
                             self.best_cost, max(self.lower_bound, self._round_bound(bd))))
-        self.notes.append(f"relaxation {out.status}")
+        self.notes.append(f"MIP {out.status}")
+        if out.x is not None:
+            self._offer(_assign_from_pairs_local(self.prob, build, out.x[x]))
         if math.isfinite(out.bound):
             self.lower_bound = max(self.lower_bound, self._round_bound(out.bound))
-        if out.x is not None:
-            guides.append(np.round(out.x[y]))
-            if not self._done():
-                self._try(build, out.x[y], out.x[x], exact=True, model=model, xcols=x, ycols=y)
-        return out.optimal
 
     def _large(self, best: IntArray, best_cost: float, lower_bound: float, level1: int,
                fix: _Fixing, forced: BoolArray, forced_free: BoolArray,
@@ -917,8 +832,7 @@ class _Level2:
         left = self.deadline.left()
         used = np.zeros(prob.num_batches, bool)
         used[prob.pair_batch] = True
-        # one day of departures per origin: at this volume that already frees many parcels
-        self._local_search(self._neighbourhoods(used, days=1, crossings=False),
+        self._local_search(self._neighbourhoods(used),
                            None if left is None else LARGE_LNS_SHARE * left)
         left = self.deadline.left()
         # the LP only when it can finish: it takes a few times as long as level 1's
@@ -980,14 +894,11 @@ class _Level2:
         return self.best_cost <= self.lower_bound + EPS or \
             self._gap_ok(self.best_cost, self.lower_bound)
 
-    def _neighbourhoods(self, used: BoolArray, days: int = LNS_WINDOW_DAYS,
-                        crossings: bool = True) -> list[IntArray]:
+    def _neighbourhoods(self, used: BoolArray) -> list[IntArray]:
         """Groups of batches re-planned together, in a seeded random order.
 
-        Every batch of one origin leaving within ``days`` days of each other
-        (one window starting on each departure day), and, with ``crossings``,
-        the batches that cross at one crossing within a few days (when that is
-        more than a window holds): parcels move between routes and days there.
+        Every batch of one origin leaving on one day: at the volumes this serves
+        that already frees many parcels.
         """
         prob = self.prob
         batches = prob.scenario.batches
@@ -999,63 +910,10 @@ class _Level2:
         for o in np.unique(origin[used]).tolist():
             mine = used & (origin == o)
             for day in np.unique(dep[mine]).tolist():
-                hoods.append(np.flatnonzero(mine & (dep >= day) & (dep < day + days)))
-        day_of: dict[int, int] = {}
-        for b in np.flatnonzero(used if crossings else np.zeros(0, bool)).tolist():
-            for _k, _node, when in prob.compat.crossings[b]:
-                day_of[b] = when.toordinal()
-                break
-        crossed = sorted(set(day_of.values()))
-        for a in range(0, len(crossed), 2):
-            lo, hi = crossed[a], crossed[min(a + 3, len(crossed) - 1)]
-            hood = np.array(sorted(b for b, d in day_of.items() if lo <= d <= hi), np.int64)
-            if len(hood) > LNS_CROSSING_MIN:
-                hoods.append(hood)
+                hoods.append(np.flatnonzero(mine & (dep == day)))
         rng = np.random.default_rng(self.options.seed)
         order = rng.permutation(len(hoods))
         return [hoods[k] for k in order.tolist()]
-
-    def _guided(self, build: _Builder, y_val: FloatArray) -> list[IntArray]:
-        """Routes whose operated batches differ from those of a relaxed solution."""
-        prob = self.prob
-        route = _routes(prob)
-        differ = operated(prob, self.best) != (y_val > 0.5)
-        return [np.flatnonzero(route == r) for r in np.unique(route[differ]).tolist()]
-
-    def _search(self, model: MipModel, x: IntArray, y: IntArray, build: _Builder,
-                hoods: list[IntArray], budget: float | None, rounds: int) -> None:
-        """Re-plan one neighbourhood at a time (a small MIP), keeping every improvement."""
-        self._sweep(hoods, budget, rounds, REPLAN_SECONDS,
-                    lambda hood, seconds: self._replan(model, x, y, build, hood, seconds))
-
-    def _replan(self, model: MipModel, x: IntArray, y: IntArray, build: _Builder, hood: IntArray,
-                time_limit: float) -> None:
-        """The best plan that changes only parcels on, or able to ride, the batches ``hood``."""
-        prob = self.prob
-        if time_limit <= 0.01:
-            return
-        xb = _pairs_from_assign(prob, self.best)[build.pairs]
-        opened = operated(prob, self.best)
-        in_hood = np.zeros(prob.num_batches, bool)
-        in_hood[hood] = True
-        free = np.zeros(prob.num_parcels, bool)
-        free[build.pp[in_hood[build.pb]]] = True
-        free[self.best < 0] = False
-        free[build.pp[(self.best[build.pp] < 0) & in_hood[build.pb]]] = True
-        lo, hi = model.lower.copy(), model.upper.copy()
-        fixed = ~free[build.pp]
-        lo[x[fixed]] = np.maximum(lo[x[fixed]], xb[fixed])
-        hi[x[fixed]] = np.minimum(hi[x[fixed]], xb[fixed])
-        shut = ~in_hood & ~opened
-        hi[x[free[build.pp] & shut[build.pb]]] = 0.0
-        hi[y[shut]] = 0.0
-        if np.any(lo > hi):
-            return
-        out = solve_mip(model, time_limit=time_limit, threads=self.options.workers,
-                        seed=self.options.seed, lower=lo, upper=hi,
-                        start=self._start(model, x, y, build))
-        if out.x is not None:
-            self._offer(_assign_from_pairs_local(prob, build, out.x[x]))
 
     def _offer(self, cand: IntArray) -> bool:
         """Keep ``cand`` if it is a valid plan of the level-1 value that costs less."""
@@ -1068,37 +926,6 @@ class _Level2:
             self.report(c, self.lower_bound)
             return True
         return False
-
-    def _try(self, build: _Builder, y_val: FloatArray, x_val: FloatArray, *, exact: bool = False,
-             model: MipModel | None = None, xcols: IntArray | None = None,
-             ycols: IntArray | None = None) -> None:
-        """Fill the batches a relaxed solution opens with whole parcels, following its options."""
-        prob = self.prob
-        open_b = y_val > 0.5
-        if float(self.cost[open_b].sum()) >= self.best_cost - EPS:
-            return
-        allowed = np.zeros(prob.num_pairs, bool)
-        allowed[build.pairs[open_b[build.pb]]] = True
-        frac = np.zeros(prob.num_pairs)
-        frac[build.pairs] = x_val
-        cand = round_fractional(prob, frac, allowed=allowed, open_cost=False)
-        if self._offer(cand) or not exact or model is None or xcols is None or ycols is None:
-            return
-        # rounding fell short: the level-1 MIP restricted to these batches
-        left = self.deadline.left()
-        limit = None if left is None else 0.3 * left
-        if self.first is not None and self.info.model is not None:
-            plan = self.first.complete(self.info, allowed, self.level1, limit)
-            if plan is not None:
-                self._offer(plan)
-            return
-        lo, hi = model.lower.copy(), model.upper.copy()
-        lo[ycols] = np.round(y_val)
-        hi[ycols] = np.round(y_val)
-        out = solve_mip(model, time_limit=limit, threads=self.options.workers,
-                        seed=self.options.seed, lower=lo, upper=hi)
-        if out.x is not None:
-            self._offer(_assign_from_pairs_local(prob, build, out.x[xcols]))
 
     def _start(self, model: MipModel, x: IntArray, y: IntArray, build: _Builder) -> FloatArray:
         start = np.zeros(model.num_cols)
