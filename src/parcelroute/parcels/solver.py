@@ -744,7 +744,6 @@ class _Level2:
     def __init__(self, prob: ParcelProblem, options: SolveOptions, deadline: Deadline,
                  level1: _Level1 | None = None) -> None:
         self.first = level1
-        self.info = _Level1Info(None, None, None, None)
         self.prob = prob
         self.options = options
         self.deadline = deadline
@@ -763,7 +762,6 @@ class _Level2:
     def solve(self, assign: IntArray, level1: int,
               info: _Level1Info) -> tuple[IntArray, LevelResult]:
         prob = self.prob
-        self.info = info
         cost = prob.scaled_cost()
         best = empty_batches(prob, assign)
         if _value(prob, best) < level1:
@@ -886,9 +884,6 @@ class _Level2:
             if self.best_cost >= before - EPS:
                 break
         return count
-
-    def _gap_within(self, gap: float) -> bool:
-        return self.best_cost - self.lower_bound <= gap * max(abs(self.best_cost), 1e-9)
 
     def _done(self) -> bool:
         return self.best_cost <= self.lower_bound + EPS or \
