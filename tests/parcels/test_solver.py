@@ -574,3 +574,19 @@ def test_random_scenarios_match_brute_force(s: Scenario) -> None:
             assert r.objective[level] == pytest.approx(r.bound[level])
     if r.objective["delivered_priority"] == prio:
         assert r.bound["batch_cost"] <= float(cost) + 1e-9
+
+
+def test_a_month_whose_optimum_presolve_finds_is_proven() -> None:
+    """HiGHS finds this month's batch-cost optimum after presolve, from a costlier start.
+
+    HiGHS 1.16 then hands the start back as its solution; the solver solves
+    again without it and returns the optimum, which a plain two-stage SCIP
+    model confirms.
+    """
+    s = pr.read_scenario(DATA / "presolve_start_month.json")
+    r = solve(s, time_limit=30)
+    assert_optimal(r)
+    assert pr.verify(s, r) == []
+    priority, cost = _plain_two_level(s)
+    assert r.objective["delivered_priority"] == priority
+    assert r.objective["batch_cost"] == pytest.approx(cost) == 388.5

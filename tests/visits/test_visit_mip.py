@@ -108,3 +108,37 @@ def test_solved_month_keeps_every_rule() -> None:
     result = pr.solve(scenario, time_limit=None)
     assert pr.verify(scenario, result) == []
     assert result.status.value == "optimal"
+
+
+def test_a_start_handed_back_with_another_value_is_solved_again() -> None:
+    """HiGHS 1.16 may return the start as its solution with a better solution's value."""
+    import json
+    from pathlib import Path
+
+    from parcelroute._highs import new_highs
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(data / "presolve_start.mps"))
+    lp = h.getLp()
+    a = lp.a_matrix_
+    m = cp_model.CpModel()
+    xs = [m.new_int_var(int(lo), int(hi), f"x{j}")
+          for j, (lo, hi) in enumerate(zip(lp.col_lower_, lp.col_upper_, strict=True))]
+    rows: dict[int, list[tuple[int, int]]] = {}
+    for j in range(lp.num_col_):
+        for t in range(a.start_[j], a.start_[j + 1]):
+            rows.setdefault(a.index_[t], []).append((j, round(a.value_[t])))
+    for i, terms in rows.items():
+        expr = sum(v * xs[j] for j, v in terms)
+        lo, hi = lp.row_lower_[i], lp.row_upper_[i]
+        if lo > -1e30:
+            m.add(expr >= round(lo))
+        if hi < 1e30:
+            m.add(expr <= round(hi))
+    m.minimize(sum(round(c) * x for c, x in zip(lp.col_cost_, xs, strict=True) if c))
+    start = json.loads((data / "presolve_start.json").read_text())["start"]
+    out = HighsLevel(m, None, start={x.index: int(v) for x, v in zip(xs, start, strict=True)}).run()
+    assert (out.solved, out.value, out.bound) == (True, 3885, 3885)
+    assert check_values(m, out.values)

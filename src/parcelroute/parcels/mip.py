@@ -391,6 +391,59 @@ def solve_mip(
     >>> solve_mip(m, relax=True).value
     1.5
     """
+    t0 = time.perf_counter()
+    out = _run_highs(model, time_limit=time_limit, relative_gap=relative_gap, threads=threads,
+                     seed=seed, start=start, on_progress=on_progress, relax=relax, lower=lower,
+                     upper=upper, integer=integer, ipm=ipm, objective_bound=objective_bound,
+                     on_solution=on_solution, stop=stop)
+    if start is not None and out.x is not None and not relax and \
+            not _objective_matches(model, out.x, out.value):
+        # HiGHS can hand back the start itself as its solution while reporting the
+        # value of a better one it found after presolve: solve again without the start
+        logger.debug("HiGHS returned its start with the value %s of another solution; "
+                     "solving again without the start", out.value)
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if left is None or left > 0.01:
+            again = _run_highs(model, time_limit=left, relative_gap=relative_gap,
+                               threads=threads, seed=seed, start=None, on_progress=on_progress,
+                               relax=False, lower=lower, upper=upper, integer=integer,
+                               ipm=False, objective_bound=objective_bound,
+                               on_solution=on_solution, stop=stop)
+            if again.x is not None and _objective_matches(model, again.x, again.value):
+                again.seconds = time.perf_counter() - t0
+                return again
+        # no solution to trust but the start: report that, with the start's own value
+        value = float(model.cost @ out.x)
+        return MipOutcome(out.x, value, out.bound, False, out.status, time.perf_counter() - t0,
+                          None, False)
+    return out
+
+
+def _objective_matches(model: MipModel, x: FloatArray, value: float) -> bool:
+    """Whether ``value`` is the objective of ``x`` (up to HiGHS' tolerances)."""
+    own = float(model.cost @ x)
+    return abs(own - value) <= 1e-6 * max(1.0, abs(own), abs(value))
+
+
+def _run_highs(
+    model: MipModel,
+    *,
+    time_limit: float | None,
+    relative_gap: float,
+    threads: int,
+    seed: int,
+    start: FloatArray | None,
+    on_progress: Callable[[float, float], None] | None,
+    relax: bool,
+    lower: FloatArray | None,
+    upper: FloatArray | None,
+    integer: BoolArray | None,
+    ipm: bool,
+    objective_bound: float | None,
+    on_solution: Callable[[FloatArray, float], None] | None,
+    stop: Callable[[float], bool] | None,
+) -> MipOutcome:
+    """One HiGHS run of :func:`solve_mip`."""
     h = new_highs()
     _configure(h, time_limit=time_limit, threads=threads, seed=seed, relative_gap=relative_gap)
     if relax and ipm:

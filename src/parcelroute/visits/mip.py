@@ -221,15 +221,35 @@ class HighsLevel:
                                                            proto.objective.coeffs, strict=True)]
         #: Every solution's objective (before the offset) is a multiple of this.
         self.step = max(1, math.gcd(*(abs(c) for _v, c in self.objective)))
-        self.h = _build(proto, start)
+        self.seconds, self.seed, self.threads = seconds, seed, threads
+        self.started_with_start = start is not None
+        self.h = self._configured(_build(proto, start), seconds)
         self.race: LevelRace | None = None
-        h = self.h
+        self._callbacks: tuple[Any, Any] | None = None
+
+    def _configured(self, h: highspy.Highs, seconds: float | None) -> highspy.Highs:
         h.setOptionValue("mip_rel_gap", 0.0)
         h.setOptionValue("mip_abs_gap", ABS_GAP * self.step)
-        h.setOptionValue("random_seed", int(seed) % 2147483647)
-        h.setOptionValue("threads", max(1, int(threads)))
+        h.setOptionValue("random_seed", int(self.seed) % 2147483647)
+        h.setOptionValue("threads", max(1, int(self.threads)))
         if seconds is not None:
             h.setOptionValue("time_limit", max(0.01, float(seconds)))
+        return h
+
+    def _misreported(self) -> bool:
+        """Whether HiGHS returned a solution whose objective is not the one it reports.
+
+        HiGHS can hand back the start itself while reporting the value of a
+        better solution it found after presolve.
+        """
+        h = self.h
+        info = h.getInfo()
+        if info.primal_solution_status != 2:
+            return False
+        col = h.getSolution().col_value
+        own = float(sum(c * col[v] for v, c in self.objective))
+        reported = float(info.objective_function_value)
+        return abs(own - reported) > 1e-6 * max(1.0, abs(own), abs(reported))
 
     def to_bound(self, dual: float) -> int | None:
         """HiGHS' dual bound as an integer bound in the CP-SAT objective's sense."""
@@ -269,6 +289,13 @@ class HighsLevel:
                 race.offer_value(self.value_of(values), "highs")
 
         self.race = race
+        self._callbacks = (on_interrupt, on_solution)
+        self._attach()
+
+    def _attach(self) -> None:
+        if self._callbacks is None:
+            return
+        on_interrupt, on_solution = self._callbacks
         self.h.cbMipInterrupt += on_interrupt
         self.h.cbSimplexInterrupt += on_interrupt
         self.h.cbMipImprovingSolution += on_solution
@@ -276,8 +303,16 @@ class HighsLevel:
     def run(self) -> MipLevel:
         """Solve; the solution is kept only when CP-SAT accepts it."""
         started = time.perf_counter()
+        self.h.run()
+        if self.started_with_start and self._misreported():
+            left = None if self.seconds is None else self.seconds - (time.perf_counter() - started)
+            logger.debug("HiGHS returned its start with another solution's value; "
+                         "solving again without the start")
+            if left is None or left > 0.01:
+                self.h = self._configured(_build(self.model.proto, None), left)
+                self._attach()
+                self.h.run()
         h = self.h
-        h.run()
         info = h.getInfo()
         out = MipLevel(False, bound=self.to_bound(float(info.mip_dual_bound)))
         if info.primal_solution_status == 2:  # a feasible solution

@@ -1,0 +1,56 @@
+"""The HiGHS wrapper of the parcel levels: the solution it returns is the one it values."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from parcelroute._highs import new_highs
+from parcelroute.parcels.mip import MipModel, solve_mip
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _presolve_start() -> tuple[MipModel, np.ndarray]:
+    """A small batch-cost model and a costlier start that HiGHS 1.16 hands back as optimal.
+
+    With this start HiGHS reports the optimum 3,885 (found after presolve) but
+    returns the start itself (cost 9,985) as its solution.
+    """
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(DATA / "presolve_start.mps"))
+    lp = h.getLp()
+    a = lp.a_matrix_
+    model = MipModel(maximize=False)
+    cols = model.add_columns(np.array(lp.col_cost_), lower=np.array(lp.col_lower_),
+                             upper=np.array(lp.col_upper_))
+    by_row: dict[int, list[tuple[int, float]]] = {}
+    for j in range(lp.num_col_):
+        for t in range(a.start_[j], a.start_[j + 1]):
+            by_row.setdefault(a.index_[t], []).append((j, a.value_[t]))
+    for i in range(lp.num_row_):
+        entries = by_row.get(i, [])
+        model.add_row(cols[[j for j, _ in entries]], np.array([v for _, v in entries]),
+                      lower=lp.row_lower_[i], upper=lp.row_upper_[i])
+    start = np.array(json.loads((DATA / "presolve_start.json").read_text())["start"], float)
+    return model, start
+
+
+def test_the_start_is_feasible_and_costlier_than_the_optimum() -> None:
+    model, start = _presolve_start()
+    assert float(model.cost @ start) == 9985.0
+    *_, lo, hi = model.matrix()
+    act = model.row_activity(start)
+    assert np.all(act >= lo - 1e-9) and np.all(act <= hi + 1e-9)
+
+
+@pytest.mark.parametrize("with_start", [True, False])
+def test_the_returned_solution_has_the_returned_value(with_start: bool) -> None:
+    model, start = _presolve_start()
+    out = solve_mip(model, start=start if with_start else None, threads=1)
+    assert out.optimal and out.value == out.bound == 3885.0
+    assert out.x is not None and float(model.cost @ out.x) == 3885.0
