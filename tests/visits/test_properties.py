@@ -170,3 +170,129 @@ def test_facility_steps_keep_every_rule_and_bound_the_optimum(scenario: pr.Scena
     assert [x for x in pr.verify(scenario, plan_of(scenario, state)) if x.rule not in SKIP] == []
     best = pr.solve(scenario).objective["visit_priority"]
     assert state.priority() <= best <= sum(caps.values())
+
+
+def _plain_visit_levels(scenario: pr.Scenario) -> tuple[int, float]:
+    """Both visit levels by a plain CP-SAT model written from the rules alone.
+
+    One boolean per (request, session), per (request, session, escort) and
+    per (request, session, transport); nothing of the solver's own index,
+    bounds or model is used. Returns the best priority and, among plans of
+    that priority, the least transport cost.
+    """
+    from ortools.sat.python import cp_model
+
+    s = scenario
+    det = {d.id: d for d in s.detainees}
+    sides = sorted({d.side for d in s.detainees if d.side is not None})
+
+    def build() -> tuple[cp_model.CpModel, Any, Any]:
+        m = cp_model.CpModel()
+        x: dict[tuple[int, int], Any] = {}
+        for ri, r in enumerate(s.visit_requests):
+            d = det[r.detainee]
+            for si, ses in enumerate(s.sessions):
+                if ses.facility == d.facility and any(ses.date in a for a in r.available) \
+                        and ses.date not in d.unavailable and (ses.closed or not r.closed):
+                    x[ri, si] = m.new_bool_var(f"x{ri}_{si}")
+        for ri in range(len(s.visit_requests)):
+            m.add(sum(v for (r2, _), v in x.items() if r2 == ri) <= 1)
+        for si, ses in enumerate(s.sessions):
+            m.add(sum(v for (_, s2), v in x.items() if s2 == si) <= ses.capacity)
+            if ses.max_visitors is not None:
+                m.add(sum(s.visit_requests[r2].visitors * v for (r2, s2), v in x.items()
+                          if s2 == si) <= ses.max_visitors)
+
+        def on(did: str, day: dt.date) -> list[Any]:
+            return [v for (r2, s2), v in x.items()
+                    if s.visit_requests[r2].detainee == did and s.sessions[s2].date == day]
+
+        days = sorted({ses.date for ses in s.sessions})
+        for d in s.detainees:
+            for day in days:
+                m.add(sum(on(d.id, day)) <= 1)
+            m.add(sum(v for (r2, _), v in x.items()
+                      if s.visit_requests[r2].detainee == d.id) <= d.max_visits)
+        for d in s.detainees:
+            for other in s.detainees:
+                apart = other.id in d.keep_apart or d.id in other.keep_apart
+                if d.id < other.id and apart and d.facility == other.facility:
+                    for day in days:
+                        m.add(sum(on(d.id, day)) + sum(on(other.id, day)) <= 1)
+        # escorts
+        present: dict[tuple[int, int], Any] = {}
+        served: dict[tuple[int, dt.date], list[Any]] = {}
+        for (ri, si), v in x.items():
+            r, ses = s.visit_requests[ri], s.sessions[si]
+            if r.language is None:
+                continue
+            es = []
+            for ei, e in enumerate(s.escorts):
+                if r.language in e.languages and any(ses.date in a for a in e.available):
+                    b = m.new_bool_var(f"e{ri}_{si}_{ei}")
+                    es.append(b)
+                    if (ei, si) not in present:
+                        present[ei, si] = m.new_bool_var(f"p{ei}_{si}")
+                    m.add_implication(b, present[ei, si])
+                    served.setdefault((ei, ses.date), []).append(b)
+            m.add(sum(es) == v)
+        for (e1, s1), p1 in present.items():
+            for (e2, s2), p2 in present.items():
+                a, b = s.sessions[s1], s.sessions[s2]
+                if e1 != e2 or s1 >= s2 or a.date != b.date:
+                    continue
+                if a.facility != b.facility or (a.start < b.end and b.start < a.end):
+                    m.add(p1 + p2 <= 1)
+        for (ei, _day), bs in served.items():
+            limit = s.escorts[ei].max_visits_per_day
+            if limit is not None:
+                m.add(sum(bs) <= limit)
+        # organised transport (costs in tenths: the strategy's costs are multiples of 0.1)
+        used = {ti: m.new_bool_var(f"u{ti}") for ti in range(len(s.transports))}
+        seats: dict[int, list[Any]] = {}
+        for (ri, si), v in x.items():
+            r, ses = s.visit_requests[ri], s.sessions[si]
+            if r.transport_from is None:
+                continue
+            rides = []
+            for ti, t in enumerate(s.transports):
+                if t.origin == r.transport_from and t.facility == ses.facility \
+                        and t.date == ses.date:
+                    b = m.new_bool_var(f"t{ri}_{si}_{ti}")
+                    rides.append(b)
+                    m.add_implication(b, used[ti])
+                    seats.setdefault(ti, []).append(r.visitors * b)
+            m.add(sum(rides) == v)
+        for ti, load in seats.items():
+            m.add(sum(load) <= s.transports[ti].seats)
+        if s.reciprocity is not None and len(sides) == 2:
+            diff = sum((1 if det[s.visit_requests[r2].detainee].side == sides[0] else -1) * v
+                       for (r2, _), v in x.items()
+                       if det[s.visit_requests[r2].detainee].side is not None)
+            m.add(diff <= s.reciprocity.max_difference)
+            m.add(diff >= -s.reciprocity.max_difference)
+        priority = sum(s.visit_requests[r2].priority * v for (r2, _), v in x.items())
+        cost = sum(round(10 * t.cost) * used[ti] for ti, t in enumerate(s.transports))
+        return m, priority, cost
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    m, priority, _ = build()
+    m.maximize(priority)
+    assert solver.solve(m) == cp_model.OPTIMAL
+    best = round(solver.objective_value)
+    m, priority, cost = build()
+    m.add(priority >= best)
+    m.minimize(cost)
+    assert solver.solve(m) == cp_model.OPTIMAL
+    return best, solver.objective_value / 10
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(visit_scenarios())
+def test_optimal_values_are_those_of_a_plain_model(scenario: pr.Scenario) -> None:
+    result = pr.solve(scenario)
+    assert result.status is pr.Status.OPTIMAL
+    priority, cost = _plain_visit_levels(scenario)
+    assert result.objective["visit_priority"] == priority
+    assert abs(result.objective["transport_cost"] - cost) <= 1e-6
