@@ -382,19 +382,28 @@ def _plain_two_level(s: Scenario) -> tuple[float, float]:
     return float(first), level(first)
 
 
+def _assert_proven_as_plain(path: Path, time_limit: float) -> float:
+    """Solve the scenario at ``path``: proven, valid, and both levels as the plain model's.
+
+    Returns the batch cost.
+    """
+    s = pr.read_scenario(path)
+    r = solve(s, time_limit=time_limit)
+    assert_optimal(r)
+    assert pr.verify(s, r) == []
+    priority, cost = _plain_two_level(s)
+    assert r.objective["delivered_priority"] == priority
+    assert r.objective["batch_cost"] == pytest.approx(cost)
+    return r.objective["batch_cost"]
+
+
 def test_scarce_month_with_a_cost_per_batch_is_proven() -> None:
     """Capacity, crossings and detainee limits all bind, every batch has its own cost.
 
     The batch-cost MIP proves this month at once; the values are those a plain
     two-stage SCIP model proves.
     """
-    s = pr.read_scenario(DATA / "scarce_month_300.json")
-    r = solve(s, time_limit=60)
-    assert_optimal(r)
-    assert pr.verify(s, r) == []
-    priority, cost = _plain_two_level(s)
-    assert r.objective["delivered_priority"] == priority
-    assert r.objective["batch_cost"] == pytest.approx(cost)
+    _assert_proven_as_plain(DATA / "scarce_month_300.json", time_limit=60)
 
 
 def test_batch_cost_bound_rounds_up_to_a_multiple_of_the_costs_divisor() -> None:
@@ -583,10 +592,4 @@ def test_a_month_whose_optimum_presolve_finds_is_proven() -> None:
     again without it and returns the optimum, which a plain two-stage SCIP
     model confirms.
     """
-    s = pr.read_scenario(DATA / "presolve_start_month.json")
-    r = solve(s, time_limit=30)
-    assert_optimal(r)
-    assert pr.verify(s, r) == []
-    priority, cost = _plain_two_level(s)
-    assert r.objective["delivered_priority"] == priority
-    assert r.objective["batch_cost"] == pytest.approx(cost) == 388.5
+    assert _assert_proven_as_plain(DATA / "presolve_start_month.json", time_limit=30) == 388.5
