@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -126,3 +129,47 @@ def test_cost_bound_is_zero_with_nothing_to_deliver() -> None:
     """Delivering nothing costs nothing: the bound is 0."""
     prob = _problem(_one_seat([1, 2], 1))
     assert cost_bound(prob, 0, target=0).bound == 0.0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_lp_path_gives_the_lp_bound_with_any_workers(monkeypatch: pytest.MonkeyPatch,
+                                                         caplog: pytest.LogCaptureFixture,
+                                                         workers: int) -> None:
+    """Past the MIP size limit level 1 gets the LP's bound, beside the subgradient steps or after.
+
+    With two workers the LP runs on its own thread beside the subgradient
+    steps, with one after them; the LP is solved to optimality either way,
+    so the level-1 bound is the same and at least the proven optimum.
+    """
+    s = generate_scenario(300, 0, 5)
+    exact = pr.solve(s, time_limit=60)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    bounds = []
+    for w in (workers, 3 - workers):
+        with caplog.at_level(logging.INFO, logger="parcelroute"):
+            big = pr.solve(s, time_limit=60, workers=w)
+        assert re.search(r"level 1 .*'LP (bound|rounding)'", caplog.text)
+        caplog.clear()
+        assert pr.verify(s, big) == []
+        assert big.bound["delivered_priority"] >= exact.objective["delivered_priority"]
+        assert big.objective["delivered_priority"] <= exact.objective["delivered_priority"]
+        assert 0 < big.bound["batch_cost"] <= big.objective["batch_cost"]
+        bounds.append(big.bound["delivered_priority"])
+    assert bounds[0] == bounds[1]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_plan_the_quick_bound_proves_skips_the_lp(monkeypatch: pytest.MonkeyPatch,
+                                                     caplog: pytest.LogCaptureFixture,
+                                                     workers: int) -> None:
+    """One seat, priorities 1 and 3: the subgradient bound proves the greedy plan; no LP is used.
+
+    With two workers the LP was started beside the steps and is stopped.
+    """
+    s = _one_seat([1, 3], 1)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        result = pr.solve(s, time_limit=30, workers=workers)
+    assert result.objective["delivered_priority"] == result.bound["delivered_priority"] == 3
+    assert "Lagrangian bound after" in caplog.text and "'LP bound'" not in caplog.text
+    assert pr.verify(s, result) == []

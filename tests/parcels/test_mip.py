@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from parcelroute._highs import new_highs
-from parcelroute.parcels.mip import MipModel, solve_mip
+from parcelroute.parcels.mip import MipModel, solve_lp, solve_mip
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -54,3 +55,37 @@ def test_the_returned_solution_has_the_returned_value(with_start: bool) -> None:
     out = solve_mip(model, start=start if with_start else None, threads=1)
     assert out.optimal and out.value == out.bound == 3885.0
     assert out.x is not None and float(model.cost @ out.x) == 3885.0
+
+
+def _stairs(n: int) -> MipModel:
+    """An LP with ``n`` columns whose optimum is ``n / 2`` (each pair shares one unit)."""
+    model = MipModel(maximize=True)
+    x = model.add_columns(np.ones(n), upper=np.ones(n))
+    for j in range(n - 1):
+        model.add_row(x[[j, j + 1]], np.ones(2), upper=1.0)
+    return model
+
+
+def test_a_cancelled_lp_stops_without_duals() -> None:
+    """An interior point LP whose cancel event is set stops at HiGHS' first check, no bound."""
+    cancel = threading.Event()
+    cancel.set()
+    out = solve_lp(_stairs(2_000), cancel=cancel, ipm=True)
+    assert out.status == "Interrupted by user"
+    assert out.row_dual is None and not out.optimal
+
+
+def test_an_lp_whose_cancel_is_not_set_solves() -> None:
+    """The event only stops the solve when it is set."""
+    out = solve_lp(_stairs(2_000), cancel=threading.Event())
+    assert out.status == "Optimal" and out.row_dual is not None
+    assert out.value == pytest.approx(1_000.0)
+
+
+def test_a_cancelled_mip_stops() -> None:
+    """A MIP whose cancel event is set stops too, without claiming optimality."""
+    cancel = threading.Event()
+    cancel.set()
+    model, start = _presolve_start()
+    out = solve_mip(model, start=start, cancel=cancel)
+    assert not out.optimal

@@ -120,13 +120,18 @@ def test_every_replan_of_a_generated_month_keeps_the_rules(seed: int) -> None:
         assert np.isin(moved, local.free).all()
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_the_large_month_path_searches_neighbourhoods(monkeypatch: pytest.MonkeyPatch,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
-    """Past the MIP size limit the batch-cost level runs neighbourhood MIPs; the plan verifies."""
+                                                     caplog: pytest.LogCaptureFixture,
+                                                     workers: int) -> None:
+    """Past the MIP size limit the batch-cost level runs neighbourhood MIPs; the plan verifies.
+
+    With two workers they run on a thread beside the subgradient bound, with one before it.
+    """
     s = generate_scenario(300, 0, 2)
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
-        result = pr.solve(s, time_limit=20)
+        result = pr.solve(s, time_limit=20, workers=workers)
     assert re.search(r"[1-9]\d* neighbourhood MIPs", caplog.text)
     assert pr.verify(s, result) == []
     assert 0 < result.bound["batch_cost"] <= result.objective["batch_cost"]

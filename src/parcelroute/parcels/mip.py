@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -348,6 +349,7 @@ def solve_mip(
     objective_bound: float | None = None,
     on_solution: Callable[[FloatArray, float], None] | None = None,
     stop: Callable[[float], bool] | None = None,
+    cancel: threading.Event | None = None,
 ) -> MipOutcome:
     """Solve ``model`` with HiGHS.
 
@@ -378,6 +380,8 @@ def solve_mip(
         Called with ``(x, value)`` on every improving solution.
     stop : callable, optional
         Called with the dual bound from time to time; returning true stops the solve.
+    cancel : threading.Event, optional
+        Setting it from another thread stops the solve (LP or MIP) at HiGHS' next check.
 
     Returns
     -------
@@ -395,7 +399,7 @@ def solve_mip(
     out = _run_highs(model, time_limit=time_limit, relative_gap=relative_gap, threads=threads,
                      seed=seed, start=start, on_progress=on_progress, relax=relax, lower=lower,
                      upper=upper, integer=integer, ipm=ipm, objective_bound=objective_bound,
-                     on_solution=on_solution, stop=stop)
+                     on_solution=on_solution, stop=stop, cancel=cancel)
     if start is not None and out.x is not None and not relax and \
             not _objective_matches(model, out.x, out.value):
         # HiGHS can hand back the start itself as its solution while reporting the
@@ -408,7 +412,7 @@ def solve_mip(
                                threads=threads, seed=seed, start=None, on_progress=on_progress,
                                relax=False, lower=lower, upper=upper, integer=integer,
                                ipm=False, objective_bound=objective_bound,
-                               on_solution=on_solution, stop=stop)
+                               on_solution=on_solution, stop=stop, cancel=cancel)
             if again.x is not None and _objective_matches(model, again.x, again.value):
                 again.seconds = time.perf_counter() - t0
                 return again
@@ -442,6 +446,7 @@ def _run_highs(
     objective_bound: float | None,
     on_solution: Callable[[FloatArray, float], None] | None,
     stop: Callable[[float], bool] | None,
+    cancel: threading.Event | None = None,
 ) -> MipOutcome:
     """One HiGHS run of :func:`solve_mip`."""
     h = new_highs()
@@ -476,6 +481,14 @@ def _run_highs(
                 event.data_in.user_interrupt = True  # type: ignore[attr-defined]
 
         h.cbMipInterrupt.subscribe(_interrupt)
+    if cancel is not None:
+
+        def _cancelled(event: object) -> None:
+            if cancel.is_set():
+                event.data_in.user_interrupt = True  # type: ignore[attr-defined]
+
+        for hook in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+            hook.subscribe(_cancelled)
     t0 = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - t0
@@ -502,7 +515,7 @@ def _run_highs(
 
 def solve_lp(model: MipModel, *, time_limit: float | None = None, threads: int = 1,
              ipm: bool = True, lower: FloatArray | None = None,
-             upper: FloatArray | None = None) -> MipOutcome:
+             upper: FloatArray | None = None, cancel: threading.Event | None = None) -> MipOutcome:
     """The LP relaxation of ``model``, with row duals (see :func:`solve_mip`).
 
     Examples
@@ -513,7 +526,7 @@ def solve_lp(model: MipModel, *, time_limit: float | None = None, threads: int =
     2.0
     """
     return solve_mip(model, time_limit=time_limit, threads=threads, relax=True, ipm=ipm,
-                     lower=lower, upper=upper)
+                     lower=lower, upper=upper, cancel=cancel)
 
 
 # -- SCIP -------------------------------------------------------------------------------

@@ -29,8 +29,12 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -70,6 +74,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: Numerical slack when a float bound or reduced cost is compared with a threshold.
 EPS = 1e-6
+_T = TypeVar("_T")
 #: Largest number of parcels of one detainee whose subsets are enumerated for the hull.
 HULL_MAX_MEMBERS = 12
 #: Largest model (options) solved as a MIP; larger ones get LP bounds and rounding only.
@@ -345,6 +350,15 @@ def _level1_model(prob: ParcelProblem, hulls: list[_Hull]) -> tuple[MipModel, In
     return model, x, rows
 
 
+def _in_background(job: Callable[[], _T]) -> Future[_T]:
+    """Run ``job`` on a thread of its own; HiGHS and NumPy leave Python's lock while they work."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcelroute")
+    try:
+        return pool.submit(job)
+    finally:
+        pool.shutdown(wait=False)
+
+
 class _Level1:
     def __init__(self, prob: ParcelProblem, options: SolveOptions, deadline: Deadline,
                  budget: float | None) -> None:
@@ -378,18 +392,20 @@ class _Level1:
         if prob.num_pairs > LP_MAX_PAIRS:
             self.notes.append("too large for an LP: Lagrangian bound")
             return (*self._lagrangian(assign, best, upper, 0.9), info)
-        if prob.num_pairs > MIP_MAX_PAIRS:
-            # a quick bound and plan first, in case the LP does not finish in time
-            assign, quick = self._lagrangian(assign, best, upper, 0.15)
-            best, upper = int(quick.value), int(quick.bound)
-            if best >= upper:
-                return assign, quick, info
         hulls = _hulls(prob, prob.active)
         model, x, rows = _level1_model(prob, hulls)
         info.model, info.rows, info.x_cols = model, rows, x
-        # beyond the MIP's reach the LP is all level 1 does: give it the whole budget
-        lp = solve_lp(model, time_limit=self._share(0.95 if prob.num_pairs > MIP_MAX_PAIRS else 0.5),
-                      threads=self.options.workers, ipm=True)
+        if prob.num_pairs > MIP_MAX_PAIRS:
+            # beyond the MIP's reach the LP is all level 1 does; a quick subgradient bound
+            # and plan (in case it does not finish) come first, or beside it
+            assign, quick, maybe_lp = self._quick_and_lp(model, assign, best, upper)
+            best, upper = int(quick.value), int(quick.bound)
+            if maybe_lp is None:
+                return assign, quick, info
+            lp = maybe_lp
+        else:
+            lp = solve_lp(model, time_limit=self._share(0.5), threads=self.options.workers,
+                          ipm=True)
         self.lp_seconds = lp.seconds
         if lp.row_dual is None or lp.x is None:
             self.notes.append(f"LP {lp.status}: Lagrangian bound")
@@ -411,6 +427,38 @@ class _Level1:
             return assign, LevelResult(float(best), float(bound), 0.0, self.notes), info
         assign, best, bound = self._search(model, x, lag, lp.x, assign, best, bound)
         return assign, LevelResult(float(best), float(bound), 0.0, self.notes), info
+
+    def _quick_and_lp(self, model: MipModel, assign: IntArray, best: int, upper: int
+                      ) -> tuple[IntArray, LevelResult, MipOutcome | None]:
+        """A quick subgradient bound and plan, and the level-1 LP.
+
+        With two workers or more the LP runs on a thread of its own beside the
+        subgradient steps (HiGHS leaves Python's lock while it solves) and gets
+        nearly the whole budget; with one, the subgradient bound goes first and
+        the LP gets what is left. The LP is ``None`` when the quick bound
+        already proves the plan optimal (a running LP is then stopped).
+        """
+        threads = self.options.workers
+        if threads < 2:
+            assign, quick = self._lagrangian(assign, best, upper, 0.15)
+            if quick.value >= quick.bound:
+                return assign, quick, None
+            lp = solve_lp(model, time_limit=self._share(0.95), threads=threads, ipm=True)
+            return assign, quick, lp
+        cancel = threading.Event()
+        # one HiGHS thread: the other core is the subgradient steps'
+        job = _in_background(partial(solve_lp, model, time_limit=self._share(0.9),
+                                     threads=1, ipm=True, cancel=cancel))
+        try:
+            assign, quick = self._lagrangian(assign, best, upper, 0.15)
+        except BaseException:
+            cancel.set()
+            raise
+        if quick.value >= quick.bound:
+            cancel.set()
+            job.result()
+            return assign, quick, None
+        return assign, quick, job.result()
 
     def _lagrangian(self, assign: IntArray, best: int, upper: int,
                     fraction: float) -> tuple[IntArray, LevelResult]:
@@ -830,16 +878,27 @@ class _Level2:
         left = self.deadline.left()
         used = np.zeros(prob.num_batches, bool)
         used[prob.pair_batch] = True
-        self._local_search(self._neighbourhoods(used),
-                           None if left is None else LARGE_LNS_SHARE * left)
-        left = self.deadline.left()
+        hoods = self._neighbourhoods(used)
         # the LP only when it can finish: it takes a few times as long as level 1's
         lp_fits = prob.num_pairs <= LP_MAX_PAIRS and (
             left is None or (self.first is not None and self.first.lp_seconds is not None
                              and LP_LEVEL2_FACTOR * self.first.lp_seconds < left))
         # (a tenth of the time stays for reading the plan back at this volume)
-        lag = cost_bound(prob, level1, target=self.best_cost,
-                         time_limit=None if left is None else (0.4 if lp_fits else 0.9) * left)
+        share = 0.4 if lp_fits else 0.9
+        if self.options.workers >= 2:
+            # neighbourhood MIPs on one thread, the subgradient bound on the other
+            job = _in_background(partial(self._local_search, hoods,
+                                         None if left is None else share * left, threads=1))
+            try:
+                lag = cost_bound(prob, level1, target=self.best_cost,
+                                 time_limit=None if left is None else share * left)
+            finally:
+                job.result()
+        else:
+            self._local_search(hoods, None if left is None else LARGE_LNS_SHARE * left)
+            left = self.deadline.left()
+            lag = cost_bound(prob, level1, target=self.best_cost,
+                             time_limit=None if left is None else share * left)
         self.lower_bound = max(self.lower_bound, self._round_bound(lag.bound))
         self.report(self.best_cost, self.lower_bound)
         self.notes.append(f"Lagrangian bound after {lag.iterations} steps")
@@ -849,14 +908,19 @@ class _Level2:
             self.notes.append("LP bound (too large for a MIP)")
         return self.best, self._result(self.best_cost, self.lower_bound)
 
-    def _local_search(self, hoods: list[IntArray], budget: float | None) -> None:
-        """Re-plan one neighbourhood at a time with its own small MIP, keeping improvements."""
+    def _local_search(self, hoods: list[IntArray], budget: float | None,
+                      threads: int | None = None) -> None:
+        """Re-plan one neighbourhood at a time with its own small MIP, keeping improvements.
+
+        Each MIP gets ``threads`` HiGHS threads (by default every worker).
+        """
 
         month = MonthRows(self.prob)
+        workers = self.options.workers if threads is None else threads
 
         def replan(hood: IntArray, seconds: float) -> None:
             cand = local_replan(self.prob, self.best, hood, self.level1, time_limit=seconds,
-                                threads=self.options.workers, seed=self.options.seed, month=month)
+                                threads=workers, seed=self.options.seed, month=month)
             if cand is not None:
                 self._offer(cand)
 
