@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from parcelroute._highs import new_highs
-from parcelroute.parcels.mip import MipModel, solve_lp, solve_mip
+from parcelroute.parcels.mip import MipModel, lagrangian_bound, solve_lp, solve_mip
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -89,3 +90,13 @@ def test_a_cancelled_mip_stops() -> None:
     model, start = _presolve_start()
     out = solve_mip(model, start=start, cancel=cancel)
     assert not out.optimal
+
+
+def test_pdlp_duals_prove_a_bound_its_value_does_not() -> None:
+    """PDLP's loose solve claims no bound; the Lagrangian of its duals is one, near the optimum."""
+    model = _stairs(2_001)  # optimum 1,001: every other column
+    out = solve_lp(model, pdlp=True)
+    assert math.isnan(out.bound) and not out.optimal
+    assert out.row_dual is not None and out.x is not None
+    bound = lagrangian_bound(model, out.row_dual).bound
+    assert 1_001 - 1e-6 <= bound <= 1_001 * 1.01

@@ -41,6 +41,14 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 INF = math.inf
+#: HiGHS options of :func:`solve_lp` with ``pdlp``. On a 200,000-parcel month's level-1 LP
+#: (950,000 columns, LP value about 276,810) PDLP stops after about 18 s with duals whose
+#: Lagrangian bound is 277,784 (0.35 % above); HiGHS' defaults (1e-7) take about 80 s.
+PDLP_TOLERANCES = {
+    "pdlp_optimality_tolerance": 1e-3,
+    "primal_feasibility_tolerance": 1e-5,
+    "dual_feasibility_tolerance": 1e-5,
+}
 
 
 @dataclass
@@ -350,6 +358,7 @@ def solve_mip(
     on_solution: Callable[[FloatArray, float], None] | None = None,
     stop: Callable[[float], bool] | None = None,
     cancel: threading.Event | None = None,
+    pdlp: bool = False,
 ) -> MipOutcome:
     """Solve ``model`` with HiGHS.
 
@@ -382,6 +391,11 @@ def solve_mip(
         Called with the dual bound from time to time; returning true stops the solve.
     cancel : threading.Event, optional
         Setting it from another thread stops the solve (LP or MIP) at HiGHS' next check.
+    pdlp : bool
+        Solve an LP with HiGHS' first-order PDLP to a loose tolerance (see
+        :data:`PDLP_TOLERANCES`): fast on very large LPs, but its value is no
+        bound (``bound`` is NaN); its row duals are a good start for
+        :func:`lagrangian_bound`, which proves one.
 
     Returns
     -------
@@ -399,7 +413,7 @@ def solve_mip(
     out = _run_highs(model, time_limit=time_limit, relative_gap=relative_gap, threads=threads,
                      seed=seed, start=start, on_progress=on_progress, relax=relax, lower=lower,
                      upper=upper, integer=integer, ipm=ipm, objective_bound=objective_bound,
-                     on_solution=on_solution, stop=stop, cancel=cancel)
+                     on_solution=on_solution, stop=stop, cancel=cancel, pdlp=pdlp)
     if start is not None and out.x is not None and not relax and \
             not _objective_matches(model, out.x, out.value):
         # HiGHS can hand back the start itself as its solution while reporting the
@@ -447,11 +461,16 @@ def _run_highs(
     on_solution: Callable[[FloatArray, float], None] | None,
     stop: Callable[[float], bool] | None,
     cancel: threading.Event | None = None,
+    pdlp: bool = False,
 ) -> MipOutcome:
     """One HiGHS run of :func:`solve_mip`."""
     h = new_highs()
     _configure(h, time_limit=time_limit, threads=threads, seed=seed, relative_gap=relative_gap)
-    if relax and ipm:
+    if relax and pdlp:
+        h.setOptionValue("solver", "pdlp")
+        for name, value in PDLP_TOLERANCES.items():
+            h.setOptionValue(name, value)
+    elif relax and ipm:
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "off")
     if objective_bound is not None and not relax:
@@ -501,7 +520,18 @@ def _run_highs(
     optimal = status == highspy.HighsModelStatus.kOptimal
     infeasible = status == highspy.HighsModelStatus.kInfeasible
     row_dual = None
-    if relax:
+    if relax and pdlp:
+        # an approximate point: its duals count, its value proves nothing
+        sol = h.getSolution()
+        stopped = status in (highspy.HighsModelStatus.kInterrupt,
+                             highspy.HighsModelStatus.kTimeLimit,
+                             highspy.HighsModelStatus.kSolveError)
+        if not stopped and sol.value_valid and sol.dual_valid:
+            x = np.asarray(sol.col_value, dtype=np.float64)
+            row_dual = np.asarray(sol.row_dual, dtype=np.float64)
+            value = float(model.cost @ x)
+        bound, optimal = math.nan, False
+    elif relax:
         bound = value
         if int(info.dual_solution_status) != 0:
             row_dual = np.asarray(h.getSolution().row_dual, dtype=np.float64)
@@ -515,7 +545,8 @@ def _run_highs(
 
 def solve_lp(model: MipModel, *, time_limit: float | None = None, threads: int = 1,
              ipm: bool = True, lower: FloatArray | None = None,
-             upper: FloatArray | None = None, cancel: threading.Event | None = None) -> MipOutcome:
+             upper: FloatArray | None = None, cancel: threading.Event | None = None,
+             pdlp: bool = False) -> MipOutcome:
     """The LP relaxation of ``model``, with row duals (see :func:`solve_mip`).
 
     Examples
@@ -526,7 +557,7 @@ def solve_lp(model: MipModel, *, time_limit: float | None = None, threads: int =
     2.0
     """
     return solve_mip(model, time_limit=time_limit, threads=threads, relax=True, ipm=ipm,
-                     lower=lower, upper=upper, cancel=cancel)
+                     lower=lower, upper=upper, cancel=cancel, pdlp=pdlp)
 
 
 # -- SCIP -------------------------------------------------------------------------------

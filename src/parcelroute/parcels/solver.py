@@ -389,13 +389,22 @@ class _Level1:
         info = _Level1Info(None, None, None, None)
         if prob.unconstrained or best >= upper or prob.num_pairs == 0:
             return assign, LevelResult(float(best), float(upper), 0.0, ["greedy"]), info
-        if prob.num_pairs > LP_MAX_PAIRS:
+        if prob.num_pairs > LP_MAX_PAIRS and self.options.workers < 2:
             self.notes.append("too large for an LP: Lagrangian bound")
             return (*self._lagrangian(assign, best, upper, 0.9), info)
         hulls = _hulls(prob, prob.active)
         model, x, rows = _level1_model(prob, hulls)
         info.model, info.rows, info.x_cols = model, rows, x
-        if prob.num_pairs > MIP_MAX_PAIRS:
+        if prob.num_pairs > LP_MAX_PAIRS:
+            # too large for the interior point LP in time: PDLP's loose duals beside the
+            # subgradient steps, each proving a bound of its own
+            self.notes.append("too large for an exact LP: Lagrangian and PDLP bounds")
+            assign, quick, maybe_lp = self._quick_and_lp(model, assign, best, upper, pdlp=True)
+            if maybe_lp is None or maybe_lp.row_dual is None or maybe_lp.x is None:
+                return assign, quick, info
+            best, upper = int(quick.value), int(quick.bound)
+            lp = maybe_lp
+        elif prob.num_pairs > MIP_MAX_PAIRS:
             # beyond the MIP's reach the LP is all level 1 does; a quick subgradient bound
             # and plan (in case it does not finish) come first, or beside it
             assign, quick, maybe_lp = self._quick_and_lp(model, assign, best, upper)
@@ -421,22 +430,27 @@ class _Level1:
             assign, best = cand, _value(prob, cand)
             self.report(best, bound)
         if best >= bound:
-            return assign, LevelResult(float(best), float(bound), 0.0, ["LP rounding"]), info
+            how = "PDLP rounding" if prob.num_pairs > LP_MAX_PAIRS else "LP rounding"
+            return assign, LevelResult(float(best), float(bound), 0.0, [how]), info
+        if prob.num_pairs > LP_MAX_PAIRS:
+            self.notes.append("PDLP bound and rounding")
+            return assign, LevelResult(float(best), float(bound), 0.0, self.notes), info
         if prob.num_pairs > MIP_MAX_PAIRS:
             self.notes.append("LP bound and rounding (too large for a MIP)")
             return assign, LevelResult(float(best), float(bound), 0.0, self.notes), info
         assign, best, bound = self._search(model, x, lag, lp.x, assign, best, bound)
         return assign, LevelResult(float(best), float(bound), 0.0, self.notes), info
 
-    def _quick_and_lp(self, model: MipModel, assign: IntArray, best: int, upper: int
-                      ) -> tuple[IntArray, LevelResult, MipOutcome | None]:
+    def _quick_and_lp(self, model: MipModel, assign: IntArray, best: int, upper: int, *,
+                      pdlp: bool = False) -> tuple[IntArray, LevelResult, MipOutcome | None]:
         """A quick subgradient bound and plan, and the level-1 LP.
 
         With two workers or more the LP runs on a thread of its own beside the
         subgradient steps (HiGHS leaves Python's lock while it solves) and gets
         nearly the whole budget; with one, the subgradient bound goes first and
         the LP gets what is left. The LP is ``None`` when the quick bound
-        already proves the plan optimal (a running LP is then stopped).
+        already proves the plan optimal (a running LP is then stopped). With
+        ``pdlp`` (two workers only) the LP is PDLP's loose solve.
         """
         threads = self.options.workers
         if threads < 2:
@@ -448,7 +462,7 @@ class _Level1:
         cancel = threading.Event()
         # one HiGHS thread: the other core is the subgradient steps'
         job = _in_background(partial(solve_lp, model, time_limit=self._share(0.9),
-                                     threads=1, ipm=True, cancel=cancel))
+                                     threads=1, ipm=True, cancel=cancel, pdlp=pdlp))
         try:
             assign, quick = self._lagrangian(assign, best, upper, 0.15)
         except BaseException:
