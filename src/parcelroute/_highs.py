@@ -15,10 +15,18 @@ import sys
 
 import highspy
 
-__all__ = ["new_highs"]
+__all__ = ["new_highs", "prepare_threads"]
 
 _banner_shown = False
 _scheduler_threads: object = None
+
+
+def _match_pool(threads: object) -> None:
+    global _scheduler_threads
+    if _scheduler_threads != threads:
+        if _scheduler_threads is not None:
+            highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads = threads
 
 
 class _Highs(highspy.Highs):
@@ -26,13 +34,18 @@ class _Highs(highspy.Highs):
 
     def run(self) -> highspy.HighsStatus:
         """Solve, after matching the global thread pool to this instance."""
-        global _scheduler_threads
-        threads = self.getOptionValue("threads")
-        if _scheduler_threads != threads:
-            if _scheduler_threads is not None:
-                self.resetGlobalScheduler(True)
-            _scheduler_threads = threads
+        _match_pool(self.getOptionValue("threads"))
         return super().run()
+
+
+def prepare_threads(threads: int) -> None:
+    """Match HiGHS's thread pool to ``threads`` before instances run side by side.
+
+    Resetting the pool while another instance solves is unsafe: call this on
+    the main thread before starting HiGHS instances on several threads, all
+    asking for ``threads``, so that none of them resets it.
+    """
+    _match_pool(threads)
 
 
 def new_highs() -> highspy.Highs:

@@ -183,3 +183,27 @@ def test_a_plan_the_quick_bound_proves_skips_the_lp(monkeypatch: pytest.MonkeyPa
     assert result.objective["delivered_priority"] == result.bound["delivered_priority"] == 3
     assert "Lagrangian bound after" in caplog.text and "'LP bound'" not in caplog.text
     assert pr.verify(s, result) == []
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_pdlp_cost_bound_never_passes_the_optimum(monkeypatch: pytest.MonkeyPatch,
+                                                      caplog: pytest.LogCaptureFixture,
+                                                      seed: int) -> None:
+    """Where the exact LP would not finish, PDLP's loose duals bound the batch cost, validly.
+
+    The month is small enough for the MIP, which proves its optimum; the large
+    path is forced, and the LP made to look too slow for the time left.
+    """
+    s = generate_scenario(150, 0, seed)
+    exact = pr.solve(s, time_limit=60)
+    assert exact.status is pr.Status.OPTIMAL
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=30, workers=2)
+    assert pr.verify(s, big) == []
+    if big.objective["delivered_priority"] < exact.objective["delivered_priority"]:
+        pytest.skip("the large path did not reach the level-1 optimum: its cost bound is "
+                    "for another level-1 value")
+    assert "'PDLP bound'" in caplog.text
+    assert 0 < big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6

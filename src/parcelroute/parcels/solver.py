@@ -39,6 +39,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from parcelroute._highs import prepare_threads
 from parcelroute._integral import ceil_bound, floor_bound
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
@@ -52,8 +53,9 @@ from parcelroute.parcels.greedy import (
     operated,
     round_fractional,
 )
-from parcelroute.parcels.lagrange import cost_bound, subgradient_bound
+from parcelroute.parcels.lagrange import LagrangeOutcome, cost_bound, subgradient_bound
 from parcelroute.parcels.mip import (
+    PDLP_LOOSE_TOLERANCES,
     LagrangianBound,
     MipModel,
     MipOutcome,
@@ -461,6 +463,7 @@ class _Level1:
             return assign, quick, lp
         cancel = threading.Event()
         # one HiGHS thread: the other core is the subgradient steps'
+        prepare_threads(1)
         job = _in_background(partial(solve_lp, model, time_limit=self._share(0.9),
                                      threads=1, ipm=True, cancel=cancel, pdlp=pdlp))
         try:
@@ -900,12 +903,28 @@ class _Level2:
         # (a tenth of the time stays for reading the plan back at this volume)
         share = 0.4 if lp_fits else 0.9
         if self.options.workers >= 2:
-            # neighbourhood MIPs on one thread, the subgradient bound on the other
+            # neighbourhood MIPs on one thread, the bounds on the other (one HiGHS thread each)
+            t0 = self.deadline.elapsed()
+            prepare_threads(1)
             job = _in_background(partial(self._local_search, hoods,
                                          None if left is None else share * left, threads=1))
             try:
-                lag = cost_bound(prob, level1, target=self.best_cost,
-                                 time_limit=None if left is None else share * left)
+                # PDLP's loose LP where it can finish (a month the interior point LP served
+                # at level 1); the subgradient steps otherwise, or in the time it leaves
+                pdlp = 0.0
+                if not lp_fits and prob.num_pairs <= LP_MAX_PAIRS:
+                    pdlp = self._lp_bound(fix, forced, forced_free, level1, rec_sets,
+                                          time_limit=None if left is None else 0.6 * share * left,
+                                          pdlp=True)
+                    if pdlp > 0:
+                        self.lower_bound = max(self.lower_bound, pdlp)
+                        self.report(self.best_cost, self.lower_bound)
+                        self.notes.append("PDLP bound")
+                if pdlp <= 0:
+                    spent = self.deadline.elapsed() - t0
+                    lag = cost_bound(prob, level1, target=self.best_cost,
+                                     time_limit=None if left is None else share * left - spent)
+                    self._take_lagrangian(lag)
             finally:
                 job.result()
         else:
@@ -913,14 +932,17 @@ class _Level2:
             left = self.deadline.left()
             lag = cost_bound(prob, level1, target=self.best_cost,
                              time_limit=None if left is None else share * left)
-        self.lower_bound = max(self.lower_bound, self._round_bound(lag.bound))
-        self.report(self.best_cost, self.lower_bound)
-        self.notes.append(f"Lagrangian bound after {lag.iterations} steps")
+            self._take_lagrangian(lag)
         if lp_fits and not self._done():
             self.lower_bound = max(self.lower_bound, self._lp_bound(
                 fix, forced, forced_free, level1, rec_sets))
             self.notes.append("LP bound (too large for a MIP)")
         return self.best, self._result(self.best_cost, self.lower_bound)
+
+    def _take_lagrangian(self, lag: LagrangeOutcome) -> None:
+        self.lower_bound = max(self.lower_bound, self._round_bound(lag.bound))
+        self.report(self.best_cost, self.lower_bound)
+        self.notes.append(f"Lagrangian bound after {lag.iterations} steps")
 
     def _local_search(self, hoods: list[IntArray], budget: float | None,
                       threads: int | None = None) -> None:
@@ -1086,12 +1108,19 @@ class _Level2:
         return out
 
     def _lp_bound(self, fix: _Fixing, forced: BoolArray, forced_free: BoolArray, level1: int,
-                  rec_sets: list[tuple[IntArray, list[BoolArray]]]) -> float:
-        """The LP bound of the level-2 model, proven from its duals."""
+                  rec_sets: list[tuple[IntArray, list[BoolArray]]], *,
+                  time_limit: float | None = None, pdlp: bool = False) -> float:
+        """The LP bound of the level-2 model, proven from its duals (0 when none come).
+
+        By the interior point method in ``time_limit`` (default: 0.8 of the time
+        left) with every worker, or with ``pdlp`` by PDLP's loose solve on one thread.
+        """
         model, _x, _y, _build = self._model(fix, forced, forced_free, level1, rec_sets)
-        left = self.deadline.left()
-        lp = solve_lp(model, time_limit=None if left is None else 0.8 * left,
-                      threads=self.options.workers, ipm=True)
+        if time_limit is None:
+            left = self.deadline.left()
+            time_limit = None if left is None else 0.8 * left
+        lp = solve_lp(model, time_limit=time_limit, threads=1 if pdlp else self.options.workers,
+                      ipm=True, pdlp=pdlp, pdlp_options=PDLP_LOOSE_TOLERANCES if pdlp else None)
         if lp.row_dual is None:
             return 0.0
         lag = lagrangian_bound(model, lp.row_dual)
