@@ -9,21 +9,27 @@ scenarios.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import parcelroute as pr
+from parcelroute.generate import generate_scenario
 from parcelroute.model.scenario import Scenario
+from parcelroute.options import Deadline, SolveOptions
+from parcelroute.parcels import solver as parcel_solver
 from parcelroute.parcels.compat import Compatibility
 from parcelroute.parcels.mip import MipModel, lagrangian_bound, solve_lp, solve_mip, solve_scip
+from parcelroute.parcels.problem import ParcelProblem
 
 DAY = dt.date(2026, 12, 1)
 DATA = Path(__file__).parent.parent / "data"
@@ -583,6 +589,69 @@ def test_random_scenarios_match_brute_force(s: Scenario) -> None:
             assert r.objective[level] == pytest.approx(r.bound[level])
     if r.objective["delivered_priority"] == prio:
         assert r.bound["batch_cost"] <= float(cost) + 1e-9
+
+
+#: The paths of months too large for one MIP, forced on small ones: (name, solver constants).
+LARGE_PATHS = {
+    "interior point LP": {"MIP_MAX_PAIRS": 0},
+    "PDLP at level 1": {"MIP_MAX_PAIRS": 0, "LP_MAX_PAIRS": 0},
+    "PDLP at level 2": {"MIP_MAX_PAIRS": 0, "LP_LEVEL2_FACTOR": 1e9},
+}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("path", sorted(LARGE_PATHS))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(s=small_scenarios())
+def test_the_large_paths_plans_verify_and_bounds_hold(path: str, workers: int,
+                                                      s: Scenario) -> None:
+    """Forced on small random months, every large-month path returns a plan the checker
+    accepts, and neither level's bound passes the brute-force optimum."""
+    with contextlib.ExitStack() as stack:
+        for name, value in LARGE_PATHS[path].items():
+            stack.enter_context(mock.patch.object(parcel_solver, name, value))
+        r = solve(s, time_limit=20, workers=workers)
+    assert pr.verify(s, r) == []
+    prio, cost = brute_force(s)
+    assert r.objective["delivered_priority"] <= prio + 1e-9
+    assert r.bound["delivered_priority"] >= prio - 1e-9
+    if r.objective["delivered_priority"] == prio:
+        assert r.bound["batch_cost"] <= float(cost) + 1e-9
+    if r.status == pr.Status.OPTIMAL:
+        assert r.objective["delivered_priority"] == prio
+        assert Decimal(repr(r.objective["batch_cost"])) == cost
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**16), size=st.sampled_from([40, 60, 90]),
+       path=st.sampled_from(sorted(LARGE_PATHS)), workers=st.sampled_from([1, 2]))
+def test_the_large_paths_on_generated_months_agree_with_the_mip(seed: int, size: int, path: str,
+                                                                workers: int) -> None:
+    """Generated months the MIP proves, solved again on a forced large-month path.
+
+    Small generated months are scarce enough for level 1's LP, PDLP and
+    rounding to run (unlike most brute-force months): the plan must verify and
+    each bound hold against the proven optimum.
+    """
+    s = generate_scenario(size, 0, seed)
+    exact = solve(s, time_limit=30)
+    assume(exact.status is pr.Status.OPTIMAL)
+    with contextlib.ExitStack() as stack:
+        for name, value in LARGE_PATHS[path].items():
+            stack.enter_context(mock.patch.object(parcel_solver, name, value))
+        r = solve(s, time_limit=20, workers=workers)
+        # level 1 alone too: the solve raises a bound below a plan's value to that value
+        level1 = parcel_solver._Level1(ParcelProblem(s, Compatibility(s)),
+                                       SolveOptions(workers=workers), Deadline(20.0), 20.0)
+        _assign, first, _info = level1.solve()
+    assert pr.verify(s, r) == []
+    prio = exact.objective["delivered_priority"]
+    assert first.value <= prio <= first.bound
+    assert r.objective["delivered_priority"] <= prio <= r.bound["delivered_priority"]
+    if r.objective["delivered_priority"] == prio:
+        assert r.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+    if r.status is pr.Status.OPTIMAL:
+        assert r.objective == pytest.approx(exact.objective)
 
 
 def test_a_month_whose_optimum_presolve_finds_is_proven() -> None:
