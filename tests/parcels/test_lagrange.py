@@ -70,20 +70,25 @@ def test_any_multipliers_give_a_valid_bound(priorities: list[int], seats: int) -
         assert out.bound >= best - 1e-6
 
 
-@pytest.mark.parametrize(("workers", "note"), [(1, "too large for an LP: Lagrangian bound"),
-                                                (2, "PDLP (bounds|rounding)")])
+@pytest.mark.parametrize(("workers", "pdlp_max", "note"),
+                         [(1, 10**9, "too large for an LP: Lagrangian bound"),
+                          (2, 10**9, "PDLP (bounds|rounding)"),
+                          (2, 0, "too large for an LP: Lagrangian bound")])
 def test_solver_uses_the_lagrangian_path_beyond_lp_size(monkeypatch: pytest.MonkeyPatch,
                                                         caplog: pytest.LogCaptureFixture,
-                                                        workers: int, note: str) -> None:
+                                                        workers: int, pdlp_max: int,
+                                                        note: str) -> None:
     """Past the LP size limit, level 1 still gets a proven bound and a checked plan.
 
-    With one worker the bound is the subgradient steps'; with two, PDLP's
-    loose duals (made a proven bound by the Lagrangian) run beside them.
+    With one worker, or past PDLP's size limit, the bound is the subgradient
+    steps'; otherwise PDLP's loose duals (made a proven bound by the
+    Lagrangian) run beside them.
     """
     s = generate_scenario(300, 0, 5)
     exact = pr.solve(s, time_limit=60)
     monkeypatch.setattr(parcel_solver, "LP_MAX_PAIRS", 0)
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "PDLP_MAX_PAIRS", pdlp_max)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=30, workers=workers)
     assert re.search(f"level 1 .*{note}", caplog.text)
