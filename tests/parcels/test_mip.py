@@ -100,3 +100,9 @@ def test_pdlp_duals_prove_a_bound_its_value_does_not() -> None:
     assert out.row_dual is not None and out.x is not None
     bound = lagrangian_bound(model, out.row_dual).bound
     assert 1_001 - 1e-6 <= bound <= 1_001 * 1.01
+
+
+def test_a_pdlp_option_highs_does_not_know_is_an_error() -> None:
+    """A misspelt PDLP option would be ignored by HiGHS; the wrapper refuses it instead."""
+    with pytest.raises(ValueError, match="pdlp_gap_tolerance"):
+        solve_lp(_stairs(10), pdlp=True, pdlp_options={"pdlp_gap_tolerance": 1e-3})

@@ -482,7 +482,9 @@ def _run_highs(
     if relax and pdlp:
         h.setOptionValue("solver", "pdlp")
         for name, value in (PDLP_TOLERANCES if pdlp_options is None else pdlp_options).items():
-            h.setOptionValue(name, value)
+            # HiGHS ignores an option it does not know, with only a status to say so
+            if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+                raise ValueError(f"HiGHS has no option {name!r} that takes {value!r}")
     elif relax and ipm:
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "off")
