@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import math
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -662,3 +663,26 @@ def test_a_month_whose_optimum_presolve_finds_is_proven() -> None:
     model confirms.
     """
     assert _assert_proven_as_plain(DATA / "presolve_start_month.json", time_limit=30) == 388.5
+
+
+def test_scip_stopped_before_solving_proves_no_bound() -> None:
+    # SCIP reports a bound of 0 when its time runs out before it solves anything
+    # (NOT_SOLVED); taken at face value that "proved" a maximum of 0
+    rng = np.random.default_rng(0)
+    for maximize in (True, False):
+        m = MipModel(maximize=maximize)
+        n = 3000
+        sign = 1.0 if maximize else -1.0
+        x = m.add_columns(sign * rng.integers(1, 100, n).astype(np.float64), upper=np.ones(n),
+                          integer=True)
+        for _ in range(300):
+            idx = rng.choice(n, 50, replace=False)
+            m.add_row(x[idx], rng.integers(1, 100, 50).astype(np.float64), upper=500.0)
+        for limit in (0.01, 0.3):
+            out = solve_scip(m, time_limit=limit)
+            if out.status == "not_solved":
+                assert out.bound == (math.inf if maximize else -math.inf)
+            if out.x is not None:  # whatever the status, the bound is on the right side
+                assert (out.bound >= out.value) if maximize else (out.bound <= out.value)
+            # the true optimum lies within every bound reported (0 is feasible, worth 0)
+            assert (out.bound >= 0) if maximize else (out.bound <= 0)

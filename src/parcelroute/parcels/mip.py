@@ -622,14 +622,47 @@ def solve_scip(
     has_solution = solver.has_solution()
     x = np.asarray(solver.variable_values(), np.float64) if has_solution else None
     value = float(solver.objective_value()) if has_solution else math.nan
-    bound = float(solver.best_objective_bound())
     optimal = status == mbh.SolveStatus.OPTIMAL and has_solution
     infeasible = status == mbh.SolveStatus.INFEASIBLE
-    if optimal and not math.isfinite(bound):
-        bound = value
-    if not math.isfinite(bound):
-        bound = INF if model.maximize else -INF
+    solved = status in (mbh.SolveStatus.OPTIMAL, mbh.SolveStatus.FEASIBLE)
+    bound = _scip_bound(float(solver.best_objective_bound()), value, solved=solved,
+                        optimal=optimal, maximize=model.maximize)
     return MipOutcome(x, value, bound, optimal, name, seconds, None, infeasible)
+
+
+#: SCIP's infinity: a bound at or beyond it is no bound.
+SCIP_INFINITY = 1e20
+
+
+def _scip_bound(bound: float, value: float, *, solved: bool, optimal: bool,
+                maximize: bool) -> float:
+    """The dual bound SCIP reported, where it proves one; else the trivial infinite bound.
+
+    SCIP reports a bound of 0 when it stops before solving anything (status
+    ``NOT_SOLVED``, e.g. a time limit reached while reading the model), and
+    its infinity when it has no bound: neither proves anything.
+
+    Examples
+    --------
+    >>> _scip_bound(0.0, math.nan, solved=False, optimal=False, maximize=True)
+    inf
+    >>> _scip_bound(1e20, 275.0, solved=True, optimal=False, maximize=True)
+    inf
+    >>> _scip_bound(310.0, 275.0, solved=True, optimal=False, maximize=True)
+    310.0
+    >>> _scip_bound(math.nan, 12.0, solved=True, optimal=True, maximize=False)
+    12.0
+    """
+    trivial = INF if maximize else -INF
+    if optimal and not (math.isfinite(bound) and abs(bound) < SCIP_INFINITY):
+        return value
+    if not solved or not math.isfinite(bound) or abs(bound) >= SCIP_INFINITY:
+        return trivial
+    slack = 1e-6 * max(1.0, abs(value)) if math.isfinite(value) else 0.0
+    if math.isfinite(value) and (bound < value - slack if maximize else bound > value + slack):
+        # a bound on the wrong side of a solution SCIP found proves nothing
+        return trivial
+    return bound
 
 
 # -- proven bounds from multipliers -----------------------------------------------------
