@@ -148,3 +148,24 @@ def test_small_bpplib_sample_reaches_known_optima() -> None:
         _, result = solve_dict(bin_packing_scenario_dict(weights, capacity, name=inst.name),
                                time_limit=10)
         assert operated(result) == inst.optimum, inst.name
+
+
+def test_count_limit_of_zero_is_no_packing_part() -> None:
+    # B-1 takes no parcel at all (max_parcels 0) and is the only batch of HUB: P-1 stays,
+    # with an honest reason; the two idle identical batches of HUB-2 carry nothing
+    scenario = pr.read_scenario(Path(__file__).parents[1] / "data" / "packing_count_limit_zero.json")
+    result = pr.solve(scenario, time_limit=10)
+    assert pr.verify(scenario, result) == []
+    p1 = result.parcel_by_id["P-1"]
+    assert p1.batch is None and p1.reason == "capacity"
+    assert result.status is pr.Status.OPTIMAL
+    assert result.objective["delivered_priority"] == result.bound["delivered_priority"] == 0
+
+
+def test_a_part_whose_batches_take_parcels_only_by_count_is_a_packing_part() -> None:
+    data = bin_packing_scenario_dict([1, 1, 1], 10)
+    for b in data["batches"]:
+        del b["max_weight_kg"]
+        b["max_parcels"] = 2
+    _, result = solve_dict(data)
+    assert operated(result) == 2 and result.status is pr.Status.OPTIMAL

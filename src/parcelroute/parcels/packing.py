@@ -132,6 +132,8 @@ def _make_part(scenario: Scenario, idx: list[int], group: list[int], rep: Batch,
                            max(1, len(forced)), "none")
     dim, cap = binding[0]
     if dim is None:
+        if forced and int(cap) < 1:  # no parcel fits: the general solver says why
+            return None
         return PackingPart(forced, optional, tuple(group), arrives, tuple(1 for _ in forced),
                            int(cap), "count")
     values = [getattr(parcels[i], dim) for i in idx]
