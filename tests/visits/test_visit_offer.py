@@ -10,6 +10,7 @@ import pytest
 import parcelroute as pr
 from parcelroute.exceptions import ParcelrouteError
 from parcelroute.visits import PlanMismatchError, SlotOffer, UnknownRequestError, offer_slots
+from parcelroute.visits import offer as offer_module
 
 DAY1, DAY2, DAY3 = "2026-12-05", "2026-12-06", "2026-12-07"
 WEEK = [("2026-12-01", "2026-12-10")]
@@ -44,6 +45,14 @@ def plan(*visits: tuple[str, str | None] | tuple[str, str | None, str | None, st
 
 def brief(offers: list[SlotOffer]) -> list[tuple[str, tuple[Any, ...], tuple[str, ...], int]]:
     return [(o.session, o.moved, o.dropped, o.priority_change) for o in offers]
+
+
+def checked(scenario: pr.Scenario, current: pr.Result, vid: str, k: int = 3) -> list[SlotOffer]:
+    """The offers, each checked to lead to a plan that keeps every visit rule."""
+    offers = offer_slots(scenario, current, vid, k)
+    for o in offers:
+        check_offer(scenario, current, vid, o)
+    return offers
 
 
 def test_session_with_room_fits_directly() -> None:
@@ -254,3 +263,164 @@ def check_offer(scenario: pr.Scenario, result: pr.Result, vid: str, o: SlotOffer
     rules = [x for x in pr.verify(scenario, new)
              if x.rule not in ("objective_value", "objective_bound", "status", "reason_false")]
     assert rules == [], (o, rules)
+    priority = {r.id: r.priority for r in scenario.visit_requests}
+    assert o.priority_change == sum(priority[rid] for rid in o.dropped), o
+    assert o.transport_cost_change == pytest.approx(
+        transport_cost(scenario, new) - transport_cost(scenario, result)), o
+
+
+def transport_cost(scenario: pr.Scenario, result: pr.Result) -> float:
+    """The cost of the transports a plan uses."""
+    used = {v.transport for v in result.visits if v.session is not None}
+    return sum(t.cost for t in scenario.transports if t.id in used)
+
+
+# -- regressions: visits elsewhere that hold what the request needs ---------------------
+
+
+def two_facilities() -> pr.ScenarioBuilder:
+    """F-1 and F-2, one ``ru`` escort for both, D-1 held at F-1 and D-2 at F-2."""
+    b = pr.ScenarioBuilder(name="offers at two facilities")
+    b.add_node("F-1").add_node("F-2")
+    b.add_detainee("D-1", facility="F-1").add_detainee("D-2", facility="F-2")
+    session(b, "S-1", start="08:00", end="09:00")
+    session(b, "S-2", facility="F-2", start="15:00", end="16:00")
+    b.add_escort("E-1", languages=["ru"], available=WEEK)
+    b.add_visit_request("V-1", detainee="D-1", available=[(DAY1, DAY1)], language="ru",
+                        priority=2)
+    b.add_visit_request("V-2", detainee="D-2", available=[(DAY1, DAY1)], language="ru")
+    return b
+
+
+def test_escort_busy_at_another_facility_is_freed_by_dropping_the_visit_there() -> None:
+    # E-1 is the only escort who speaks ru and works at one facility per date. The plan
+    # has them at F-1 with V-1, so V-2 cannot take S-2 at F-2 as the plan stands; it can
+    # if V-1 (priority 2), who can come on no other date, gives up its visit and E-1
+    # goes to F-2. The answer used to be "no session" because the repair only looked at
+    # F-2's visits.
+    scenario = two_facilities().build()
+    current = plan(("V-1", "S-1", "E-1", None), ("V-2", None))
+    offers = checked(scenario, current, "V-2")
+    assert brief(offers) == [("S-2", (), ("V-1",), 2)]
+    assert offers[0].escort == "E-1"
+
+
+def test_escort_busy_elsewhere_is_not_freed_when_another_one_is_free() -> None:
+    # A second ru escort is free: S-2 fits as the plan stands, nobody is dropped.
+    b = two_facilities()
+    b.add_escort("E-2", languages=["ru"], available=WEEK)
+    offers = checked(b.build(), plan(("V-1", "S-1", "E-1", None), ("V-2", None)), "V-2")
+    assert [(o.session, o.escort, o.direct) for o in offers] == [("S-2", "E-2", True)]
+
+
+def test_whole_plan_model_answers_when_the_local_repairs_do_not(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # With no time for any local repair, the whole-plan model must still find the offer
+    # of the escort test above rather than claim that no session can take V-2.
+    monkeypatch.setattr(offer_module, "REPAIR_BUDGET", -1.0)
+    scenario = two_facilities().build()
+    current = plan(("V-1", "S-1", "E-1", None), ("V-2", None))
+    offers = checked(scenario, current, "V-2")
+    assert brief(offers) == [("S-2", (), ("V-1",), 2)]
+    assert offers[0].escort == "E-1"
+
+
+def sided(b: pr.ScenarioBuilder, sides: str, max_difference: int) -> None:
+    """Detainees D-A1, D-B1, ... held at F-1, one per letter of ``sides``."""
+    for n, side in enumerate(sides, 1):
+        b.add_detainee(f"D-{side}{n}", facility="F-1", side=side)
+    b.set_reciprocity(max_difference)
+
+
+def test_whole_plan_model_drops_as_many_visits_as_reciprocity_needs() -> None:
+    # max_difference 0. E-1, the only ru escort, serves B1, B2 and B3 at F-2 on DAY1;
+    # B4 and A5..A8 come on DAY2 at F-1: 4 visits a side. V-9 (side A, ru) can only
+    # take S-1 at F-1 on DAY1, so B1..B3 must give up their visits to free E-1, which
+    # leaves side B with B4 alone: side A may keep V-9 alone, so A5..A8 are dropped
+    # too. No cheaper change exists; it takes more drops of one side than the local
+    # repair considers, so the whole-plan model answers.
+    b = pr.ScenarioBuilder(name="offers, reciprocity")
+    b.add_node("F-1").add_node("F-2")
+    for n in (1, 2, 3):
+        b.add_detainee(f"D-B{n}", facility="F-2", side="B")
+    b.add_detainee("D-B4", facility="F-1", side="B")
+    for n in (5, 6, 7, 8, 9):
+        b.add_detainee(f"D-A{n}", facility="F-1", side="A")
+    b.set_reciprocity(0)
+    session(b, "S-1")
+    session(b, "S-2", facility="F-2", capacity=3)
+    session(b, "S-3", DAY2, capacity=5)
+    b.add_escort("E-1", languages=["ru"], available=WEEK)
+    for n in (1, 2, 3):
+        b.add_visit_request(f"B{n}", detainee=f"D-B{n}", available=[(DAY1, DAY1)],
+                            language="ru")
+    b.add_visit_request("B4", detainee="D-B4", available=[(DAY2, DAY2)])
+    for n in (5, 6, 7, 8):
+        b.add_visit_request(f"A{n}", detainee=f"D-A{n}", available=[(DAY2, DAY2)])
+    b.add_visit_request("V-9", detainee="D-A9", available=[(DAY1, DAY1)], language="ru")
+    current = plan(("B1", "S-2", "E-1", None), ("B2", "S-2", "E-1", None),
+                   ("B3", "S-2", "E-1", None), ("B4", "S-3"), ("A5", "S-3"), ("A6", "S-3"),
+                   ("A7", "S-3"), ("A8", "S-3"), ("V-9", None))
+    offers = checked(b.build(), current, "V-9")
+    assert brief(offers) == [("S-1", (), ("A5", "A6", "A7", "A8", "B1", "B2", "B3"), 7)]
+
+
+def test_request_alone_under_max_difference_0_gets_no_offer() -> None:
+    # Side A's only request cannot be scheduled without a visit of side B, and no side
+    # B visit is in the plan: no change to the plan's visits lets it in.
+    b = builder()
+    b.add_detainee("D-A1", facility="F-1", side="A").add_detainee("D-B2", facility="F-1",
+                                                                  side="B")
+    b.set_reciprocity(0)
+    session(b, "S-1")
+    b.add_visit_request("V-9", detainee="D-A1", available=WEEK)
+    assert offer_slots(b.build(), plan(), "V-9") == []
+
+
+def test_reciprocity_keeps_the_visits_that_are_not_dropped() -> None:
+    # max_difference 0; side A has V-1 and V-4, side B V-2 and V-5. V-9 (side A) can
+    # only take S-1, which is free, but one side A visit must give up its own: V-4
+    # (priority 2) rather than V-1 (priority 5). That leaves A: V-1, V-9 and B: V-2,
+    # V-5. The offer used to be withheld: V-1, considered for dropping but kept, was
+    # left out of the plan when reciprocity was checked again.
+    b = pr.ScenarioBuilder(name="offers, reciprocity")
+    b.add_node("F-1")
+    sided(b, "ABAAB", 0)
+    session(b, "S-1")
+    session(b, "S-2", DAY2, capacity=5)
+    session(b, "S-3", DAY3, capacity=5)
+    b.add_visit_request("V-1", detainee="D-A1", available=[(DAY2, DAY2)], priority=5)
+    b.add_visit_request("V-2", detainee="D-B2", available=[(DAY2, DAY2)], priority=5)
+    b.add_visit_request("V-4", detainee="D-A4", available=[(DAY3, DAY3)], priority=2)
+    b.add_visit_request("V-5", detainee="D-B5", available=[(DAY3, DAY3)], priority=5)
+    b.add_visit_request("V-9", detainee="D-A3", available=[(DAY1, DAY1)])
+    current = plan(("V-1", "S-2"), ("V-2", "S-2"), ("V-4", "S-3"), ("V-5", "S-3"),
+                   ("V-9", None))
+    offers = checked(b.build(), current, "V-9")
+    assert brief(offers) == [("S-1", (), ("V-4",), 2)]
+
+
+def test_reciprocity_drop_frees_only_the_dropped_visits_transport() -> None:
+    # max_difference 1; side A has V-1 (on BUS-1, cost 7) and V-4 (on BUS-2, cost 10),
+    # side B V-2. V-9 (side A) takes the free S-1 if V-4 (priority 2, not V-1 with 5)
+    # gives up its visit. Only BUS-2 is freed, so the cost changes by -10; it used to
+    # say -17 as if V-1, kept, had left BUS-1 too.
+    b = pr.ScenarioBuilder(name="offers, reciprocity")
+    b.add_node("F-1").add_node("C-1", kind="city")
+    sided(b, "ABAA", 1)
+    session(b, "S-1")
+    session(b, "S-2", DAY2, capacity=5)
+    session(b, "S-3", DAY3, capacity=5)
+    b.add_transport("BUS-1", origin="C-1", facility="F-1", date=DAY2, seats=4, cost=7)
+    b.add_transport("BUS-2", origin="C-1", facility="F-1", date=DAY3, seats=4, cost=10)
+    b.add_visit_request("V-1", detainee="D-A1", available=[(DAY2, DAY2)], priority=5,
+                        transport_from="C-1")
+    b.add_visit_request("V-2", detainee="D-B2", available=[(DAY2, DAY2)], priority=5)
+    b.add_visit_request("V-4", detainee="D-A4", available=[(DAY3, DAY3)], priority=2,
+                        transport_from="C-1")
+    b.add_visit_request("V-9", detainee="D-A3", available=[(DAY1, DAY1)])
+    current = plan(("V-1", "S-2", None, "BUS-1"), ("V-2", "S-2"),
+                   ("V-4", "S-3", None, "BUS-2"), ("V-9", None))
+    offers = checked(b.build(), current, "V-9")
+    assert brief(offers) == [("S-1", (), ("V-4",), 2)]
+    assert offers[0].transport_cost_change == -10

@@ -7,7 +7,17 @@ When fewer than ``k`` sessions fit, it repairs the plan locally: a small
 CP-SAT model over the sessions of that facility and date decides which visits
 there stay, change session, move to another date (when a session elsewhere
 takes them as the plan stands) or, last, are dropped, and which escorts and
-transports everyone uses.
+transports everyone uses. Visits elsewhere that hold something the session
+needs may be dropped too: those of an escort who works at another facility
+that date (an escort works at one facility per date), the detainee's other
+visits, and a few of each side's under reciprocity. Transports need nothing
+more: a transport runs to one facility on one date, so all its riders are
+local.
+
+The local repair is fast but not complete, so when it finds no session at all,
+a CP-SAT model of the whole plan (:class:`~parcelroute.visits.model.VisitModel`
+with the request forced into one of its sessions) decides: it either gives the
+best offer or proves that no change to the other visits lets the request in.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ from parcelroute.exceptions import ParcelrouteError
 from parcelroute.model.scenario import Scenario
 from parcelroute.result import Result
 from parcelroute.visits.index import VisitIndex
-from parcelroute.visits.model import cost_scale, scaled_cost
+from parcelroute.visits.model import VisitModel, cost_scale, scaled_cost
 from parcelroute.visits.plan import Placement, PlanState
 
 __all__ = ["PlanMismatchError", "SlotOffer", "UnknownRequestError", "offer_slots"]
@@ -32,8 +42,13 @@ __all__ = ["PlanMismatchError", "SlotOffer", "UnknownRequestError", "offer_slots
 REPAIR_BUDGET = 0.6
 #: Wall-time limit in seconds of one local repair model.
 REPAIR_LIMIT = 0.15
-#: Visits outside the facility and date that may be dropped to keep reciprocity.
+#: Visits of each side outside the facility and date that may be dropped to keep
+#: reciprocity.
 RECIPROCITY_DROPS = 3
+#: Wall-time limit in seconds of each level of the whole-plan model. When it stops
+#: the first level before any solution, a search for any solution, without limit,
+#: decides whether the request can be taken at all.
+EXACT_LIMIT = 2.0
 
 
 class UnknownRequestError(ParcelrouteError, KeyError):
@@ -147,7 +162,11 @@ def offer_slots(scenario: Scenario, plan: Result, request_id: str, k: int = 3) -
     Returns
     -------
     list of SlotOffer
-        At most ``k`` offers; empty when no session could ever take the request.
+        At most ``k`` offers; empty only when no session can take the request
+        whatever the other visits of the plan do (keep their session, take
+        another, change escort or transport, or give up their visit). Offers
+        never add a visit, so a request that reciprocity lets in only with a
+        visit of the other side the plan lacks gets none.
 
     Raises
     ------
@@ -209,6 +228,10 @@ def offer_slots(scenario: Scenario, plan: Result, request_id: str, k: int = 3) -
             found = repair.solve(si)
             if found is not None:
                 offers.append(found)
+    if not offers and blocked:
+        found = _whole_plan_offer(state, ri, blocked, base_cost)
+        if found is not None:
+            offers.append(found)
     offers.sort(key=_rank)
     return offers[:k]
 
@@ -254,24 +277,47 @@ class _Repair:
             self._elsewhere[v] = got
         return got
 
-    def _extra_drops(self, local_visits: list[int]) -> list[int]:
-        """Visits elsewhere whose dropping may be needed: the detainee's and one side's."""
+    def _held_elsewhere(self, ei: int, date: dt.date, facility: str) -> list[int]:
+        """The visits escort ``ei`` serves on ``date`` at a facility other than ``facility``."""
+        ix, st = self.index, self.state
+        out: list[int] = []
+        for sj in st.esc_at.get((ei, date), {}):
+            if ix.sessions[sj].facility != facility:
+                out.extend(v for v in st.sess_members[sj]
+                           if (p := st.placed[v]) is not None and p.escort == ei)
+        return sorted(out)
+
+    def _extra_drops(self, si: int, local_visits: list[int]) -> list[int]:
+        """Visits elsewhere whose dropping may be needed.
+
+        The detainee's other visits when it has no visit left; the visits of
+        every escort who could serve a language needed here but works at
+        another facility that date; under reciprocity, the
+        :data:`RECIPROCITY_DROPS` lowest priority visits of each side.
+        """
         ix, st, ri = self.index, self.state, self.ri
         r = ix.requests[ri]
+        s = ix.sessions[si]
         det = ix.detainee(ri)
         inside = set(local_visits)
         out: list[int] = []
         mine = sorted(st.det_visits.get(r.detainee, set()) - inside)
         if len(mine) + 1 > det.max_visits:
             out.extend(mine)
-        side = ix.side(ri)
-        if side is not None and st.reciprocity_excess(ri) > 0:
-            same = sorted(
-                (v for v, p in enumerate(st.placed)
-                 if p is not None and v not in inside and v not in out and ix.side(v) == side),
-                key=lambda v: (ix.requests[v].priority, v),
-            )
-            out.extend(same[:RECIPROCITY_DROPS])
+        languages = sorted({lang for v in [ri, *local_visits]
+                            if (lang := ix.requests[v].language) is not None})
+        escorts = sorted({ei for lang in languages for ei in ix.escorts_for(lang, s.date)})
+        for ei in escorts:
+            out.extend(w for w in self._held_elsewhere(ei, s.date, s.facility) if w not in out)
+        if ix.side(ri) is not None and ix.scenario.reciprocity is not None:
+            taken = inside | set(out)
+            for side in (0, 1):
+                cheapest = sorted(
+                    (v for v, p in enumerate(st.placed)
+                     if p is not None and v not in taken and ix.side(v) == side),
+                    key=lambda v: (ix.requests[v].priority, v),
+                )
+                out.extend(cheapest[:RECIPROCITY_DROPS])
         return out
 
     # -- the local model ---------------------------------------------------------------
@@ -281,7 +327,7 @@ class _Repair:
         local = self._local_sessions(si)
         local_set = set(local)
         visits = sorted(v for sj in local for v in st.sess_members[sj])
-        extra = self._extra_drops(visits)
+        extra = self._extra_drops(si, visits)
         m = cp_model.CpModel()
         x: dict[tuple[int, int], cp_model.IntVar] = {}
         away: dict[int, cp_model.IntVar] = {}
@@ -314,7 +360,7 @@ class _Repair:
         at[si].append((ri, 1))
         self._sessions(m, local, at)
         self._detainees(m, everyone, stays, away, drop, extra)
-        escort_vars = self._escorts(m, local, at)
+        escort_vars = self._escorts(m, local, at, drop)
         if escort_vars is None:
             return None
         rides, used, cost_terms = self._transports(m, everyone, local, x, si)
@@ -374,9 +420,14 @@ class _Repair:
 
     def _escorts(self, m: cp_model.CpModel, local: list[int],
                  at: dict[int, list[tuple[int, cp_model.LinearExprT]]],
+                 drop: dict[int, cp_model.IntVar],
                  ) -> dict[tuple[int, int, str], cp_model.IntVar] | None:
-        """Escorts for every visit with a language, within their own limits."""
-        ix, st = self.index, self.state
+        """Escorts for every visit with a language, within their own limits.
+
+        An escort who works at another facility that date comes here only if
+        every visit they serve there is dropped.
+        """
+        ix = self.index
         date = ix.sessions[local[0]].date
         facility = ix.sessions[local[0]].facility
         counts: dict[tuple[int, int, str], cp_model.IntVar] = {}
@@ -391,12 +442,14 @@ class _Repair:
         for (sj, lang), lits in sorted(demand.items(), key=lambda kv: (kv[0][0], kv[0][1])):
             terms = []
             for ei in ix.escorts_for(lang, date):
-                busy = st.esc_at.get((ei, date))
-                if busy and any(ix.sessions[o].facility != facility for o in busy):
+                held = self._held_elsewhere(ei, date, facility)
+                if any(w not in drop for w in held):
                     continue
                 e = ix.escorts[ei]
                 if (ei, sj) not in present:
                     present[(ei, sj)] = m.new_bool_var(f"a[{e.id},{ix.sessions[sj].id}]")
+                    for w in held:
+                        m.add_implication(present[(ei, sj)], drop[w])
                 cnt = m.new_int_var(0, len(lits), f"n[{e.id},{ix.sessions[sj].id},{lang}]")
                 m.add(cnt <= len(lits) * present[(ei, sj)])
                 counts[(ei, sj, lang)] = cnt
@@ -477,19 +530,25 @@ class _Repair:
                counts: dict[tuple[int, int, str], cp_model.IntVar],
                rides: dict[tuple[int, int], cp_model.IntVar],
                used: dict[int, cp_model.IntVar]) -> SlotOffer | None:
-        """Apply the repair to the plan, measure it, and undo it."""
+        """Apply the repair to the plan, measure it, and undo it.
+
+        Only the local visits and the dropped ``extra`` visits leave the plan
+        while it is measured; the other ``extra`` visits keep their place.
+        """
         ix, st, ri = self.index, self.state, self.ri
         del used
-        before = {v: st.placed[v] for v in [*visits, *extra]}
+        dropped = [v for v, d in drop.items() if solver.value(d)]
+        gone = set(dropped)
+        removed = [*visits, *(w for w in extra if w in gone)]
+        before = {v: st.placed[v] for v in removed}
         session_of: dict[int, int] = {ri: si}
         for (v, sj), var in x.items():
             if solver.value(var):
                 session_of[v] = sj
         ride_of = {v: ti for (v, ti), var in rides.items() if solver.value(var)}
         escort_of = self._escort_assignment(solver, counts, session_of, before)
-        dropped = [v for v, d in drop.items() if solver.value(d)]
         leaving = [v for v, a in away.items() if solver.value(a)]
-        for v in [*visits, *extra]:
+        for v in removed:
             st.remove(v)
         added: list[int] = []
         ok = True
@@ -511,9 +570,8 @@ class _Repair:
             ok = abs(st.side_count[0] - st.side_count[1]) <= rec.max_difference
         for v in added:
             st.remove(v)
-        for v, p in before.items():
-            if p is not None:
-                st.add(v, p)
+        for v in removed:
+            st.add(v, before[v])
         if not ok:
             return None
         moved: list[tuple[str, str, str]] = []
@@ -585,6 +643,149 @@ class _Repair:
             if best is None or key < best:
                 best, choice = key, p
         return choice
+
+
+def _whole_plan_offer(state: PlanState, ri: int, sessions: list[int],
+                      base_cost: float) -> SlotOffer | None:
+    """The best offer of one of ``sessions`` from a model of the whole plan, or ``None``.
+
+    A :class:`~parcelroute.visits.model.VisitModel` over every scheduled visit
+    of ``state``: each may keep its session, take another it could take, with
+    any escort and transport, or be dropped; unscheduled visits stay out;
+    request ``ri`` takes one of ``sessions``. The first level minimises the
+    priority lost, then the visits dropped, then the visits moved; the second
+    the transport cost. ``None`` only when the model is infeasible, that is
+    when no change to the other visits lets the request into any of the
+    sessions.
+
+    Parameters
+    ----------
+    state : PlanState
+        The plan, without request ``ri``.
+    ri : int
+        The request.
+    sessions : list of int
+        Sessions the request may take.
+    base_cost : float
+        The transport cost of the plan as given.
+
+    Returns
+    -------
+    SlotOffer or None
+        The offer, or ``None`` when no session of ``sessions`` can take the request.
+    """
+    ix = state.index
+    others = [v for v, p in enumerate(state.placed) if p is not None]
+    choices: list[list[int]] = [[] for _ in ix.requests]
+    for v in others:
+        choices[v] = ix.model_sessions(v)
+    choices[ri] = sorted(sessions)
+    vm = VisitModel(ix, choices)
+    m = vm.model
+    m.add_exactly_one(vm.requests_of(ri))
+    # Minimising (n + 1)**2 * priority lost + (n + 1) * visits dropped + visits moved
+    # ranks by priority lost, then drops, then moves (n other visits at most). It is
+    # maximising, over the visits kept, (n + 1)**2 * priority + n, plus 1 for each
+    # visit that keeps its session.
+    n = len(others)
+    terms = [(vm.x[(v, sj)], (n + 1) ** 2 * ix.requests[v].priority + n
+              + (sj == _placement(state, v).session))
+             for v in others for sj in choices[v]]
+    kept = cp_model.LinearExpr.weighted_sum([t for t, _ in terms], [w for _, w in terms])
+    m.maximize(kept)
+    vm.hint_plan(state)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    # The full linear relaxation proves the first level optimal on a month of 600
+    # requests in about a second; without it, the time limit stops far from it.
+    solver.parameters.linearization_level = 2
+    solver.parameters.max_time_in_seconds = EXACT_LIMIT
+    status = solver.solve(m)
+    proven = status == cp_model.OPTIMAL
+    if status == cp_model.UNKNOWN:
+        # Stopped before any solution: settle whether there is one, without limit.
+        plain = m.clone()
+        plain.clear_objective()  # type: ignore[no-untyped-call]
+        solver.parameters.max_time_in_seconds = float("inf")
+        status = solver.solve(plain)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    values = {var.index: int(solver.value(var)) for var in vm.all_vars()}
+    if proven and vm.has_costs():
+        m.add(kept >= int(solver.value(kept)))
+        m.minimize(vm.cost())
+        vm.hint_values(values)
+        if solver.solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            values = {var.index: int(solver.value(var)) for var in vm.all_vars()}
+    return _read_offer(state, ri, vm, values, base_cost)
+
+
+def _placement(state: PlanState, v: int) -> Placement:
+    """Where scheduled visit ``v`` is."""
+    p = state.placed[v]
+    assert p is not None
+    return p
+
+
+def _read_offer(state: PlanState, ri: int, vm: VisitModel, values: dict[int, int],
+                base_cost: float) -> SlotOffer:
+    """The offer a solution of the whole-plan model makes.
+
+    Visits of one language in one escort group are interchangeable in the
+    model, so each keeps its escort whenever the escort's count allows.
+    """
+    ix = state.index
+    chosen = {v: sj for (v, sj), var in vm.x.items() if values[var.index]}
+    ride_of = {v: ti for (v, ti), var in vm.z.items() if values[var.index]}
+    left = {key: values[var.index] for key, var in vm.n.items()}
+    groups: dict[tuple[tuple[object, ...], str], list[int]] = defaultdict(list)
+    for v, sj in sorted(chosen.items()):
+        lang = ix.requests[v].language
+        if lang is not None:
+            groups[(vm.group_of(sj), lang)].append(v)
+    escort_of: dict[int, int] = {}
+    for (group, lang), vs in groups.items():
+        waiting = []
+        for v in vs:
+            old = state.placed[v]
+            key = (old.escort, group, lang) if old is not None and old.escort is not None else None
+            if key is not None and left.get(key, 0) > 0:
+                left[key] -= 1
+                escort_of[v] = key[0]
+            else:
+                waiting.append(v)
+        for v in waiting:
+            for ei in ix.escorts_for(lang, vm.where(group)[1]):
+                if left.get((ei, group, lang), 0) > 0:
+                    left[(ei, group, lang)] -= 1
+                    escort_of[v] = ei
+                    break
+    after = {v: Placement(sj, escort_of.get(v), ride_of.get(v)) for v, sj in chosen.items()}
+    cost = PlanState.from_assignments(ix, after).transport_cost()
+    moved: list[tuple[str, str, str]] = []
+    reassigned: list[tuple[str, str | None, str | None]] = []
+    dropped: list[int] = []
+    for v, old in enumerate(state.placed):
+        if old is None:
+            continue
+        new = after.get(v)
+        rid = ix.requests[v].id
+        if new is None:
+            dropped.append(v)
+            continue
+        if new.session != old.session:
+            moved.append((rid, ix.sessions[old.session].id, ix.sessions[new.session].id))
+        if (new.escort, new.transport) != (old.escort, old.transport):
+            reassigned.append((
+                rid,
+                ix.escorts[new.escort].id if new.escort is not None else None,
+                ix.transports[new.transport].id if new.transport is not None else None,
+            ))
+    return _offer(ix, ri, after[ri], cost - base_cost,
+                  moved=tuple(sorted(moved)),
+                  dropped=tuple(sorted(ix.requests[v].id for v in dropped)),
+                  lost=sum(ix.requests[v].priority for v in dropped),
+                  reassigned=tuple(sorted(reassigned)))
 
 
 def _overlap(index: VisitIndex, a: int, b: int) -> bool:
