@@ -137,10 +137,17 @@ def test_exact_decimal_scaling() -> None:
     b = base()
     batch(b, "B-1", max_weight_kg=0.3)
     parcel(b, "P-1", w=0.1)
-    parcel(b, "P-2", w=0.20000001)
+    parcel(b, "P-2", w=0.200001)  # six decimals: kept exactly
     r = solve(b.build())
     assert r.objective["delivered_priority"] == 1
     assert_optimal(r)
+    b = base()
+    batch(b, "B-1", max_weight_kg=0.3)
+    parcel(b, "P-1", w=0.1)
+    parcel(b, "P-2", w=0.20000001)  # eight: rounded up, so no proof is claimed
+    r = solve(b.build())
+    assert r.objective["delivered_priority"] == 1
+    assert r.status is not pr.Status.OPTIMAL and r.bound["delivered_priority"] >= 1
 
 
 def test_parcel_too_big_for_any_batch_is_capacity() -> None:
@@ -686,3 +693,65 @@ def test_scip_stopped_before_solving_proves_no_bound() -> None:
                 assert (out.bound >= out.value) if maximize else (out.bound <= out.value)
             # the true optimum lies within every bound reported (0 is feasible, worth 0)
             assert (out.bound >= 0) if maximize else (out.bound <= 0)
+
+
+def _calls_twice(capacity: int) -> pr.Scenario:
+    """B-1 calls at crossing X twice on 2026-12-01 (HUB, X, F, X, G, one hour apart)."""
+    b = pr.ScenarioBuilder(name="a batch calls twice at a crossing in one day")
+    b.add_node("HUB", kind="hub").add_node("X", kind="crossing", daily_capacity=capacity)
+    b.add_node("F").add_node("G")
+    b.add_link("HUB", "X", hours=1).add_link("X", "F", hours=1).add_link("X", "G", hours=1)
+    b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["X", "F", "X", "G"], cost=10)
+    b.add_parcel("P-1", origin="HUB", destination="G", weight_kg=1, volume_l=1,
+                 ready="2026-12-01", due="2026-12-03")
+    b.add_parcel("P-2", origin="HUB", destination="F", weight_kg=1, volume_l=1,
+                 ready="2026-12-01", due="2026-12-03")
+    return b.build()
+
+
+def test_a_parcel_counts_at_each_call_of_its_batch_at_a_crossing() -> None:
+    # P-1 (to G) passes X at both calls, P-2 (to F) at the first: together 3 inspections
+    binds = _calls_twice(2)
+    result = pr.solve(binds, time_limit=10)
+    assert pr.verify(binds, result) == []
+    assert result.status is pr.Status.OPTIMAL
+    assert result.objective["delivered_priority"] == 1  # P-1 alone needs 2, P-2 alone 1
+    slack = _calls_twice(3)
+    result = pr.solve(slack, time_limit=10)
+    assert pr.verify(slack, result) == []
+    assert result.objective["delivered_priority"] == 2 and result.status is pr.Status.OPTIMAL
+
+
+def _thirds(weight: float) -> pr.Scenario:
+    b = pr.ScenarioBuilder(name="three parcels of a third of a batch")
+    b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["F-1"], max_weight_kg=1, cost=10)
+    for k in (1, 2, 3):
+        b.add_parcel(f"P-{k}", origin="HUB", destination="F-1", weight_kg=weight, volume_l=1,
+                     ready="2026-12-01", due="2026-12-03")
+    return b.build()
+
+
+def test_weights_with_many_decimals_are_kept_exactly() -> None:
+    # 3 x 0.33333 kg = 0.99999 kg fits the 1 kg batch; rounded to 4 decimals it did not
+    scenario = _thirds(0.33333)
+    result = pr.solve(scenario, time_limit=10)
+    assert pr.verify(scenario, result) == []
+    assert result.objective["delivered_priority"] == 3 and result.status is pr.Status.OPTIMAL
+
+
+def test_weights_too_fine_to_keep_exactly_prove_nothing() -> None:
+    # 0.333333333333 kg has 12 decimals: the solver rounds each parcel up (to 0.333333334),
+    # so the three no longer fit together; the plan is valid, but nothing is claimed proven
+    scenario = _thirds(0.333333333333)
+    result = pr.solve(scenario, time_limit=10)
+    assert pr.verify(scenario, result) == []
+    assert result.objective["delivered_priority"] == 2
+    assert result.bound["delivered_priority"] >= 3  # the true optimum: 3 x 0.333333333333 <= 1
+    assert result.status is not pr.Status.OPTIMAL
+
+
+def test_an_empty_model_is_solved_to_optimality() -> None:
+    # HiGHS answers "model empty" for a model without columns: nothing to decide, worth 0
+    out = solve_mip(MipModel(maximize=False))
+    assert out.optimal and out.value == 0 and out.bound == 0 and out.x is not None

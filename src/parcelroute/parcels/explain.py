@@ -88,8 +88,9 @@ def _left_out(prob: ParcelProblem, snap: _Snapshot, i: int, opts: range) -> tupl
         if over:
             full.append(f"{bid} ({', '.join(_DIM_WORDS[o] for o in over)})")
             continue
-        jammed = [prob.crossing_rows[c] for c in snap.loads.pair_cross[e]
-                  if snap.cross[c] >= snap.cross_cap[c]]
+        calls = snap.loads.pair_cross[e]
+        jammed = [prob.crossing_rows[c] for c in calls
+                  if snap.cross[c] + calls.count(c) > snap.cross_cap[c]]
         if jammed:
             node, day, capacity, _ = jammed[0]
             crossings.append(f"{bid} (crossing {node} full with {capacity} parcels on "

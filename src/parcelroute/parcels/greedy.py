@@ -63,6 +63,8 @@ class Loads:
             for e in es.tolist():
                 pair_cross[e].append(r)
         self.pair_cross = pair_cross
+        # options counted twice at a crossing on one date (their batch calls twice)
+        self._twice = {e for e, rs in enumerate(pair_cross) if len(set(rs)) < len(rs)}
         rec_row = [-1] * prob.num_parcels
         for r, (_, _, _, members) in enumerate(prob.recipient_rows):
             for i in members.tolist():
@@ -150,9 +152,14 @@ class Loads:
             if load[b] + per[i] > cap[b]:
                 return False
         cross, ccap = self._cross, self._cross_cap
-        for r in self.pair_cross[e]:
-            if cross[r] >= ccap[r]:
+        if e in self._twice:
+            rs = self.pair_cross[e]
+            if any(cross[r] + rs.count(r) > ccap[r] for r in rs):
                 return False
+        else:
+            for r in self.pair_cross[e]:
+                if cross[r] >= ccap[r]:
+                    return False
         if not same_recipient_load:
             r = self._rec_row[i]
             if r >= 0 and (self._rec_n[r] + 1 > self._rec_n_cap[r]

@@ -179,11 +179,30 @@ class MipModel:
         lower: FloatArray,
         upper: FloatArray,
     ) -> None:
-        """Add one row per group id ``0..len(lower)-1`` from unsorted (group, index, value) triplets."""
-        order = np.argsort(group, kind="stable")
+        """Add one row per group id ``0..len(lower)-1`` from unsorted (group, index, value) triplets.
+
+        Triplets of one row and column add up (one coefficient per column and row).
+
+        Examples
+        --------
+        >>> m = MipModel(maximize=False)
+        >>> x = m.add_columns(np.ones(2), upper=np.ones(2))
+        >>> m.add_grouped_rows(np.array([0, 0, 0]), x[[1, 0, 1]], np.ones(3), np.zeros(1),
+        ...                    np.array([3.0]))
+        >>> m.matrix()[1].tolist(), m.matrix()[2].tolist()
+        ([0, 1], [1.0, 2.0])
+        """
+        order = np.lexsort((index, group))
+        group, index, value = group[order], index[order], value[order]
+        if len(group) > 1:
+            first = np.ones(len(group), bool)
+            first[1:] = (group[1:] != group[:-1]) | (index[1:] != index[:-1])
+            if not first.all():
+                at = np.flatnonzero(first)
+                group, index, value = group[at], index[at], np.add.reduceat(value, at)
         counts = np.bincount(group, minlength=len(lower))
         starts = np.concatenate([[0], np.cumsum(counts)])
-        self.add_rows(starts, index[order], value[order], lower, upper)
+        self.add_rows(starts, index, value, lower, upper)
 
     def copy(self) -> MipModel:
         """A copy that rows and columns can be added to without changing this model."""
@@ -534,6 +553,9 @@ def _run_highs(
     value = float(info.objective_function_value) if has_solution else math.nan
     optimal = status == highspy.HighsModelStatus.kOptimal
     infeasible = status == highspy.HighsModelStatus.kInfeasible
+    if status == highspy.HighsModelStatus.kModelEmpty and model.num_cols == 0:
+        # nothing to decide: the empty solution is optimal, worth 0
+        x, value, optimal, has_solution = np.zeros(0), 0.0, True, True
     row_dual = None
     if relax and pdlp:
         # an approximate point: its duals count, its value proves nothing

@@ -28,8 +28,13 @@ __all__ = ["Dimension", "ParcelProblem", "decimal_scale", "l2_bound"]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-MAX_DECIMALS = 4
+#: Most decimals of weights and volumes kept exactly (a milligram, a millilitre: more are
+#: rounded, parcels up and limits down, and then nothing is claimed proven). More would
+#: bring the solvers' relative tolerances close to one unit on large limits.
+MAX_DECIMALS = 6
 MAX_COST_DECIMALS = 6
+#: Scaled totals stay below this, so that sums of integers are exact in floating point too.
+EXACT_TOTAL = 2**53
 
 
 def _decimals(value: float) -> int:
@@ -40,16 +45,30 @@ def _decimals(value: float) -> int:
 def decimal_scale(values: list[float] | FloatArray, max_decimals: int) -> tuple[int, bool]:
     """The power of ten that makes every value integral, and whether it is exact.
 
+    At most ``10**max_decimals``, and small enough that the scaled total of
+    ``values`` stays below :data:`EXACT_TOTAL`.
+
     Examples
     --------
     >>> decimal_scale([3.2, 12.25, 4], 4)
     (100, True)
     >>> decimal_scale([0.123456789], 4)
     (10000, False)
+    >>> decimal_scale([0.33333, 1], 9)
+    (100000, True)
+    >>> decimal_scale([1e9, 0.5], 9)
+    (10, True)
+    >>> decimal_scale([1e14, 0.25], 9)
+    (10, False)
     """
-    uniq = np.unique(np.asarray(values, dtype=np.float64))
+    arr = np.asarray(values, dtype=np.float64)
+    uniq = np.unique(arr)
     need = max((_decimals(float(v)) for v in uniq), default=0)
-    return 10 ** min(need, max_decimals), need <= max_decimals
+    digits = min(need, max_decimals)
+    total = float(np.abs(arr).sum())
+    while digits > 0 and total * 10**digits >= EXACT_TOTAL:
+        digits -= 1
+    return 10**digits, digits == need
 
 
 def _scaled(value: float, scale: int, rounding: str) -> int:
@@ -86,7 +105,8 @@ class ParcelProblem:
     pair_arrives : int array
         Arrival date (proleptic ordinal) at the parcel's destination.
     crossing_rows : list of (node, date, capacity, pair indices)
-        Crossing inspections that can bind.
+        Crossing inspections that can bind. An option appears once per call of
+        its batch at the node on that date (a batch may call twice in a day).
     recipient_rows : list of (recipient, count limit, weight limit, parcel indices)
         Recipient limits that can bind (a limit of -1 is none).
     blocked : dict of int to str
@@ -240,7 +260,7 @@ class ParcelProblem:
         for (node, day), parts in sorted(cross_pairs.items()):
             es = np.sort(np.concatenate(parts))
             capacity = int(node_cap[node])
-            if len(np.unique(self.pair_parcel[es])) > capacity:
+            if most_inspected(self.pair_parcel, es) > capacity:
                 self.crossing_rows.append((node, day, capacity, es))
 
         # recipient rows that can bind
@@ -330,6 +350,23 @@ class ParcelProblem:
                    *(int(d.capacity[b]) for d in self.dims))
             groups[key].append(b)
         return [g for g in groups.values() if len(g) > 1]
+
+
+def most_inspected(pair_parcel: IntArray, es: IntArray) -> int:
+    """The most parcels a crossing row ``es`` can count: each parcel rides one option, and
+    an option listed twice (its batch calls twice that day) counts twice.
+
+    Examples
+    --------
+    >>> most_inspected(np.array([0, 0, 1]), np.array([0, 1, 1, 2]))
+    3
+    """
+    if not len(es):
+        return 0
+    pairs, times = np.unique(es, return_counts=True)
+    per_parcel = np.zeros(int(pair_parcel[pairs].max()) + 1, np.int64)
+    np.maximum.at(per_parcel, pair_parcel[pairs], times)
+    return int(per_parcel.sum())
 
 
 def l2_bound(sizes: IntArray, capacity: int) -> int:

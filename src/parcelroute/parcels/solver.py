@@ -65,7 +65,7 @@ from parcelroute.parcels.mip import (
     solve_scip,
 )
 from parcelroute.parcels.neighbourhood import MonthRows, local_replan
-from parcelroute.parcels.problem import ParcelProblem
+from parcelroute.parcels.problem import ParcelProblem, most_inspected
 
 __all__ = ["solve_parcels"]
 
@@ -242,11 +242,12 @@ class _Builder:
         for c, (_node, _day, capacity, es) in enumerate(self.prob.crossing_rows):
             loc = self.local[es]
             loc = loc[loc >= 0]
-            if len(np.unique(self.pp[loc])) <= capacity:
+            if most_inspected(self.pp, loc) <= capacity:
                 continue
             rows.crossing.append((model.num_rows, c))
             lo = float(floor.get(c, 0)) if floor else 0.0
-            model.add_row(x[loc], np.ones(len(loc)), lower=lo if lo > 0 else -math.inf,
+            loc, times = np.unique(loc, return_counts=True)  # a batch calling twice counts twice
+            model.add_row(x[loc], times.astype(np.float64), lower=lo if lo > 0 else -math.inf,
                           upper=float(capacity))
 
     def recipient_rows(self, model: MipModel, x: IntArray, rows: _Rows) -> None:
@@ -783,8 +784,8 @@ def _flow_cover_rows(prob: ParcelProblem, build: _Builder, model: MipModel, x: I
     for _node, _day, capacity, es in prob.crossing_rows:
         loc = build.local[es]
         loc = loc[loc >= 0]
-        if len(loc) <= capacity:
-            continue
+        if len(loc) <= capacity or len(np.unique(loc)) < len(loc):
+            continue  # (not derived for a batch that calls twice in a day)
         bs, cnt = np.unique(build.pb[loc], return_counts=True)
         if len(bs) > max_batches:
             continue
@@ -1199,6 +1200,15 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     paid = prob.unscale_cost(_cost(prob, assign))
     if paid > lv2.value + 1e-9:  # a parcel opened a batch: level 1 rose, level 2 is unproven
         lv2.value, lv2.bound = paid, min(lv2.bound, paid)
+    if not (prob.weight_exact and prob.volume_exact):
+        # sizes were rounded (parcels up, limits down): the plan keeps every rule, but what
+        # was proven holds for the rounded sizes only; keep the bounds that hold anyway
+        logger.warning("parcels: weights or volumes have more decimals than can be kept "
+                       "exactly; the bounds are not proven")
+        lv1.bound = max(lv1.value, float(sum(int(prob.priority[i]) for i in range(prob.num_parcels)
+                                             if prob.blocked.get(i) != "no_compatible_batch")))
+        lv2.bound = 0.0
+        lv1.notes.append("sizes rounded: no proof")
     options.report(Progress("parcels: batch_cost", deadline.elapsed(), lv2.value, lv2.bound))
     parcels, batches = explain(prob, assign)
     stats = {
