@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -154,3 +155,135 @@ def test_progress_reports_never_carry_infinite_values() -> None:
     SolveOptions(callback=seen.append).report(Progress("p", 1.0, float("-inf"), 3.0))
     assert (seen[0].incumbent, seen[0].bound) == (5.0, None)
     assert (seen[1].incumbent, seen[1].bound) == (None, 3.0)
+
+
+# -- bad input always exits 2 with a clear message, never 3 --------------------------
+def solved_plan(scenario_file: Path, tmp_path: Path) -> Path:
+    plan = tmp_path / "plan.json"
+    assert main(["solve", str(scenario_file), "-o", str(plan), "-q"]) == 0
+    return plan
+
+
+def test_unreadable_plan_files_exit_2(scenario_file: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    good = solved_plan(scenario_file, tmp_path).read_text()
+    bad = tmp_path / "bad_plan.json"
+    cases: list[tuple[bytes, str]] = [
+        (good.replace('"scenario"', '"sc\xe9nario"').encode("latin-1"),
+         "it is not UTF-8 text (byte 0xe9 at offset"),
+        (("[" * 100_000).encode(), "nested 100000 levels deep"),
+        (good.replace('"solve_seconds": ', '"solve_seconds": 1' + "0" * 5000 + ", \"x\": ").encode(),
+         "more than 4300 digits"),
+        (re.sub(r'"parcels": \d+', '"parcels": NaN', good, count=1).encode(),
+         "NaN, which is not a JSON number"),
+        (re.sub(r'"parcels": \d+', '"parcels": 1e309', good, count=1).encode(),
+         "numbers below about 1e308"),
+    ]
+    for content, words in cases:
+        bad.write_bytes(content)
+        for command in (["verify", str(scenario_file), str(bad)],
+                        ["offer", str(scenario_file), str(bad), "V1"]):
+            capsys.readouterr()
+            assert main(command) == 2, (command, words)
+            err = capsys.readouterr().err
+            assert words in err and "internal error" not in err, err
+    capsys.readouterr()
+    assert main(["verify", str(scenario_file), str(tmp_path)]) == 2
+    assert f"cannot read the plan file '{tmp_path}': it is a directory." in capsys.readouterr().err
+
+
+def test_values_beyond_the_limits_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tiny()
+    data["batches"][0]["cost"] = 1e30
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    assert main(["solve", str(path), "-o", str(tmp_path / "p.json"), "-q"]) == 2
+    assert ("The 'cost' of batch 'B1' must be a number between 0 and 1e12; got 1e+30 instead."
+            in capsys.readouterr().err)
+
+
+def test_a_scenario_at_the_limits_solves_and_verifies(tmp_path: Path) -> None:
+    data = tiny()
+    data["network"]["nodes"][0]["dwell_hours"] = 1e5
+    data["network"]["links"].append({"from": "F", "to": "HUB", "hours": 1e5, "directed": True})
+    data["defaults"] = {"max_parcels_per_detainee": 10**9, "max_weight_kg_per_detainee": 1e9}
+    for i, p in enumerate(data["parcels"]):
+        p.update(weight_kg=1e9 if i else 0.0001, volume_l=1e9, priority=10**9)
+    for i, b in enumerate(data["batches"]):
+        b.update(max_weight_kg=1e9, max_volume_l=1e9, max_parcels=10**9,
+                 cost=1e12 if i else 0.000001)
+    path, plan = tmp_path / "s.json", tmp_path / "p.json"
+    path.write_text(json.dumps(data))
+    assert main(["solve", str(path), "-o", str(plan), "-q", "--time-limit", "5"]) == 0
+    assert main(["verify", str(path), str(plan)]) == 0
+
+
+def test_a_batch_on_the_last_date_there_is(tmp_path: Path) -> None:
+    data = tiny()
+    data["network"]["links"][0]["hours"] = 5
+    for p in data["parcels"]:
+        p.update(ready="9999-12-30", due="9999-12-31")
+    data["batches"][0]["departs"] = "9999-12-31"
+    path, plan = tmp_path / "s.json", tmp_path / "p.json"
+    path.write_text(json.dumps(data))
+    assert main(["solve", str(path), "-o", str(plan), "-q"]) == 0
+    assert main(["verify", str(path), str(plan)]) == 0
+    data["network"]["links"][0]["hours"] = 24  # the stop would be reached in the year 10000
+    path.write_text(json.dumps(data))
+    assert main(["verify", str(path), str(plan)]) == 2
+
+
+@pytest.mark.parametrize(("option", "value", "words"), [
+    ("--workers", "99999999999999999999", "a whole number between 1 and 64"),
+    ("--workers", "0", "a whole number between 1 and 64"),
+    ("--seed", "-1", "a whole number between 0 and 2147483647"),
+    ("--seed", str(2**31), "a whole number between 0 and 2147483647"),
+    ("--time-limit", "inf", "a finite number greater than or equal to 0"),
+    ("--gap", "nan", "a finite number greater than or equal to 0"),
+])
+def test_solver_arguments_out_of_range_exit_2(scenario_file: Path, tmp_path: Path, option: str,
+                                              value: str, words: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    command = ["solve", str(scenario_file), "-o", str(tmp_path / "p.json"), f"{option}={value}"]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: must be {words}; got '{value}' instead" in err
+
+
+def test_the_output_is_checked_before_solving(scenario_file: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib
+
+    def no_solving(*args: object, **kwargs: object) -> None:
+        raise AssertionError("solve() ran before the output was checked")
+
+    monkeypatch.setattr(importlib.import_module("parcelroute.solve"), "solve", no_solving)
+    for output, words in ((str(tmp_path), "it is a directory."),
+                          ("", "-o must name the plan file to write; got '' instead."),
+                          (str(tmp_path / "nope" / "p.json"), "does not exist.")):
+        assert main(["solve", str(scenario_file), "-o", output, "-q"]) == 2
+        err = capsys.readouterr().err
+        assert words in err and "-o" in err, err
+
+
+def test_verify_warns_when_the_plan_was_made_for_another_scenario(
+        scenario_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plan = solved_plan(scenario_file, tmp_path)
+    data = json.loads(plan.read_text())
+    data["scenario"] = "January"
+    plan.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["verify", str(scenario_file), str(plan)]) == 0
+    captured = capsys.readouterr()
+    assert (f"warning: the plan '{plan}' names the scenario \"January\", but the scenario in "
+            f"'{scenario_file}' is named \"cli\"; check that the plan was made for this scenario."
+            in captured.err)
+    assert "keeps every rule" in captured.out
+
+
+def test_generate_refuses_an_empty_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "g.json"
+    assert main(["generate", "--parcels", "5", "--seed", "1", "--name", " ", "-o", str(out)]) == 2
+    assert "--name must be a non-empty scenario name; got ' ' instead." in capsys.readouterr().err
+    assert not out.exists()

@@ -1012,3 +1012,15 @@ def test_verify_files_raises_for_unreadable_files(tmp_path: Path) -> None:
     plan_file.write_text(json.dumps(parcel_plan()), encoding="utf-8")
     with pytest.raises(InvalidScenarioError):
         verify_files(scenario_file, plan_file)
+
+
+def test_verify_files_refuses_a_plan_that_is_no_strict_json(tmp_path: Path) -> None:
+    from parcelroute.bpplib import bin_packing_scenario_dict
+
+    scenario = tmp_path / "s.json"
+    scenario.write_text(json.dumps(bin_packing_scenario_dict([1, 2], 3)))
+    for text in ("[" * 100_000, '{"format": NaN}', "1" * 5000):
+        plan = tmp_path / "p.json"
+        plan.write_text(text)
+        with pytest.raises(InvalidPlanError):
+            verify_files(scenario, plan)

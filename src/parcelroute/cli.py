@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 import threading
@@ -23,6 +24,7 @@ from parcelroute.exceptions import InvalidPlanError, InvalidScenarioError, Parce
 from parcelroute.io import read_plan, read_scenario, write_plan
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Progress
+from parcelroute.result import Result
 
 if TYPE_CHECKING:
     from parcelroute.visits.offer import SlotOffer
@@ -31,6 +33,10 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 DEFAULT_TIME_LIMIT = 60.0
+#: Most solver threads ``--workers`` accepts.
+MAX_WORKERS = 64
+#: Largest ``solve --seed`` (the solvers take 32-bit seeds, and no negative one).
+MAX_SEED = 2**31 - 1
 
 
 class _ProgressPrinter:
@@ -87,18 +93,62 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.2f}"
 
 
+def _unreadable(what: str, path: str, exc: OSError | UnicodeDecodeError) -> NoReturn:
+    """Fail with the reason why the file ``path`` cannot be read."""
+    if isinstance(exc, UnicodeDecodeError):
+        why = f"it is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+    elif isinstance(exc, FileNotFoundError):
+        why = "no such file"
+    elif isinstance(exc, IsADirectoryError):
+        why = "it is a directory"
+    else:
+        why = (exc.strerror or str(exc)).lower()
+    _fail(f"cannot read the {what} file '{path}': {why}.")
+
+
 def _read_scenario_or_exit(path: str) -> Scenario:
     try:
         scenario = read_scenario(path)
-    except FileNotFoundError:
-        _fail(f"cannot read the scenario file '{path}': no such file.")
-    except IsADirectoryError:
-        _fail(f"cannot read the scenario file '{path}': it is a directory.")
-    except UnicodeDecodeError:
-        _fail(f"cannot read the scenario file '{path}': it is not UTF-8 text.")
+    except (OSError, UnicodeDecodeError) as exc:
+        _unreadable("scenario", path, exc)
     for warning in scenario.warnings:
         print(f"parcelroute: warning: {warning}", file=sys.stderr)
     return scenario
+
+
+def _read_plan_or_exit(path: str, scenario: Scenario, scenario_path: str) -> Result:
+    """The plan file ``path``; warns when it names another scenario than ``scenario``.
+
+    Names are not ids (two months may share one), so a different name is a warning,
+    not bad input; the rules the plan is checked against stay the same.
+    """
+    try:
+        plan = read_plan(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        _unreadable("plan", path, exc)
+    if plan.scenario != scenario.name:
+        print(f"parcelroute: warning: the plan '{path}' names the scenario "
+              f"{json.dumps(plan.scenario, ensure_ascii=False)}, but the scenario in "
+              f"'{scenario_path}' is named {json.dumps(scenario.name, ensure_ascii=False)}; "
+              "check that the plan was made for this scenario.", file=sys.stderr)
+    return plan
+
+
+def _writable_or_exit(path: str, what: str, option: str = "-o") -> Path:
+    """The output file ``path``, checked before any work is done."""
+    if not path.strip():
+        _fail(f"{option} must name the {what} file to write; got {path!r} instead.")
+    out = Path(path)
+    if out.is_dir():
+        _fail(f"cannot write the {what} to '{path}' ({option}): it is a directory.")
+    folder = out.parent
+    if not folder.exists():
+        _fail(f"cannot write the {what} to '{path}' ({option}): the folder '{folder}' does not exist.")
+    if not folder.is_dir():
+        _fail(f"cannot write the {what} to '{path}' ({option}): '{folder}' is not a folder.")
+    if not os.access(folder, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        _fail(f"cannot write the {what} to '{path}' ({option}): permission denied.")
+    return out
 
 
 class _ExitError(Exception):
@@ -114,10 +164,8 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
 def _cmd_solve(args: argparse.Namespace) -> int:
     from parcelroute.solve import solve
 
+    out = _writable_or_exit(args.output, "plan")
     scenario = _read_scenario_or_exit(args.scenario)
-    out = Path(args.output)
-    if out.parent and not out.parent.exists():
-        _fail(f"cannot write the plan to '{out}': the folder '{out.parent}' does not exist.")
     limit = args.time_limit or None
     printer = _ProgressPrinter(sys.stderr) if not args.quiet else None
     if printer is not None:
@@ -137,10 +185,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from parcelroute.verify import verify
 
     scenario = _read_scenario_or_exit(args.scenario)
-    try:
-        plan = read_plan(args.plan)
-    except FileNotFoundError:
-        _fail(f"cannot read the plan file '{args.plan}': no such file.")
+    plan = _read_plan_or_exit(args.plan, scenario, args.scenario)
     violations = verify(scenario, plan)
     for v in violations:
         print(v)
@@ -156,9 +201,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     if args.parcels < 0 or args.visits < 0:
         _fail("--parcels and --visits must be whole numbers greater than or equal to 0.")
+    if args.name is not None and not args.name.strip():
+        _fail(f"--name must be a non-empty scenario name; got {args.name!r} instead.")
+    out = _writable_or_exit(args.output, "scenario")
     data = generate_scenario_dict(args.parcels, args.visits, args.seed, name=args.name)
-    Path(args.output).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n",
-                                 encoding="utf-8")
+    out.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {args.output}: {len(data.get('parcels', []))} parcels, "
           f"{len(data.get('batches', []))} batches, "
           f"{len(data.get('visit_requests', []))} visit requests")
@@ -169,10 +216,7 @@ def _cmd_offer(args: argparse.Namespace) -> int:
     from parcelroute.visits.offer import UnknownRequestError, offer_slots
 
     scenario = _read_scenario_or_exit(args.scenario)
-    try:
-        plan = read_plan(args.plan)
-    except FileNotFoundError:
-        _fail(f"cannot read the plan file '{args.plan}': no such file.")
+    plan = _read_plan_or_exit(args.plan, scenario, args.scenario)
     if args.k < 1:
         _fail(f"-k must be at least 1; got {args.k} instead.")
     try:
@@ -231,10 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="SECONDS",
                    help=f"wall-time limit for the whole solve (default {DEFAULT_TIME_LIMIT:g}; "
                    "0: no limit, run until every level is proven)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=_seed, default=0,
+                   help=f"random seed, 0 to {MAX_SEED} (default 0)")
     p.add_argument("--gap", type=_non_negative_float, default=0.0, metavar="REL",
                    help="accept a level within this relative gap of its bound (default 0)")
-    p.add_argument("--workers", type=_positive_int, default=2, help="solver threads (default 2)")
+    p.add_argument("--workers", type=_workers, default=2,
+                   help=f"solver threads, 1 to {MAX_WORKERS} (default 2)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=_cmd_solve)
 
@@ -246,7 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="write a realistic synthetic month")
     p.add_argument("--parcels", type=int, required=True, metavar="N")
     p.add_argument("--visits", type=int, default=0, metavar="M")
-    p.add_argument("--seed", type=int, required=True, metavar="S")
+    p.add_argument("--seed", type=int, required=True, metavar="S",
+                   help="random seed, any whole number (the same seed gives the same file)")
     p.add_argument("--name", default=None, help="scenario name")
     p.add_argument("-o", "--output", required=True, help="scenario file to write")
     p.set_defaults(func=_cmd_generate)
@@ -274,8 +321,10 @@ def _typed(convert: Callable[[str], float], test: Callable[[float], bool], what:
     return parse
 
 
-_non_negative_float = _typed(float, lambda v: v >= 0, "a number greater than or equal to 0")
-_positive_int = _typed(int, lambda v: v >= 1, "a whole number greater than or equal to 1")
+_non_negative_float = _typed(float, lambda v: math.isfinite(v) and v >= 0,
+                             "a finite number greater than or equal to 0")
+_workers = _typed(int, lambda v: 1 <= v <= MAX_WORKERS, f"a whole number between 1 and {MAX_WORKERS}")
+_seed = _typed(int, lambda v: 0 <= v <= MAX_SEED, f"a whole number between 0 and {MAX_SEED}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,7 +60,7 @@ from typing import Any
 
 from parcelroute.exceptions import InvalidPlanError, Problem
 from parcelroute.io.plan_io import read_plan_dict
-from parcelroute.io.scenario_io import read_scenario
+from parcelroute.io.scenario_io import load_json, read_scenario
 from parcelroute.model.scenario import (
     Batch,
     DateRange,
@@ -908,12 +907,7 @@ def verify_files(
     """
     scenario = read_scenario(scenario_path)
     text = Path(plan_path).read_text(encoding="utf-8-sig")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidPlanError([Problem(
-            "$", f"The plan file '{plan_path}' must be valid JSON; got a parse error: {exc}.")],
-        ) from None
+    data = load_json(text, f"The plan file '{plan_path}'", InvalidPlanError)
     if not isinstance(data, dict):
         raise InvalidPlanError([Problem("$", "A plan must be a JSON object.")])
     return verify(scenario, data)

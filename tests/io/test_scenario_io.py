@@ -137,7 +137,7 @@ def test_write_and_read_file(tmp_path: Path) -> None:
         (lambda d: d["parcels"][0].update(recipient="D-9"), "parcels[0].recipient",
          ["parcel 'P1'", "D-9", "detainee"]),
         (lambda d: d["parcels"][0].update(weight_kg=-1), "parcels[0].weight_kg",
-         ["parcel 'P1'", "-1", "greater than or equal to 0"]),
+         ["parcel 'P1'", "-1", "between 0 and 1e9"]),
         (lambda d: d["parcels"][0].update(weight_kg="heavy"), "parcels[0].weight_kg",
          ["\"heavy\"", "number"]),
         (lambda d: d["parcels"][0].update(weight_kg=True), "parcels[0].weight_kg", ["true"]),
@@ -179,7 +179,7 @@ def test_write_and_read_file(tmp_path: Path) -> None:
             available=[{"from": "2026-12-09", "to": "2026-12-03"}]),
          "visit_requests[0].available[0].to", ["on or after"]),
         (lambda d: d["visit_requests"][0].update(visitors=0), "visit_requests[0].visitors",
-         ["greater than or equal to 1"]),
+         ["between 1 and 1e9"]),
         (lambda d: d["visit_requests"][0].update(transport_from="NOWHERE"),
          "visit_requests[0].transport_from", ["NOWHERE"]),
         (lambda d: d["escorts"][0].update(languages="uk"), "escorts[0].languages", ["list"]),
@@ -207,8 +207,7 @@ def test_message_follows_the_expected_form() -> None:
     data["parcels"][0]["weight_kg"] = -2
     p = only_problem(data)
     assert p.message == (
-        "The 'weight_kg' of parcel 'P1' must be a number greater than or equal to 0; "
-        "got -2 instead."
+        "The 'weight_kg' of parcel 'P1' must be a number between 0 and 1e9; got -2 instead."
     )
     assert str(p) == f"parcels[0].weight_kg: {p.message}"
 
@@ -284,3 +283,93 @@ def test_builder_validates_like_a_file() -> None:
                  ready="2026-12-01", due="2026-12-02")
     with pytest.raises(pr.InvalidScenarioError, match="weight_kg"):
         b.build()
+
+
+# -- limits: numbers that would overflow the solver are refused -----------------------
+@pytest.mark.parametrize(
+    ("mutate", "path", "expected", "shown"),
+    [
+        (lambda d: d["parcels"][0].update(weight_kg=1e300), "parcels[0].weight_kg",
+         "a number between 0 and 1e9", "1e+300"),
+        (lambda d: d["parcels"][0].update(volume_l=10**30), "parcels[0].volume_l",
+         "a number between 0 and 1e9", "1000000000000000000000000000000"),
+        (lambda d: d["parcels"][0].update(priority=2**63), "parcels[0].priority",
+         "a whole number between 0 and 1e9", "9223372036854775808"),
+        (lambda d: d["batches"][0].update(max_weight_kg=1e30), "batches[0].max_weight_kg",
+         "a number between 0 and 1e9", "1e+30"),
+        (lambda d: d["batches"][0].update(max_parcels=10**30), "batches[0].max_parcels",
+         "a whole number between 0 and 1e9", "1000000000000000000000000000000"),
+        (lambda d: d["batches"][0].update(cost=1e30), "batches[0].cost",
+         "a number between 0 and 1e12", "1e+30"),
+        (lambda d: d["transports"][0].update(cost=10**4400), "transports[0].cost",
+         "a number between 0 and 1e12", "a whole number of thousands of digits"),
+        (lambda d: d["network"]["nodes"][1].update(dwell_hours=1e8), "network.nodes[1].dwell_hours",
+         "a number between 0 and 1e5", "100000000.0"),
+        (lambda d: d["network"]["links"][0].update(hours=100001), "network.links[0].hours",
+         "a number between 0 and 1e5", "100001"),
+        (lambda d: d["visit_requests"][0].update(priority=10**30), "visit_requests[0].priority",
+         "a whole number between 0 and 1e9", "1000000000000000000000000000000"),
+        (lambda d: d["visit_requests"][0].update(visitors=10**10), "visit_requests[0].visitors",
+         "a whole number between 1 and 1e9", "10000000000"),
+        (lambda d: d["defaults"].update(max_weight_kg_per_detainee=1e10),
+         "defaults.max_weight_kg_per_detainee", "a number between 0 and 1e9", "10000000000.0"),
+        (lambda d: d["reciprocity"].update(max_difference=10**30), "reciprocity.max_difference",
+         "a whole number between 0 and 1e9", "1000000000000000000000000000000"),
+        (lambda d: d["transports"][0].update(seats=2e9), "transports[0].seats",
+         "a whole number between 0 and 1e9", "2000000000.0"),
+    ],
+)
+def test_numbers_beyond_their_limit_are_refused(mutate: Any, path: str, expected: str,
+                                                shown: str) -> None:
+    data = copy.deepcopy(base())
+    mutate(data)
+    match = [p for p in problems_of(data) if p.path == path]
+    assert match, path
+    assert f"must be {expected}; got {shown} instead." in match[0].message
+
+
+def test_numbers_at_their_limits_are_accepted() -> None:
+    data = base()
+    data["parcels"][0].update(weight_kg=1e9, volume_l=1e9, priority=10**9)
+    data["batches"][0].update(max_weight_kg=1e9, max_volume_l=1e9, max_parcels=10**9, cost=1e12)
+    data["network"]["nodes"][1].update(dwell_hours=1e5, daily_capacity=10**9)
+    data["network"]["links"][0].update(hours=1e5)
+    data["transports"][0].update(cost=1e12, seats=10**9)
+    data["reciprocity"]["max_difference"] = 10**9
+    s = pr.read_scenario_dict(data)
+    assert s.batches[0].cost == 1e12 and s.links[0].hours == 1e5
+
+
+def test_a_batch_must_reach_its_stops_by_the_last_date_there_is() -> None:
+    data = base()
+    data["batches"][0]["departs"] = "9999-12-31"  # X is 9.5 h away: still 9999-12-31
+    data["network"]["links"][1]["hours"] = 14  # F after 9.5 + 12 (dwell at X) + 14 h: 10000-01-01
+    problem = only_problem(data)
+    assert problem.path == "batches[0].stops[1]"
+    assert problem.message == (
+        "The 'stops' of batch 'B1' must all be reached by 9999-12-31, the last date there is; "
+        "got 'F', reached 1 day after the departure on 9999-12-31, instead.")
+    data["network"]["nodes"][1]["dwell_hours"] = 0
+    data["network"]["links"][1]["hours"] = 13.5  # F after 23 h: on 9999-12-31
+    data["parcels"][0].update(ready="9999-12-30", due="9999-12-31")
+    assert pr.read_scenario_dict(data).batches[0].departs.year == 9999
+
+
+def test_file_errors_say_where(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    text = json.dumps(base(), indent=1)
+    path.write_text(text.replace('"weight_kg": 3.2', '"weight_kg": Infinity'))
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario(path)
+    (problem,) = info.value.problems
+    line, column = next((n, t.index("Infinity") + 1)
+                        for n, t in enumerate(path.read_text().splitlines(), 1) if "Infinity" in t)
+    assert problem.path == "parcels[0].weight_kg"
+    assert (f"Infinity, which is not a JSON number (line {line}, column {column}, "
+            "at parcels[0].weight_kg)") in problem.message
+    path.write_text('{"format": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    with pytest.raises(pr.InvalidScenarioError, match="nested 50001 levels deep"):
+        pr.read_scenario(path)
+    path.write_text('{"format": "parcelroute-scenario/1", "name": ' + "9" * 4400 + "}")
+    with pytest.raises(pr.InvalidScenarioError, match="more than 4300 digits"):
+        pr.read_scenario(path)

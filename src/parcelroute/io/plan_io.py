@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from parcelroute.exceptions import InvalidPlanError, Problem
+from parcelroute.exceptions import InvalidPlanError
+from parcelroute.io.scenario_io import _MISSING, _date, _Reader, _show, _type_name, load_json
 from parcelroute.result import (
     LEVELS,
     BatchLoad,
@@ -75,109 +75,164 @@ def write_plan(result: Result, path: str | PathLike[str]) -> None:
 
 
 def read_plan(path: str | PathLike[str]) -> Result:
-    """Read a plan file; raise :class:`~parcelroute.InvalidPlanError` if it is malformed."""
+    """Read a plan file.
+
+    Raises
+    ------
+    InvalidPlanError
+        If the file is empty, is not strict JSON (``NaN`` and ``Infinity`` are not
+        JSON numbers) or breaks the format; the error lists every problem found
+        (up to :data:`~parcelroute.io.scenario_io.MAX_PROBLEMS`).
+    FileNotFoundError, IsADirectoryError, UnicodeDecodeError
+        If the file cannot be read as UTF-8 text.
+    """
     text = Path(path).read_text(encoding="utf-8-sig")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidPlanError(
-            [Problem("$", f"The plan file '{path}' must be valid JSON; got a parse error: {exc}.")]
-        ) from None
+    data = load_json(text, f"The plan file '{path}'", InvalidPlanError)
     return read_plan_dict(data)
 
 
-def _opt_str(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and bool(value))
+_LEVEL_NAMES = tuple(name for name, _ in LEVELS)
+_NAMES_TEXT = ", ".join(repr(name) for name in _LEVEL_NAMES)
+_OPT_STR = "a non-empty string or null"
+_NON_NEG = "a finite number greater than or equal to 0"
+
+
+def _finite(value: Any, minimum: float = -math.inf) -> float | None:
+    """A finite JSON number not below ``minimum`` (``None`` otherwise, booleans included)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the floating-point range
+        return None
+    return number if math.isfinite(number) and number >= minimum else None
+
+
+def _whole(value: Any) -> int | None:
+    """A whole JSON number greater than or equal to 0 (``3`` or ``3.0``)."""
+    number = _finite(value, 0.0)
+    if number is None or not number.is_integer():
+        return None
+    return value if isinstance(value, int) else int(number)
 
 
 def read_plan_dict(data: Any) -> Result:
-    """Build a :class:`~parcelroute.Result` from a parsed plan file."""
-    problems: list[Problem] = []
+    """Build a :class:`~parcelroute.Result` from a parsed plan file.
 
-    def bad(path: str, msg: str) -> None:
-        problems.append(Problem(path, msg))
+    Raises
+    ------
+    InvalidPlanError
+        Listing every problem found (up to a cap), each with its JSON path, the
+        item, the field, the value received and what was expected.
+    """
+    r = _Reader()
+
+    def done() -> InvalidPlanError:
+        return InvalidPlanError(r.problems, truncated=r.extra)
 
     if not isinstance(data, dict):
-        raise InvalidPlanError([Problem("$", "A plan must be a JSON object.")])
-    if data.get("format") != PLAN_FORMAT:
-        raise InvalidPlanError([Problem(
-            "format", f"The 'format' of the plan must be {PLAN_FORMAT!r}; "
-            f"got {data.get('format')!r} instead.")])
-    try:
-        status = Status(str(data.get("status")))
-    except ValueError:
-        bad("status", f"The 'status' of the plan must be one of {[s.value for s in Status]}; "
-                      f"got {data.get('status')!r} instead.")
-        status = Status.UNKNOWN
-    seconds = data.get("solve_seconds", 0.0)
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        bad("solve_seconds", f"The 'solve_seconds' of the plan must be a number; got {seconds!r}.")
+        r.problem("$", f"A plan must be a JSON object; got {_type_name(data)} instead.")
+        raise done()
+    fmt = data.get("format", _MISSING)
+    if fmt != PLAN_FORMAT:
+        r.bad("format", "the plan", "format", fmt, repr(PLAN_FORMAT))
+        raise done()
+    top = "the plan"
+    name = data.get("scenario", "")
+    if not isinstance(name, str):
+        r.bad("scenario", top, "scenario", name, "a string (the scenario's name)")
+        name = ""
+    raw_status = data.get("status", _MISSING)
+    status = Status.UNKNOWN
+    if isinstance(raw_status, str) and raw_status in {s.value for s in Status}:
+        status = Status(raw_status)
+    else:
+        r.bad("status", top, "status", raw_status,
+              "one of " + ", ".join(repr(s.value) for s in Status))
+    seconds = _finite(data.get("solve_seconds", 0.0), 0.0)
+    if seconds is None:
+        r.bad("solve_seconds", top, "solve_seconds", data["solve_seconds"], _NON_NEG)
         seconds = 0.0
+
     levels: dict[str, dict[str, float]] = {}
-    for key in ("objective", "bound"):
+    for key, minimum in (("objective", -math.inf), ("bound", -math.inf), ("gap", 0.0)):
         raw = data.get(key, {})
         levels[key] = {}
         if not isinstance(raw, dict):
-            bad(key, f"The '{key}' of the plan must be an object; got {raw!r}.")
+            r.bad(key, top, key, raw, "an object with a number for each objective level")
             continue
-        for name, value in raw.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                bad(f"{key}.{name}", f"The '{name}' of the plan's {key} must be a number; "
-                                     f"got {value!r} instead.")
+        for level, value in raw.items():
+            number = _finite(value, minimum)
+            if level not in _LEVEL_NAMES:
+                r.problem(f"{key}.{level}", f"The '{key}' of the plan must name objective "
+                                            f"levels, {_NAMES_TEXT}; got {_show(level)} instead.")
+            elif number is None:
+                r.bad(f"{key}.{level}", f"the plan's {key}", level, value,
+                      _NON_NEG if minimum == 0 else "a finite number")
             else:
-                levels[key][name] = value
+                levels[key][level] = value
 
-    def entries(key: str) -> list[tuple[str, dict[str, Any]]]:
+    def entries(key: str, kind: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(path, item, entry) of each entry of ``data[key]`` with a usable id."""
         raw = data.get(key, [])
         if not isinstance(raw, list):
-            bad(key, f"The '{key}' of the plan must be a list; got {type(raw).__name__}.")
+            r.bad(key, top, key, raw, "a list of objects")
             return []
         out = []
         for i, e in enumerate(raw):
-            if not isinstance(e, dict) or not isinstance(e.get("id"), str):
-                bad(f"{key}[{i}]", f"Each entry of '{key}' must be an object with a string 'id'.")
+            path = f"{key}[{i}]"
+            if not isinstance(e, dict):
+                r.problem(path, f"Each entry of the plan's '{key}' must be an object with an "
+                                f"'id'; got {_show(e)} instead.")
+            elif not isinstance(e.get("id"), str) or not e["id"]:
+                r.bad(f"{path}.id", f"{kind} {path}", "id", e.get("id", _MISSING),
+                      "a non-empty string")
             else:
-                out.append((f"{key}[{i}]", e))
+                out.append((path, f"{kind} {e['id']!r}", e))
         return out
 
+    def opt_str(e: dict[str, Any], k: str, path: str, item: str) -> str | None:
+        value = e.get(k)
+        if value is None or (isinstance(value, str) and value):
+            return value
+        r.bad(f"{path}.{k}", item, k, value, _OPT_STR)
+        return None
+
     parcels = []
-    for path, e in entries("parcels"):
+    for path, item, e in entries("parcels", "parcel"):
         arrives = None
         if e.get("arrives") is not None:
-            try:
-                arrives = dt.date.fromisoformat(e["arrives"])
-            except (TypeError, ValueError):
-                bad(f"{path}.arrives", f"The 'arrives' of parcel {e['id']!r} must be a date "
-                                       f"'YYYY-MM-DD'; got {e['arrives']!r} instead.")
-        for k in ("batch", "reason", "detail"):
-            if not _opt_str(e.get(k)):
-                bad(f"{path}.{k}", f"The '{k}' of parcel {e['id']!r} must be a string or null; "
-                                   f"got {e.get(k)!r} instead.")
-        parcels.append(ParcelAssignment(e["id"], e.get("batch"), arrives, e.get("reason"),
-                                        e.get("detail")))
+            arrives = _date(e["arrives"])
+            if arrives is None:
+                r.bad(f"{path}.arrives", item, "arrives", e["arrives"], "a date 'YYYY-MM-DD' or null")
+        batch, reason, detail = (opt_str(e, k, path, item) for k in ("batch", "reason", "detail"))
+        parcels.append(ParcelAssignment(e["id"], batch, arrives, reason, detail))
     batches = []
-    for path, e in entries("batches"):
-        nums = {k: e.get(k, 0) for k in ("parcels", "weight_kg", "volume_l")}
-        for k, v in nums.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                bad(f"{path}.{k}", f"The '{k}' of batch {e['id']!r} must be a number; got {v!r}.")
-                nums[k] = 0
-        batches.append(BatchLoad(e["id"], bool(e.get("operated", False)), int(nums["parcels"]),
-                                 float(nums["weight_kg"]), float(nums["volume_l"])))
+    for path, item, e in entries("batches", "batch"):
+        operated = e.get("operated", False)
+        if not isinstance(operated, bool):
+            r.bad(f"{path}.operated", item, "operated", operated, "true or false")
+            operated = False
+        count = _whole(e.get("parcels", 0))
+        if count is None:
+            r.bad(f"{path}.parcels", item, "parcels", e["parcels"],
+                  "a whole number greater than or equal to 0")
+        weight, volume = (_finite(e.get(k, 0), 0.0) for k in ("weight_kg", "volume_l"))
+        for k, v in (("weight_kg", weight), ("volume_l", volume)):
+            if v is None:
+                r.bad(f"{path}.{k}", item, k, e[k], _NON_NEG)
+        batches.append(BatchLoad(e["id"], operated, count or 0, weight or 0.0, volume or 0.0))
     visits = []
-    for path, e in entries("visits"):
-        for k in ("session", "escort", "transport", "reason", "detail"):
-            if not _opt_str(e.get(k)):
-                bad(f"{path}.{k}", f"The '{k}' of visit {e['id']!r} must be a string or null; "
-                                   f"got {e.get(k)!r} instead.")
-        visits.append(VisitAssignment(e["id"], e.get("session"), e.get("escort"),
-                                      e.get("transport"), e.get("reason"), e.get("detail")))
-    if problems:
-        raise InvalidPlanError(problems)
+    for path, item, e in entries("visits", "visit"):
+        fields = [opt_str(e, k, path, item)
+                  for k in ("session", "escort", "transport", "reason", "detail")]
+        visits.append(VisitAssignment(e["id"], *fields))
+    if r.problems:
+        raise done()
     return Result(
-        scenario=str(data.get("scenario", "")),
+        scenario=name,
         status=status,
-        solve_seconds=float(seconds),
+        solve_seconds=seconds,
         objective=levels["objective"],
         bound=levels["bound"],
         parcels=tuple(parcels),

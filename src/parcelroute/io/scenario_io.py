@@ -4,7 +4,9 @@ Validation collects every problem it finds (up to :data:`MAX_PROBLEMS`) before
 raising one :class:`~parcelroute.InvalidScenarioError`, so a coordinator can
 fix a spreadsheet export in one pass. Each problem names the item, the field
 (as a JSON path such as ``parcels[17].due``), the value received and what was
-expected.
+expected. Numbers have upper limits (:data:`MAX_AMOUNT`, :data:`MAX_COUNT`,
+:data:`MAX_COST`, :data:`MAX_HOURS`) that keep the solvers' integers and dates in
+range; :func:`load_json` parses strictly and is shared with the plan reader.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
+from fractions import Fraction
 from os import PathLike
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from parcelroute.exceptions import InvalidScenarioError, Problem
 from parcelroute.model.network import Network
@@ -38,6 +41,10 @@ from parcelroute.model.scenario import (
 )
 
 __all__ = [
+    "MAX_AMOUNT",
+    "MAX_COST",
+    "MAX_COUNT",
+    "MAX_HOURS",
     "MAX_PROBLEMS",
     "NODE_KINDS",
     "read_scenario",
@@ -49,20 +56,37 @@ __all__ = [
 MAX_PROBLEMS = 50
 NODE_KINDS = ("hub", "crossing", "facility", "city")
 
+# Upper limits of the numbers in a scenario (docs/formats.md). They are far beyond any
+# real month, and keep every quantity the solvers derive from them (scaled to integers,
+# summed over a month) inside 64-bit integers and dates inside the calendar.
+#: Weights (kg), volumes (l) and their limits.
+MAX_AMOUNT = 1e9
+#: Priorities, counts, capacities and other whole-number limits.
+MAX_COUNT = 10**9
+#: Batch and transport costs.
+MAX_COST = 1e12
+#: Link ``hours`` and node ``dwell_hours``.
+MAX_HOURS = 1e5
+
 T = TypeVar("T")
 _MISSING: Any = object()
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIME_RE = re.compile(r"^\d{2}:\d{2}$")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME_RE = re.compile(r"[0-9]{2}:[0-9]{2}")
 
 
 def _show(value: Any) -> str:
     """A short JSON-like rendering of a received value for error messages."""
     if value is _MISSING:
         return "nothing (the field is missing)"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**57:
+        try:
+            return f"a whole number of {len(str(abs(value)))} digits"
+        except ValueError:  # beyond Python's limit on converting integers to text
+            return "a whole number of thousands of digits"
     try:
         text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
+    except (TypeError, ValueError, RecursionError):
+        text = _type_name(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -172,24 +196,28 @@ def _string(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _number(minimum: float = 0.0, strict: bool = False) -> Callable[[Any], float | None]:
+def _number(minimum: float = 0.0, maximum: float = MAX_AMOUNT) -> Callable[[Any], float | None]:
+    """A finite JSON number between ``minimum`` and ``maximum``."""
+
     def convert(value: Any) -> float | None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
-        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+        if isinstance(value, float) and not math.isfinite(value):
             return None
-        return value
+        return value if minimum <= value <= maximum else None  # exact, even for huge integers
 
     return convert
 
 
-def _integer(minimum: int = 0) -> Callable[[Any], int | None]:
+def _integer(minimum: int = 0, maximum: int = MAX_COUNT) -> Callable[[Any], int | None]:
+    """A whole JSON number (``3`` or ``3.0``) between ``minimum`` and ``maximum``."""
+
     def convert(value: Any) -> int | None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
         if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
             return None
-        return int(value) if value >= minimum else None
+        return int(value) if minimum <= value <= maximum else None
 
     return convert
 
@@ -199,7 +227,7 @@ def _boolean(value: Any) -> bool | None:
 
 
 def _date(value: Any) -> dt.date | None:
-    if not isinstance(value, str) or not _DATE_RE.match(value):
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
         return None
     try:
         return dt.date.fromisoformat(value)
@@ -208,7 +236,7 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _time(value: Any) -> dt.time | None:
-    if not isinstance(value, str) or not _TIME_RE.match(value):
+    if not isinstance(value, str) or not _TIME_RE.fullmatch(value):
         return None
     try:
         return dt.time.fromisoformat(value)
@@ -229,9 +257,12 @@ def _date_list(value: Any) -> tuple[dt.date, ...] | None:
     return None if any(d is None for d in out) else tuple(d for d in out if d is not None)
 
 
-_NON_NEG = "a number greater than or equal to 0"
-_NON_NEG_INT = "a whole number greater than or equal to 0"
-_POS_INT = "a whole number greater than or equal to 1"
+# What the limits above allow, as the messages say it.
+_AMOUNT = "a number between 0 and 1e9"
+_COST = "a number between 0 and 1e12"
+_HOURS = "a number between 0 and 1e5"
+_NON_NEG_INT = "a whole number between 0 and 1e9"
+_POS_INT = "a whole number between 1 and 1e9"
 _DATE = "a date 'YYYY-MM-DD'"
 _TIME = "a time 'HH:MM' (24 h)"
 _BOOL = "true or false"
@@ -255,27 +286,131 @@ def read_scenario(path: str | PathLike[str]) -> Scenario:
     Raises
     ------
     InvalidScenarioError
-        If the file is empty, is not JSON, or breaks the format; the error
+        If the file is empty, is not strict JSON (see :func:`load_json`), or
+        breaks the format (numbers beyond their limits included); the error
         lists every problem found.
-    FileNotFoundError
-        If there is no such file.
+    FileNotFoundError, IsADirectoryError, UnicodeDecodeError
+        If the file cannot be read as UTF-8 text.
     """
     text = Path(path).read_text(encoding="utf-8-sig")
-    if not text.strip():
-        raise InvalidScenarioError(
-            [Problem("$", f"The scenario file '{path}' must hold a JSON object; got an empty file instead.")]
-        )
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except (json.JSONDecodeError, ValueError) as exc:
-        raise InvalidScenarioError(
-            [Problem("$", f"The scenario file '{path}' must be valid JSON; got a parse error instead: {exc}.")]
-        ) from None
+    data = load_json(text, f"The scenario file '{path}'", InvalidScenarioError)
     return read_scenario_dict(data)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"'{name}' is not a JSON number")
+# -- parsing JSON text -------------------------------------------------------------
+# The tokens that matter to locate an error: strings (skipped), NaN and Infinity
+# literals, numbers, and brackets.
+_TOKEN_RE = re.compile(
+    r'"[^"\\]*(?:\\.[^"\\]*)*"'
+    r"|(?P<const>-?Infinity|NaN)"
+    r"|(?P<num>-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
+    r"|(?P<open>[\[{])|(?P<close>[\]}])"
+)
+#: Python refuses to convert integers of more digits than this from text.
+_MAX_INT_DIGITS = 4300
+
+
+class _Rejected:
+    """Stands for a NaN, an Infinity or a number too large for a float while parsing,
+    so that the path to the first one can be found once the text is parsed."""
+
+
+def _is_rejected(m: re.Match[str]) -> bool:
+    num = m.group("num")
+    if num is None:
+        return m.group("const") is not None
+    if any(c in num for c in ".eE"):
+        return not math.isfinite(float(num))
+    return len(num.lstrip("-")) > _MAX_INT_DIGITS
+
+
+def _line_column(text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    column = pos - text.rfind("\n", 0, pos)
+    return f"line {line}, column {column}"
+
+
+def _where(text: str, test: Callable[[re.Match[str]], bool]) -> tuple[str, str]:
+    """The first token of ``text`` that passes ``test`` (shortened), and its line and column."""
+    for m in _TOKEN_RE.finditer(text):
+        if test(m):
+            token = m.group()
+            token = token if len(token) <= 20 else token[:17] + "..."
+            return token, _line_column(text, m.start())
+    return "", "position unknown"
+
+
+def _find_rejected(data: Any) -> str:
+    """JSON path of the first :class:`_Rejected` in ``data`` (searched without recursion)."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, _Rejected):
+            return path or "$"
+        if isinstance(value, dict):
+            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(value))))
+    return "$"
+
+
+def _deepest(text: str) -> tuple[int, str]:
+    """The deepest nesting of arrays and objects in ``text``, and where it is first reached."""
+    depth = best = where = 0
+    for m in _TOKEN_RE.finditer(text):
+        if m.group("open"):
+            depth += 1
+            if depth > best:
+                best, where = depth, m.start()
+        elif m.group("close"):
+            depth -= 1
+    return best, _line_column(text, where)
+
+
+def load_json(text: str, what: str, error: Callable[[list[Problem]], Exception]) -> Any:
+    """Parse the JSON ``text`` of a file strictly.
+
+    ``what`` names the file in messages ("The plan file 'p.json'"). Raises
+    ``error([problem])`` when the text is empty or not strict JSON: a parse
+    error, a ``NaN`` or ``Infinity`` literal, a number too large for a float
+    (``1e309``), an integer of more than 4300 digits, or arrays and objects
+    nested too deeply to read. Each message says where (line and column, and
+    the JSON path when the rest of the text could be read).
+    """
+
+    def fail(message: str, path: str = "$", expected: str = "valid JSON") -> NoReturn:
+        raise error([Problem(path, f"{what} must be {expected}; got {message} instead.")])
+
+    if not text.strip():
+        raise error([Problem("$", f"{what} must hold a JSON object; got an empty file instead.")])
+    rejected: list[str] = []
+
+    def reject(token: str) -> _Rejected:
+        rejected.append(token)
+        return _Rejected()
+
+    def number(token: str) -> float | _Rejected:
+        value = float(token)
+        return value if math.isfinite(value) else reject(token)
+
+    try:
+        data = json.loads(text, parse_constant=reject, parse_float=number)
+    except json.JSONDecodeError as exc:
+        fail(f"a parse error: {exc}")
+    except RecursionError:
+        depth, where = _deepest(text)
+        fail(f"arrays and objects nested {depth} levels deep (deepest at {where}), "
+             "deeper than parcelroute can read,")
+    except ValueError:  # an integer beyond Python's limit on converting text to integers
+        token, where = _where(text, _is_rejected)
+        fail(f"a whole number of more than {_MAX_INT_DIGITS} digits, {token} ({where})")
+    if rejected:
+        token, where = _where(text, _is_rejected)
+        path = _find_rejected(data)
+        if rejected[0] in ("NaN", "Infinity", "-Infinity"):
+            fail(f"{rejected[0]}, which is not a JSON number ({where}, at {path})", path)
+        fail(f"{token} ({where}, at {path})", path, "JSON with numbers below about 1e308")
+    return data
 
 
 def read_scenario_dict(data: Any) -> Scenario:
@@ -314,6 +449,25 @@ _TOP_KEYS = {
     "batches", "sessions", "visit_requests", "escorts", "transports", "reciprocity",
     "categories",
 }  # fmt: skip
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _check_calendar(r: _Reader, path: str, item: str, departs: dt.date, stops: tuple[str, ...],
+                    hours: list[Fraction | None]) -> None:
+    """A batch must reach each of its stops by the last date there is (9999-12-31)."""
+    room = dt.date.max.toordinal() - departs.toordinal()
+    for j, h in enumerate(hours):
+        if h is not None and h // 24 > room:
+            r.problem(
+                f"{path}.stops[{j}]",
+                f"The 'stops' of {item} must all be reached by {dt.date.max.isoformat()}, the "
+                f"last date there is; got {stops[j]!r}, reached {_days(h // 24)} after the "
+                f"departure on {departs.isoformat()}, instead.",
+            )
+            return
 
 
 def _build(r: _Reader, data: Any) -> Scenario | None:
@@ -356,7 +510,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         kind = r.field(obj, "kind", path, item, lambda v: v if v in NODE_KINDS else None,
                        "one of " + ", ".join(repr(k) for k in NODE_KINDS), default="facility")
         cap = r.field(obj, "daily_capacity", path, item, _integer(0), _NON_NEG_INT, default=None)
-        dwell = r.field(obj, "dwell_hours", path, item, _number(), _NON_NEG, default=0.0)
+        dwell = r.field(obj, "dwell_hours", path, item, _number(0, MAX_HOURS), _HOURS, default=0.0)
         if nid is not None:
             nodes.append(Node(nid, kind or "facility", cap, dwell if dwell is not None else 0.0))
     known_nodes = set(node_ids)
@@ -378,7 +532,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         item = f"link {path}"
         u = node_ref(obj, "from", path, item)
         v = node_ref(obj, "to", path, item)
-        hours = r.field(obj, "hours", path, item, _number(), _NON_NEG)
+        hours = r.field(obj, "hours", path, item, _number(0, MAX_HOURS), _HOURS)
         directed = r.field(obj, "directed", path, item, _boolean, _BOOL, default=False)
         if u and v and hours is not None:
             links.append(Link(u, v, hours, bool(directed)))
@@ -396,7 +550,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         r.field(dflt, "max_parcels_per_detainee", "defaults", "the defaults", _integer(0),
                 _NON_NEG_INT, default=None),
         r.field(dflt, "max_weight_kg_per_detainee", "defaults", "the defaults", _number(),
-                _NON_NEG, default=None),
+                _AMOUNT, default=None),
     )
 
     # -- detainees ----------------------------------------------------------
@@ -414,7 +568,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         side = r.field(obj, "side", path, item, _string, _STR, default=None)
         facility = node_ref(obj, "facility", path, item, required=False)
         max_parcels = r.field(obj, "max_parcels", path, item, _integer(0), _NON_NEG_INT, default=None)
-        max_weight = r.field(obj, "max_weight_kg", path, item, _number(), _NON_NEG, default=None)
+        max_weight = r.field(obj, "max_weight_kg", path, item, _number(), _AMOUNT, default=None)
         max_visits = r.field(obj, "max_visits", path, item, _integer(0), _NON_NEG_INT, default=1)
         unavailable = r.field(obj, "unavailable", path, item, _date_list,
                               "a list of dates 'YYYY-MM-DD'", default=())
@@ -450,8 +604,8 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
             recipient = None
         origin = node_ref(obj, "origin", path, item)
         destination = node_ref(obj, "destination", path, item)
-        weight = r.field(obj, "weight_kg", path, item, _number(), _NON_NEG)
-        volume = r.field(obj, "volume_l", path, item, _number(), _NON_NEG, default=0.0)
+        weight = r.field(obj, "weight_kg", path, item, _number(), _AMOUNT)
+        volume = r.field(obj, "volume_l", path, item, _number(), _AMOUNT, default=0.0)
         ready = r.field(obj, "ready", path, item, _date, _DATE)
         due = r.field(obj, "due", path, item, _date, _DATE)
         if ready and due and due < ready:
@@ -492,6 +646,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
             stops = tuple(stops_raw) if ok else None
         if origin and stops:
             here = origin
+            reachable = True
             for j, stop in enumerate(stops):
                 if net.hours(here, stop) is None:
                     r.problem(
@@ -499,12 +654,15 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
                         f"The 'stops' of {item} must be reachable in order through the network; "
                         f"got {stop!r}, which cannot be reached from {here!r} instead.",
                     )
+                    reachable = False
                     break
                 here = stop
-        max_w = r.field(obj, "max_weight_kg", path, item, _number(), _NON_NEG, default=None)
-        max_v = r.field(obj, "max_volume_l", path, item, _number(), _NON_NEG, default=None)
+            if reachable and departs is not None:
+                _check_calendar(r, path, item, departs, stops, net.stop_hours(origin, stops))
+        max_w = r.field(obj, "max_weight_kg", path, item, _number(), _AMOUNT, default=None)
+        max_v = r.field(obj, "max_volume_l", path, item, _number(), _AMOUNT, default=None)
         max_n = r.field(obj, "max_parcels", path, item, _integer(0), _NON_NEG_INT, default=None)
-        cost = r.field(obj, "cost", path, item, _number(), _NON_NEG, default=0.0)
+        cost = r.field(obj, "cost", path, item, _number(0, MAX_COST), _COST, default=0.0)
         accepts = r.field(obj, "accepts", path, item, _string_list, _STRS, default=None)
         if categories is not None and accepts:
             for j, cat in enumerate(accepts):
@@ -616,7 +774,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         facility = node_ref(obj, "facility", path, item)
         day = r.field(obj, "date", path, item, _date, _DATE)
         seats = r.field(obj, "seats", path, item, _integer(0), _NON_NEG_INT)
-        cost = r.field(obj, "cost", path, item, _number(), _NON_NEG, default=0.0)
+        cost = r.field(obj, "cost", path, item, _number(0, MAX_COST), _COST, default=0.0)
         if None in (tid, origin, facility, day, seats, cost):
             continue
         transports.append(Transport(tid, origin, facility, day, seats, cost))  # type: ignore[arg-type]
