@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from parcelroute.parcels.binpacking import PackingResult, _BinCompletion, _Clock, solve_bin_packing
+from parcelroute.parcels.binpacking import PackingResult, _BinCompletion, _Clock, _FillSearch, solve_bin_packing
 
 BPPLIB = Path(__file__).resolve().parents[3] / "shared" / "data" / "bpplib"
 
@@ -265,3 +265,46 @@ def test_bpplib_instance(folder: str, name: str) -> None:
     check(res, sizes, capacity)
     assert len(res.bins) == int(row["optimum"])
     assert res.optimal
+
+
+# ---------------------------------------------------------------------------------
+# Bins filled exactly, one after the other
+# ---------------------------------------------------------------------------------
+
+
+def _types(sizes: Sequence[int]) -> tuple[list[int], list[int]]:
+    kinds = sorted(set(sizes), reverse=True)
+    return kinds, [sizes.count(s) for s in kinds]
+
+
+def test_fill_search_closes_bins_with_one_or_two_items_and_keeps_the_room_left() -> None:
+    # capacity 10, one unit of room in all: {6, 4} full, then {5, 4} with the unit of room
+    kinds, demand = _types([6, 5, 4, 4])
+    fill = _FillSearch(kinds, demand, 10, random.Random(0), _Clock(None))
+    found = fill.search(2, 1000)
+    assert found is not None
+    assert sorted(sorted(kinds[k] for k in b) for b in found) == [[4, 5], [4, 6]]
+    # one bin fewer than the room allows: nothing, and nothing claimed
+    assert fill.search(1, 1000) is None
+
+
+def test_fill_search_finds_a_packing_of_bins_cut_into_four_to_eight() -> None:
+    sizes = cut_bins(random.Random(5), 40, 150_000, [4, 5, 6, 7, 8])
+    kinds, demand = _types(sizes)
+    fill = _FillSearch(kinds, demand, 150_000, random.Random(0), _Clock(None))
+    found = fill.search(40, 2_000_000)
+    assert found is not None and len(found) == 40
+    assert all(sum(kinds[k] for k in b) == 150_000 for b in found)
+    assert sorted(k for b in found for k in b) == sorted(k for k, d in enumerate(demand) for _ in range(d))
+
+
+@pytest.mark.parametrize(("seed", "bins", "capacity", "pieces"),
+                         [(0, 400, 10_000, [2, 3, 4, 5]), (1, 400, 150_000, [4, 5, 6, 7, 8])])
+def test_many_bins_of_a_large_capacity_cut_at_random(seed: int, bins: int, capacity: int,
+                                                      pieces: list[int]) -> None:
+    # items cut from full bins at random points: every bin must be filled exactly, which
+    # the bitset searches did not reach within the time limit (one bin above the bound)
+    sizes = cut_bins(random.Random(seed), bins, capacity, pieces)
+    res = solve_bin_packing(sizes, capacity, time_limit=30)
+    check(res, sizes, capacity)
+    assert (len(res.bins), res.lower_bound) == (bins, bins)

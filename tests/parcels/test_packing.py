@@ -169,3 +169,23 @@ def test_a_part_whose_batches_take_parcels_only_by_count_is_a_packing_part() -> 
         b["max_parcels"] = 2
     _, result = solve_dict(data)
     assert operated(result) == 2 and result.status is pr.Status.OPTIMAL
+
+
+def test_a_scenario_that_is_one_packing_part_gives_it_nearly_all_the_time() -> None:
+    # nothing is left for the general solver, so the part gets the time limit, not half
+    from unittest import mock
+
+    import parcelroute.parcels.packing as packing
+
+    given: list[float | None] = []
+    real = packing.solve_bin_packing
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        given.append(kw.get("time_limit"))
+        return real(*args, **kw)
+
+    scenario = pr.read_scenario_dict(bin_packing_scenario_dict([6, 5, 4, 3], 10))
+    with mock.patch.object(packing, "solve_bin_packing", spy):
+        result = pr.solve(scenario, time_limit=10)
+    assert result.status is pr.Status.OPTIMAL
+    assert len(given) == 1 and given[0] is not None and given[0] >= 9.0

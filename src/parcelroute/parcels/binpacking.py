@@ -5,9 +5,12 @@ integer capacity as possible, and proves the count with a lower bound. It works 
 phases and stops as soon as the packing uses as many bins as the bound:
 
 1. Bounds: the total size (``L1``) and Martello and Toth's ``L2``. Packings:
-   first-fit and best-fit decreasing, and a randomised minimum-bin-slack
-   construction (each bin filled as full as possible around the largest item left,
-   by bitset subset sums).
+   first-fit and best-fit decreasing; where the bound leaves almost no room (items
+   cut from full bins), a search that fills one bin after the other exactly, the
+   largest item left and the items that complete its bin, found by sorted sizes and
+   look-ups rather than bitsets (so at any capacity), going back a bin when stuck;
+   and a randomised minimum-bin-slack construction (each bin filled as full as
+   possible around the largest item left, by bitset subset sums).
 2. A consistent neighbourhood search (after Buljubašić and Vasquez, 2016) that
    repacks everything into one bin fewer than the best packing: it keeps all but
    two bins feasible plus a set of unpacked items, and exchanges items between one
@@ -18,18 +21,19 @@ phases and stops as soon as the packing uses as many bins as the bound:
    scaled to integers, so the Farley bound taken at every pricing is proven; where
    pricing is cheap, several disjoint patterns enter per round. The column
    generation runs in slices and resumes in later rounds if it has not settled.
-4. Rounds with growing budgets of: an exact bin-completion search (which also
-   proves a bin count impossible when it exhausts its tree, settling instances
-   whose LP bound is not tight), a dive in the LP solution (once), and the local
-   search from a fresh construction.
+4. Rounds with growing budgets of: the exact-fill search again, an exact
+   bin-completion search (which also proves a bin count impossible when it
+   exhausts its tree, settling instances whose LP bound is not tight), a dive in
+   the LP solution (once), and the local search from a fresh construction.
 
 Every choice comes from random streams seeded by ``seed``: a run is reproducible
 whenever the time limit is not reached. Sizes that share a factor are divided by
 it. Above a few million units of capacity the bitset searches work on sizes rounded
 up to a coarser unit (what they pack still fits), and the LP bound and the exact
 search are skipped when their tables would not fit in memory. Planted instances
-whose perfect packing is (almost) unique, such as a few dozen bins of a large
-capacity cut at random points, may end one bin above the bound.
+whose perfect packing is (almost) unique, such as a few dozen bins of a capacity of
+a million cut at random points, or hundreds of bins cut into three, may still end a
+bin or more above the bound.
 """
 
 from __future__ import annotations
@@ -40,8 +44,9 @@ import operator
 import random
 import time
 from bisect import bisect_left, insort
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 import highspy
 import numpy as np
@@ -70,6 +75,13 @@ _MAX_TABLE = 60_000_000
 _CG_SLICE = 50
 #: Largest (bins) x (number of sizes) x (capacity + 1) for the exact search (memory).
 _MAX_EXACT_BITS = 2_400_000_000
+#: Completions the first search for exactly filled bins may explore (more in later rounds),
+#: and the share of the time left that each such search may take.
+_FILL_NODES = 20_000
+_FILL_SHARE = 0.3
+#: Up to this capacity the local search goes on from the fullest bins a failed search filled
+#: (beyond it, its bitsets make it too slow to be worth a round).
+_FILL_REPAIR_CAPACITY = 100_000
 #: Without a time limit, the improvement loop gives up after this many rounds.
 _ROUNDS_WITHOUT_LIMIT = 12
 
@@ -108,6 +120,12 @@ class _Clock:
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
+
+    def share(self, fraction: float) -> _Clock:
+        """A clock that expires after ``fraction`` of the time this one has left."""
+        if not self.limited:
+            return self
+        return _Clock(fraction * max(0.0, self.deadline - time.perf_counter()))
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -1017,6 +1035,156 @@ class _BinCompletion:
 # ---------------------------------------------------------------------------------
 
 
+class _FillSearch:
+    """Fill a given number of bins one after the other, wasting at most the room left.
+
+    Meant for packings with little or no room to spare, such as items cut from full
+    bins, where every bin must be filled exactly: the bitset searches above keep a bit
+    per unit of capacity, this one only the sorted sizes and a table of them. Each
+    bin holds the largest item left and a completion, tried in this order: one item
+    that closes the bin, two items that close it (the second found by looking up the
+    size still missing), then one more item and a completion of the rest of the same
+    kind. When a bin has no completion left the search goes back to the bin before.
+    The first pairs are tried in a random order, so that repeated searches differ.
+    The search is not exhaustive (with room to spare, a pair is looked up once), so
+    failing proves nothing.
+    """
+
+    def __init__(self, type_sizes: Sequence[int], demand: Sequence[int], capacity: int,
+                 rng: random.Random, clock: _Clock) -> None:
+        self.w = list(type_sizes)  # non-increasing and distinct
+        self.neg = [-s for s in self.w]
+        self.of_size = {s: k for k, s in enumerate(self.w)}
+        self.demand = list(demand)
+        self.cap = capacity
+        self.rng = rng
+        self.clock = clock
+        self.cnt: list[int] = []
+        self.nodes = 0
+        self.limit = 0
+        #: The most bins filled by the last search (size indices), for a fresh start.
+        self.partial: list[list[int]] = []
+
+    def search(self, bins: int, node_limit: int) -> list[list[int]] | None:
+        """Bins as lists of size indices (with repeats), or None when none was found
+        within ``node_limit`` nodes (or the time limit)."""
+        total = sum(c * w for c, w in zip(self.demand, self.w, strict=True))
+        slack = bins * self.cap - total
+        self.partial = []
+        if slack < 0:
+            return None
+        self.cnt = list(self.demand)
+        self.nodes, self.limit = 0, node_limit
+        heads: list[int] = []
+        comps: list[list[int]] = []
+        gens: list[tuple[Iterator[list[int]], int]] = []  # a bin's completions, room before it
+        try:
+            while True:
+                head = self._largest()
+                if head is None:
+                    return [[h, *c] for h, c in zip(heads, comps, strict=True)]
+                if len(heads) < bins:
+                    self.cnt[head] -= 1
+                    heads.append(head)
+                    gens.append((self._bin(head, slack), slack))
+                # the next completion of the last bin, going back while there is none
+                while True:
+                    if not gens:
+                        return None
+                    gen, before = gens[-1]
+                    if len(comps) == len(gens):
+                        for k in comps.pop():
+                            self.cnt[k] += 1
+                    comp = next(gen, None)
+                    if comp is not None:
+                        for k in comp:
+                            self.cnt[k] -= 1
+                        comps.append(comp)
+                        waste = self.cap - self.w[heads[-1]] - sum(self.w[k] for k in comp)
+                        slack = before - waste
+                        if len(comps) > len(self.partial):
+                            self.partial = [[h, *c] for h, c in zip(heads, comps, strict=True)]
+                        break
+                    gens.pop()
+                    self.cnt[heads.pop()] += 1
+        except _OutOfBudgetError:
+            return None
+
+    def _largest(self) -> int | None:
+        for k, c in enumerate(self.cnt):
+            if c:
+                return k
+        return None
+
+    def _tick(self) -> None:
+        self.nodes += 1
+        if self.nodes > self.limit or (self.nodes & 1023 == 0 and self.clock.expired()):
+            raise _OutOfBudgetError
+
+    def _bin(self, head: int, slack: int) -> Iterator[list[int]]:
+        # suffix[k]: total size of the items left of size index k or later
+        suffix = [0] * (len(self.w) + 1)
+        for k in range(len(self.w) - 1, -1, -1):
+            suffix[k] = suffix[k + 1] + self.cnt[k] * self.w[k]
+        return self._completions(self.cap - self.w[head], slack, head, 0, 0, suffix)
+
+    def _pairs(self, room: int, least: int, first: int, left: Callable[[int], int]
+               ) -> Iterator[list[int]]:
+        """Pairs of size indices ``k <= j`` (from ``first``) of total in [least, room]."""
+        w = self.w
+        exact = least == room
+        k = first
+        while k < len(w) and 2 * w[k] >= least:
+            if left(k) > 0:
+                high, low = room - w[k], least - w[k]
+                j = self.of_size.get(high, -1) if exact else bisect_left(self.neg, -high, k)
+                while k <= j < len(w) and w[j] >= low:
+                    if left(j) > (1 if j == k else 0):
+                        yield [k, j]
+                        break
+                    if exact:
+                        break
+                    j += 1
+            k += 1
+
+    def _completions(self, room: int, slack: int, start: int, taken: int, more: int,
+                     suffix: list[int]) -> Iterator[list[int]]:
+        """Multisets of size indices >= ``start``, in non-decreasing order, of total in
+        [room - slack, room] and with at least ``more`` items; ``taken`` items of index
+        ``start`` are already in the bin."""
+        self._tick()
+        w, cnt = self.w, self.cnt
+        least = room - slack
+
+        def left(k: int) -> int:
+            return cnt[k] - (taken if k == start else 0)
+
+        first = bisect_left(self.neg, -room, start)  # the first size index that fits
+        if more == 0:  # one item closes the bin
+            k = first
+            while k < len(w) and w[k] >= least:
+                if left(k) > 0:
+                    yield [k]
+                k += 1
+        # two items close it: the larger one, then the largest one that fits after it
+        # (the first few such pairs in a random order, the others as they come)
+        pairs = self._pairs(room, least, first, left)
+        head = list(islice(pairs, 4))
+        self.rng.shuffle(head)
+        yield from head
+        yield from pairs
+        # three items or more: one more item, then at least two after it
+        k = first
+        while k < len(w) and suffix[k] >= least:
+            if left(k) > 0 and w[k] < room:
+                for rest in self._completions(room - w[k], slack, k, 1 + (taken if k == start else 0),
+                                              2, suffix):
+                    yield [k, *rest]
+            k += 1
+        if more == 0 and least <= 0:
+            yield []
+
+
 class _Engine:
     """Bounds and packings for sizes in non-increasing order (all positive)."""
 
@@ -1097,6 +1265,14 @@ class _Engine:
             self.offer(hint)
         if self.done():
             return
+        # Bins filled (nearly) exactly, one after the other, where the bound leaves almost
+        # no room (less than a twentieth of a bin in all): items cut from full bins.
+        fill = None
+        if 20 * (self.lower * cap - sum(sz)) < cap:
+            fill = _FillSearch(self.type_sizes, self.demand, cap, self.rng, clock)
+            # first a short try, about what a packing found without going back takes
+            if self.fill_round(fill, 4 * self.lower + 1000, share=0.1):
+                return
         start = _min_bin_slack(self.hz, self.hcap, self.rng, clock)
         if start is not None:
             self.offer(start)
@@ -1130,16 +1306,37 @@ class _Engine:
                 self.lower = cg.bound(clock, len(self.best), self.lower, _CG_SLICE * rounds)
                 if self.done():
                     return
+            if fill is not None and self.fill_round(fill, _FILL_NODES << min(rounds, 6)):
+                return
             if table <= _MAX_TABLE and (self.exact_round(exact, 500 << min(rounds - 1, 10)) or self.done()):
                 return
             if not dived and cg.settled and table <= _MAX_TABLE:
                 dived = True
                 fixed, rest = cg.dive(len(self.best) - 1, clock)
                 start = self.from_patterns(fixed, rest)
+            elif fill is not None and table > _MAX_TABLE:
+                continue  # (the fill search's own restarts serve better than the bitset ones)
             else:
                 start = _min_bin_slack(self.hz, self.hcap, self.rng, clock)
             if start is not None:
                 self.improve(start, 1000 << min(rounds - 1, 6))
+
+    def fill_round(self, fill: _FillSearch, nodes: int, share: float = _FILL_SHARE) -> bool:
+        """Fill the bins of the lower bound (within ``nodes``); True when that proves the
+        best packing optimal. A search that gives up leaves its fullest bins, with the
+        rest packed first-fit decreasing, as a start for the local search."""
+        fill.clock = self.clock.share(share)
+        found = fill.search(self.lower, nodes)
+        num = len(self.type_sizes)
+        if found is None:
+            if fill.partial and self.cap <= _FILL_REPAIR_CAPACITY:
+                patterns = [np.bincount(b, minlength=num) for b in fill.partial]
+                rest = np.array(self.demand, dtype=np.int64) - np.sum(patterns, axis=0)
+                self.improve(self.from_patterns(patterns, rest), 1000)
+            return self.done()
+        self.offer(self.from_patterns([np.bincount(b, minlength=num) for b in found],
+                                      np.zeros(num, dtype=np.int64)))
+        return self.done()
 
     def exact_round(self, exact: _BinCompletion, nodes: int) -> bool:
         """Search exactly for a packing into one bin fewer than the best; True when

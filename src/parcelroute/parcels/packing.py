@@ -137,7 +137,9 @@ def _make_part(scenario: Scenario, idx: list[int], group: list[int], rep: Batch,
         return PackingPart(forced, optional, tuple(group), arrives, tuple(1 for _ in forced),
                            int(cap), "count")
     values = [getattr(parcels[i], dim) for i in idx]
-    scale, _ = decimal_scale([*values, cap], MAX_DECIMALS)
+    scale, exact = decimal_scale([*values, cap], MAX_DECIMALS)
+    if not exact:  # the general solver reports such a part without claiming a proof
+        return None
     sizes = tuple(_scaled(getattr(parcels[i], dim), scale, ROUND_CEILING) for i in forced)
     capacity = _scaled(cap, scale, ROUND_FLOOR)
     if any(s > capacity for s in sizes):
@@ -190,8 +192,14 @@ def solve_parcel_half(scenario: Scenario, options: SolveOptions, deadline: Deadl
 
     parts = find_packing_parts(scenario)
     solved: list[tuple[PackingPart, _PartPlan]] = []
-    for part in parts:
-        limit = deadline.share(share / max(1, len(parts) - len(solved) + 1))
+    # a share of the time stays for the general solver; when the parts are all there is,
+    # only a little, for a part that turns out to need more batches than it has
+    in_parts = sum(len(p.parcels) + len(p.optional) for p in parts)
+    alone = in_parts == len(scenario.parcels) and \
+        sum(len(p.batches) for p in parts) == len(scenario.batches)
+    for k, part in enumerate(parts):
+        limit = deadline.share(0.95 * share / (len(parts) - k) if alone
+                               else share / (len(parts) - k + 1))
         res = solve_bin_packing(list(part.sizes), part.capacity, time_limit=limit, seed=options.seed)
         if len(res.bins) > len(part.batches):
             logger.info("packing part of %d parcels needs %d bins but has %d batches: "
