@@ -25,7 +25,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ortools.sat.python import cp_model
 
@@ -610,24 +612,14 @@ class _Repair:
             lang = ix.requests[v].language
             if lang is not None:
                 groups[(sj, lang)].append(v)
-        out: dict[int, int] = {}
-        for (sj, lang), vs in groups.items():
-            waiting = []
-            for v in vs:
-                old = before.get(v)
-                key = (old.escort, sj, lang) if old is not None and old.escort is not None else None
-                if key is not None and left.get(key, 0) > 0:
-                    left[key] -= 1
-                    out[v] = key[0]
-                else:
-                    waiting.append(v)
-            for v in waiting:
-                for (ei, sk, lk), n in sorted(left.items()):
-                    if sk == sj and lk == lang and n > 0:
-                        left[(ei, sk, lk)] -= 1
-                        out[v] = ei
-                        break
-        return out
+
+        def own(v: int) -> int | None:
+            old = before.get(v)
+            return None if old is None else old.escort
+
+        return _hand_out_escorts(
+            groups, left, own,
+            lambda sj, lang: [ei for ei, sk, lk in sorted(left) if sk == sj and lk == lang])
 
     def _best_elsewhere(self, v: int, local: set[int]) -> Placement | None:
         """The fitting session off this facility and date adding least cost, or ``None``."""
@@ -743,23 +735,13 @@ def _read_offer(state: PlanState, ri: int, vm: VisitModel, values: dict[int, int
         lang = ix.requests[v].language
         if lang is not None:
             groups[(vm.group_of(sj), lang)].append(v)
-    escort_of: dict[int, int] = {}
-    for (group, lang), vs in groups.items():
-        waiting = []
-        for v in vs:
-            old = state.placed[v]
-            key = (old.escort, group, lang) if old is not None and old.escort is not None else None
-            if key is not None and left.get(key, 0) > 0:
-                left[key] -= 1
-                escort_of[v] = key[0]
-            else:
-                waiting.append(v)
-        for v in waiting:
-            for ei in ix.escorts_for(lang, vm.where(group)[1]):
-                if left.get((ei, group, lang), 0) > 0:
-                    left[(ei, group, lang)] -= 1
-                    escort_of[v] = ei
-                    break
+
+    def own(v: int) -> int | None:
+        old = state.placed[v]
+        return None if old is None else old.escort
+
+    escort_of = _hand_out_escorts(groups, left, own,
+                                  lambda group, lang: ix.escorts_for(lang, vm.where(group)[1]))
     after = {v: Placement(sj, escort_of.get(v), ride_of.get(v)) for v, sj in chosen.items()}
     cost = PlanState.from_assignments(ix, after).transport_cost()
     moved: list[tuple[str, str, str]] = []
@@ -786,6 +768,34 @@ def _read_offer(state: PlanState, ri: int, vm: VisitModel, values: dict[int, int
                   dropped=tuple(sorted(ix.requests[v].id for v in dropped)),
                   lost=sum(ix.requests[v].priority for v in dropped),
                   reassigned=tuple(sorted(reassigned)))
+
+
+_P = TypeVar("_P")
+
+
+def _hand_out_escorts(groups: Mapping[tuple[_P, str], list[int]], left: dict[tuple[int, _P, str], int],
+                      own: Callable[[int], int | None],
+                      candidates: Callable[[_P, str], Iterable[int]]) -> dict[int, int]:
+    """An escort for each visit of every (place, language) group, within the counts ``left``
+    of (escort, place, language): each visit keeps its ``own`` escort while the count
+    allows, the others take the first of the ``candidates`` with a count left."""
+    out: dict[int, int] = {}
+    for (place, lang), visits in groups.items():
+        waiting = []
+        for v in visits:
+            ei = own(v)
+            if ei is not None and left.get((ei, place, lang), 0) > 0:
+                left[(ei, place, lang)] -= 1
+                out[v] = ei
+            else:
+                waiting.append(v)
+        for v in waiting:
+            for ei in candidates(place, lang):
+                if left.get((ei, place, lang), 0) > 0:
+                    left[(ei, place, lang)] -= 1
+                    out[v] = ei
+                    break
+    return out
 
 
 def _overlap(index: VisitIndex, a: int, b: int) -> bool:
