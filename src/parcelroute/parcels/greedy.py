@@ -8,6 +8,8 @@ option tried), so a plan for 200,000 parcels takes a couple of seconds.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import numpy.typing as npt
 
@@ -26,6 +28,42 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 _BIG = 1 << 62
+
+
+class _Index:
+    """What every :class:`Loads` of one problem shares, as Python lists (read only)."""
+
+    def __init__(self, prob: ParcelProblem) -> None:
+        self.cap = [np.where(d.capacity < 0, _BIG, d.capacity).tolist() for d in prob.dims]
+        self.per = [d.per_parcel.tolist() for d in prob.dims]
+        self.cross_cap = [c for _, _, c, _ in prob.crossing_rows]
+        pair_cross: list[list[int]] = [[] for _ in range(prob.num_pairs)]
+        for r, (_, _, _, es) in enumerate(prob.crossing_rows):
+            for e in es.tolist():
+                pair_cross[e].append(r)
+        self.pair_cross = pair_cross
+        # options counted twice at a crossing on one date (their batch calls twice)
+        self.twice = {e for e, rs in enumerate(pair_cross) if len(rs) > 1 and len(set(rs)) < len(rs)}
+        rec_row = [-1] * prob.num_parcels
+        for r, (_, _, _, members) in enumerate(prob.recipient_rows):
+            for i in members.tolist():
+                rec_row[i] = r
+        self.rec_row = rec_row
+        self.rec_n_cap = [n if n >= 0 else _BIG for _, n, _, _ in prob.recipient_rows]
+        self.rec_w_cap = [w if w >= 0 else _BIG for _, _, w, _ in prob.recipient_rows]
+        self.pp = prob.pair_parcel.tolist()
+        self.pb = prob.pair_batch.tolist()
+
+
+_INDEXES: weakref.WeakKeyDictionary[ParcelProblem, _Index] = weakref.WeakKeyDictionary()
+
+
+def _index_of(prob: ParcelProblem) -> _Index:
+    """The shared index of ``prob``, built on first use (a solve builds many loads)."""
+    index = _INDEXES.get(prob)
+    if index is None:
+        index = _INDEXES[prob] = _Index(prob)
+    return index
 
 
 class Loads:
@@ -51,31 +89,18 @@ class Loads:
     def __init__(self, prob: ParcelProblem) -> None:
         self.prob = prob
         nb = prob.num_batches
-        caps = [np.where(d.capacity < 0, _BIG, d.capacity) for d in prob.dims]
-        self._cap = [c.tolist() for c in caps]
-        self._per = [d.per_parcel.tolist() for d in prob.dims]
+        index = _index_of(prob)
+        self._cap, self._per = index.cap, index.per
+        self.pair_cross, self._twice = index.pair_cross, index.twice
+        self._rec_row = index.rec_row
+        self._rec_n_cap, self._rec_w_cap = index.rec_n_cap, index.rec_w_cap
+        self._pp, self._pb = index.pp, index.pb
+        self._cross_cap = index.cross_cap
         self._load = [[0] * nb for _ in prob.dims]
         self._count = [0] * nb
-        self._cross_cap = [c for _, _, c, _ in prob.crossing_rows]
         self._cross = [0] * len(prob.crossing_rows)
-        pair_cross: list[list[int]] = [[] for _ in range(prob.num_pairs)]
-        for r, (_, _, _, es) in enumerate(prob.crossing_rows):
-            for e in es.tolist():
-                pair_cross[e].append(r)
-        self.pair_cross = pair_cross
-        # options counted twice at a crossing on one date (their batch calls twice)
-        self._twice = {e for e, rs in enumerate(pair_cross) if len(set(rs)) < len(rs)}
-        rec_row = [-1] * prob.num_parcels
-        for r, (_, _, _, members) in enumerate(prob.recipient_rows):
-            for i in members.tolist():
-                rec_row[i] = r
-        self._rec_row = rec_row
-        self._rec_n_cap = [n if n >= 0 else _BIG for _, n, _, _ in prob.recipient_rows]
-        self._rec_w_cap = [w if w >= 0 else _BIG for _, _, w, _ in prob.recipient_rows]
         self._rec_n = [0] * len(prob.recipient_rows)
         self._rec_w = [0] * len(prob.recipient_rows)
-        self._pp = prob.pair_parcel.tolist()
-        self._pb = prob.pair_batch.tolist()
 
     # numpy views, for explanations and checks
     @property

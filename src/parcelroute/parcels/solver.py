@@ -94,6 +94,9 @@ LARGE_LNS_SHARE = 0.2
 LARGE_LNS_SECONDS = 0.5
 #: How many times the level-1 LP's time the batch-cost LP is expected to take.
 LP_LEVEL2_FACTOR = 5.0
+#: Beyond the MIP's reach: the batch-cost LP (or PDLP) is not started with less time than
+#: this left (building its model alone takes seconds at 20,000 parcels).
+LP_MIN_SECONDS = 1.0
 
 
 @dataclass
@@ -917,7 +920,8 @@ class _Level2:
                 # PDLP's loose LP where it can finish (a month the interior point LP served
                 # at level 1); the subgradient steps otherwise, or in the time it leaves
                 pdlp = 0.0
-                if not lp_fits and prob.num_pairs <= LP_MAX_PAIRS:
+                if not lp_fits and prob.num_pairs <= LP_MAX_PAIRS and (
+                        left is None or 0.6 * share * left >= LP_MIN_SECONDS):
                     pdlp = self._lp_bound(fix, forced, forced_free, level1, rec_sets,
                                           time_limit=None if left is None else 0.6 * share * left,
                                           pdlp=True)
@@ -938,7 +942,8 @@ class _Level2:
             lag = cost_bound(prob, level1, target=self.best_cost,
                              time_limit=None if left is None else share * left)
             self._take_lagrangian(lag)
-        if lp_fits and not self._done():
+        left = self.deadline.left()
+        if lp_fits and not self._done() and (left is None or left >= LP_MIN_SECONDS):
             self.lower_bound = max(self.lower_bound, self._lp_bound(
                 fix, forced, forced_free, level1, rec_sets))
             self.notes.append("LP bound (too large for a MIP)")
