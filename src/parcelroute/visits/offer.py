@@ -584,15 +584,7 @@ class _Repair:
         for v, new in sorted(after.items()):
             old = before[v]
             assert old is not None
-            rid = ix.requests[v].id
-            if new.session != old.session:
-                moved.append((rid, ix.sessions[old.session].id, ix.sessions[new.session].id))
-            if (new.escort, new.transport) != (old.escort, old.transport):
-                reassigned.append((
-                    rid,
-                    ix.escorts[new.escort].id if new.escort is not None else None,
-                    ix.transports[new.transport].id if new.transport is not None else None,
-                ))
+            _note_change(ix, v, old, new, moved, reassigned)
         p = Placement(si, escort_of.get(ri), ride_of.get(ri))
         return _offer(ix, ri, p, cost - self.base_cost,
                       moved=tuple(sorted(moved)),
@@ -751,23 +743,31 @@ def _read_offer(state: PlanState, ri: int, vm: VisitModel, values: dict[int, int
         if old is None:
             continue
         new = after.get(v)
-        rid = ix.requests[v].id
         if new is None:
             dropped.append(v)
             continue
-        if new.session != old.session:
-            moved.append((rid, ix.sessions[old.session].id, ix.sessions[new.session].id))
-        if (new.escort, new.transport) != (old.escort, old.transport):
-            reassigned.append((
-                rid,
-                ix.escorts[new.escort].id if new.escort is not None else None,
-                ix.transports[new.transport].id if new.transport is not None else None,
-            ))
+        _note_change(ix, v, old, new, moved, reassigned)
     return _offer(ix, ri, after[ri], cost - base_cost,
                   moved=tuple(sorted(moved)),
                   dropped=tuple(sorted(ix.requests[v].id for v in dropped)),
                   lost=sum(ix.requests[v].priority for v in dropped),
                   reassigned=tuple(sorted(reassigned)))
+
+
+def _note_change(ix: VisitIndex, v: int, old: Placement, new: Placement,
+                 moved: list[tuple[str, str, str]],
+                 reassigned: list[tuple[str, str | None, str | None]]) -> None:
+    """Record visit ``v`` in ``moved`` (other session) and ``reassigned`` (other escort
+    or transport) as it goes from ``old`` to ``new``."""
+    rid = ix.requests[v].id
+    if new.session != old.session:
+        moved.append((rid, ix.sessions[old.session].id, ix.sessions[new.session].id))
+    if (new.escort, new.transport) != (old.escort, old.transport):
+        reassigned.append((
+            rid,
+            ix.escorts[new.escort].id if new.escort is not None else None,
+            ix.transports[new.transport].id if new.transport is not None else None,
+        ))
 
 
 _P = TypeVar("_P")
