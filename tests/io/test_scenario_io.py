@@ -373,3 +373,25 @@ def test_file_errors_say_where(tmp_path: Path) -> None:
     path.write_text('{"format": "parcelroute-scenario/1", "name": ' + "9" * 4400 + "}")
     with pytest.raises(pr.InvalidScenarioError, match="more than 4300 digits"):
         pr.read_scenario(path)
+
+
+def test_a_key_given_twice_in_one_object_is_refused(tmp_path: Path) -> None:
+    # JSON leaves a repeated key undefined, and Python keeps the last value: a bad weight
+    # hidden before a good one would pass unseen
+    path = tmp_path / "s.json"
+    text = json.dumps(base(), indent=1)
+    path.write_text(text.replace('"weight_kg": 3.2', '"weight_kg": -5, "weight_kg": 3.2'))
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario(path)
+    (problem,) = info.value.problems
+    assert problem.path == "parcels[0]"
+    assert '"weight_kg" more than once in the object at parcels[0]' in problem.message
+    path.write_text(text)  # the same file without the repeat reads
+    assert pr.read_scenario(path).parcels[0].weight_kg == 3.2
+
+
+def test_a_plan_that_gives_a_key_twice_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text('{"format": "parcelroute-plan/1", "status": "optimal", "status": "feasible"}')
+    with pytest.raises(pr.InvalidPlanError, match='"status" more than once in the object at \\$'):
+        pr.read_plan(path)

@@ -340,18 +340,44 @@ def _where(text: str, test: Callable[[re.Match[str]], bool]) -> tuple[str, str]:
     return "", "position unknown"
 
 
+class _Duplicated(dict[str, Any]):
+    """An object whose text gives some keys (:attr:`twice`) more than once."""
+
+    twice: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A parsed object, marked when its text repeats a key (the last value would win)."""
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    marked = _Duplicated(out)
+    seen: set[str] = set()
+    marked.twice = []
+    for key, _ in pairs:
+        if key in seen and key not in marked.twice:
+            marked.twice.append(key)
+        seen.add(key)
+    return marked
+
+
 def _find_rejected(data: Any) -> str:
-    """JSON path of the first :class:`_Rejected` in ``data`` (searched without recursion)."""
+    """JSON path of the first :class:`_Rejected` in ``data``."""
+    return _find_first(data, _Rejected)[0]
+
+
+def _find_first(data: Any, kind: type) -> tuple[str, Any]:
+    """JSON path and value of the first ``kind`` in ``data`` (searched without recursion)."""
     stack: list[tuple[str, Any]] = [("", data)]
     while stack:
         path, value = stack.pop()
-        if isinstance(value, _Rejected):
-            return path or "$"
+        if isinstance(value, kind):
+            return path or "$", value
         if isinstance(value, dict):
             stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in reversed(value.items()))
         elif isinstance(value, list):
             stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(value))))
-    return "$"
+    return "$", None
 
 
 def _deepest(text: str) -> tuple[int, str]:
@@ -374,7 +400,8 @@ def load_json(text: str, what: str, error: Callable[[list[Problem]], Exception])
     ``error([problem])`` when the text is empty or not strict JSON: a parse
     error, a ``NaN`` or ``Infinity`` literal, a number too large for a float
     (``1e309``), an integer of more than 4300 digits, or arrays and objects
-    nested too deeply to read. Each message says where (line and column, and
+    nested too deeply to read, or an object that gives a key twice (JSON leaves that
+    undefined; Python would keep the last value silently). Each message says where (line and column, and
     the JSON path when the rest of the text could be read).
     """
 
@@ -389,12 +416,20 @@ def load_json(text: str, what: str, error: Callable[[list[Problem]], Exception])
         rejected.append(token)
         return _Rejected()
 
+    repeated: list[_Duplicated] = []
+
+    def make_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = _object(pairs)
+        if isinstance(out, _Duplicated):
+            repeated.append(out)
+        return out
+
     def number(token: str) -> float | _Rejected:
         value = float(token)
         return value if math.isfinite(value) else reject(token)
 
     try:
-        data = json.loads(text, parse_constant=reject, parse_float=number)
+        data = json.loads(text, parse_constant=reject, parse_float=number, object_pairs_hook=make_object)
     except json.JSONDecodeError as exc:
         fail(f"a parse error: {exc}")
     except RecursionError:
@@ -410,6 +445,11 @@ def load_json(text: str, what: str, error: Callable[[list[Problem]], Exception])
         if rejected[0] in ("NaN", "Infinity", "-Infinity"):
             fail(f"{rejected[0]}, which is not a JSON number ({where}, at {path})", path)
         fail(f"{token} ({where}, at {path})", path, "JSON with numbers below about 1e308")
+    if repeated:
+        path, obj = _find_first(data, _Duplicated)
+        keys = ", ".join(_show(k) for k in (obj or repeated[0]).twice)
+        fail(f"{keys} more than once in the object at {path}", path,
+             "JSON whose objects give each key once")
     return data
 
 
