@@ -126,7 +126,7 @@ def _read_plan_or_exit(path: str, scenario: Scenario, scenario_path: str) -> Res
         plan = read_plan(path)
     except (OSError, UnicodeDecodeError) as exc:
         _unreadable("plan", path, exc)
-    if plan.scenario != scenario.name:
+    if plan.scenario and plan.scenario != scenario.name:  # (a plan may leave it out)
         print(f"parcelroute: warning: the plan '{path}' names the scenario "
               f"{json.dumps(plan.scenario, ensure_ascii=False)}, but the scenario in "
               f"'{scenario_path}' is named {json.dumps(scenario.name, ensure_ascii=False)}; "
