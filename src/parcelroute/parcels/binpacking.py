@@ -31,9 +31,9 @@ whenever the time limit is not reached. Sizes that share a factor are divided by
 it. Above a few million units of capacity the bitset searches work on sizes rounded
 up to a coarser unit (what they pack still fits), and the LP bound and the exact
 search are skipped when their tables would not fit in memory. Planted instances
-whose perfect packing is (almost) unique, such as a few dozen bins of a capacity of
-a million cut at random points, or hundreds of bins cut into three, may still end a
-bin or more above the bound.
+whose perfect packing is (almost) unique, such as bins of a capacity of a million cut
+at random points (a few dozen, or hundreds cut into three), may still end a bin or
+more above the bound.
 """
 
 from __future__ import annotations
