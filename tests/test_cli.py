@@ -287,3 +287,14 @@ def test_generate_refuses_an_empty_name(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["generate", "--parcels", "5", "--seed", "1", "--name", " ", "-o", str(out)]) == 2
     assert "--name must be a non-empty scenario name; got ' ' instead." in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("option", "value"), [("--parcels", "-1"), ("--visits", "20000001")])
+def test_generate_refuses_counts_out_of_range(tmp_path: Path, option: str, value: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "g.json"
+    args = ["generate", "--parcels", "5", "--seed", "1", "-o", str(out), option, value]
+    assert main(args) == 2
+    assert f"{option} must be a whole number between 0 and 20,000,000; got {value} instead." \
+        in capsys.readouterr().err
+    assert not out.exists()

@@ -35,6 +35,8 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 DEFAULT_TIME_LIMIT = 60.0
 #: Most solver threads ``--workers`` accepts.
 MAX_WORKERS = 64
+#: Most parcels (and visit requests) ``generate`` writes: a hundred times a national month.
+MAX_GENERATED = 20_000_000
 #: Largest ``solve --seed`` (the solvers take 32-bit seeds, and no negative one).
 MAX_SEED = 2**31 - 1
 
@@ -199,8 +201,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from parcelroute.generate import generate_scenario_dict
 
-    if args.parcels < 0 or args.visits < 0:
-        _fail("--parcels and --visits must be whole numbers greater than or equal to 0.")
+    for option, value in (("--parcels", args.parcels), ("--visits", args.visits)):
+        if not 0 <= value <= MAX_GENERATED:
+            _fail(f"{option} must be a whole number between 0 and {MAX_GENERATED:,}; "
+                  f"got {value} instead.")
     if args.name is not None and not args.name.strip():
         _fail(f"--name must be a non-empty scenario name; got {args.name!r} instead.")
     out = _writable_or_exit(args.output, "scenario")
