@@ -361,11 +361,6 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return marked
 
 
-def _find_rejected(data: Any) -> str:
-    """JSON path of the first :class:`_Rejected` in ``data``."""
-    return _find_first(data, _Rejected)[0]
-
-
 def _find_first(data: Any, kind: type) -> tuple[str, Any]:
     """JSON path and value of the first ``kind`` in ``data`` (searched without recursion)."""
     stack: list[tuple[str, Any]] = [("", data)]
@@ -441,7 +436,7 @@ def load_json(text: str, what: str, error: Callable[[list[Problem]], Exception])
         fail(f"a whole number of more than {_MAX_INT_DIGITS} digits, {token} ({where})")
     if rejected:
         token, where = _where(text, _is_rejected)
-        path = _find_rejected(data)
+        path, _ = _find_first(data, _Rejected)
         if rejected[0] in ("NaN", "Infinity", "-Infinity"):
             fail(f"{rejected[0]}, which is not a JSON number ({where}, at {path})", path)
         fail(f"{token} ({where}, at {path})", path, "JSON with numbers below about 1e308")

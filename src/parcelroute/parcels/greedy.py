@@ -177,7 +177,7 @@ class Loads:
             if load[b] + per[i] > cap[b]:
                 return False
         cross, ccap = self._cross, self._cross_cap
-        if e in self._twice:
+        if self._twice and e in self._twice:
             rs = self.pair_cross[e]
             if any(cross[r] + rs.count(r) > ccap[r] for r in rs):
                 return False
