@@ -48,7 +48,10 @@ class SolveOptions:
     time_limit : float or None
         Wall-time limit in seconds for the whole solve (``None``: no limit).
     seed : int
-        Random seed; the same seed and scenario give the same plan.
+        Random seed. Without a time limit the same seed and scenario give the same
+        plan. Under a time limit the plan may also depend on how far each search
+        got, and, with two workers or more, on which of two searches running side
+        by side finished first (a level proven optimal keeps its value either way).
     relative_gap : float
         Stop a level once its relative gap is at most this (0: prove optimality).
     workers : int

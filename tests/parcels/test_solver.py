@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import itertools
 import math
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -675,16 +676,8 @@ def test_a_month_whose_optimum_presolve_finds_is_proven() -> None:
 def test_scip_stopped_before_solving_proves_no_bound() -> None:
     # SCIP reports a bound of 0 when its time runs out before it solves anything
     # (NOT_SOLVED); taken at face value that "proved" a maximum of 0
-    rng = np.random.default_rng(0)
     for maximize in (True, False):
-        m = MipModel(maximize=maximize)
-        n = 3000
-        sign = 1.0 if maximize else -1.0
-        x = m.add_columns(sign * rng.integers(1, 100, n).astype(np.float64), upper=np.ones(n),
-                          integer=True)
-        for _ in range(300):
-            idx = rng.choice(n, 50, replace=False)
-            m.add_row(x[idx], rng.integers(1, 100, 50).astype(np.float64), upper=500.0)
+        m = _hard_knapsacks(maximize)
         for limit in (0.01, 0.3):
             out = solve_scip(m, time_limit=limit)
             if out.status == "not_solved":
@@ -693,6 +686,43 @@ def test_scip_stopped_before_solving_proves_no_bound() -> None:
                 assert (out.bound >= out.value) if maximize else (out.bound <= out.value)
             # the true optimum lies within every bound reported (0 is feasible, worth 0)
             assert (out.bound >= 0) if maximize else (out.bound <= 0)
+
+
+def _hard_knapsacks(maximize: bool) -> MipModel:
+    """3,000 binaries in 300 random knapsack rows: SCIP needs seconds to prove it."""
+    rng = np.random.default_rng(0)
+    m = MipModel(maximize=maximize)
+    n = 3000
+    sign = 1.0 if maximize else -1.0
+    x = m.add_columns(sign * rng.integers(1, 100, n).astype(np.float64), upper=np.ones(n),
+                      integer=True)
+    for _ in range(300):
+        idx = rng.choice(n, 50, replace=False)
+        m.add_row(x[idx], rng.integers(1, 100, 50).astype(np.float64), upper=500.0)
+    return m
+
+
+def test_scip_cancelled_before_it_starts_solves_nothing() -> None:
+    cancel = threading.Event()
+    cancel.set()
+    out = solve_scip(_hard_knapsacks(True), cancel=cancel)
+    assert out.status == "not_solved" and out.x is None and out.bound == math.inf
+
+
+def test_scip_cancelled_while_it_solves_stops_with_a_true_bound() -> None:
+    m = _hard_knapsacks(True)
+    cancel = threading.Event()
+    timer = threading.Timer(0.5, cancel.set)
+    timer.start()
+    try:
+        out = solve_scip(m, time_limit=120, cancel=cancel)
+    finally:
+        timer.cancel()
+    assert not out.optimal
+    assert out.seconds < 60  # stopped long before its time limit
+    if out.x is not None:
+        assert out.value == pytest.approx(float(m.cost @ out.x))
+        assert out.bound >= out.value
 
 
 def _calls_twice(capacity: int) -> pr.Scenario:

@@ -608,8 +608,14 @@ def solve_scip(
     lower: FloatArray | None = None,
     upper: FloatArray | None = None,
     integer: BoolArray | None = None,
+    cancel: threading.Event | None = None,
 ) -> MipOutcome:
     """Solve ``model`` with SCIP (single-threaded, deterministic), through OR-Tools.
+
+    SCIP leaves Python's lock while it solves, so several solves can run on
+    threads side by side; setting ``cancel`` from another thread stops this
+    one (with the best solution found so far, and no proven bound unless it
+    had finished).
 
     Examples
     --------
@@ -620,36 +626,73 @@ def solve_scip(
     >>> out.value, out.optimal
     (3.0, True)
     """
+    from ortools.linear_solver import pywraplp  # type: ignore[attr-defined]
     from ortools.linear_solver.python import model_builder as mb
-    from ortools.linear_solver.python import model_builder_helper as mbh
 
     t0 = time.perf_counter()
+    if cancel is not None and cancel.is_set():
+        return MipOutcome(None, math.nan, INF if model.maximize else -INF, False, "not_solved",
+                          0.0)
     text = model.to_mps(lower=lower, upper=upper, integer=integer)
     built = mb.Model()  # type: ignore[no-untyped-call]
     if not built.import_from_mps_string(text):  # pragma: no cover - the text is ours
         raise RuntimeError("SCIP could not read the model written for it.")
-    helper = built.helper
+    proto = built.export_to_proto()
     if start is not None:
-        for j, v in enumerate(np.asarray(start, np.float64).tolist()):
-            helper.add_hint(j, float(v))
-    solver = mbh.ModelSolverHelper("scip")
-    if time_limit is not None:
-        solver.set_time_limit_in_seconds(max(0.01, float(time_limit) - (time.perf_counter() - t0)))
-    solver.set_solver_specific_parameters(
+        proto.solution_hint.var_index.extend(range(model.num_cols))
+        proto.solution_hint.var_value.extend(np.asarray(start, np.float64).tolist())
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    if solver is None:  # pragma: no cover - OR-Tools' wheels include SCIP
+        raise RuntimeError("This OR-Tools build has no SCIP.")
+    error = solver.LoadModelFromProto(proto)
+    if error:  # pragma: no cover - the model is ours
+        raise RuntimeError(f"SCIP refused the model written for it: {error}")
+    solver.SetSolverSpecificParametersAsString(
         f"randomization/randomseedshift = {int(seed) % 1000}\nlimits/gap = 0\nlimits/absgap = 0")
-    solver.solve(helper)
+    if time_limit is not None:
+        left = max(0.01, float(time_limit) - (time.perf_counter() - t0))
+        solver.SetTimeLimit(max(1, int(left * 1000)))
+    status = _solve_cancellable(solver, cancel)
     seconds = time.perf_counter() - t0
-    status = solver.status()
-    name = str(status).split(".")[-1].lower()
-    has_solution = solver.has_solution()
-    x = np.asarray(solver.variable_values(), np.float64) if has_solution else None
-    value = float(solver.objective_value()) if has_solution else math.nan
-    optimal = status == mbh.SolveStatus.OPTIMAL and has_solution
-    infeasible = status == mbh.SolveStatus.INFEASIBLE
-    solved = status in (mbh.SolveStatus.OPTIMAL, mbh.SolveStatus.FEASIBLE)
-    bound = _scip_bound(float(solver.best_objective_bound()), value, solved=solved,
-                        optimal=optimal, maximize=model.maximize)
+    names = {pywraplp.Solver.OPTIMAL: "optimal", pywraplp.Solver.FEASIBLE: "feasible",
+             pywraplp.Solver.INFEASIBLE: "infeasible", pywraplp.Solver.UNBOUNDED: "unbounded",
+             pywraplp.Solver.ABNORMAL: "abnormal", pywraplp.Solver.NOT_SOLVED: "not_solved"}
+    name = names.get(status, "model_invalid")
+    solved = status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
+    x = np.fromiter((v.solution_value() for v in solver.variables()), np.float64,
+                    model.num_cols) if solved else None
+    value = float(solver.Objective().Value()) if solved else math.nan
+    optimal = status == pywraplp.Solver.OPTIMAL
+    infeasible = status == pywraplp.Solver.INFEASIBLE
+    bound = _scip_bound(float(solver.Objective().BestBound()) if solved else math.nan, value,
+                        solved=solved, optimal=optimal, maximize=model.maximize)
     return MipOutcome(x, value, bound, optimal, name, seconds, None, infeasible)
+
+
+def _solve_cancellable(solver: object, cancel: threading.Event | None) -> int:
+    """``solver.Solve()``, interrupted as soon as ``cancel`` is set (if given)."""
+    if cancel is None:
+        return int(solver.Solve())  # type: ignore[attr-defined]
+    finished = threading.Event()
+
+    def watch() -> None:
+        # asked again until the solve returns: an interrupt before it starts may be lost
+        while not finished.is_set():
+            if cancel.wait(CANCEL_POLL_SECONDS):
+                solver.InterruptSolve()  # type: ignore[attr-defined]
+                finished.wait(CANCEL_POLL_SECONDS)
+
+    watcher = threading.Thread(target=watch, name="scip-cancel", daemon=True)
+    watcher.start()
+    try:
+        return int(solver.Solve())  # type: ignore[attr-defined]
+    finally:
+        finished.set()
+        watcher.join()
+
+
+#: Seconds between two looks at a SCIP solve's cancel flag.
+CANCEL_POLL_SECONDS = 0.02
 
 
 #: SCIP's infinity: a bound at or beyond it is no bound.

@@ -97,6 +97,9 @@ LP_LEVEL2_FACTOR = 5.0
 #: Beyond the MIP's reach: the batch-cost LP (or PDLP) is not started with less time than
 #: this left (building its model alone takes seconds at 20,000 parcels).
 LP_MIN_SECONDS = 1.0
+#: Level 1's RENS model keeps an option as the LP decided it when the LP's value is within
+#: this of 0 or 1 (the interior point LP stops short of exact zeros and ones).
+RENS_TOLERANCE = 0.05
 
 
 @dataclass
@@ -509,67 +512,112 @@ class _Level1:
 
     def _search(self, model: MipModel, x: IntArray, lag: LagrangianBound, x_lp: FloatArray,
                 assign: IntArray, best: int, target: int) -> tuple[IntArray, int, int]:
-        """Reduced-cost fixing for a target value, lowered until it is reached or time runs out."""
+        """Reduced-cost fixing for a target value, lowered until it is reached or time runs out.
+
+        A RENS model (the options the LP all but decided kept as it decided them)
+        is solved first, or, with two workers and a time limit, beside the
+        search on the other core: whichever reaches the target first stops the
+        other.
+        """
         prob = self.prob
         rc = lag.reduced_cost
-        pri = prob.priority[prob.pair_parcel].astype(np.float64)
-        # RENS: keep what the LP decided, solve the rest
         lo, hi = model.lower.copy(), model.upper.copy()
         xl = x_lp[x]
-        lo[x] = np.where(xl > 1 - 1e-6, 1.0, 0.0)
-        hi[x] = np.where(xl < 1e-6, 0.0, 1.0)
-        out = self._mip(model, lo, hi, None, self._share(0.15), target)
-        if out.x is not None:
-            cand = _assign_from_pairs(prob, out.x[x])
-            if _plan_ok(prob, cand) and _value(prob, cand) > best:
-                assign, best = cand, _value(prob, cand)
-                self.report(best, target)
-        while best < target:
-            gap = lag.bound - target
-            lo, hi = model.lower.copy(), model.upper.copy()
-            hi[x[rc[x] < -gap - EPS]] = 0.0
-            lo[x[rc[x] > gap + EPS]] = 1.0
-            start = np.zeros(model.num_cols)
-            start[x] = _pairs_from_assign(prob, assign)
-            feasible_start = bool(np.all(start[x] >= lo[x]) and np.all(start[x] <= hi[x]))
-            left = self.left()
-            if left is not None and left <= 0.05:
-                self.notes.append("time limit")
-                break
-            out = self._mip(model, lo, hi, start if feasible_start else None, left, target)
-            if out.x is not None:
-                cand = _assign_from_pairs(prob, out.x[x])
-                if _plan_ok(prob, cand) and _value(prob, cand) > best:
-                    assign, best = cand, _value(prob, cand)
+        lo[x] = np.where(xl > 1 - RENS_TOLERANCE, 1.0, 0.0)
+        hi[x] = np.where(xl < RENS_TOLERANCE, 0.0, 1.0)
+        side: _Beside | None = None
+        if self.options.workers >= 2 and self.left() is not None:
+            side = _Beside(self, model, lo, hi, target)
+        else:
+            out = self._mip(model, lo, hi, None, self._share(0.15), target)
+            assign, best = self._take(out, x, assign, best, target)
+        try:
+            while best < target:
+                if side is not None and side.job.done():
+                    assign, best = self._take(side.job.result(), x, assign, best, target)
+                    if best >= target:
+                        self.notes.append(f"optimal at target {target} (RENS)")
+                        break
+                gap = lag.bound - target
+                lo, hi = model.lower.copy(), model.upper.copy()
+                hi[x[rc[x] < -gap - EPS]] = 0.0
+                lo[x[rc[x] > gap + EPS]] = 1.0
+                start = np.zeros(model.num_cols)
+                start[x] = _pairs_from_assign(prob, assign)
+                feasible_start = bool(np.all(start[x] >= lo[x]) and np.all(start[x] <= hi[x]))
+                left = self.left()
+                if left is not None and left <= 0.05:
+                    self.notes.append("time limit")
+                    break
+                out = self._mip(model, lo, hi, start if feasible_start else None, left, target,
+                                cancel=None if side is None else side.found)
+                assign, best = self._take(out, x, assign, best, target)
+                if side is not None and side.found.is_set():
+                    assign, best = self._take(side.job.result(), x, assign, best, target)
+                if best >= target:
+                    self.notes.append(f"optimal at target {target}")
+                    break
+                if out.x is not None and out.value >= target - 0.5:
+                    self.notes.append("a solution at the target failed the plan check")
+                    break
+                if out.infeasible or out.optimal:
+                    # every plan worth `target` lies in the restricted model, which has none
+                    self.notes.append(f"target {target} proven impossible")
+                    target -= 1
                     self.report(best, target)
-            if best >= target:
-                self.notes.append(f"optimal at target {target}")
+                    continue
+                # time ran out: the bound stays `target`
+                if math.isfinite(out.bound):
+                    target = min(target, floor_bound(out.bound))
+                self.notes.append(f"stopped: {out.status}")
                 break
-            if out.x is not None and out.value >= target - 0.5:
-                self.notes.append("a solution at the target failed the plan check")
-                break
-            if out.infeasible or out.optimal:
-                # every plan worth `target` lies in the restricted model, which has none
-                self.notes.append(f"target {target} proven impossible")
-                target -= 1
-                self.report(best, target)
-                continue
-            # time ran out: the bound stays `target`
-            if math.isfinite(out.bound):
-                target = min(target, floor_bound(out.bound))
-            self.notes.append(f"stopped: {out.status}")
-            break
-        del pri
+        finally:
+            if side is not None:
+                side.cancel.set()
+                assign, best = self._take(side.job.result(), x, assign, best, target)
         return assign, best, max(target, best)
 
+    def _take(self, out: MipOutcome, x: IntArray, assign: IntArray, best: int,
+              target: int) -> tuple[IntArray, int]:
+        """The MIP's plan if it checks out and is better than ``best``, else ``assign``."""
+        if out.x is not None:
+            cand = _assign_from_pairs(self.prob, out.x[x])
+            if _value(self.prob, cand) > best and _plan_ok(self.prob, cand):
+                assign, best = cand, _value(self.prob, cand)
+                self.report(best, target)
+        return assign, best
+
     def _mip(self, model: MipModel, lo: FloatArray, hi: FloatArray, start: FloatArray | None,
-             time_limit: float | None, target: int) -> MipOutcome:
+             time_limit: float | None, target: int,
+             cancel: threading.Event | None = None) -> MipOutcome:
         """Solve with the objective capped at ``target`` (proven), by SCIP."""
         capped = model.copy()
         pri = model.cost
         capped.add_row(np.flatnonzero(pri != 0), pri[pri != 0], upper=float(target))
         return solve_scip(capped, time_limit=time_limit, seed=self.options.seed, start=start,
-                          lower=lo, upper=hi)
+                          lower=lo, upper=hi, cancel=cancel)
+
+
+class _Beside:
+    """A RENS MIP of level 1 on a thread of its own, capped at ``target``.
+
+    ``found`` is set when it reaches the target (the search beside it can
+    stop); setting ``cancel`` stops it.
+    """
+
+    def __init__(self, level: _Level1, model: MipModel, lo: FloatArray, hi: FloatArray,
+                 target: int) -> None:
+        self.cancel = threading.Event()
+        self.found = threading.Event()
+        time_limit = level.left()
+
+        def run() -> MipOutcome:
+            out = level._mip(model, lo, hi, None, time_limit, target, cancel=self.cancel)
+            if out.x is not None and out.value >= target - 0.5:
+                self.found.set()
+            return out
+
+        self.job = _in_background(run)
 
 
 # -- level 2 ------------------------------------------------------------------------------
