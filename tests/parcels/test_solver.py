@@ -440,20 +440,94 @@ def test_batch_cost_bound_rounds_up_to_a_multiple_of_the_costs_divisor() -> None
     assert level2._round_bound(1100.0) == 1100.0
 
 
-def test_roomy_month_is_proven() -> None:
-    """With twice the batch capacity the batch-cost MIP proves its level at once."""
+def _roomy_month(parcels: int, seed: int) -> Scenario:
+    """A generated month with twice the batch capacity."""
     import dataclasses
 
-    from parcelroute.generate import generate_scenario
-
-    s = generate_scenario(300, 0, 4)
-    s = dataclasses.replace(s, batches=tuple(dataclasses.replace(
+    s = generate_scenario(parcels, 0, seed)
+    return dataclasses.replace(s, batches=tuple(dataclasses.replace(
         b, max_parcels=None if b.max_parcels is None else 2 * b.max_parcels,
         max_weight_kg=None if b.max_weight_kg is None else 2 * b.max_weight_kg,
         max_volume_l=None if b.max_volume_l is None else 2 * b.max_volume_l)
         for b in s.batches))
-    r = solve(s, time_limit=60)
+
+
+def _level2_at(s: Scenario, assign: list[int], *, time_limit: float | None = 30.0,
+               ) -> tuple[Any, tuple[Any, ...]]:
+    """A batch-cost level holding the plan ``assign`` (batch index per parcel), and its model."""
+    from parcelroute.parcels.solver import _cost, _fixing, _Level1Info, _Level2, _value
+
+    prob = ParcelProblem(s, Compatibility(s))
+    plan = np.array([int(np.flatnonzero((prob.pair_parcel == i) & (prob.pair_batch == b))[0])
+                     for i, b in enumerate(assign)], np.int64)
+    level1 = _value(prob, plan)
+    level2 = _Level2(prob, SolveOptions(time_limit=time_limit), Deadline(time_limit))
+    fix = _fixing(prob, level1, _Level1Info(None, None, None, None))
+    none = np.zeros(prob.num_parcels, bool)
+    built = level2._model(fix, none, none, level1, [])
+    level2.best, level2.best_cost, level2.level1 = plan, _cost(prob, plan), level1
+    return level2, built
+
+
+def _six_parcels_three_batches() -> Scenario:
+    """Six parcels for three batches of four: two batches (cost 20) are enough, and the LP knows."""
+    b = base()
+    for k in range(6):
+        parcel(b, f"P-{k}", prio=2)
+    for k in range(3):
+        batch(b, f"B-{k}", max_parcels=4)
+    return b.build()
+
+
+def test_lp_guided_batch_mip_finds_the_plan_the_lp_bound_proves() -> None:
+    """Beside the whole MIP: the LP's bound (20) and a plan over the LP's batches that meets it."""
+    s = _six_parcels_three_batches()
+    level2, (model, x, y, build) = _level2_at(s, [0, 0, 1, 1, 2, 2])
+    assert level2.best_cost == 30
+    level2._guided(model, x, y, build, threading.Event())
+    assert (level2.best_cost, level2.lower_bound) == (20, 20)
+    batches = np.bincount(level2.prob.pair_batch[level2.best], minlength=3)
+    assert batches.min() == 0 and batches.max() <= 4 and batches.sum() == 6
+
+
+def test_lp_guided_batch_mip_cancelled_keeps_the_plan_and_bound() -> None:
+    s = _six_parcels_three_batches()
+    level2, (model, x, y, build) = _level2_at(s, [0, 0, 1, 1, 2, 2])
+    cancel = threading.Event()
+    cancel.set()
+    level2._guided(model, x, y, build, cancel)
+    assert (level2.best_cost, level2.lower_bound) == (30, 0.0)
+
+
+def test_lp_guided_bound_never_passes_the_optimum() -> None:
+    """Where the LP is weak (parcels of 0.6 of a batch) its bound stays below the optimum.
+
+    Three parcels of 6 kg for batches of 10 kg: each needs a batch of its own
+    (cost 30), while the LP splits them over 1.8 batches: its bound 18 rounds up to
+    20, the costs' step.
+    """
+    b = base()
+    for k in range(3):
+        parcel(b, f"P-{k}", w=6, prio=2)
+    for k in range(3):
+        batch(b, f"B-{k}", max_weight_kg=10)
+    s = b.build()
+    level2, (model, x, y, build) = _level2_at(s, [0, 1, 2])
+    level2._guided(model, x, y, build, threading.Event())
+    assert (level2.best_cost, level2.lower_bound) == (30, 20)
+    r = solve(s, time_limit=30)
     assert_optimal(r)
+    assert r.objective["batch_cost"] == 30
+
+
+def test_roomy_month_is_proven_by_one_worker_and_by_two() -> None:
+    """The batch-cost level with the LP-guided MIP beside it (two workers) and without (one)."""
+    s = _roomy_month(300, 4)
+    one = solve(s, time_limit=60, workers=1)
+    two = solve(s, time_limit=60, workers=2)
+    assert_optimal(one)
+    assert_optimal(two)
+    assert levels(one) == levels(two)
 
 
 def test_no_parcels_or_no_batches() -> None:
