@@ -16,7 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from parcelroute.parcels.binpacking import PackingResult, _BinCompletion, _Clock, _FillSearch, solve_bin_packing
+from parcelroute.parcels.binpacking import (
+    PackingResult,
+    _BinCompletion,
+    _Clock,
+    _ExactCover,
+    _FillSearch,
+    solve_bin_packing,
+)
 
 BPPLIB = Path(__file__).resolve().parents[3] / "shared" / "data" / "bpplib"
 
@@ -305,6 +312,45 @@ def test_many_bins_of_a_large_capacity_cut_at_random(seed: int, bins: int, capac
     # items cut from full bins at random points: every bin must be filled exactly, which
     # the bitset searches did not reach within the time limit (one bin above the bound)
     sizes = cut_bins(random.Random(seed), bins, capacity, pieces)
+    res = solve_bin_packing(sizes, capacity, time_limit=30)
+    check(res, sizes, capacity)
+    assert (len(res.bins), res.lower_bound) == (bins, bins)
+
+
+def test_exact_cover_fills_bins_with_one_two_or_three_items_of_repeated_sizes() -> None:
+    # capacity 1000: {1000}, {600, 400}, {333, 333, 334} twice (a size used twice in a bin)
+    kinds, demand = _types([1000, 600, 400, 333, 333, 333, 333, 334, 334])
+    cover = _ExactCover(kinds, demand, 1000, random.Random(0), _Clock(None))
+    found = cover.search(4, 1000)
+    assert found is not None
+    assert sorted(sorted(kinds[k] for k in b) for b in found) == [
+        [333, 333, 334], [333, 333, 334], [400, 600], [1000]]
+    # three bins cannot hold them: the search says so and claims nothing
+    assert cover.search(3, 1000) is None
+
+
+def test_exact_cover_does_not_consider_bins_of_four_items() -> None:
+    # four quarters fill the only bin, but a bin of four items is not a candidate
+    kinds, demand = _types([250, 250, 250, 250])
+    cover = _ExactCover(kinds, demand, 1000, random.Random(0), _Clock(None))
+    assert cover.search(1, 1000) is None
+
+
+@pytest.mark.parametrize(("seed", "bins"), [(0, 400), (1, 150)])
+def test_bins_of_a_million_and_a_half_cut_into_three_are_proven(seed: int, bins: int) -> None:
+    # planted triplets at a capacity of 1.5 million: the bin-by-bin fill search ended a
+    # bin or more above the bound; the exact cover places the rare sizes first
+    capacity = 1_500_000
+    rng = random.Random(seed)
+    sizes: list[int] = []
+    for _ in range(bins):
+        while True:
+            cuts = sorted(rng.sample(range(1, capacity), 2))
+            parts = [cuts[0], cuts[1] - cuts[0], capacity - cuts[1]]
+            if min(parts) >= capacity // 5:
+                break
+        sizes += parts
+    rng.shuffle(sizes)
     res = solve_bin_packing(sizes, capacity, time_limit=30)
     check(res, sizes, capacity)
     assert (len(res.bins), res.lower_bound) == (bins, bins)

@@ -9,7 +9,10 @@ phases and stops as soon as the packing uses as many bins as the bound:
    cut from full bins), a search that fills one bin after the other exactly, the
    largest item left and the items that complete its bin, found by sorted sizes and
    look-ups rather than bitsets (so at any capacity), going back a bin when stuck;
-   and a randomised minimum-bin-slack construction (each bin filled as full as
+   where there is no room at all and few enough items, an exact cover of the items
+   by bins of one to three items that fill a bin exactly (restarted searches that
+   place the size with the fewest candidate bins left first); and a randomised
+   minimum-bin-slack construction (each bin filled as full as
    possible around the largest item left, by bitset subset sums).
 2. A consistent neighbourhood search (after Buljubašić and Vasquez, 2016) that
    repacks everything into one bin fewer than the best packing: it keeps all but
@@ -32,8 +35,9 @@ it. Above a few million units of capacity the bitset searches work on sizes roun
 up to a coarser unit (what they pack still fits), and the LP bound and the exact
 search are skipped when their tables would not fit in memory. Planted instances
 whose perfect packing is (almost) unique, such as bins of a capacity of a million cut
-at random points (a few dozen, or hundreds cut into three), may still end a bin or
-more above the bound.
+at random points into more than three pieces, or bins cut into three at capacities
+of 10,000 to 100,000 (where many triples fill a bin besides the planted ones), may
+still end a bin or more above the bound.
 """
 
 from __future__ import annotations
@@ -82,6 +86,13 @@ _FILL_SHARE = 0.3
 #: Up to this capacity the local search goes on from the fullest bins a failed search filled
 #: (beyond it, its bitsets make it too slow to be worth a round).
 _FILL_REPAIR_CAPACITY = 100_000
+#: Most candidate bins (one to three sizes that fill a bin exactly) the exact cover
+#: search enumerates; beyond it the search is skipped.
+_MAX_COVER_SETS = 300_000
+#: Share of the time left for each round of exact cover searches, and the nodes per bin
+#: of each search.
+_COVER_SHARE = 0.1
+_COVER_NODES_PER_BIN = 3
 #: Without a time limit, the improvement loop gives up after this many rounds.
 _ROUNDS_WITHOUT_LIMIT = 12
 
@@ -1185,6 +1196,117 @@ class _FillSearch:
             yield []
 
 
+class _ExactCover:
+    """Fill every bin exactly with one, two or three items: an exact cover of the items.
+
+    For packings with no room to spare at all (items cut from full bins into a few
+    pieces). Every set of at most three sizes that fills a bin exactly is a candidate
+    bin, and a depth-first search picks, at every node, the size left with the fewest
+    candidate bins still possible (Knuth's minimum-remaining-values rule, as in his
+    exact-cover algorithm X), trying those bins in a random order. A size with a single
+    candidate bin left is placed at once, so planted instances whose perfect packing is
+    (almost) unique, which defeat the bin-by-bin fill search, are settled with little
+    or no backtracking. Bins of four items or more are not candidates: failing proves
+    nothing.
+    """
+
+    def __init__(self, type_sizes: Sequence[int], demand: Sequence[int], capacity: int,
+                 rng: random.Random, clock: _Clock) -> None:
+        self.rng = rng
+        self.clock = clock
+        self.demand = list(demand)
+        num = len(type_sizes)
+        w = np.asarray(type_sizes, dtype=np.int64)  # non-increasing and distinct
+        asc = w[::-1]
+        dem = np.asarray(demand, dtype=np.int64)
+
+        def index_of(sizes: IntArray) -> IntArray:
+            """The size index of each size, or -1 where no item has that size."""
+            at = np.minimum(np.searchsorted(asc, sizes), num - 1)
+            return np.where(asc[at] == sizes, num - 1 - at, -1)
+
+        rows: list[IntArray] = []
+        singles = np.flatnonzero(w == capacity)
+        rows.append(np.stack([singles, np.full(len(singles), -1), np.full(len(singles), -1)], axis=1))
+        ks = np.arange(num)
+        js = index_of(capacity - w)
+        ok = (js >= ks) & ((js > ks) | (dem >= 2))
+        rows.append(np.stack([ks[ok], js[ok], np.full(int(ok.sum()), -1)], axis=1))
+        count = sum(len(r) for r in rows)
+        for a in range(num):
+            bs = np.arange(a, num)
+            cs = index_of(capacity - w[a] - w[bs])
+            ok = cs >= bs
+            if not ok.any():
+                continue
+            trip = np.stack([np.full(int(ok.sum()), a), bs[ok], cs[ok]], axis=1)
+            # enough items of a size that appears more than once in the bin
+            need = (trip[:, :, None] == trip[:, None, :]).sum(axis=2)
+            trip = trip[np.all(need <= dem[trip], axis=1)]
+            rows.append(trip)
+            count += len(trip)
+            if count > _MAX_COVER_SETS:
+                break
+        self.too_many = count > _MAX_COVER_SETS
+        sets = np.concatenate(rows) if rows else np.zeros((0, 3), dtype=np.int64)
+        # each set as (size index, how many) pairs; a missing slot points at a sentinel
+        # size index ``num`` that always has enough items left
+        self.num = num
+        self.types = np.full((len(sets), 3), num, dtype=np.int64)
+        self.needs = np.zeros((len(sets), 3), dtype=np.int64)
+        for r, row in enumerate(sets.tolist()):
+            for slot, t in enumerate(sorted(set(row) - {-1})):
+                self.types[r, slot] = t
+                self.needs[r, slot] = row.count(t)
+        self.nodes = 0
+
+    def search(self, bins: int, node_limit: int) -> list[list[int]] | None:
+        """``bins`` bins as lists of size indices (with repeats), or None when none was
+        found within ``node_limit`` nodes (or the time limit), or there are too many
+        candidate bins to enumerate."""
+        if self.too_many:
+            return None
+        rem = np.array([*self.demand, 1 << 40], dtype=np.int64)
+        types, needs = self.types, self.needs
+        chosen: list[int] = []
+        stack: list[tuple[list[int], int]] = []
+        self.nodes = 0
+        while True:
+            if not rem[:-1].any():
+                if len(chosen) != bins:
+                    return None
+                return [[int(t) for t, n in zip(types[r], needs[r], strict=True) if t < self.num
+                         for _ in range(int(n))] for r in chosen]
+            self.nodes += 1
+            if self.nodes > node_limit or (self.nodes & 63 == 0 and self.clock.expired()):
+                return None
+            options: list[int] = []
+            if len(chosen) < bins:
+                live = np.all(rem[types] >= needs, axis=1)
+                per = np.bincount(types[live].ravel(), minlength=self.num + 1)[:-1]
+                left = rem[:-1] > 0
+                if not np.any(left & (per == 0)):
+                    t = int(np.flatnonzero(left)[np.argmin(per[left])])
+                    options = np.flatnonzero(live & np.any(types == t, axis=1)).tolist()
+                    self.rng.shuffle(options)
+            stack.append((options, 0))
+            # the next option of the deepest node that has one, going back as needed
+            while True:
+                opts, at = stack[-1]
+                if at > 0:  # undo the option tried last at this node
+                    r = chosen.pop()
+                    rem[types[r]] += needs[r]
+                if at < len(opts):
+                    r = opts[at]
+                    stack[-1] = (opts, at + 1)
+                    rem[types[r]] -= needs[r]
+                    chosen.append(r)
+                    break
+                stack.pop()
+                if not stack:
+                    return None
+
+
 class _Engine:
     """Bounds and packings for sizes in non-increasing order (all positive)."""
 
@@ -1268,10 +1390,15 @@ class _Engine:
         # Bins filled (nearly) exactly, one after the other, where the bound leaves almost
         # no room (less than a twentieth of a bin in all): items cut from full bins.
         fill = None
+        cover = False
         if 20 * (self.lower * cap - sum(sz)) < cap:
             fill = _FillSearch(self.type_sizes, self.demand, cap, self.rng, clock)
             # first a short try, about what a packing found without going back takes
             if self.fill_round(fill, 4 * self.lower + 1000, share=0.1):
+                return
+            # no room at all, and few enough items for bins of at most three
+            cover = self.lower * cap == sum(sz) and len(sz) <= 3 * self.lower
+            if cover and self.cover_round(share=_COVER_SHARE):
                 return
         start = _min_bin_slack(self.hz, self.hcap, self.rng, clock)
         if start is not None:
@@ -1308,6 +1435,8 @@ class _Engine:
                     return
             if fill is not None and self.fill_round(fill, _FILL_NODES << min(rounds, 6)):
                 return
+            if cover and self.cover_round(share=_COVER_SHARE):
+                return
             if table <= _MAX_TABLE and (self.exact_round(exact, 500 << min(rounds - 1, 10)) or self.done()):
                 return
             if not dived and cg.settled and table <= _MAX_TABLE:
@@ -1336,6 +1465,29 @@ class _Engine:
             return self.done()
         self.offer(self.from_patterns([np.bincount(b, minlength=num) for b in found],
                                       np.zeros(num, dtype=np.int64)))
+        return self.done()
+
+    def cover_round(self, share: float) -> bool:
+        """Fill every bin of the lower bound exactly with at most three items each (an
+        exact cover, within ``share`` of the time left); True when that proves the best
+        packing optimal."""
+        clock = self.clock.share(share)
+        cover = _ExactCover(self.type_sizes, self.demand, self.cap, self.rng, clock)
+        found = None
+        tries = 0
+        # short searches, each in its own random order: a wrong early choice is not
+        # undone by going back, a fresh start undoes it
+        while found is None and not clock.expired() and not cover.too_many:
+            tries += 1
+            found = cover.search(self.lower, _COVER_NODES_PER_BIN * self.lower)
+            if not clock.limited and tries >= _ROUNDS_WITHOUT_LIMIT:
+                break
+        logger.debug("bin packing: exact cover %s after %d searches",
+                     "found" if found is not None else "not found", tries)
+        if found is not None:
+            num = len(self.type_sizes)
+            self.offer(self.from_patterns([np.bincount(b, minlength=num) for b in found],
+                                          np.zeros(num, dtype=np.int64)))
         return self.done()
 
     def exact_round(self, exact: _BinCompletion, nodes: int) -> bool:
