@@ -859,3 +859,16 @@ def test_an_empty_model_is_solved_to_optimality() -> None:
     # HiGHS answers "model empty" for a model without columns: nothing to decide, worth 0
     out = solve_mip(MipModel(maximize=False))
     assert out.optimal and out.value == 0 and out.bound == 0 and out.x is not None
+
+
+def test_a_failing_lp_guided_mip_leaves_the_whole_mip_s_answer(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The MIP beside the whole one is optional: if it fails, the level is still proven."""
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(parcel_solver._Level2, "_guided", broken)
+    s = _roomy_month(300, 4)
+    r = solve(s, time_limit=60, workers=2)
+    assert_optimal(r)
+    assert "LP-guided batch MIP failed" in caplog.text

@@ -958,7 +958,10 @@ class _Level2:
         finally:
             if side is not None:
                 cancel.set()
-                side.result()
+                try:
+                    side.result()
+                except Exception:  # the guided MIP is optional: the whole MIP's answer stands
+                    logger.exception("parcels: the LP-guided batch MIP failed")
         self.notes.append(f"MIP {out.status}")
         if out.x is not None:
             self._offer(_assign_from_pairs_local(self.prob, build, out.x[x]))
