@@ -484,7 +484,7 @@ def test_lp_guided_batch_mip_finds_the_plan_the_lp_bound_proves() -> None:
     s = _six_parcels_three_batches()
     level2, (model, x, y, build) = _level2_at(s, [0, 0, 1, 1, 2, 2])
     assert level2.best_cost == 30
-    level2._guided(model, x, y, build, threading.Event())
+    level2._guided(model, x, y, build, threading.Event(), 1)
     assert (level2.best_cost, level2.lower_bound) == (20, 20)
     batches = np.bincount(level2.prob.pair_batch[level2.best], minlength=3)
     assert batches.min() == 0 and batches.max() <= 4 and batches.sum() == 6
@@ -495,7 +495,7 @@ def test_lp_guided_batch_mip_cancelled_keeps_the_plan_and_bound() -> None:
     level2, (model, x, y, build) = _level2_at(s, [0, 0, 1, 1, 2, 2])
     cancel = threading.Event()
     cancel.set()
-    level2._guided(model, x, y, build, cancel)
+    level2._guided(model, x, y, build, cancel, 1)
     assert (level2.best_cost, level2.lower_bound) == (30, 0.0)
 
 
@@ -513,7 +513,7 @@ def test_lp_guided_bound_never_passes_the_optimum() -> None:
         batch(b, f"B-{k}", max_weight_kg=10)
     s = b.build()
     level2, (model, x, y, build) = _level2_at(s, [0, 1, 2])
-    level2._guided(model, x, y, build, threading.Event())
+    level2._guided(model, x, y, build, threading.Event(), 1)
     assert (level2.best_cost, level2.lower_bound) == (30, 20)
     r = solve(s, time_limit=30)
     assert_optimal(r)

@@ -1390,16 +1390,17 @@ class _Engine:
         # Bins filled (nearly) exactly, one after the other, where the bound leaves almost
         # no room (less than a twentieth of a bin in all): items cut from full bins.
         fill = None
-        cover = False
+        cover = None
         if 20 * (self.lower * cap - sum(sz)) < cap:
             fill = _FillSearch(self.type_sizes, self.demand, cap, self.rng, clock)
             # first a short try, about what a packing found without going back takes
             if self.fill_round(fill, 4 * self.lower + 1000, share=0.1):
                 return
             # no room at all, and few enough items for bins of at most three
-            cover = self.lower * cap == sum(sz) and len(sz) <= 3 * self.lower
-            if cover and self.cover_round(share=_COVER_SHARE):
-                return
+            if self.lower * cap == sum(sz) and len(sz) <= 3 * self.lower:
+                cover = _ExactCover(self.type_sizes, self.demand, cap, self.rng, clock)
+                if self.cover_round(cover, share=_COVER_SHARE):
+                    return
         start = _min_bin_slack(self.hz, self.hcap, self.rng, clock)
         if start is not None:
             self.offer(start)
@@ -1435,7 +1436,7 @@ class _Engine:
                     return
             if fill is not None and self.fill_round(fill, _FILL_NODES << min(rounds, 6)):
                 return
-            if cover and self.cover_round(share=_COVER_SHARE):
+            if cover is not None and self.cover_round(cover, share=_COVER_SHARE):
                 return
             if table <= _MAX_TABLE and (self.exact_round(exact, 500 << min(rounds - 1, 10)) or self.done()):
                 return
@@ -1467,12 +1468,11 @@ class _Engine:
                                       np.zeros(num, dtype=np.int64)))
         return self.done()
 
-    def cover_round(self, share: float) -> bool:
+    def cover_round(self, cover: _ExactCover, share: float) -> bool:
         """Fill every bin of the lower bound exactly with at most three items each (an
         exact cover, within ``share`` of the time left); True when that proves the best
         packing optimal."""
-        clock = self.clock.share(share)
-        cover = _ExactCover(self.type_sizes, self.demand, self.cap, self.rng, clock)
+        clock = cover.clock = self.clock.share(share)
         found = None
         tries = 0
         # short searches, each in its own random order: a wrong early choice is not

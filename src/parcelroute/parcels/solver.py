@@ -19,10 +19,10 @@ must ride them) and flow covers over the crossings strengthen the model,
 which HiGHS then solves whole from the best plan known (its branch and bound
 gives both the plans and the proven bound). With two workers and a time
 limit, the LP's proven bound and a MIP over the batches the LP operates run
-beside it: on months whose LP bound is exact, or nearly,
-that MIP finds the optimal plan long before the whole MIP's own heuristics
-do. Months too large for one MIP are re-planned one neighbourhood at a time
-and get an LP or Lagrangian bound.
+beside it: on months whose LP bound is exact, or nearly so, that MIP finds
+the optimal plan long before the whole MIP's own heuristics do. Months too
+large for one MIP are re-planned one neighbourhood at a time and get an LP
+or Lagrangian bound.
 
 Every value reported is that of a plan checked against every rule, every
 bound is proven, and "optimal" is claimed only when a level's value equals
@@ -932,9 +932,7 @@ class _Level2:
         (each with every worker's thread); whichever closes the gap stops the
         other.
         """
-
-        def improved(sol: FloatArray, _value: float) -> None:
-            self._offer(_assign_from_pairs_local(self.prob, build, sol[x]))
+        improved = partial(self._offer_solution, build, x)
 
         def stop(bound: float) -> bool:
             self._raise_bound(self._round_bound(bound))
@@ -969,7 +967,7 @@ class _Level2:
             self._raise_bound(self._round_bound(out.bound))
 
     def _guided(self, model: MipModel, x: IntArray, y: IntArray, build: _Builder,
-                cancel: threading.Event, threads: int = 1) -> None:
+                cancel: threading.Event, threads: int) -> None:
         """The LP's proven bound, then a MIP over the batches the LP operates.
 
         Batches the LP leaves closed stay closed and those it operates in
@@ -996,14 +994,11 @@ class _Level2:
         lo[y[yv >= 1 - EPS]] = 1.0
         start = self._start(model, x, y, build)
         inside = bool(np.all(start >= lo - EPS) and np.all(start <= hi + EPS))
-
-        def improved(sol: FloatArray, _value: float) -> None:
-            self._offer(_assign_from_pairs_local(self.prob, build, sol[x]))
-
         # (its dual bound holds for the restricted model only: never used as a bound)
         out = solve_mip(model, time_limit=self.deadline.left(), threads=threads,
                         seed=self.options.seed, lower=lo, upper=hi, start=start if inside else None,
-                        on_solution=improved, stop=lambda _bound: self._done(), cancel=cancel)
+                        on_solution=partial(self._offer_solution, build, x),
+                        stop=lambda _bound: self._done(), cancel=cancel)
         if out.x is not None:
             self._offer(_assign_from_pairs_local(self.prob, build, out.x[x]))
         self.notes.append(f"LP-guided batch MIP {out.status}")
@@ -1144,6 +1139,11 @@ class _Level2:
                 self.report(c, self.lower_bound)
                 return True
         return False
+
+    def _offer_solution(self, build: _Builder, x: IntArray, sol: FloatArray,
+                        _value: float) -> None:
+        """:meth:`_offer` the plan of a level-2 MIP solution (``x``: its option columns)."""
+        self._offer(_assign_from_pairs_local(self.prob, build, sol[x]))
 
     def _raise_bound(self, bound: float) -> None:
         """Keep ``bound`` if it is a better proven lower bound than the one held."""
