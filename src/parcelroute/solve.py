@@ -44,7 +44,8 @@ def solve(
         Wall-time limit in seconds for the whole solve. Without one, the solve
         runs until every level is proven (or ``relative_gap`` is reached).
     seed : int, default 0
-        Random seed: the same scenario and seed give the same plan.
+        Random seed: without a time limit the same scenario and seed give the
+        same plan; under one, see :attr:`SolveOptions.seed`.
     relative_gap : float, default 0
         Accept a level once its relative gap is at most this.
     workers : int, default 2
