@@ -882,3 +882,25 @@ def test_a_failing_lp_guided_mip_leaves_the_whole_mip_s_answer(
     r = solve(s, time_limit=60, workers=2)
     assert_optimal(r)
     assert "LP-guided batch MIP failed" in caplog.text
+
+
+def test_priorities_of_millions_keep_reduced_cost_fixing_consistent() -> None:
+    """Priorities of about a million: the integer the level-1 bound proves allows for a
+    rounding tolerance of tens of units, and reduced-cost fixing allows for it too.
+
+    Before, a target above the float bound by that tolerance fixed some options to 0
+    and to 1 at once, and SCIP refused the model (an internal error on valid input).
+    """
+    s = pr.read_scenario(DATA / "large_priorities.json")
+    r = solve(s, time_limit=30)
+    priority, cost = _plain_two_level(s)
+    assert r.objective["delivered_priority"] == r.bound["delivered_priority"] == priority
+    assert r.bound["batch_cost"] <= r.objective["batch_cost"] <= cost + 1e-6 * cost
+
+
+def test_fixing_gap_allows_for_the_bound_s_rounding_tolerance() -> None:
+    from parcelroute.parcels.solver import _fixing_gap
+
+    bound = 60_000_000.4  # proves 60,000,060 once its tolerance of 60 is allowed
+    assert _fixing_gap(bound, 60_000_060) >= 0
+    assert _fixing_gap(2672.0, 2672) == pytest.approx(2672e-6)

@@ -44,7 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from parcelroute._highs import prepare_threads
-from parcelroute._integral import ceil_bound, floor_bound
+from parcelroute._integral import TOLERANCE, ceil_bound, floor_bound
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
 from parcelroute.parcels.compat import Compatibility
@@ -542,7 +542,7 @@ class _Level1:
                     if best >= target:
                         self.notes.append(f"optimal at target {target} (RENS)")
                         break
-                gap = lag.bound - target
+                gap = _fixing_gap(lag.bound, target)
                 lo, hi = model.lower.copy(), model.upper.copy()
                 hi[x[rc[x] < -gap - EPS]] = 0.0
                 lo[x[rc[x] > gap + EPS]] = 1.0
@@ -637,6 +637,18 @@ class _Fixing:
     slack: float
 
 
+def _fixing_gap(bound: float, target: float) -> float:
+    """How much priority a plan worth ``target`` may lose against the LP's ``bound``.
+
+    The bound is a float: the integer it proves allows for a relative tolerance
+    (:func:`~parcelroute._integral.floor_bound`), so a target can lie above the float
+    by that much (tens of units on priorities of millions). The same tolerance is
+    allowed here, so reduced-cost fixing never cuts off a plan the bound allows, and
+    fixing to 0 and to 1 never meet on one option.
+    """
+    return bound + TOLERANCE * max(1.0, abs(bound)) - target
+
+
 def _fixing(prob: ParcelProblem, level1: int, info: _Level1Info) -> _Fixing:
     keep = np.ones(prob.num_pairs, bool)
     one = np.zeros(prob.num_pairs, bool)
@@ -646,7 +658,7 @@ def _fixing(prob: ParcelProblem, level1: int, info: _Level1Info) -> _Fixing:
     lag, rows = info.lagrange, info.rows
     if lag is None or rows is None or info.x_cols is None or not math.isfinite(lag.bound):
         return _Fixing(keep, one, forced, cross_floor, load_floor, math.inf)
-    gap = lag.bound - level1
+    gap = _fixing_gap(lag.bound, level1)
     if gap < -EPS:  # cannot happen with a valid bound; stay safe
         return _Fixing(keep, one, forced, cross_floor, load_floor, math.inf)
     gap = max(gap, 0.0)
