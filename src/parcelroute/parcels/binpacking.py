@@ -1252,12 +1252,13 @@ class _ExactCover:
         # each set as (size index, how many) pairs; a missing slot points at a sentinel
         # size index ``num`` that always has enough items left
         self.num = num
-        self.types = np.full((len(sets), 3), num, dtype=np.int64)
-        self.needs = np.zeros((len(sets), 3), dtype=np.int64)
-        for r, row in enumerate(sets.tolist()):
-            for slot, t in enumerate(sorted(set(row) - {-1})):
-                self.types[r, slot] = t
-                self.needs[r, slot] = row.count(t)
+        counts = (sets[:, :, None] == sets[:, None, :]).sum(axis=2)
+        first = np.ones(sets.shape, dtype=bool)  # a size's first slot in its set
+        first[:, 1] = sets[:, 1] != sets[:, 0]
+        first[:, 2] = (sets[:, 2] != sets[:, 0]) & (sets[:, 2] != sets[:, 1])
+        keep = first & (sets >= 0)
+        self.types = np.where(keep, sets, num)
+        self.needs = np.where(keep, counts, 0)
         self.nodes = 0
 
     def search(self, bins: int, node_limit: int) -> list[list[int]] | None:
