@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
+from concurrent.futures import Future
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,9 +15,12 @@ from hypothesis import strategies as st
 
 import parcelroute as pr
 from parcelroute.generate import generate_scenario
+from parcelroute.options import Deadline, SolveOptions
 from parcelroute.parcels import solver as parcel_solver
 from parcelroute.parcels.compat import Compatibility
+from parcelroute.parcels.greedy import Loads, greedy_assign
 from parcelroute.parcels.lagrange import RelaxedRows, cost_bound, subgradient_bound
+from parcelroute.parcels.mip import MipModel, MipOutcome, solve_lp
 from parcelroute.parcels.problem import ParcelProblem
 
 
@@ -162,24 +168,86 @@ def test_the_lp_path_gives_the_lp_bound_with_any_workers(monkeypatch: pytest.Mon
                                                          workers: int) -> None:
     """Past the MIP size limit level 1 gets the LP's bound, beside the subgradient steps or after.
 
-    With two workers the LP runs on its own thread beside the subgradient
-    steps, with one after them; the LP is solved to optimality either way,
-    so the level-1 bound is the same and at least the proven optimum.
+    With one worker the LP runs after the subgradient steps. With two it runs
+    on its own thread beside them, and PDLP's approximate LP runs beside it
+    on this core: the bound is the tighter of the two, at most the exact
+    LP's (which one worker gets) and at least the proven optimum.
     """
     s, exact = _month_300()
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
-    bounds = []
+    bounds = {}
     for w in (workers, 3 - workers):
         with caplog.at_level(logging.INFO, logger="parcelroute"):
             big = pr.solve(s, time_limit=60, workers=w)
-        assert re.search(r"level 1 .*'LP (bound|rounding)'", caplog.text)
+        note = r"'LP (bound|rounding)'" if w == 1 else r"'(PDLP|LP) (bound|rounding)'"
+        assert re.search(f"level 1 .*{note}", caplog.text)
         caplog.clear()
         assert pr.verify(s, big) == []
         assert big.bound["delivered_priority"] >= exact.objective["delivered_priority"]
         assert big.objective["delivered_priority"] <= exact.objective["delivered_priority"]
         assert 0 < big.bound["batch_cost"] <= big.objective["batch_cost"]
-        bounds.append(big.bound["delivered_priority"])
-    assert bounds[0] == bounds[1]
+        bounds[w] = big.bound["delivered_priority"]
+    assert bounds[2] <= bounds[1]
+
+
+def test_pdlp_beside_an_lp_that_does_not_finish_gives_the_bound(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """An interior point LP that runs out of time leaves level 1 PDLP's bound and plan.
+
+    On a slow machine the interior point LP of a 20,000-parcel month can take
+    longer than level 1's share; PDLP's approximate LP, solved beside it,
+    still proves a bound through the Lagrangian, and its rounding and the
+    neighbourhood MIPs give the plan.
+    """
+    s, exact = _month_300()
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    real = solve_lp
+
+    def out_of_time(model: MipModel, **kw: Any) -> MipOutcome:
+        if model.maximize and not kw.get("pdlp"):  # level 1's interior point LP
+            return MipOutcome(None, math.nan, math.nan, False, "Time limit reached", 1.0)
+        return real(model, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", out_of_time)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=60, workers=2)
+    assert re.search(r"level 1 .*'PDLP bound'", caplog.text)
+    assert "'LP bound'" not in caplog.text
+    assert pr.verify(s, big) == []
+    optimum = exact.objective["delivered_priority"]
+    assert big.objective["delivered_priority"] <= optimum <= big.bound["delivered_priority"]
+    assert big.bound["delivered_priority"] < _problem(s).deliverable_priority()
+
+
+def _one_batch_swap() -> pr.Scenario:
+    """A 10 kg batch; A (6 kg, priority 3) first leaves B and C (5 kg, priority 2 each) out."""
+    b = pr.ScenarioBuilder(name="swap")
+    b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["F-1"], max_weight_kg=10,
+                cost=10)
+    for pid, w, prio in (("A", 6, 3), ("B", 5, 2), ("C", 5, 2)):
+        b.add_parcel(pid, origin="HUB", destination="F-1", weight_kg=w, priority=prio,
+                     ready="2026-12-01", due="2026-12-03")
+    return b.build()
+
+
+def test_level1_neighbourhoods_raise_the_priority_while_the_lp_runs() -> None:
+    """Re-planning the batch swaps A for B and C (3 -> 4); once the LP is back, none runs."""
+    s = _one_batch_swap()
+    prob = _problem(s)
+    level = parcel_solver._Level1(prob, SolveOptions(workers=2), Deadline(None), None)
+    greedy = greedy_assign(prob, Loads(prob))
+    assert parcel_solver._value(prob, greedy) == 3
+    running: Future[MipOutcome] = Future()
+    better, value = level._improve(greedy, 3, 4, running, None)
+    assert value == 4 == parcel_solver._value(prob, better)
+    assert sorted(better.tolist()) == [-1, 1, 2]  # B and C on the batch, A left out
+    assert level.notes == ["1 neighbourhood MIPs"]
+    level.notes.clear()
+    running.set_result(MipOutcome(None, math.nan, math.nan, False, "Optimal", 0.0))
+    same, value = level._improve(greedy, 3, 4, running, None)
+    assert value == 3 and same is greedy
+    assert level.notes == ["0 neighbourhood MIPs"]
 
 
 @pytest.mark.parametrize("workers", [1, 2])

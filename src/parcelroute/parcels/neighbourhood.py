@@ -63,7 +63,7 @@ class MonthRows:
             self.rec_of[members] = r
 
 
-def local_model(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: int, *,
+def local_model(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: int | None, *,
                 forced: BoolArray | None = None, allowed: BoolArray | None = None,
                 month: MonthRows | None = None) -> LocalModel | None:
     """The MIP that re-plans the parcels able to ride a batch of ``hood``.
@@ -72,6 +72,10 @@ def local_model(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: i
     ``hood`` and operated ones that the free parcels may leave empty. Other
     operated batches stay available (paid for by the parcels that stay), the
     rest stay shut. ``None`` when no parcel can ride ``hood``.
+
+    With ``level1`` ``None`` the MIP serves level 1 instead: it maximises the
+    priority the free parcels deliver, over all their options (no batch
+    pays), within what the fixed parcels leave of every limit.
 
     ``forced`` marks parcels that every plan of the level-1 value delivers,
     ``allowed`` the options such plans may use (both proven, e.g. by reduced
@@ -107,8 +111,16 @@ def local_model(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: i
     chosen = assign[assign >= 0]
     operated = np.zeros(nb, bool)
     operated[pb[chosen]] = True
+    by_priority = level1 is None
     # options of the free parcels into the hood or into batches already paid for
-    usable = free_mask[pp] & (in_hood[pb] | operated[pb])
+    # (into any batch at level 1, where batches cost nothing)
+    if by_priority:
+        # into the hood, or where the parcel rides now
+        now = np.zeros(prob.num_pairs, bool)
+        now[chosen] = True
+        usable = free_mask[pp] & (in_hood[pb] | now)
+    else:
+        usable = free_mask[pp] & (in_hood[pb] | operated[pb])
     if allowed is not None:
         usable &= allowed
     pairs = np.flatnonzero(usable)
@@ -116,13 +128,14 @@ def local_model(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: i
     fixed_pairs = chosen[~free_mask[pp[chosen]]]
     local_of = np.full(prob.num_pairs, -1, np.int64)
     local_of[pairs] = np.arange(len(pairs))
-    model = MipModel(maximize=False)
+    model = MipModel(maximize=by_priority)
     n = len(pairs)
-    x = model.add_columns(np.zeros(n), upper=np.ones(n))
+    gain = prob.priority[pp[pairs]].astype(np.float64) if by_priority else np.zeros(n)
+    x = model.add_columns(gain, upper=np.ones(n))
     touched = np.unique(pb[pairs])
     # a batch pays only if it operates: those that no fixed parcel rides get a y column
     riders = np.bincount(pb[fixed_pairs], minlength=nb)
-    payable = touched[riders[touched] == 0]
+    payable = touched[(riders[touched] == 0) & (not by_priority)]
     y_of = np.full(nb, -1, np.int64)
     y = model.add_columns(prob.scaled_cost()[payable], upper=np.ones(len(payable)))
     y_of[payable] = y
@@ -209,10 +222,11 @@ def local_model(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: i
                                    prob.weight[pp[pairs[on_rec[keep]]]].astype(np.float64),
                                    np.full(len(rows_w), -math.inf),
                                    w_lim[rows_w] - got_w[rows_hit[rows_w]])
-    # the delivered priority stays at the level-1 value
-    fixed_priority = int(prob.priority[pp[fixed_pairs]].sum())
-    model.add_row(x, prob.priority[pp[pairs]].astype(np.float64),
-                  lower=float(level1 - fixed_priority))
+    if level1 is not None:
+        # the delivered priority stays at the level-1 value
+        fixed_priority = int(prob.priority[pp[fixed_pairs]].sum())
+        model.add_row(x, prob.priority[pp[pairs]].astype(np.float64),
+                      lower=float(level1 - fixed_priority))
     start = np.zeros(model.num_cols)
     now = assign[free]
     on = now[now >= 0]
@@ -222,13 +236,14 @@ def local_model(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: i
     return LocalModel(model, pairs, free, start)
 
 
-def local_replan(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: int, *,
+def local_replan(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: int | None, *,
                  time_limit: float | None, threads: int = 1, seed: int = 0,
                  forced: BoolArray | None = None, allowed: BoolArray | None = None,
                  month: MonthRows | None = None) -> IntArray | None:
     """``assign`` with the parcels able to ride ``hood`` re-planned at least cost.
 
-    ``None`` when the MIP finds no plan in time. The result is a plan over the
+    With ``level1`` ``None``: re-planned for the most delivered priority (see
+    :func:`local_model`). ``None`` when the MIP finds no plan in time. The result is a plan over the
     whole month; the caller checks it against every rule before keeping it.
     """
     local = local_model(prob, assign, hood, level1, forced=forced, allowed=allowed,

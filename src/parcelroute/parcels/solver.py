@@ -60,6 +60,7 @@ from parcelroute.parcels.greedy import (
 from parcelroute.parcels.lagrange import LagrangeOutcome, cost_bound, subgradient_bound
 from parcelroute.parcels.mip import (
     PDLP_LOOSE_TOLERANCES,
+    PDLP_TIGHT_TOLERANCES,
     LagrangianBound,
     MipModel,
     MipOutcome,
@@ -101,6 +102,11 @@ LP_LEVEL2_FACTOR = 5.0
 #: Beyond the MIP's reach: the batch-cost LP (or PDLP) is not started with less time than
 #: this left (building its model alone takes seconds at 20,000 parcels).
 LP_MIN_SECONDS = 1.0
+#: Beyond the MIP's reach, with two workers: the share of level 1's time left that PDLP's
+#: approximate LP may take beside the interior point LP (which may not finish), and the
+#: time limit of each level-1 neighbourhood MIP run while an LP solves on the other core.
+PDLP_BESIDE_SHARE = 0.5
+LEVEL1_LNS_SECONDS = 1.0
 #: Level 1's RENS model keeps an option as the LP decided it when the LP's value is within
 #: this of 0 or 1 (the interior point LP stops short of exact zeros and ones).
 RENS_TOLERANCE = 0.05
@@ -366,6 +372,25 @@ def _level1_model(prob: ParcelProblem, hulls: list[_Hull]) -> tuple[MipModel, In
     return model, x, rows
 
 
+def origin_day_hoods(prob: ParcelProblem, batches: BoolArray, seed: int) -> list[IntArray]:
+    """Groups of ``batches`` re-planned together, in a random order of ``seed``.
+
+    Every batch of one origin leaving on one day: at the volumes this serves
+    that already frees many parcels.
+    """
+    dep = np.array([b.departs.toordinal() for b in prob.scenario.batches], np.int64)
+    origins: dict[str, int] = {}
+    origin = np.array([origins.setdefault(b.origin, len(origins))
+                       for b in prob.scenario.batches], np.int64)
+    hoods: list[IntArray] = []
+    for o in np.unique(origin[batches]).tolist():
+        mine = batches & (origin == o)
+        for day in np.unique(dep[mine]).tolist():
+            hoods.append(np.flatnonzero(mine & (dep == day)))
+    order = np.random.default_rng(seed).permutation(len(hoods))
+    return [hoods[k] for k in order.tolist()]
+
+
 def _in_background(job: Callable[[], _T]) -> Future[_T]:
     """Run ``job`` on a thread of its own; HiGHS and NumPy leave Python's lock while they work."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcelroute")
@@ -386,6 +411,8 @@ class _Level1:
         self.notes: list[str] = []
         self.lp_seconds: float | None = None
         """Seconds the level-1 LP took, when it was solved."""
+        self.lag: LagrangianBound | None = None
+        """The best bound an LP's duals proved beyond the MIP's reach."""
 
     def left(self) -> float | None:
         if self.budget is None:
@@ -412,26 +439,16 @@ class _Level1:
         hulls = _hulls(prob, prob.active)
         model, x, rows = _level1_model(prob, hulls)
         info.model, info.rows, info.x_cols = model, rows, x
-        if prob.num_pairs > LP_MAX_PAIRS:
-            # too large for the interior point LP in time: PDLP's loose duals beside the
-            # subgradient steps, each proving a bound of its own
-            self.notes.append("too large for an exact LP: Lagrangian and PDLP bounds")
-            assign, quick, maybe_lp = self._quick_and_lp(model, assign, best, upper, pdlp=True)
-            if maybe_lp is None or maybe_lp.row_dual is None or maybe_lp.x is None:
-                return assign, quick, info
-            best, upper = int(quick.value), int(quick.bound)
-            lp = maybe_lp
-        elif prob.num_pairs > MIP_MAX_PAIRS:
-            # beyond the MIP's reach the LP is all level 1 does; a quick subgradient bound
-            # and plan (in case it does not finish) come first, or beside it
-            assign, quick, maybe_lp = self._quick_and_lp(model, assign, best, upper)
-            best, upper = int(quick.value), int(quick.bound)
-            if maybe_lp is None:
-                return assign, quick, info
-            lp = maybe_lp
-        else:
-            lp = solve_lp(model, time_limit=self._share(0.5), threads=self.options.workers,
-                          ipm=True)
+        if prob.num_pairs > MIP_MAX_PAIRS:
+            pdlp = prob.num_pairs > LP_MAX_PAIRS
+            if pdlp:
+                # too large for the interior point LP in time: PDLP's loose duals beside the
+                # subgradient steps, each proving a bound of its own
+                self.notes.append("too large for an exact LP: Lagrangian and PDLP bounds")
+            assign, result = self._large(model, x, assign, best, upper, pdlp=pdlp)
+            info.lagrange = self.lag
+            return assign, result, info
+        lp = solve_lp(model, time_limit=self._share(0.5), threads=self.options.workers, ipm=True)
         self.lp_seconds = lp.seconds
         if lp.row_dual is None or lp.x is None:
             self.notes.append(f"LP {lp.status}: Lagrangian bound")
@@ -447,50 +464,141 @@ class _Level1:
             assign, best = cand, _value(prob, cand)
             self.report(best, bound)
         if best >= bound:
-            how = "PDLP rounding" if prob.num_pairs > LP_MAX_PAIRS else "LP rounding"
-            return assign, LevelResult(float(best), float(bound), 0.0, [how]), info
-        if prob.num_pairs > LP_MAX_PAIRS:
-            self.notes.append("PDLP bound and rounding")
-            return assign, LevelResult(float(best), float(bound), 0.0, self.notes), info
-        if prob.num_pairs > MIP_MAX_PAIRS:
-            self.notes.append("LP bound and rounding (too large for a MIP)")
-            return assign, LevelResult(float(best), float(bound), 0.0, self.notes), info
+            return assign, LevelResult(float(best), float(bound), 0.0, ["LP rounding"]), info
         assign, best, bound = self._search(model, x, lag, lp.x, assign, best, bound)
         return assign, LevelResult(float(best), float(bound), 0.0, self.notes), info
 
-    def _quick_and_lp(self, model: MipModel, assign: IntArray, best: int, upper: int, *,
-                      pdlp: bool = False) -> tuple[IntArray, LevelResult, MipOutcome | None]:
-        """A quick subgradient bound and plan, and the level-1 LP.
+    def _large(self, model: MipModel, x: IntArray, assign: IntArray, best: int, upper: int, *,
+               pdlp: bool) -> tuple[IntArray, LevelResult]:
+        """Level 1 beyond the MIP's reach: subgradient, LP and PDLP bounds, rounding and
+        neighbourhood MIPs.
 
-        With two workers or more the LP runs on a thread of its own beside the
-        subgradient steps (HiGHS leaves Python's lock while it solves) and gets
-        nearly the whole budget; with one, the subgradient bound goes first and
-        the LP gets what is left. The LP is ``None`` when the quick bound
-        already proves the plan optimal (a running LP is then stopped). With
-        ``pdlp`` (two workers only) the LP is PDLP's loose solve.
+        With two workers or more the LP (the interior point method, or PDLP's
+        loose solve when ``pdlp``) runs on a thread of its own and gets nearly
+        the whole budget. This core meanwhile takes the subgradient steps;
+        beside the interior point LP (which may not finish in time) it then
+        solves PDLP's approximate LP and re-plans one neighbourhood after
+        another for more priority until the LP returns. Every LP that returns
+        duals proves a bound (through the Lagrangian) and is rounded to a plan.
+        With one worker the subgradient steps go first and the LP gets what
+        is left. The LP is stopped once the plan reaches the bound (or the
+        accepted gap).
         """
+        self.lag = None
         threads = self.options.workers
         if threads < 2:
             assign, quick = self._lagrangian(assign, best, upper, 0.15)
-            if quick.value >= quick.bound:
-                return assign, quick, None
-            lp = solve_lp(model, time_limit=self._share(0.95), threads=threads, ipm=True)
-            return assign, quick, lp
+            best, upper = int(quick.value), int(quick.bound)
+            if best < upper:
+                lp = solve_lp(model, time_limit=self._share(0.95), threads=threads, ipm=True,
+                              pdlp=pdlp)
+                assign, best, upper = self._take_lp(model, x, lp, assign, best, upper, pdlp)
+            return assign, LevelResult(float(best), float(upper), 0.0, self.notes)
         cancel = threading.Event()
-        # one HiGHS thread: the other core is the subgradient steps'
+        # one HiGHS thread: the other core is the subgradient steps' and the MIPs'
         prepare_threads(1)
-        job = _in_background(partial(solve_lp, model, time_limit=self._share(0.9),
-                                     threads=1, ipm=True, cancel=cancel, pdlp=pdlp))
+        left_then, lp_limit = self.left(), self._share(0.9)
+        # the neighbourhood MIPs end when the LP's time does
+        stop_at = None if left_then is None or lp_limit is None else left_then - lp_limit
+        job = _in_background(partial(solve_lp, model, time_limit=lp_limit, threads=1, ipm=True,
+                                     cancel=cancel, pdlp=pdlp))
+        guide: FloatArray | None = None
         try:
             assign, quick = self._lagrangian(assign, best, upper, 0.15)
+            best, upper = int(quick.value), int(quick.bound)
+            if not pdlp and not self._level_done(best, upper):
+                side = solve_lp(model, time_limit=self._share(PDLP_BESIDE_SHARE), threads=1,
+                                pdlp=True, pdlp_options=PDLP_TIGHT_TOLERANCES, cancel=cancel)
+                assign, best, upper = self._take_lp(model, x, side, assign, best, upper, True)
+                if side.x is not None and side.row_dual is not None:
+                    guide = side.x[x]
+            if not pdlp and not self._level_done(best, upper):
+                # (not beside PDLP's own solve: it shares the memory bandwidth and slows down,
+                # and its rounding at that volume outdoes what the MIPs reach before it ends)
+                assign, best = self._improve(assign, best, upper, job, stop_at, guide)
         except BaseException:
             cancel.set()
             raise
-        if quick.value >= quick.bound:
+        if self._level_done(best, upper):
             cancel.set()
-            job.result()
-            return assign, quick, None
-        return assign, quick, job.result()
+        lp = job.result()
+        assign, best, upper = self._take_lp(model, x, lp, assign, best, upper, pdlp)
+        return assign, LevelResult(float(best), float(upper), 0.0, self.notes)
+
+    def _take_lp(self, model: MipModel, x: IntArray, lp: MipOutcome, assign: IntArray,
+                 best: int, bound: int, pdlp: bool) -> tuple[IntArray, int, int]:
+        """The bound an LP's duals prove and the plan its rounding gives, where better."""
+        name = "PDLP" if pdlp else "LP"
+        if lp.row_dual is None or lp.x is None:
+            self.notes.append(f"{name} {lp.status}")
+            return assign, best, bound
+        if not pdlp:
+            self.lp_seconds = lp.seconds
+        lag = lagrangian_bound(model, lp.row_dual)
+        if math.isfinite(lag.bound) and floor_bound(lag.bound) < bound:
+            bound = max(best, floor_bound(lag.bound))
+            self.notes.append(f"{name} bound")
+        if self.lag is None or lag.bound < self.lag.bound:
+            self.lag = lag
+        cand = round_fractional(self.prob, lp.x[x])
+        if _value(self.prob, cand) > best:
+            assign, best = cand, _value(self.prob, cand)
+            self.notes.append(f"{name} rounding")
+        bound = max(best, bound)
+        self.report(best, bound)
+        return assign, best, bound
+
+    def _improve(self, assign: IntArray, best: int, bound: int, running: Future[MipOutcome],
+                 stop_at: float | None, guide: FloatArray | None = None,
+                 ) -> tuple[IntArray, int]:
+        """Re-plan a neighbourhood at a time for more delivered priority while ``running`` runs.
+
+        Each neighbourhood is every batch of one origin leaving on one day; the
+        parcels that could ride one of them may move among them (or stay where
+        they are). With ``guide`` (an LP's value of every option) each round
+        takes first the neighbourhoods whose batches carry the most priority
+        in the LP beyond what they carry in the plan. Stops when ``running``
+        finishes, the level's time left falls to ``stop_at``, the plan reaches
+        the bound or the accepted gap, or a round brings nothing.
+        """
+        prob = self.prob
+        hoods = origin_day_hoods(prob, np.ones(prob.num_batches, bool), self.options.seed)
+        month = MonthRows(prob)
+        pri = prob.priority[prob.pair_parcel].astype(np.float64)
+        count = 0
+        for _ in range(LNS_ROUNDS):
+            before = best
+            if guide is not None:
+                chosen = assign[assign >= 0]
+                room = (np.bincount(prob.pair_batch, weights=pri * guide,
+                                    minlength=prob.num_batches)
+                        - np.bincount(prob.pair_batch[chosen], weights=pri[chosen],
+                                      minlength=prob.num_batches))
+                gain = np.array([room[h].sum() for h in hoods])
+                hoods = [hoods[k] for k in np.argsort(-gain, kind="stable").tolist()]
+            for hood in hoods:
+                left = self.left()
+                seconds = None if left is None or stop_at is None else left - stop_at
+                if running.done() or self._level_done(best, bound) or (
+                        seconds is not None and seconds <= 0.05):
+                    self.notes.append(f"{count} neighbourhood MIPs")
+                    return assign, best
+                cand = local_replan(prob, assign, hood, None, threads=1, seed=self.options.seed,
+                                    time_limit=LEVEL1_LNS_SECONDS if seconds is None else
+                                    min(LEVEL1_LNS_SECONDS, seconds), month=month)
+                count += 1
+                if cand is not None and _value(prob, cand) > best and _plan_ok(prob, cand):
+                    assign, best = cand, _value(prob, cand)
+                    self.report(best, bound)
+            if best <= before:
+                break
+        self.notes.append(f"{count} neighbourhood MIPs")
+        return assign, best
+
+    def _level_done(self, best: int, bound: int) -> bool:
+        """Whether the plan reaches the bound, or the accepted relative gap."""
+        gap = self.options.relative_gap
+        return best >= bound or (gap > 0 and bound - best <= gap * max(abs(best), 1e-9))
 
     def _lagrangian(self, assign: IntArray, best: int, upper: int,
                     fraction: float) -> tuple[IntArray, LevelResult]:
@@ -1025,7 +1133,7 @@ class _Level2:
         left = self.deadline.left()
         used = np.zeros(prob.num_batches, bool)
         used[prob.pair_batch] = True
-        hoods = self._neighbourhoods(used)
+        hoods = origin_day_hoods(prob, used, self.options.seed)
         # the LP only when it can finish: it takes a few times as long as level 1's
         lp_fits = prob.num_pairs <= LP_MAX_PAIRS and (
             left is None or (self.first is not None and self.first.lp_seconds is not None
@@ -1117,27 +1225,6 @@ class _Level2:
     def _done(self) -> bool:
         return self.best_cost <= self.lower_bound + EPS or \
             self._gap_ok(self.best_cost, self.lower_bound)
-
-    def _neighbourhoods(self, used: BoolArray) -> list[IntArray]:
-        """Groups of batches re-planned together, in a seeded random order.
-
-        Every batch of one origin leaving on one day: at the volumes this serves
-        that already frees many parcels.
-        """
-        prob = self.prob
-        batches = prob.scenario.batches
-        dep = np.array([b.departs.toordinal() for b in batches], np.int64)
-        origins: dict[str, int] = {}
-        origin = np.array([origins.setdefault(b.origin, len(origins)) for b in batches],
-                          np.int64)
-        hoods: list[IntArray] = []
-        for o in np.unique(origin[used]).tolist():
-            mine = used & (origin == o)
-            for day in np.unique(dep[mine]).tolist():
-                hoods.append(np.flatnonzero(mine & (dep == day)))
-        rng = np.random.default_rng(self.options.seed)
-        order = rng.permutation(len(hoods))
-        return [hoods[k] for k in order.tolist()]
 
     def _offer(self, cand: IntArray) -> bool:
         """Keep ``cand`` if it is a valid plan of the level-1 value that costs less."""
