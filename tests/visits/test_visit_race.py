@@ -8,7 +8,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 import parcelroute as pr
-from parcelroute.generate import generate_scenario_dict
+from parcelroute.generate import generate_scenario, generate_scenario_dict
 from parcelroute.io import read_scenario_dict
 from parcelroute.options import Deadline, Progress, SolveOptions
 from parcelroute.visits.index import VisitIndex
@@ -166,3 +166,43 @@ def test_highs_threads_in_and_out_of_a_race() -> None:
 
     assert [_highs_threads(w, True) for w in (1, 2, 3, 4, 8)] == [1, 1, 1, 2, 4]
     assert [_highs_threads(w, False) for w in (1, 2, 4)] == [1, 2, 4]
+
+
+@pytest.mark.parametrize(("requests", "seed", "steps"), [(100, 0, 0), (150, 0, 1)])
+def test_level2_ahead_agrees_with_one_worker(requests: int, seed: int, steps: int) -> None:
+    """With two workers level 2 starts beside level 1 at the relaxation's bound.
+
+    At 100 requests (seed 0) level 1 reaches that bound; at 150 it ends one
+    below, which HiGHS proves beside level 1 before starting again one lower.
+    Either way the values are those of one worker, where nothing runs ahead.
+    """
+    scenario = generate_scenario(0, requests, seed)
+    result = pr.solve(scenario, time_limit=None, workers=2)
+    assert pr.verify(scenario, result) == []
+    assert result.status.value == "optimal"
+    assert result.stats["visits_level2_ahead"] == 1.0
+    assert result.stats["visits_ahead_steps"] == steps
+    assert result.stats["visits_relaxation_bound"] == result.objective["visit_priority"] + steps
+    alone = pr.solve(scenario, time_limit=None, workers=1)
+    assert "visits_level2_ahead" not in alone.stats
+    assert result.objective == alone.objective == result.bound
+
+
+def test_level2_ahead_out_of_reach_is_void(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bound more than three above the optimum: three priorities proven out of reach, then
+    the run is cancelled and level 2 solved as usual, to the same values as without it."""
+    import parcelroute.visits.solver as solver
+
+    scenario = generate_scenario(0, 100, 0)
+    exact = pr.solve(scenario, time_limit=None, workers=2)
+    bound = solver._relaxation_bound
+    monkeypatch.setattr(solver, "_relaxation_bound", lambda *a: bound(*a) + 5)
+    monkeypatch.setattr(solver, "reciprocity_bound", lambda *a, **k: None)
+    result = pr.solve(scenario, time_limit=None, workers=2)
+    assert pr.verify(scenario, result) == []
+    assert result.stats["visits_relaxation_bound"] > (exact.objective["visit_priority"]
+                                                      + solver.AHEAD_STEPS)
+    assert result.stats["visits_level2_ahead"] == 0.0
+    assert result.stats["visits_ahead_steps"] == solver.AHEAD_STEPS
+    assert result.status.value == "optimal"
+    assert result.objective == exact.objective == result.bound

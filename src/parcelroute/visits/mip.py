@@ -43,7 +43,8 @@ class MipLevel:
     """What HiGHS gave for one level, in the CP-SAT objective's own sense and units.
 
     ``value`` and ``values`` are set only for a solution CP-SAT accepted;
-    ``bound`` is the integer bound proven (``None`` if none).
+    ``bound`` is the integer bound proven (``None`` if none); ``infeasible``
+    when HiGHS proved that the model has no solution.
     """
 
     solved: bool
@@ -51,6 +52,7 @@ class MipLevel:
     bound: int | None = None
     seconds: float = 0.0
     values: dict[int, int] = field(default_factory=dict)
+    infeasible: bool = False
 
 
 @dataclass
@@ -325,6 +327,7 @@ class HighsLevel:
                 self.race.offer_value(out.value, "highs")
             if out.bound is not None:
                 self.race.offer_bound(out.bound, "highs")
+        out.infeasible = h.getModelStatus() == highspy.HighsModelStatus.kInfeasible
         status = h.modelStatusToString(h.getModelStatus())
         logger.debug("HiGHS: %s, value %s, bound %s in %.2f s", status, out.value, out.bound,
                      out.seconds)

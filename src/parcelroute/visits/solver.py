@@ -21,8 +21,12 @@ requests on two cores:
    close the weak fixed-charge relaxation of the transport level much
    faster), then to CP-SAT while unproven; with many workers the two race
    on the level instead (:func:`~parcelroute.visits.race.run_race`), sharing
-   the best verified value and the best bound. Each level's bound is the
-   best one proven (for level 1 also the relaxation's, whichever is lower).
+   the best verified value and the best bound. With two or three workers,
+   HiGHS meanwhile starts level 2 on the other core at the priority of level
+   1's bound (stepping down while it proves that priority out of reach),
+   which is level 2's own model whenever level 1 ends there (:class:`_Ahead`).
+   Each level's bound is the best one proven (for level 1 also the
+   relaxation's and the steps down's, whichever is lower).
    On months too large for the full model in the time given, the improved
    plan and the relaxation bounds are the answer.
 4. Requests that still fit are added, and every refused request gets a reason.
@@ -32,11 +36,14 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from parcelroute._highs import prepare_threads
 from parcelroute._integral import ceil_bound, floor_bound
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
@@ -50,7 +57,7 @@ from parcelroute.visits.lns import (
     reciprocity_bound,
     relax_by_facility,
 )
-from parcelroute.visits.mip import HighsLevel
+from parcelroute.visits.mip import HighsLevel, MipLevel
 from parcelroute.visits.model import Level, VisitModel, cost_scale, scaled_cost
 from parcelroute.visits.plan import PlanState
 from parcelroute.visits.race import LevelRace, better_value, run_race, tighter_bound
@@ -69,6 +76,10 @@ MIP_SHARE = 0.7
 #: as fast or faster than HiGHS with 1 thread, and CP-SAT with 1 worker proves
 #: neither level in 30 s, so on 2 or 3 workers HiGHS gets them all, CP-SAT follows.
 RACE_MIN_WORKERS = 4
+#: With 2 or 3 workers, level 2 starts on HiGHS beside level 1 at the priority of level 1's
+#: bound, and one lower each time HiGHS proves that priority out of reach, at most this
+#: many times (each proof takes about a second on a 500-request month).
+AHEAD_STEPS = 3
 #: Share of the time left for the per-facility relaxations (they rarely need it).
 RELAX_SHARE = 0.3
 #: Share of the time left for improving the start plan when the full model follows.
@@ -152,43 +163,60 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
                             float(state.priority()), float(bound1)))
 
     # 2. a few facilities at a time (and, when the full model will not run, a bound on
-    # the transport cost on the other core)
+    # the transport cost on the other core; when it will, with 2 or 3 workers, level 2
+    # already starts on it there)
     run_full = _full_model_fits(deadline, reserve, size)
     lns_seconds = _lns_budget(deadline, reserve, n, run_full)
+    vm: VisitModel | None = None
+    ahead: _Ahead | None = None
+    if run_full:
+        vm = VisitModel(index, choices, scale=scale, caps=caps)
+        stats["visits_variables"] = float(len(vm.all_vars()))
+        if vm.has_costs() and 2 <= options.workers < RACE_MIN_WORKERS and not _within(
+                state.priority(), bound1, options.relative_gap):
+            ahead = _start_ahead(vm, bound1, options, deadline, reserve)
     pricing = None
     if not run_full and options.workers >= 2 and _has_costs(index, choices):
         # aim at the relaxation's bound: the improved plan usually ends close to it
         pricing = cost_bound_in_background(index, choices, bound1, lns_seconds, scale=scale)
-    stats["visits_improved_facilities"] = float(improve_by_facility(
-        state, choices, lns_seconds, seed=options.seed, scale=scale))
-    if pricing is not None:
-        # the full model does not follow: the pricing may use the rest of its time
-        priced = pricing.result(wait=True)
-        stats["visits_cost_prices"] = float(len(priced.sums))
-        cost_bound = priced.bound(state.priority()) / scale[0]
-        options.report(Progress("visits: transport_cost", deadline.elapsed(),
-                                _exact_cost(state, scale[0], scale[1]), cost_bound))
-    stats["visits_lns_priority"] = float(state.priority())
-    stats["visits_prepare_seconds"] = time.perf_counter() - started
-    options.report(Progress("visits: visit_priority", deadline.elapsed(),
-                            float(state.priority()), float(bound1)))
+    try:
+        stats["visits_improved_facilities"] = float(improve_by_facility(
+            state, choices, lns_seconds, seed=options.seed, scale=scale))
+        if pricing is not None:
+            # the full model does not follow: the pricing may use the rest of its time
+            priced = pricing.result(wait=True)
+            stats["visits_cost_prices"] = float(len(priced.sums))
+            cost_bound = priced.bound(state.priority()) / scale[0]
+            options.report(Progress("visits: transport_cost", deadline.elapsed(),
+                                    _exact_cost(state, scale[0], scale[1]), cost_bound))
+        stats["visits_lns_priority"] = float(state.priority())
+        stats["visits_prepare_seconds"] = time.perf_counter() - started
+        options.report(Progress("visits: visit_priority", deadline.elapsed(),
+                                float(state.priority()), float(bound1)))
 
-    # 3. the full model, level by level
-    proven1 = _within(state.priority(), bound1, options.relative_gap)
-    if run_full:
-        vm = VisitModel(index, choices, scale=scale, caps=caps)
-        stats["visits_variables"] = float(len(vm.all_vars()))
-        need_level2 = vm.has_costs()
-        if not proven1:
-            before = state
-            state, bound1 = _level1(vm, state, bound1, options, deadline, reserve,
-                                    LEVEL1_SHARE if need_level2 else 1.0, stats)
-            if need_level2 and state is not before:
-                # level 1 ignores the cost: lower it facility by facility for a better start
-                improve_by_facility(state, choices, min(lns_seconds, _budget(
-                    deadline, reserve, LNS_SHARE) or lns_seconds), seed=options.seed, scale=scale)
-        if need_level2:
-            state, cost_bound = _level2(vm, state, options, deadline, reserve, stats)
+        # 3. the full model, level by level
+        if vm is not None:
+            need_level2 = vm.has_costs()
+            if not _within(state.priority(), bound1, options.relative_gap):
+                before = state
+                state, bound1 = _level1(vm, state, bound1, options, deadline, reserve,
+                                        LEVEL1_SHARE if need_level2 else 1.0, stats,
+                                        threads=None if ahead is None else 1)
+                if need_level2 and state is not before:
+                    # level 1 ignores the cost: lower it facility by facility for a better
+                    # start (while level 2 may already run ahead on the other core)
+                    improve_by_facility(state, choices, min(lns_seconds, _budget(
+                        deadline, reserve, LNS_SHARE) or lns_seconds), seed=options.seed,
+                        scale=scale)
+            if ahead is not None:
+                ahead, bound1 = _settle(ahead, state, bound1, stats)
+            if need_level2:
+                state, cost_bound = _level2(vm, state, options, deadline, reserve, stats,
+                                            ahead)
+    except BaseException:
+        if ahead is not None:
+            ahead.cancel()
+        raise
 
     # 4. what still fits, and a reason for every refusal
     stats["visits_filled"] = float(fill(state, possible))
@@ -205,17 +233,19 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
 
 def _level1(vm: VisitModel, state: PlanState, bound1: int, options: SolveOptions,
             deadline: Deadline, reserve: float, share: float, stats: dict[str, float],
-            ) -> tuple[PlanState, int]:
+            threads: int | None = None) -> tuple[PlanState, int]:
     """Level 1: most scheduled priority, HiGHS and CP-SAT racing (or one after the other).
 
-    Returns the best plan and the proven upper bound on its priority.
+    ``threads`` caps HiGHS' threads (the other core may be busy with level 2
+    ahead). Returns the best plan and the proven upper bound on its priority.
     """
     vm.model.maximize(vm.priority())
     capped = vm.model.clone()
     capped.add(vm.priority() <= bound1)
     out = _solve_level(vm, capped, vm.plan_values(state), state.priority(), bound1,
                        _LevelSetup("visits: visit_priority", "level1", False, 1.0, share,
-                                   share * MIP_SHARE), options, deadline, reserve, stats)
+                                   share * MIP_SHARE), options, deadline, reserve, stats,
+                       threads=threads)
     if out.values is not None:
         state = PlanState.from_assignments(vm.index, vm.placements(out.values))
     assert out.bound is not None  # the relaxation's bound was known before
@@ -223,20 +253,146 @@ def _level1(vm: VisitModel, state: PlanState, bound1: int, options: SolveOptions
 
 
 def _level2(vm: VisitModel, state: PlanState, options: SolveOptions, deadline: Deadline,
-            reserve: float, stats: dict[str, float]) -> tuple[PlanState, float]:
+            reserve: float, stats: dict[str, float], ahead: _Ahead | None = None,
+            ) -> tuple[PlanState, float]:
     """Level 2: least transport cost at the plan's priority, HiGHS and CP-SAT racing.
 
-    Returns the best plan and the proven lower bound on its transport cost.
+    With ``ahead`` (level 2 at the plan's priority, started by HiGHS beside
+    level 1) its answer stands for HiGHS'. Returns the best plan and the
+    proven lower bound on its transport cost.
     """
     vm.model.add(vm.priority() >= state.priority())
     vm.model.minimize(vm.cost())
     out = _solve_level(vm, vm.model, vm.plan_values(state), _scaled_total(state, vm.scale),
                        None, _LevelSetup("visits: transport_cost", "level2", True,
                                          float(vm.scale), 1.0, MIP_SHARE),
-                       options, deadline, reserve, stats)
+                       options, deadline, reserve, stats, ahead=ahead)
     if out.values is not None:
         state = PlanState.from_assignments(vm.index, vm.placements(out.values))
     return state, 0.0 if out.bound is None else max(0.0, out.bound / vm.scale)
+
+
+class _Ahead:
+    """Level 2 under way on HiGHS (one thread, its own) while level 1 is solved.
+
+    Level 1 usually ends at the bound the relaxations proved before it. The
+    transport-cost model at that priority is then level 2's own model, so
+    HiGHS starts on it at once, beside level 1. When HiGHS proves that no
+    plan reaches that priority, level 1's bound drops by one and HiGHS starts
+    again one lower, up to :data:`AHEAD_STEPS` times. Once level 1 ends, the
+    run is level 2's HiGHS answer if its priority is level 1's value, and is
+    cancelled otherwise.
+
+    Parameters
+    ----------
+    vm : VisitModel
+        The full model, before level 1 sets its objective.
+    priority : int
+        The priority level 1 is assumed to reach (its proven bound).
+    options, deadline, reserve
+        As for the levels.
+
+    Raises
+    ------
+    ValueError
+        If the model has a constraint HiGHS cannot be given.
+    """
+
+    def __init__(self, vm: VisitModel, priority: int, options: SolveOptions,
+                 deadline: Deadline, reserve: float) -> None:
+        self.priority = priority
+        """The priority of the model HiGHS solves (or solved last)."""
+        self.bound1 = priority
+        """The bound on level 1 the runs proved (no plan reaches a priority above it)."""
+        self.steps = 0
+        """How many times a priority was proven out of reach and the run started lower."""
+        self._options, self._deadline, self._reserve = options, deadline, reserve
+        self._base = vm.model.clone()
+        self._row = len(self._base.proto.constraints)
+        self._base.add(vm.priority() >= priority)
+        self._base.minimize(vm.cost())
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._race: LevelRace | None = None
+        first = self._highs(priority)  # raises ValueError before any thread starts
+        prepare_threads(1)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcelroute-visits")
+        try:
+            self._job = pool.submit(self._run, first)
+        finally:
+            pool.shutdown(wait=False)
+
+    def _highs(self, priority: int) -> HighsLevel:
+        model = self._base.clone()
+        model.proto.constraints[self._row].linear.domain[0] = priority
+        highs = HighsLevel(model, _budget(self._deadline, self._reserve, MIP_SHARE),
+                           seed=self._options.seed, threads=1)
+        race = LevelRace(minimise=True, value=None, bound=None,
+                         relative_gap=self._options.relative_gap)
+        highs.watch(race)
+        with self._lock:
+            self._race = race
+            if self._cancelled:
+                race.stop()
+        return highs
+
+    def _run(self, highs: HighsLevel) -> MipLevel:
+        out = highs.run()
+        for _ in range(AHEAD_STEPS - 1):
+            with self._lock:
+                if not out.infeasible or self._cancelled:
+                    break
+                self.priority -= 1
+                self.bound1 = self.priority
+                self.steps += 1
+            logger.debug("visits: no plan reaches priority %d; level 2 ahead at %d",
+                         self.priority + 1, self.priority)
+            out = self._highs(self.priority).run()
+        if out.infeasible:
+            with self._lock:
+                self.bound1 = self.priority - 1
+                self.steps += 1
+        return out
+
+    def result(self) -> MipLevel:
+        """HiGHS' answer at :attr:`priority`, once it has finished (transport-cost units)."""
+        return self._job.result()
+
+    def cancel(self) -> None:
+        """Stop HiGHS and wait for its thread."""
+        with self._lock:
+            self._cancelled = True
+            if self._race is not None:
+                self._race.stop()
+        self._job.result()
+
+
+def _settle(ahead: _Ahead, state: PlanState, bound1: int, stats: dict[str, float],
+            ) -> tuple[_Ahead | None, int]:
+    """Level 1 is over: keep the run ahead if it is level 2's model, else cancel it.
+
+    Returns the run (``None`` once cancelled) and level 1's bound, lowered to
+    what the run proved out of reach.
+    """
+    # (its priority only drops below a priority proven out of reach, never below a
+    # plan's: level 1's value is at most its priority)
+    void = state.priority() < ahead.priority
+    if void:
+        ahead.cancel()
+    stats["visits_level2_ahead"] = float(not void)
+    stats["visits_ahead_steps"] = float(ahead.steps)
+    bound1 = max(state.priority(), min(bound1, ahead.bound1))
+    return (None if void else ahead), bound1
+
+
+def _start_ahead(vm: VisitModel, priority: int, options: SolveOptions, deadline: Deadline,
+                 reserve: float) -> _Ahead | None:
+    """:class:`_Ahead`, or ``None`` when HiGHS cannot take the model."""
+    try:
+        return _Ahead(vm, priority, options, deadline, reserve)
+    except ValueError as exc:
+        logger.debug("visits: no HiGHS level 2 ahead (%s)", exc)
+        return None
 
 
 @dataclass(frozen=True)
@@ -266,29 +422,34 @@ class _LevelAnswer:
 
 def _solve_level(vm: VisitModel, mip_model: cp_model.CpModel, start: dict[int, int],
                  value: int, bound: int | None, setup: _LevelSetup, options: SolveOptions,
-                 deadline: Deadline, reserve: float, stats: dict[str, float]) -> _LevelAnswer:
+                 deadline: Deadline, reserve: float, stats: dict[str, float], *,
+                 threads: int | None = None, ahead: _Ahead | None = None) -> _LevelAnswer:
     """Solve the objective set on ``vm.model``, from a verified start plan of ``value``.
 
     With at least :data:`RACE_MIN_WORKERS` workers, HiGHS (on ``mip_model``,
     the same model with optional valid cuts) and CP-SAT race, each on half
-    the workers; otherwise HiGHS goes first with every worker and CP-SAT
-    takes over while the level is unproven. A model HiGHS cannot take is
-    left to CP-SAT alone.
+    the workers; otherwise HiGHS goes first with every worker (at most
+    ``threads``) and CP-SAT takes over while the level is unproven. A model
+    HiGHS cannot take is left to CP-SAT alone. With ``ahead`` HiGHS has
+    already been started on this level and its answer is awaited instead.
     """
-    racing = options.workers >= RACE_MIN_WORKERS
-    seconds = _budget(deadline, reserve, setup.share if racing else setup.mip_share)
-    try:
-        highs = HighsLevel(mip_model, seconds, seed=options.seed,
-                           threads=_highs_threads(options.workers, racing), start=start)
-    except ValueError as exc:  # a model HiGHS cannot take: CP-SAT alone
-        logger.debug("visits: no HiGHS %s (%s)", setup.name, exc)
-        highs = None
+    racing = options.workers >= RACE_MIN_WORKERS and ahead is None
+    highs: HighsLevel | None = None
+    if ahead is None:
+        seconds = _budget(deadline, reserve, setup.share if racing else setup.mip_share)
+        workers = _highs_threads(options.workers, racing)
+        try:
+            highs = HighsLevel(mip_model, seconds, seed=options.seed,
+                               threads=workers if threads is None else min(threads, workers),
+                               start=start)
+        except ValueError as exc:  # a model HiGHS cannot take: CP-SAT alone
+            logger.debug("visits: no HiGHS %s (%s)", setup.name, exc)
     if highs is not None and racing:
         return _race_level(vm, highs, start, value, bound, setup, options, deadline, stats,
                            seconds)
     answer = _LevelAnswer(None, value, bound)
-    if highs is not None:
-        mip = highs.run()
+    mip = highs.run() if highs is not None else None if ahead is None else ahead.result()
+    if mip is not None:
         stats[f"visits_{setup.name}_mip_seconds"] = mip.seconds
         _take(answer, mip.solved, mip.value, mip.values, mip.bound, setup.minimise)
         options.report(_progress(setup, deadline, answer))
