@@ -22,6 +22,7 @@ import logging
 import random
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 from ortools.sat.python import cp_model
 
@@ -31,6 +32,7 @@ from parcelroute.visits.model import VisitModel, scaled_cost
 from parcelroute.visits.plan import Placement, PlanState
 
 __all__ = [
+    "FacilityModels",
     "by_facility",
     "improve_by_facility",
     "plan_from_relaxation",
@@ -60,9 +62,23 @@ def by_facility(index: VisitIndex, choices: list[list[int]]) -> dict[str, list[i
 
 
 def relax_by_facility(index: VisitIndex, choices: list[list[int]], seconds: float | None, *,
-                      scale: tuple[int, bool] = (1, True),
+                      scale: tuple[int, bool] = (1, True), workers: int = 1,
+                      models: FacilityModels | None = None,
                       ) -> tuple[dict[str, int], dict[int, Placement]]:
     """Solve each facility alone, without the escort and reciprocity rules.
+
+    Parameters
+    ----------
+    index, choices
+        The requests and the sessions each may take.
+    seconds : float or None
+        Wall-time limit of the whole.
+    scale : tuple of int and bool
+        The transport cost's scale (see :func:`~parcelroute.visits.model.cost_scale`).
+    workers : int
+        Facilities solved at the same time (one CP-SAT worker each).
+    models : FacilityModels, optional
+        The facility models, kept for :func:`reciprocity_bound`.
 
     Returns
     -------
@@ -92,52 +108,91 @@ def relax_by_facility(index: VisitIndex, choices: list[list[int]], seconds: floa
     ({'F-1': 2}, [1])
     """
     stop = None if seconds is None else time.perf_counter() + seconds
-    caps, placements, _ = _solve_facilities(index, choices, stop, scale, None)
+    models = FacilityModels(index, choices, scale) if models is None else models
+    caps, placements, _ = _solve_facilities(models, stop, None, workers)
     return caps, placements
 
 
-def _solve_facilities(index: VisitIndex, choices: list[list[int]], stop: float | None,
-                      scale: tuple[int, bool], weights: dict[int, int] | None,
+class FacilityModels:
+    """Each facility's relaxed model (no escorts, no reciprocity), built once.
+
+    The models are built in the calling thread, largest facility first;
+    :func:`relax_by_facility` and :func:`reciprocity_bound` only change
+    their objective, so they may share them.
+    """
+
+    def __init__(self, index: VisitIndex, choices: list[list[int]],
+                 scale: tuple[int, bool]) -> None:
+        groups = by_facility(index, choices)
+        order = sorted(groups, key=lambda f: (-len(groups[f]), f))
+        self.models: dict[str, VisitModel] = {}
+        for fac in order:
+            mine = set(groups[fac])
+            sub = [choices[ri] if ri in mine else [] for ri in range(len(choices))]
+            self.models[fac] = VisitModel(index, sub, scale=scale, escorts=False,
+                                          reciprocity=False)
+
+
+def _solve_facilities(models: FacilityModels, stop: float | None,
+                      weights: dict[int, int] | None, workers: int,
                       ) -> tuple[dict[str, int], dict[int, Placement], bool]:
     """Maximise each facility's weighted priority alone (no escorts, no reciprocity).
 
-    ``weights[r]`` replaces request ``r``'s priority when given. Returns each
-    solved facility's proven bound, the placements found, and whether every
-    facility was solved before ``stop``.
+    ``weights[r]`` replaces request ``r``'s priority when given. Up to
+    ``workers`` facilities are solved at once (CP-SAT leaves Python's lock
+    while it solves). Returns each solved facility's proven bound, the
+    placements found, and whether every facility was solved before ``stop``.
     """
-    caps: dict[str, int] = {}
-    placements: dict[int, Placement] = {}
-    for fac, requests in sorted(by_facility(index, choices).items()):
-        left = None if stop is None else stop - time.perf_counter()
-        if left is not None and left <= 0.01:
-            return caps, placements, False
-        mine = set(requests)
-        sub = [choices[ri] if ri in mine else [] for ri in range(len(choices))]
-        vm = VisitModel(index, sub, scale=scale, escorts=False, reciprocity=False)
+    for vm in models.models.values():
         if weights is None:
             vm.model.maximize(vm.priority())
         else:
             vm.model.maximize(cp_model.LinearExpr.weighted_sum(
                 list(vm.x.values()), [weights[ri] for ri, _ in vm.x]))
+
+    def solve(fac: str) -> tuple[str, cp_model.CpSolver | None, cp_model.CpSolverStatus]:
+        vm = models.models[fac]
+        left = None if stop is None else stop - time.perf_counter()
+        if left is not None and left <= 0.01:
+            return fac, None, cp_model.UNKNOWN
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.linearization_level = 2
         solver.parameters.max_time_in_seconds = min(FACILITY_LIMIT, left or FACILITY_LIMIT)
-        status = solver.solve(vm.model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return caps, placements, False
+        return fac, solver, solver.solve(vm.model)
+
+    order = list(models.models)
+    if workers >= 2 and len(order) > 1:
+        with ThreadPoolExecutor(max_workers=workers,
+                                thread_name_prefix="parcelroute-facility") as pool:
+            solved = list(pool.map(solve, order))
+    else:
+        solved = []
+        for fac in order:
+            solved.append(solve(fac))
+            if solved[-1][2] not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                break
+    caps: dict[str, int] = {}
+    placements: dict[int, Placement] = {}
+    complete = len(solved) == len(order)
+    for fac, solver, status in sorted(solved, key=lambda t: t[0]):
+        if solver is None or status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            complete = False
+            continue
         if status != cp_model.OPTIMAL:
             logger.debug("visits at %s: relaxed bound %s not proven", fac,
                          solver.best_objective_bound)
+        vm = models.models[fac]
         caps[fac] = int(solver.best_objective_bound + 1e-6)
         values = {v.index: int(solver.value(v)) for v in vm.all_vars()}
         placements.update(vm.placements(values))
-    return caps, placements, True
+    return caps, placements, complete
 
 
 def reciprocity_bound(index: VisitIndex, choices: list[list[int]], seconds: float | None,
                       placements: dict[int, Placement], *,
-                      scale: tuple[int, bool] = (1, True)) -> int | None:
+                      scale: tuple[int, bool] = (1, True), workers: int = 1,
+                      models: FacilityModels | None = None) -> int | None:
     """A tighter bound when the relaxed plans break reciprocity: a Lagrangian one.
 
     Scheduling one more visit for the side ahead costs a price ``λ``: each
@@ -152,6 +207,8 @@ def reciprocity_bound(index: VisitIndex, choices: list[list[int]], seconds: floa
     ----------
     placements
         The relaxed per-facility plans of :func:`relax_by_facility` (no price).
+    workers, models
+        As for :func:`relax_by_facility`.
 
     Returns
     -------
@@ -176,6 +233,7 @@ def reciprocity_bound(index: VisitIndex, choices: list[list[int]], seconds: floa
     price = quarters * min((p for p in prios if p > 0), default=1)
     lo, hi = 0, top + 1
     best: int | None = None
+    models = FacilityModels(index, choices, scale) if models is None else models
     for _ in range(MAX_PRICES):
         weights = {}
         for ri, c in enumerate(choices):
@@ -183,7 +241,7 @@ def reciprocity_bound(index: VisitIndex, choices: list[list[int]], seconds: floa
                 side = index.side(ri)
                 sign = 0 if side is None else (1 if side == ahead else -1)
                 weights[ri] = quarters * index.requests[ri].priority - price * sign
-        bounds, plans, complete = _solve_facilities(index, choices, stop, scale, weights)
+        bounds, plans, complete = _solve_facilities(models, stop, weights, workers)
         if not complete:
             break
         value = (sum(bounds.values()) + price * rec.max_difference) // quarters

@@ -52,6 +52,7 @@ from parcelroute.visits.bounds import cost_bound_in_background
 from parcelroute.visits.greedy import fill, greedy_plan
 from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.lns import (
+    FacilityModels,
     improve_by_facility,
     plan_from_relaxation,
     reciprocity_bound,
@@ -145,12 +146,15 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
     # 1. each facility alone, without escorts and reciprocity: a bound and a start
     relax_seconds = _budget(deadline, reserve, RELAX_SHARE)
     relax_start = time.perf_counter()
-    caps, relaxed = relax_by_facility(index, choices, relax_seconds, scale=scale)
+    facilities = FacilityModels(index, choices, scale)
+    caps, relaxed = relax_by_facility(index, choices, relax_seconds, scale=scale,
+                                      workers=options.workers, models=facilities)
     bound1 = _relaxation_bound(index, choices, caps)
     if relax_seconds is not None:
         relax_seconds -= time.perf_counter() - relax_start
     if relax_seconds is None or relax_seconds > 0:
-        price_bound = reciprocity_bound(index, choices, relax_seconds, relaxed, scale=scale)
+        price_bound = reciprocity_bound(index, choices, relax_seconds, relaxed, scale=scale,
+                                        workers=options.workers, models=facilities)
         if price_bound is not None:
             bound1 = min(bound1, price_bound)
     state = plan_from_relaxation(index, choices, relaxed)
