@@ -508,7 +508,9 @@ class _Level1:
         try:
             assign, quick = self._lagrangian(assign, best, upper, 0.15)
             best, upper = int(quick.value), int(quick.bound)
-            if not pdlp and not self._level_done(best, upper):
+            # (not once the interior point LP is back: HiGHS 1.16's PDLP calls no interrupt
+            # callback, so once started it runs to its end or its time limit)
+            if not pdlp and not self._level_done(best, upper) and not job.done():
                 side = solve_lp(model, time_limit=self._share(PDLP_BESIDE_SHARE), threads=1,
                                 pdlp=True, pdlp_options=PDLP_TIGHT_TOLERANCES, cancel=cancel)
                 assign, best, upper = self._take_lp(model, x, side, assign, best, upper, True)
