@@ -67,13 +67,18 @@ def _stairs(n: int) -> MipModel:
     return model
 
 
-def test_a_cancelled_lp_stops_without_duals() -> None:
-    """An interior point LP whose cancel event is set stops at HiGHS' first check, no bound."""
+@pytest.mark.parametrize("pdlp", [False, True])
+def test_a_cancelled_lp_is_not_solved(pdlp: bool) -> None:
+    """An LP whose cancel event is set before it starts is not solved: no plan, no bound.
+
+    (PDLP, which calls no interrupt callback, would otherwise run to its end.)
+    """
     cancel = threading.Event()
     cancel.set()
-    out = solve_lp(_stairs(2_000), cancel=cancel, ipm=True)
-    assert out.status == "Interrupted by user"
-    assert out.row_dual is None and not out.optimal
+    out = solve_lp(_stairs(2_000), cancel=cancel, ipm=True, pdlp=pdlp)
+    assert out.status == "not_solved"
+    assert out.row_dual is None and out.x is None and not out.optimal
+    assert out.bound == math.inf
 
 
 def test_an_lp_whose_cancel_is_not_set_solves() -> None:

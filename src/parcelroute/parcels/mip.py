@@ -427,7 +427,9 @@ def solve_mip(
     stop : callable, optional
         Called with the dual bound from time to time; returning true stops the solve.
     cancel : threading.Event, optional
-        Setting it from another thread stops the solve (LP or MIP) at HiGHS' next check.
+        Setting it from another thread stops the solve (LP or MIP) at HiGHS' next check;
+        set before the solve starts, nothing is solved. HiGHS 1.16's PDLP calls no
+        interrupt callback: once started, it runs to its end or its time limit.
     pdlp : bool
         Solve an LP with HiGHS' first-order PDLP to a loose tolerance (see
         :data:`PDLP_TOLERANCES`): fast on very large LPs, but its value is no
@@ -505,6 +507,9 @@ def _run_highs(
     pdlp_options: Mapping[str, float] | None = None,
 ) -> MipOutcome:
     """One HiGHS run of :func:`solve_mip`."""
+    if cancel is not None and cancel.is_set():
+        return MipOutcome(None, math.nan, INF if model.maximize else -INF, False, "not_solved",
+                          0.0)
     h = new_highs()
     _configure(h, time_limit=time_limit, threads=threads, seed=seed, relative_gap=relative_gap)
     if relax and pdlp:

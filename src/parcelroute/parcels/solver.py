@@ -105,7 +105,7 @@ LP_MIN_SECONDS = 1.0
 #: Beyond the MIP's reach, with two workers: the share of level 1's time left that PDLP's
 #: approximate LP may take beside the interior point LP (which may not finish), and the
 #: time limit of each level-1 neighbourhood MIP run while an LP solves on the other core.
-#: PDLP returns nothing when stopped; on the 20,000-parcel month it needs 3.9-4.2 s, which a
+#: PDLP returns nothing at its time limit; on the 20,000-parcel month it needs 3.9-4.2 s, which a
 #: share of 0.5 (4.3 s there) missed once.
 PDLP_BESIDE_SHARE = 0.8
 LEVEL1_LNS_SECONDS = 1.0
@@ -483,8 +483,9 @@ class _Level1:
         another for more priority until the LP returns. Every LP that returns
         duals proves a bound (through the Lagrangian) and is rounded to a plan.
         With one worker the subgradient steps go first and the LP gets what
-        is left. The LP is stopped once the plan reaches the bound (or the
-        accepted gap).
+        is left. The interior point LP is stopped once the plan reaches the
+        bound (or the accepted gap); PDLP cannot be stopped (HiGHS 1.16's PDLP
+        calls no interrupt callback) and is awaited.
         """
         self.lag = None
         threads = self.options.workers
