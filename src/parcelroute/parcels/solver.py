@@ -455,16 +455,11 @@ class _Level1:
         if lp.row_dual is None or lp.x is None:
             self.notes.append(f"LP {lp.status}: Lagrangian bound")
             return (*self._lagrangian(assign, best, upper, 0.9), info)
-        lag = lagrangian_bound(model, lp.row_dual)
+        # the LP's bound, and a plan that follows the LP
+        assign, best, bound = self._take_lp(model, x, lp, assign, best, upper, False)
+        lag = self.lag
+        assert lag is not None  # the LP returned duals
         info.lagrange = lag
-        self.notes.append("LP bound")
-        bound = min(upper, floor_bound(lag.bound)) if math.isfinite(lag.bound) else upper
-        self.report(best, bound)
-        # a plan that follows the LP
-        cand = round_fractional(prob, lp.x[x])
-        if _value(prob, cand) > best:
-            assign, best = cand, _value(prob, cand)
-            self.report(best, bound)
         if best >= bound:
             return assign, LevelResult(float(best), float(bound), 0.0, ["LP rounding"]), info
         assign, best, bound = self._search(model, x, lag, lp.x, assign, best, bound)
