@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from typing import Any
 
 import pytest
 from ortools.sat.python import cp_model
@@ -204,5 +206,35 @@ def test_level2_ahead_out_of_reach_is_void(monkeypatch: pytest.MonkeyPatch) -> N
                                                       + solver.AHEAD_STEPS)
     assert result.stats["visits_level2_ahead"] == 0.0
     assert result.stats["visits_ahead_steps"] == solver.AHEAD_STEPS
+    assert result.status.value == "optimal"
+    assert result.objective == exact.objective == result.bound
+
+
+def test_a_failing_level2_ahead_leaves_level2_to_highs_as_usual(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The run ahead is optional: when it fails, the error is logged and level 2 is solved
+    as without it, to the same proven values."""
+    import parcelroute.visits.solver as solver
+
+    def fail(self: object, highs: HighsLevel) -> None:
+        raise RuntimeError("no HiGHS today")
+
+    built: list[HighsLevel] = []
+    real = solver.HighsLevel
+
+    def counted(*args: Any, **kwargs: Any) -> HighsLevel:
+        built.append(real(*args, **kwargs))
+        return built[-1]
+
+    scenario = generate_scenario(0, 100, 0)
+    exact = pr.solve(scenario, time_limit=None, workers=1)
+    monkeypatch.setattr(solver._Ahead, "_steps", fail)
+    monkeypatch.setattr(solver, "HighsLevel", counted)
+    with caplog.at_level(logging.ERROR, logger="parcelroute"):
+        result = pr.solve(scenario, time_limit=None, workers=2)
+    assert "level 2 ahead failed" in caplog.text
+    assert result.stats["visits_level2_ahead"] == 1.0
+    assert len(built) == 3  # the run ahead, level 1, and level 2 as usual
+    assert pr.verify(scenario, result) == []
     assert result.status.value == "optimal"
     assert result.objective == exact.objective == result.bound

@@ -340,7 +340,14 @@ class _Ahead:
                 race.stop()
         return highs
 
-    def _run(self, highs: HighsLevel) -> MipLevel:
+    def _run(self, highs: HighsLevel) -> MipLevel | None:
+        try:
+            return self._steps(highs)
+        except Exception:  # optional: level 2 is then solved as usual
+            logger.exception("visits: level 2 ahead failed")
+            return None
+
+    def _steps(self, highs: HighsLevel) -> MipLevel:
         out = highs.run()
         for _ in range(AHEAD_STEPS - 1):
             with self._lock:
@@ -358,8 +365,9 @@ class _Ahead:
                 self.steps += 1
         return out
 
-    def result(self) -> MipLevel:
-        """HiGHS' answer at :attr:`priority`, once it has finished (transport-cost units)."""
+    def result(self) -> MipLevel | None:
+        """HiGHS' answer at :attr:`priority` once it has finished (transport-cost units);
+        ``None`` if the run failed."""
         return self._job.result()
 
     def cancel(self) -> None:
@@ -437,6 +445,9 @@ def _solve_level(vm: VisitModel, mip_model: cp_model.CpModel, start: dict[int, i
     HiGHS cannot take is left to CP-SAT alone. With ``ahead`` HiGHS has
     already been started on this level and its answer is awaited instead.
     """
+    ahead_mip = None if ahead is None else ahead.result()
+    if ahead_mip is None:  # no run ahead, or it failed: HiGHS as usual
+        ahead = None
     racing = options.workers >= RACE_MIN_WORKERS and ahead is None
     highs: HighsLevel | None = None
     if ahead is None:
@@ -452,7 +463,7 @@ def _solve_level(vm: VisitModel, mip_model: cp_model.CpModel, start: dict[int, i
         return _race_level(vm, highs, start, value, bound, setup, options, deadline, stats,
                            seconds)
     answer = _LevelAnswer(None, value, bound)
-    mip = highs.run() if highs is not None else None if ahead is None else ahead.result()
+    mip = highs.run() if highs is not None else ahead_mip
     if mip is not None:
         stats[f"visits_{setup.name}_mip_seconds"] = mip.seconds
         _take(answer, mip.solved, mip.value, mip.values, mip.bound, setup.minimise)
