@@ -219,6 +219,28 @@ def test_pdlp_beside_an_lp_that_does_not_finish_gives_the_bound(
     assert big.bound["delivered_priority"] < _problem(s).deliverable_priority()
 
 
+def test_pdlp_returning_nothing_leaves_the_subgradient_steps_and_the_lp(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """PDLP stopped at its limit returns nothing: the subgradient steps then run, and the
+    exact LP beside them still gives its bound."""
+    s, exact = _month_300()
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+
+    def pdlp_out_of_time(model: MipModel, **kw: Any) -> MipOutcome:
+        if kw.get("pdlp"):
+            return MipOutcome(None, math.nan, math.nan, False, "Time limit reached", 1.0)
+        return solve_lp(model, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", pdlp_out_of_time)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=60, workers=2)
+    assert re.search(r"level 1 .*'PDLP Time limit reached', 'Lagrangian bound after", caplog.text)
+    assert re.search(r"level 1 .*'LP (bound|rounding)'", caplog.text)
+    assert pr.verify(s, big) == []
+    optimum = exact.objective["delivered_priority"]
+    assert big.objective["delivered_priority"] <= optimum <= big.bound["delivered_priority"]
+
+
 def _one_batch_swap() -> pr.Scenario:
     """A 10 kg batch; A (6 kg, priority 3) first leaves B and C (5 kg, priority 2 each) out."""
     b = pr.ScenarioBuilder(name="swap")
@@ -251,19 +273,25 @@ def test_level1_neighbourhoods_raise_the_priority_while_the_lp_runs() -> None:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_plan_the_quick_bound_proves_skips_the_lp(monkeypatch: pytest.MonkeyPatch,
+def test_a_plan_the_first_bound_proves_skips_the_lp(monkeypatch: pytest.MonkeyPatch,
                                                      caplog: pytest.LogCaptureFixture,
                                                      workers: int) -> None:
-    """One seat, priorities 1 and 3: the subgradient bound proves the greedy plan; no LP is used.
+    """One seat, priorities 1 and 3: the first bound proves the greedy plan; the exact LP's
+    bound is not used.
 
-    With two workers the LP was started beside the steps and is stopped.
+    With one worker that is the subgradient steps' bound. With two, PDLP's
+    approximate LP runs first beside the exact LP (which is then stopped), and
+    the subgradient steps are not needed.
     """
     s = _one_seat([1, 3], 1)
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         result = pr.solve(s, time_limit=30, workers=workers)
     assert result.objective["delivered_priority"] == result.bound["delivered_priority"] == 3
-    assert "Lagrangian bound after" in caplog.text and "'LP bound'" not in caplog.text
+    first = "'PDLP bound'" if workers == 2 else "Lagrangian bound after"
+    other = "Lagrangian bound after" if workers == 2 else "'PDLP bound'"
+    assert first in caplog.text and other not in caplog.text
+    assert "'LP bound'" not in caplog.text
     assert pr.verify(s, result) == []
 
 

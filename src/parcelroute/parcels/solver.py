@@ -472,11 +472,12 @@ class _Level1:
 
         With two workers or more the LP (the interior point method, or PDLP's
         loose solve when ``pdlp``) runs on a thread of its own and gets nearly
-        the whole budget. This core meanwhile takes the subgradient steps;
-        beside the interior point LP (which may not finish in time) it then
-        solves PDLP's approximate LP and re-plans one neighbourhood after
-        another for more priority until the LP returns. Every LP that returns
-        duals proves a bound (through the Lagrangian) and is rounded to a plan.
+        the whole budget. Beside PDLP this core takes the subgradient steps.
+        Beside the interior point LP (which may not finish in time) it solves
+        PDLP's approximate LP (the subgradient steps only if that returns
+        nothing), then re-plans one neighbourhood after another for more
+        priority until the LP returns. Every LP that returns duals proves a
+        bound (through the Lagrangian) and is rounded to a plan.
         With one worker the subgradient steps go first and the LP gets what
         is left. The interior point LP is stopped once the plan reaches the
         bound (or the accepted gap); PDLP cannot be stopped (HiGHS 1.16's PDLP
@@ -502,16 +503,17 @@ class _Level1:
                                      cancel=cancel, pdlp=pdlp))
         guide: FloatArray | None = None
         try:
-            assign, quick = self._lagrangian(assign, best, upper, 0.15)
-            best, upper = int(quick.value), int(quick.bound)
-            # (not once the interior point LP is back: HiGHS 1.16's PDLP calls no interrupt
-            # callback, so once started it runs to its end or its time limit)
-            if not pdlp and not self._level_done(best, upper) and not job.done():
+            if not pdlp:
+                # PDLP's approximate LP first: its bound and rounding are far better than the
+                # subgradient steps', which only run if it returns nothing
                 side = solve_lp(model, time_limit=self._share(PDLP_BESIDE_SHARE), threads=1,
                                 pdlp=True, pdlp_options=PDLP_TIGHT_TOLERANCES, cancel=cancel)
                 assign, best, upper = self._take_lp(model, x, side, assign, best, upper, True)
                 if side.x is not None and side.row_dual is not None:
                     guide = side.x[x]
+            if guide is None and not self._level_done(best, upper):
+                assign, quick = self._lagrangian(assign, best, upper, 0.15)
+                best, upper = int(quick.value), int(quick.bound)
             if not pdlp and not self._level_done(best, upper):
                 # (not beside PDLP's own solve: it shares the memory bandwidth and slows down,
                 # and its rounding at that volume outdoes what the MIPs reach before it ends)
