@@ -6,6 +6,7 @@ import functools
 import logging
 import math
 import re
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -190,6 +191,29 @@ def test_the_lp_path_gives_the_lp_bound_with_any_workers(monkeypatch: pytest.Mon
     assert bounds[2] <= bounds[1]
 
 
+def _solve_300_with_lps_out_of_time(monkeypatch: pytest.MonkeyPatch,
+                                    caplog: pytest.LogCaptureFixture,
+                                    out_of_time: Callable[[MipModel, bool], bool],
+                                    ) -> tuple[pr.Scenario, pr.Result, pr.Result]:
+    """The 300-parcel month on the large path (two workers), with every LP for which
+    ``out_of_time(model, pdlp)`` holds stopped at its limit (no solution, no duals)."""
+    s, exact = _month_300()
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+
+    def limited(model: MipModel, **kw: Any) -> MipOutcome:
+        if out_of_time(model, bool(kw.get("pdlp"))):
+            return MipOutcome(None, math.nan, math.nan, False, "Time limit reached", 1.0)
+        return solve_lp(model, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", limited)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=60, workers=2)
+    assert pr.verify(s, big) == []
+    optimum = exact.objective["delivered_priority"]
+    assert big.objective["delivered_priority"] <= optimum <= big.bound["delivered_priority"]
+    return s, exact, big
+
+
 def test_pdlp_beside_an_lp_that_does_not_finish_gives_the_bound(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """An interior point LP that runs out of time leaves level 1 PDLP's bound and plan.
@@ -199,23 +223,11 @@ def test_pdlp_beside_an_lp_that_does_not_finish_gives_the_bound(
     still proves a bound through the Lagrangian, and its rounding and the
     neighbourhood MIPs give the plan.
     """
-    s, exact = _month_300()
-    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
-    real = solve_lp
-
-    def out_of_time(model: MipModel, **kw: Any) -> MipOutcome:
-        if model.maximize and not kw.get("pdlp"):  # level 1's interior point LP
-            return MipOutcome(None, math.nan, math.nan, False, "Time limit reached", 1.0)
-        return real(model, **kw)
-
-    monkeypatch.setattr(parcel_solver, "solve_lp", out_of_time)
-    with caplog.at_level(logging.INFO, logger="parcelroute"):
-        big = pr.solve(s, time_limit=60, workers=2)
+    # level 1's interior point LP runs out of time
+    s, _exact, big = _solve_300_with_lps_out_of_time(
+        monkeypatch, caplog, lambda model, pdlp: model.maximize and not pdlp)
     assert re.search(r"level 1 .*'PDLP bound'", caplog.text)
     assert "'LP bound'" not in caplog.text
-    assert pr.verify(s, big) == []
-    optimum = exact.objective["delivered_priority"]
-    assert big.objective["delivered_priority"] <= optimum <= big.bound["delivered_priority"]
     assert big.bound["delivered_priority"] < _problem(s).deliverable_priority()
 
 
@@ -223,22 +235,9 @@ def test_pdlp_returning_nothing_leaves_the_subgradient_steps_and_the_lp(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """PDLP stopped at its limit returns nothing: the subgradient steps then run, and the
     exact LP beside them still gives its bound."""
-    s, exact = _month_300()
-    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
-
-    def pdlp_out_of_time(model: MipModel, **kw: Any) -> MipOutcome:
-        if kw.get("pdlp"):
-            return MipOutcome(None, math.nan, math.nan, False, "Time limit reached", 1.0)
-        return solve_lp(model, **kw)
-
-    monkeypatch.setattr(parcel_solver, "solve_lp", pdlp_out_of_time)
-    with caplog.at_level(logging.INFO, logger="parcelroute"):
-        big = pr.solve(s, time_limit=60, workers=2)
+    _solve_300_with_lps_out_of_time(monkeypatch, caplog, lambda _model, pdlp: pdlp)
     assert re.search(r"level 1 .*'PDLP Time limit reached', 'Lagrangian bound after", caplog.text)
     assert re.search(r"level 1 .*'LP (bound|rounding)'", caplog.text)
-    assert pr.verify(s, big) == []
-    optimum = exact.objective["delivered_priority"]
-    assert big.objective["delivered_priority"] <= optimum <= big.bound["delivered_priority"]
 
 
 def _one_batch_swap() -> pr.Scenario:
