@@ -74,8 +74,9 @@ def local_model(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: i
     rest stay shut. ``None`` when no parcel can ride ``hood``.
 
     With ``level1`` ``None`` the MIP serves level 1 instead: it maximises the
-    priority the free parcels deliver, over all their options (no batch
-    pays), within what the fixed parcels leave of every limit.
+    priority the free parcels deliver, each into ``hood`` or staying on the
+    batch it rides now (no batch pays), within what the fixed parcels leave
+    of every limit.
 
     ``forced`` marks parcels that every plan of the level-1 value delivers,
     ``allowed`` the options such plans may use (both proven, e.g. by reduced
@@ -112,10 +113,9 @@ def local_model(prob: ParcelProblem, assign: IntArray, hood: IntArray, level1: i
     operated = np.zeros(nb, bool)
     operated[pb[chosen]] = True
     by_priority = level1 is None
-    # options of the free parcels into the hood or into batches already paid for
-    # (into any batch at level 1, where batches cost nothing)
+    # options of the free parcels into the hood or into batches already paid for (at
+    # level 1, where batches cost nothing: into the hood, or where the parcel rides now)
     if by_priority:
-        # into the hood, or where the parcel rides now
         now = np.zeros(prob.num_pairs, bool)
         now[chosen] = True
         usable = free_mask[pp] & (in_hood[pb] | now)
