@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parcelroute._highs import new_highs
 from parcelroute.parcels.mip import MipModel, lagrangian_bound, solve_lp, solve_mip
@@ -111,3 +113,77 @@ def test_a_pdlp_option_highs_does_not_know_is_an_error() -> None:
     """A misspelt PDLP option would be ignored by HiGHS; the wrapper refuses it instead."""
     with pytest.raises(ValueError, match="pdlp_gap_tolerance"):
         solve_lp(_stairs(10), pdlp=True, pdlp_options={"pdlp_gap_tolerance": 1e-3})
+
+
+# -- choice rows in the Lagrangian bound -------------------------------------------------
+def _two_parcels(maximize: bool) -> MipModel:
+    """Two parcels, each riding one of two batches (values 3 and 2), one shared batch limit."""
+    model = MipModel(maximize=maximize)
+    x = model.add_columns(np.array([3.0, 3.0, 2.0, 2.0]), upper=np.ones(4))
+    model.add_row(x[:2], np.ones(2), lower=0.0, upper=1.0)  # parcel A
+    model.add_row(x[2:], np.ones(2), lower=0.0, upper=1.0)  # parcel B
+    model.add_row(x[[0, 2]], np.array([4.0, 4.0]), upper=8.0)  # a batch with room for both
+    return model
+
+
+def test_choice_row_multipliers_are_set_at_their_best() -> None:
+    """Multipliers that price no parcel row still prove the optimum: each row's is chosen."""
+    model = _two_parcels(maximize=True)
+    assert lagrangian_bound(model, np.zeros(3)).bound == pytest.approx(5.0)
+    # a poor multiplier on one parcel row is replaced as well
+    assert lagrangian_bound(model, np.array([0.5, 0.0, 0.0])).bound == pytest.approx(5.0)
+
+
+def test_choice_rows_when_minimising() -> None:
+    """Minimising, an exactly-one row costs its cheapest column, an at-most-one row nothing."""
+    model = MipModel(maximize=False)
+    x = model.add_columns(np.array([3.0, 5.0, -2.0, -4.0]), upper=np.ones(4))
+    model.add_row(x[:2], np.ones(2), lower=1.0, upper=1.0)
+    model.add_row(x[2:], np.ones(2), upper=1.0)
+    assert lagrangian_bound(model, np.zeros(2)).bound == pytest.approx(3.0 - 4.0)
+
+
+def test_rows_sharing_a_column_are_not_both_choice_rows() -> None:
+    """Of two choice rows over one column only the parcel's is set at its best.
+
+    Setting both at once would price the shared column twice: a valid but
+    weaker bound (8 here instead of 5; the optimum is 4).
+    """
+    model = MipModel(maximize=True)
+    x = model.add_columns(np.array([4.0, 1.0, 1.0]), upper=np.ones(3))
+    model.add_row(x[:2], np.ones(2), lower=0.0, upper=1.0)
+    model.add_row(x[[0, 2]], np.ones(2), upper=1.0)
+    assert lagrangian_bound(model, np.zeros(2)).bound == pytest.approx(5.0)
+    assert solve_lp(model, ipm=False).value == pytest.approx(4.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), maximize=st.booleans())
+def test_the_lagrangian_bound_holds_for_any_multipliers(data: st.DataObject,
+                                                       maximize: bool) -> None:
+    """Random 0-1 models mixing choice rows (some overlapping) and knapsack rows."""
+    n = data.draw(st.integers(2, 7))
+    cost = np.array(data.draw(st.lists(st.integers(-5, 9), min_size=n, max_size=n)), float)
+    model = MipModel(maximize=maximize)
+    x = model.add_columns(cost, upper=np.ones(n))
+    for _ in range(data.draw(st.integers(1, 5))):
+        cols = sorted(data.draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=n)))
+        kind = data.draw(st.sampled_from(["at most one", "exactly one", "choice free",
+                                          "knapsack"]))
+        if kind == "knapsack":
+            weights = np.array(data.draw(st.lists(st.integers(1, 6), min_size=len(cols),
+                                                  max_size=len(cols))), float)
+            model.add_row(x[cols], weights, upper=float(data.draw(st.integers(1, 10))))
+        elif kind == "exactly one":
+            model.add_row(x[cols], np.ones(len(cols)), lower=1.0, upper=1.0)
+        else:
+            model.add_row(x[cols], np.ones(len(cols)), lower=0.0 if kind == "at most one"
+                          else -math.inf, upper=1.0)
+    lp = solve_lp(model, ipm=False)
+    if not lp.optimal:  # an infeasible draw (two exactly-one rows that cannot both hold)
+        return
+    mult = np.array(data.draw(st.lists(st.floats(-6, 6), min_size=model.num_rows,
+                                       max_size=model.num_rows)))
+    bound = lagrangian_bound(model, mult).bound
+    tol = 1e-7 * max(1.0, abs(lp.value))
+    assert bound >= lp.value - tol if maximize else bound <= lp.value + tol

