@@ -43,7 +43,8 @@ BoolArray = npt.NDArray[np.bool_]
 INF = math.inf
 #: HiGHS options of :func:`solve_lp` with ``pdlp``. On a 200,000-parcel month's level-1 LP
 #: (950,000 columns, LP value about 276,810) PDLP stops after about 18 s with duals whose
-#: Lagrangian bound is 277,784 (0.35 % above); HiGHS' defaults (1e-7) take about 80 s.
+#: Lagrangian bound is 277,784 (0.35 % above; 277,386 with each parcel's multiplier set at its
+#: best, see :func:`lagrangian_bound`); HiGHS' defaults (1e-7) take about 80 s.
 PDLP_TOLERANCES = {
     "pdlp_optimality_tolerance": 1e-3,
     "primal_feasibility_tolerance": 1e-5,
@@ -52,7 +53,9 @@ PDLP_TOLERANCES = {
 #: Tighter PDLP options for level 1's LP where it runs beside the interior point LP, which
 #: may not finish in time. On a 20,000-parcel month (106,000 columns, LP value 27,746) about
 #: 3.9 s on one thread and a Lagrangian bound of 27,816 (0.25 % above); with
-#: :data:`PDLP_TOLERANCES` 3.3 s and 27,857, with 1e-4 and 1e-6 10.6 s and 27,750.
+#: :data:`PDLP_TOLERANCES` 3.3 s and 27,857, with 1e-4 and 1e-6 10.6 s and 27,750. With each
+#: parcel's multiplier set at its best (:func:`lagrangian_bound`): 27,788 here, 27,808 with
+#: :data:`PDLP_TOLERANCES` and 27,825 with 3e-3.
 PDLP_TIGHT_TOLERANCES = {
     "pdlp_optimality_tolerance": 3e-4,
     "primal_feasibility_tolerance": 1e-5,
