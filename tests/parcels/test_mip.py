@@ -132,6 +132,8 @@ def test_choice_row_multipliers_are_set_at_their_best() -> None:
     assert lagrangian_bound(model, np.zeros(3)).bound == pytest.approx(5.0)
     # a poor multiplier on one parcel row is replaced as well
     assert lagrangian_bound(model, np.array([0.5, 0.0, 0.0])).bound == pytest.approx(5.0)
+    # taken as given (an LP solved to optimality): every column counts at its best
+    assert lagrangian_bound(model, np.zeros(3), best_choice=False).bound == pytest.approx(10.0)
 
 
 def test_choice_rows_when_minimising() -> None:

@@ -536,7 +536,7 @@ class _Level1:
             return assign, best, bound
         if not pdlp:
             self.lp_seconds = lp.seconds
-        lag = lagrangian_bound(model, lp.row_dual)
+        lag = lagrangian_bound(model, lp.row_dual, best_choice=pdlp)
         if math.isfinite(lag.bound) and floor_bound(lag.bound) < bound:
             bound = max(best, floor_bound(lag.bound))
             self.notes.append(f"{name} bound")
@@ -1104,7 +1104,7 @@ class _Level2:
         if lp.x is None or cancel.is_set():
             return
         if lp.row_dual is not None:
-            lag = lagrangian_bound(model, lp.row_dual)
+            lag = lagrangian_bound(model, lp.row_dual, best_choice=False)
             if math.isfinite(lag.bound):
                 self._raise_bound(self._round_bound(lag.bound))
         if self._done():
@@ -1354,7 +1354,7 @@ class _Level2:
                       ipm=True, pdlp=pdlp, pdlp_options=PDLP_LOOSE_TOLERANCES if pdlp else None)
         if lp.row_dual is None:
             return 0.0
-        lag = lagrangian_bound(model, lp.row_dual)
+        lag = lagrangian_bound(model, lp.row_dual, best_choice=pdlp)
         return self._round_bound(lag.bound) if math.isfinite(lag.bound) else 0.0
 
 
