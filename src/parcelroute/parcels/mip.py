@@ -794,7 +794,7 @@ def lagrangian_bound(
     lo = model.lower if lower is None else np.asarray(lower, np.float64)
     hi = model.upper if upper is None else np.asarray(upper, np.float64)
     rows = np.repeat(np.arange(model.num_rows), np.diff(start))
-    choice = _choice_rows(start, index, value, rl, ru, lo, hi) if best_choice else \
+    choice = _choice_rows(start, index, value, rows, rl, ru, lo, hi) if best_choice else \
         np.zeros(model.num_rows, bool)
     best: LagrangianBound | None = None
     for sign, polish in ((1.0, False), (-1.0, False), (1.0, True), (-1.0, True)):
@@ -828,18 +828,18 @@ def lagrangian_bound(
     return best
 
 
-def _choice_rows(start: IntArray, index: IntArray, value: FloatArray, rl: FloatArray,
-                 ru: FloatArray, lo: FloatArray, hi: FloatArray) -> BoolArray:
+def _choice_rows(start: IntArray, index: IntArray, value: FloatArray, rows: IntArray,
+                 rl: FloatArray, ru: FloatArray, lo: FloatArray, hi: FloatArray) -> BoolArray:
     """Rows that choose at most one (or exactly one) of their 0-1 columns, sharing none.
 
     Every coefficient is 1, the upper side is 1, the lower side is at most 0
     or exactly 1, and every column lies in ``[0, 1]``. Rows with a finite
     lower side (each parcel's row) are taken first; a row sharing a column
     with another candidate of its round, or with a row already taken, is left out.
+    ``rows`` is the row of every non-zero.
     """
     n_rows = len(rl)
     length = np.diff(start)
-    rows = np.repeat(np.arange(n_rows), length)
     bad = (value != 1.0) | (lo[index] != 0.0) | (hi[index] != 1.0)
     spoiled = np.bincount(rows[bad], minlength=n_rows) > 0
     candidate = (length > 0) & ~spoiled & (ru == 1.0) & ((rl <= 0.0) | (rl == 1.0))
