@@ -1,0 +1,105 @@
+"""Facility by facility: the reciprocity bound and the prices it tries."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import parcelroute as pr
+from parcelroute.visits.index import VisitIndex
+from parcelroute.visits.lns import reciprocity_bound, relax_by_facility
+
+WEEK = [("2026-12-01", "2026-12-10")]
+
+
+def two_sides(*, contested: bool) -> pr.Scenario:
+    """Side A ahead by one visit in the relaxation; ``contested``: one seat for A and B.
+
+    Contested: A-1 (priority 2) and B-1 (priority 1) want the only seat. At the
+    first price (the lowest priority, 1) B-1's visit is worth 2 and A-1's 1, so
+    B-1 takes the seat and side A no longer leads. Not contested: A-1, A-2
+    (priority 2) and B-1 (priority 1) all fit, and at that price side A still
+    leads by one.
+    """
+    b = pr.ScenarioBuilder(name="two sides", start="2026-12-01", end="2026-12-31")
+    b.add_node("F-1")
+    b.add_session("S-1", facility="F-1", date="2026-12-05", start="10:00", end="12:00",
+                  capacity=1 if contested else 4)
+    b.add_detainee("D-A1", facility="F-1", side="A")
+    b.add_detainee("D-B1", facility="F-1", side="B")
+    b.add_visit_request("V-A1", detainee="D-A1", priority=2, available=WEEK)
+    b.add_visit_request("V-B1", detainee="D-B1", priority=1, available=WEEK)
+    if not contested:
+        b.add_detainee("D-A2", facility="F-1", side="A")
+        b.add_visit_request("V-A2", detainee="D-A2", priority=2, available=WEEK)
+    b.set_reciprocity(0)
+    return b.build()
+
+
+def priced(scenario: pr.Scenario, caplog: pytest.LogCaptureFixture) -> tuple[int | None, int]:
+    """The reciprocity bound and how many prices it tried."""
+    index = VisitIndex(scenario)
+    choices = [index.model_sessions(ri) for ri in range(len(index.requests))]
+    _caps, relaxed = relax_by_facility(index, choices, None)
+    with caplog.at_level(logging.DEBUG, logger="parcelroute"):
+        bound = reciprocity_bound(index, choices, None, relaxed)
+    prices = sum(1 for r in caplog.records if r.getMessage().startswith("reciprocity price"))
+    return bound, prices
+
+
+def test_side_ahead_no_longer_leading_at_the_lowest_priority_stops_the_search(
+        caplog: pytest.LogCaptureFixture) -> None:
+    scenario = two_sides(contested=True)
+    bound, prices = priced(scenario, caplog)
+    assert prices == 1
+    # B-1's visit at 1 + 1, in quarters: 8 // 4; no plan of one visit keeps max_difference 0
+    assert bound == 2
+    assert pr.solve(scenario).objective["visit_priority"] == 0
+
+
+def test_side_ahead_still_leading_tries_a_higher_price(
+        caplog: pytest.LogCaptureFixture) -> None:
+    scenario = two_sides(contested=False)
+    bound, prices = priced(scenario, caplog)
+    assert prices == 2
+    # price 1: 1 + 1 + 2 = 4; price 1.5: 0.5 + 0.5 + 2.5 = 3.5, rounded down to the optimum
+    assert bound == 3
+    assert pr.solve(scenario).objective["visit_priority"] == 3
+
+
+@st.composite
+def two_sided_months(draw: st.DrawFn) -> pr.Scenario:
+    """Up to 8 detainees on two sides (A more often) at two facilities, open sessions."""
+    b = pr.ScenarioBuilder(name="random two sides", start="2026-12-01", end="2026-12-31")
+    facilities = ["F-1", "F-2"]
+    for f in facilities:
+        b.add_node(f)
+    for i in range(draw(st.integers(1, 4))):
+        b.add_session(f"S-{i}", facility=draw(st.sampled_from(facilities)),
+                      date=draw(st.sampled_from(["2026-12-04", "2026-12-05"])),
+                      start="10:00", end="12:00", capacity=draw(st.integers(1, 3)))
+    dets = [f"D-{i}" for i in range(draw(st.integers(2, 8)))]
+    for d in dets:
+        b.add_detainee(d, facility=draw(st.sampled_from(facilities)),
+                       side=draw(st.sampled_from(["A", "A", "B"])))
+    for i in range(draw(st.integers(1, 10))):
+        b.add_visit_request(f"V-{i}", detainee=draw(st.sampled_from(dets)),
+                            priority=draw(st.integers(0, 3)), available=WEEK)
+    b.set_reciprocity(draw(st.integers(0, 1)))
+    return b.build()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(two_sided_months())
+def test_reciprocity_bound_is_never_below_the_optimum(scenario: pr.Scenario) -> None:
+    index = VisitIndex(scenario)
+    choices = [index.model_sessions(ri) for ri in range(len(index.requests))]
+    _caps, relaxed = relax_by_facility(index, choices, None)
+    bound = reciprocity_bound(index, choices, None, relaxed)
+    result = pr.solve(scenario)
+    assert result.status is pr.Status.OPTIMAL
+    if bound is not None:
+        assert result.objective["visit_priority"] <= bound
