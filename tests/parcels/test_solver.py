@@ -904,3 +904,41 @@ def test_fixing_gap_allows_for_the_bound_s_rounding_tolerance() -> None:
     bound = 60_000_000.4  # proves 60,000,060 once its tolerance of 60 is allowed
     assert _fixing_gap(bound, 60_000_060) >= 0
     assert _fixing_gap(2672.0, 2672) == pytest.approx(2672e-6)
+
+
+# -- neighbourhoods of the large path ---------------------------------------------------
+def _heavy_and_light(weight_limit: bool = True) -> tuple[ParcelProblem, np.ndarray]:
+    """B-1 carries one heavy parcel (9 of 10 kg, 1 of 5 parcels), B-2 two light ones
+    (2 of 10 kg, 2 of 5 parcels); B-3 carries nothing."""
+    b = base()
+    limits: dict[str, float] = {"max_weight_kg": 10} if weight_limit else {}
+    for bid in ("B-1", "B-2", "B-3"):
+        batch(b, bid, max_parcels=5, **limits)
+    parcel(b, "P-1", w=9)
+    parcel(b, "P-2")
+    parcel(b, "P-3")
+    s = b.build()
+    prob = ParcelProblem(s, Compatibility(s))
+    on = {"P-1": "B-1", "P-2": "B-2", "P-3": "B-2"}
+    ids = [p.id for p in s.parcels]
+    bids = [bt.id for bt in s.batches]
+    assign = np.full(prob.num_parcels, -1, np.int64)
+    for e in range(prob.num_pairs):
+        i, bt = int(prob.pair_parcel[e]), int(prob.pair_batch[e])
+        if on[ids[i]] == bids[bt]:
+            assign[i] = e
+    return prob, assign
+
+
+def test_least_filled_hoods_rank_by_the_fullest_dimension() -> None:
+    """Weight binds: B-1 is 90 % full by weight though 20 % by count, so B-2 (40 %) comes first."""
+    prob, assign = _heavy_and_light()
+    hoods = parcel_solver.least_filled_hoods(prob, assign)
+    assert [h.tolist() for h in hoods] == [[1], [0]]
+
+
+def test_least_filled_hoods_by_count_when_weight_is_slack() -> None:
+    """Without the weight limit B-1's one parcel of five is the least fill."""
+    prob, assign = _heavy_and_light(weight_limit=False)
+    hoods = parcel_solver.least_filled_hoods(prob, assign)
+    assert [h.tolist() for h in hoods] == [[0], [1]]

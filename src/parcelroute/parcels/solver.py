@@ -393,6 +393,47 @@ def origin_day_hoods(prob: ParcelProblem, batches: BoolArray, seed: int) -> list
     return [hoods[k] for k in order.tolist()]
 
 
+def least_filled_hoods(prob: ParcelProblem, assign: IntArray) -> list[IntArray]:
+    """Each batch that ``assign`` operates alone, the least filled first.
+
+    A batch's fill is the largest share of its weight, volume or count limit
+    its load takes. Closing a half-empty batch is the likeliest saving, and
+    the MIP of one batch is small enough to settle at once (about a tenth of
+    the pairs of one origin's day at 20,000 parcels).
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> from parcelroute.parcels.compat import Compatibility
+    >>> b = pr.ScenarioBuilder(name="one full, one not")
+    >>> _ = b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    >>> for bid in ("B-1", "B-2"):
+    ...     _ = b.add_batch(bid, origin="HUB", departs="2026-12-01", stops=["F-1"],
+    ...                     max_parcels=2, cost=10)
+    >>> for p in ("P-1", "P-2", "P-3"):
+    ...     _ = b.add_parcel(p, origin="HUB", destination="F-1", weight_kg=1,
+    ...                      ready="2026-12-01", due="2026-12-03")
+    >>> s = b.build()
+    >>> prob = ParcelProblem(s, Compatibility(s))
+    >>> # P-1 and P-2 on B-1 (options 0 and 2), P-3 on B-2 (option 5)
+    >>> [h.tolist() for h in least_filled_hoods(prob, np.array([0, 2, 5]))]
+    [[1], [0]]
+    """
+    chosen = assign[assign >= 0]
+    nb = prob.num_batches
+    batch = prob.pair_batch[chosen]
+    fill = np.zeros(nb)
+    for dim in prob.dims:
+        load = np.bincount(batch, weights=dim.per_parcel[prob.pair_parcel[chosen]],
+                           minlength=nb)
+        cap = dim.capacity.astype(np.float64)
+        share = np.where(cap > 0, load / np.maximum(cap, 1.0), 0.0)
+        fill = np.maximum(fill, share)
+    used = np.unique(batch)
+    order = used[np.argsort(fill[used], kind="stable")]
+    return [np.array([b], np.int64) for b in order.tolist()]
+
+
 def _in_background(job: Callable[[], _T]) -> Future[_T]:
     """Run ``job`` on a thread of its own; HiGHS and NumPy leave Python's lock while they work."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcelroute")
@@ -1135,7 +1176,9 @@ class _Level2:
         left = self.deadline.left()
         used = np.zeros(prob.num_batches, bool)
         used[prob.pair_batch] = True
-        hoods = origin_day_hoods(prob, used, self.options.seed)
+        # single batches, the least filled first (the likeliest to close), then whole days
+        hoods = least_filled_hoods(prob, best) + origin_day_hoods(prob, used,
+                                                                   self.options.seed)
         # the LP only when it can finish: it takes a few times as long as level 1's
         lp_fits = prob.num_pairs <= LP_MAX_PAIRS and (
             left is None or (self.first is not None and self.first.lp_seconds is not None
