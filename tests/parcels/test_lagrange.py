@@ -314,5 +314,31 @@ def test_the_pdlp_cost_bound_never_passes_the_optimum(monkeypatch: pytest.Monkey
     if big.objective["delivered_priority"] < exact.objective["delivered_priority"]:
         pytest.skip("the large path did not reach the level-1 optimum: its cost bound is "
                     "for another level-1 value")
-    assert "'PDLP bound'" in caplog.text
+    # the subgradient steps first (a bound in any case), then PDLP's
+    assert re.search(r"level 2 .*'Lagrangian bound after \d+ steps'.*'PDLP bound'", caplog.text)
     assert 0 < big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+
+
+def test_the_batch_cost_pdlp_returning_nothing_leaves_the_subgradient_bound(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """PDLP stopped at its limit on the batch-cost LP: the steps that ran before it bound it."""
+    s = generate_scenario(150, 0, 1)
+    exact = pr.solve(s, time_limit=60)
+    assert exact.status is pr.Status.OPTIMAL
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
+
+    def limited(model: MipModel, **kw: Any) -> MipOutcome:
+        if kw.get("pdlp") and not model.maximize:
+            return MipOutcome(None, math.nan, math.nan, False, "Time limit reached", 1.0)
+        return solve_lp(model, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", limited)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=30, workers=2)
+    assert pr.verify(s, big) == []
+    assert re.search(r"level 2 .*'Lagrangian bound after \d+ steps'", caplog.text)
+    assert not re.search(r"level 2 .*'PDLP bound'", caplog.text)
+    assert big.bound["batch_cost"] > 0
+    if big.objective["delivered_priority"] == exact.objective["delivered_priority"]:
+        assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6

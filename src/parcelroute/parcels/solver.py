@@ -102,6 +102,11 @@ LP_LEVEL2_FACTOR = 5.0
 #: Beyond the MIP's reach: the batch-cost LP (or PDLP) is not started with less time than
 #: this left (building its model alone takes seconds at 20,000 parcels).
 LP_MIN_SECONDS = 1.0
+#: Beyond the MIP's reach, with two workers and a time limit: the share of the batch-cost
+#: bound's time for the subgradient steps before PDLP's loose LP takes the rest. On the
+#: 20,000-parcel month PDLP needed 7.4-7.8 s beside the neighbourhood MIPs (bound about
+#: 316,000-317,000); the steps reach about 240,000 in a second.
+COST_FIRST_SHARE = 0.15
 #: Beyond the MIP's reach, with two workers: the share of level 1's time left that PDLP's
 #: approximate LP may take beside the interior point LP (which may not finish), and the
 #: time limit of each level-1 neighbourhood MIP run while an LP solves on the other core.
@@ -1192,22 +1197,27 @@ class _Level2:
             job = _in_background(partial(self._local_search, hoods,
                                          None if left is None else share * left, threads=1))
             try:
-                # PDLP's loose LP where it can finish (a month the interior point LP served
-                # at level 1); the subgradient steps otherwise, or in the time it leaves
-                pdlp = 0.0
-                if not lp_fits and prob.num_pairs <= LP_MAX_PAIRS and (
-                        left is None or 0.6 * share * left >= LP_MIN_SECONDS):
+                # PDLP's loose LP where it may finish (a month the interior point LP cannot
+                # serve); the subgradient steps otherwise. With a time limit the steps go
+                # first, briefly, for a bound that holds even if PDLP does not finish
+                use_pdlp = not lp_fits and prob.num_pairs <= LP_MAX_PAIRS and (
+                    left is None or (1 - COST_FIRST_SHARE) * share * left >= LP_MIN_SECONDS)
+                if left is not None:
+                    lag = cost_bound(prob, level1, target=self.best_cost, time_limit=(
+                        COST_FIRST_SHARE if use_pdlp else 1.0) * share * left)
+                    self._take_lagrangian(lag)
+                if use_pdlp:
+                    spent = self.deadline.elapsed() - t0
                     pdlp = self._lp_bound(fix, forced, forced_free, level1, rec_sets,
-                                          time_limit=None if left is None else 0.6 * share * left,
+                                          time_limit=None if left is None else share * left - spent,
                                           pdlp=True)
                     if pdlp > 0:
                         self._raise_bound(pdlp)
                         self.notes.append("PDLP bound")
-                if pdlp <= 0:
-                    spent = self.deadline.elapsed() - t0
-                    lag = cost_bound(prob, level1, target=self.best_cost,
-                                     time_limit=None if left is None else share * left - spent)
-                    self._take_lagrangian(lag)
+                    elif left is None:
+                        self._take_lagrangian(cost_bound(prob, level1, target=self.best_cost))
+                elif left is None:
+                    self._take_lagrangian(cost_bound(prob, level1, target=self.best_cost))
             finally:
                 job.result()
         else:
