@@ -319,6 +319,36 @@ def test_the_pdlp_cost_bound_never_passes_the_optimum(monkeypatch: pytest.Monkey
     assert 0 < big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
 
 
+def test_a_batch_cost_the_subgradient_steps_prove_skips_pdlp(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Two batches of the same cost on two days for one parcel: the steps prove 10 and PDLP
+    never runs."""
+    b = pr.ScenarioBuilder(name="either day")
+    b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    for bid, departs in (("B-1", "2026-12-01"), ("B-2", "2026-12-02")):
+        b.add_batch(bid, origin="HUB", departs=departs, stops=["F-1"], max_parcels=1, cost=10)
+    b.add_parcel("P-1", origin="HUB", destination="F-1", weight_kg=1, ready="2026-12-01",
+                 due="2026-12-05")
+    s = b.build()
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
+    pdlp_models: list[bool] = []
+
+    def recorded(model: MipModel, **kw: Any) -> MipOutcome:
+        if kw.get("pdlp"):
+            pdlp_models.append(model.maximize)
+        return solve_lp(model, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", recorded)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        result = pr.solve(s, time_limit=30, workers=2)
+    assert pr.verify(s, result) == []
+    assert result.status is pr.Status.OPTIMAL
+    assert result.objective["batch_cost"] == result.bound["batch_cost"] == 10
+    assert re.search(r"level 2 .*'Lagrangian bound after \d+ steps'", caplog.text)
+    assert False not in pdlp_models  # no PDLP on the (minimising) batch-cost LP
+
+
 def test_the_batch_cost_pdlp_returning_nothing_leaves_the_subgradient_bound(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """PDLP stopped at its limit on the batch-cost LP: the steps that ran before it bound it."""

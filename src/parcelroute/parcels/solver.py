@@ -1206,11 +1206,11 @@ class _Level2:
                     lag = cost_bound(prob, level1, target=self.best_cost, time_limit=(
                         COST_FIRST_SHARE if use_pdlp else 1.0) * share * left)
                     self._take_lagrangian(lag)
-                if use_pdlp:
+                if use_pdlp and not self._done():
                     spent = self.deadline.elapsed() - t0
                     pdlp = self._lp_bound(fix, forced, forced_free, level1, rec_sets,
-                                          time_limit=None if left is None else share * left - spent,
-                                          pdlp=True)
+                                          time_limit=None if left is None
+                                          else max(0.0, share * left - spent), pdlp=True)
                     if pdlp > 0:
                         self._raise_bound(pdlp)
                         self.notes.append("PDLP bound")
