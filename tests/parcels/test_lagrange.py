@@ -191,6 +191,18 @@ def test_the_lp_path_gives_the_lp_bound_with_any_workers(monkeypatch: pytest.Mon
     assert bounds[2] <= bounds[1]
 
 
+def _lps_stopped(out_of_time: Callable[[MipModel, bool], bool]) -> Callable[..., MipOutcome]:
+    """:func:`solve_lp`, but every LP for which ``out_of_time(model, pdlp)`` holds stops at
+    its limit (no solution, no duals)."""
+
+    def limited(model: MipModel, **kw: Any) -> MipOutcome:
+        if out_of_time(model, bool(kw.get("pdlp"))):
+            return MipOutcome(None, math.nan, math.nan, False, "Time limit reached", 1.0)
+        return solve_lp(model, **kw)
+
+    return limited
+
+
 def _solve_300_with_lps_out_of_time(monkeypatch: pytest.MonkeyPatch,
                                     caplog: pytest.LogCaptureFixture,
                                     out_of_time: Callable[[MipModel, bool], bool],
@@ -199,13 +211,7 @@ def _solve_300_with_lps_out_of_time(monkeypatch: pytest.MonkeyPatch,
     ``out_of_time(model, pdlp)`` holds stopped at its limit (no solution, no duals)."""
     s, exact = _month_300()
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
-
-    def limited(model: MipModel, **kw: Any) -> MipOutcome:
-        if out_of_time(model, bool(kw.get("pdlp"))):
-            return MipOutcome(None, math.nan, math.nan, False, "Time limit reached", 1.0)
-        return solve_lp(model, **kw)
-
-    monkeypatch.setattr(parcel_solver, "solve_lp", limited)
+    monkeypatch.setattr(parcel_solver, "solve_lp", _lps_stopped(out_of_time))
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=60, workers=2)
     assert pr.verify(s, big) == []
@@ -357,13 +363,8 @@ def test_the_batch_cost_pdlp_returning_nothing_leaves_the_subgradient_bound(
     assert exact.status is pr.Status.OPTIMAL
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
     monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
-
-    def limited(model: MipModel, **kw: Any) -> MipOutcome:
-        if kw.get("pdlp") and not model.maximize:
-            return MipOutcome(None, math.nan, math.nan, False, "Time limit reached", 1.0)
-        return solve_lp(model, **kw)
-
-    monkeypatch.setattr(parcel_solver, "solve_lp", limited)
+    monkeypatch.setattr(parcel_solver, "solve_lp",
+                        _lps_stopped(lambda model, pdlp: pdlp and not model.maximize))
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=30, workers=2)
     assert pr.verify(s, big) == []

@@ -50,24 +50,20 @@ def priced(scenario: pr.Scenario, caplog: pytest.LogCaptureFixture) -> tuple[int
     return bound, prices
 
 
-def test_side_ahead_no_longer_leading_at_the_lowest_priority_stops_the_search(
-        caplog: pytest.LogCaptureFixture) -> None:
-    scenario = two_sides(contested=True)
-    bound, prices = priced(scenario, caplog)
-    assert prices == 1
-    # B-1's visit at 1 + 1, in quarters: 8 // 4; no plan of one visit keeps max_difference 0
-    assert bound == 2
-    assert pr.solve(scenario).objective["visit_priority"] == 0
-
-
-def test_side_ahead_still_leading_tries_a_higher_price(
-        caplog: pytest.LogCaptureFixture) -> None:
-    scenario = two_sides(contested=False)
-    bound, prices = priced(scenario, caplog)
-    assert prices == 2
-    # price 1: 1 + 1 + 2 = 4; price 1.5: 0.5 + 0.5 + 2.5 = 3.5, rounded down to the optimum
-    assert bound == 3
-    assert pr.solve(scenario).objective["visit_priority"] == 3
+@pytest.mark.parametrize(("contested", "prices", "bound", "optimum"), [
+    # binds: at price 1 B-1's visit is worth 1 + 1, A-1's 2 - 1; in quarters 8 // 4, and no
+    # plan of one visit keeps max_difference 0
+    (True, 1, 2, 0),
+    # does not bind: price 1 gives 1 + 1 + 2 = 4; side A still leads, so price 1.5 follows:
+    # 0.5 + 0.5 + 2.5 = 3.5, rounded down to the optimum
+    (False, 2, 3, 3),
+])
+def test_the_price_search_stops_once_the_side_ahead_no_longer_leads(
+        caplog: pytest.LogCaptureFixture, contested: bool, prices: int, bound: int,
+        optimum: int) -> None:
+    scenario = two_sides(contested=contested)
+    assert priced(scenario, caplog) == (bound, prices)
+    assert pr.solve(scenario).objective["visit_priority"] == optimum
 
 
 @st.composite
