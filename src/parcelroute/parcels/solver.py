@@ -342,15 +342,22 @@ def _cost(prob: ParcelProblem, assign: IntArray) -> float:
     return float(prob.scaled_cost()[operated(prob, assign)].sum())
 
 
+def _batch_loads(prob: ParcelProblem, chosen: IntArray) -> list[tuple[IntArray, FloatArray]]:
+    """Per capacity dimension, its capacities and the load the options ``chosen`` put on
+    each batch."""
+    pp, pb = prob.pair_parcel[chosen], prob.pair_batch[chosen]
+    return [(dim.capacity, np.asarray(np.bincount(pb, weights=dim.per_parcel[pp],
+                                                  minlength=prob.num_batches), np.float64))
+            for dim in prob.dims]
+
+
 def _plan_ok(prob: ParcelProblem, assign: IntArray) -> bool:
     """Whether ``assign`` keeps every capacity, crossing and recipient limit (integers)."""
     chosen = assign[assign >= 0]
-    pp, pb = prob.pair_parcel[chosen], prob.pair_batch[chosen]
-    if np.any(pp != np.flatnonzero(assign >= 0)):
+    if np.any(prob.pair_parcel[chosen] != np.flatnonzero(assign >= 0)):
         return False
-    for dim in prob.dims:
-        load = np.bincount(pb, weights=dim.per_parcel[pp], minlength=prob.num_batches)
-        if np.any((dim.capacity >= 0) & (load > dim.capacity + 0.5)):
+    for limit, load in _batch_loads(prob, chosen):
+        if np.any((limit >= 0) & (load > limit + 0.5)):
             return False
     x = _pairs_from_assign(prob, assign)
     for _n, _d, capacity, es in prob.crossing_rows:
@@ -425,16 +432,11 @@ def least_filled_hoods(prob: ParcelProblem, assign: IntArray) -> list[IntArray]:
     [[1], [0]]
     """
     chosen = assign[assign >= 0]
-    nb = prob.num_batches
-    batch = prob.pair_batch[chosen]
-    fill = np.zeros(nb)
-    for dim in prob.dims:
-        load = np.bincount(batch, weights=dim.per_parcel[prob.pair_parcel[chosen]],
-                           minlength=nb)
-        cap = dim.capacity.astype(np.float64)
-        share = np.where(cap > 0, load / np.maximum(cap, 1.0), 0.0)
-        fill = np.maximum(fill, share)
-    used = np.unique(batch)
+    fill = np.zeros(prob.num_batches)
+    for limit, load in _batch_loads(prob, chosen):
+        cap = limit.astype(np.float64)
+        fill = np.maximum(fill, np.where(cap > 0, load / np.maximum(cap, 1.0), 0.0))
+    used = np.unique(prob.pair_batch[chosen])
     order = used[np.argsort(fill[used], kind="stable")]
     return [np.array([b], np.int64) for b in order.tolist()]
 
@@ -1206,6 +1208,7 @@ class _Level2:
                     lag = cost_bound(prob, level1, target=self.best_cost, time_limit=(
                         COST_FIRST_SHARE if use_pdlp else 1.0) * share * left)
                     self._take_lagrangian(lag)
+                pdlp = 0.0
                 if use_pdlp and not self._done():
                     spent = self.deadline.elapsed() - t0
                     pdlp = self._lp_bound(fix, forced, forced_free, level1, rec_sets,
@@ -1214,9 +1217,7 @@ class _Level2:
                     if pdlp > 0:
                         self._raise_bound(pdlp)
                         self.notes.append("PDLP bound")
-                    elif left is None:
-                        self._take_lagrangian(cost_bound(prob, level1, target=self.best_cost))
-                elif left is None:
+                if left is None and pdlp <= 0:
                     self._take_lagrangian(cost_bound(prob, level1, target=self.best_cost))
             finally:
                 job.result()
