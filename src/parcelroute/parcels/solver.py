@@ -104,8 +104,9 @@ LP_LEVEL2_FACTOR = 5.0
 LP_MIN_SECONDS = 1.0
 #: Beyond the MIP's reach, with two workers and a time limit: the share of the batch-cost
 #: bound's time for the subgradient steps before PDLP's loose LP takes the rest. On the
-#: 20,000-parcel month PDLP needed 7.4-7.8 s beside the neighbourhood MIPs (bound about
-#: 316,000-317,000); the steps reach about 240,000 in a second.
+#: 20,000-parcel month PDLP needs 7.4-8.2 s beside the neighbourhood MIPs (bound about
+#: 316,000-317,000), more than a 20 or 30 s solve leaves it; the steps reach about 240,000
+#: in a second.
 COST_FIRST_SHARE = 0.15
 #: PDLP runs past its time limit before it stops (0.75-1.3 s past 5.6 s at 20,000 parcels):
 #: it is given this share of the time it may take.
