@@ -530,6 +530,32 @@ def test_lp_guided_bound_never_passes_the_optimum() -> None:
     assert r.objective["batch_cost"] == 30
 
 
+@pytest.mark.parametrize(("time_limit", "kept", "cost"), [(30.0, 0.5, 20), (None, 0.0, 30)])
+def test_last_pass_over_the_mip_plan_only_under_a_time_limit(
+        time_limit: float | None, kept: float, cost: float) -> None:
+    """Under a time limit the whole MIP leaves 0.5 s for single-batch MIPs over its plan.
+
+    The whole MIP is stubbed out here (as if it found nothing in its time):
+    the last pass then closes one of the three batches. Without a time limit
+    the MIP runs until it proves the level, and no pass follows.
+    """
+    s = _six_parcels_three_batches()
+    level2, _built = _level2_at(s, [0, 0, 1, 1, 2, 2], time_limit=time_limit)
+    plan, level1 = level2.best, level2.level1
+    seen: list[float] = []
+
+    def mip_found_nothing(self: Any, *args: Any) -> None:
+        if self.deadline.left() is not None:
+            seen.append(self.deadline.left() - self._mip_left())
+
+    with mock.patch.object(parcel_solver._Level2, "_exact", mip_found_nothing), \
+            mock.patch.object(parcel_solver, "empty_batches", lambda _prob, assign: assign):
+        best, _res = level2.solve(plan, level1, parcel_solver._Level1Info(None, None, None,
+                                                                           None))
+    assert parcel_solver._cost(level2.prob, best) == cost
+    assert seen == ([pytest.approx(kept, abs=0.05)] if time_limit else [])
+
+
 def test_roomy_month_is_proven_by_one_worker_and_by_two() -> None:
     """The batch-cost level with the LP-guided MIP beside it (two workers) and without (one)."""
     s = _roomy_month(300, 4)

@@ -97,6 +97,12 @@ PDLP_MAX_PAIRS = 1_200_000
 #: and the time limit of each.
 LARGE_LNS_SHARE = 0.2
 LARGE_LNS_SECONDS = 0.5
+#: Within the MIP's reach, under a time limit: the share of the batch-cost level's time (at
+#: most :data:`POLISH_MAX_SECONDS`) kept from the whole MIP for a last pass of single-batch
+#: neighbourhood MIPs over its best plan, which is rarely locally optimal. On the
+#: 2,000-parcel month (seed 2026) the 10 s plan of 78,990 drops to 78,150 in 0.1 s.
+POLISH_SHARE = 0.05
+POLISH_MAX_SECONDS = 0.5
 #: How many times the level-1 LP's time the batch-cost LP is expected to take.
 LP_LEVEL2_FACTOR = 5.0
 #: Beyond the MIP's reach: the batch-cost LP (or PDLP) is not started with less time than
@@ -1054,6 +1060,7 @@ class _Level2:
         self.cost = prob.scaled_cost()
         # plans and bounds may come from two threads at once
         self._lock = threading.RLock()
+        self._polish_seconds = 0.0
 
     def report(self, value: float, bound: float) -> None:
         p = self.prob
@@ -1095,7 +1102,12 @@ class _Level2:
         model, x, y, build = self._model(fix, forced, forced_free, level1, rec_sets)
         self.best, self.best_cost, self.lower_bound = best, best_cost, lower_bound
         self.level1, self.cost = level1, cost
+        left = self.deadline.left()
+        self._polish_seconds = 0.0 if left is None else min(POLISH_MAX_SECONDS,
+                                                            POLISH_SHARE * left)
         self._exact(model, x, y, build)
+        if not self._done() and self._polish_seconds > 0:
+            self._local_search(least_filled_hoods(prob, self.best), self.deadline.left())
         self.report(self.best_cost, self.lower_bound)
         return self.best, self._result(self.best_cost, self.lower_bound)
 
@@ -1121,7 +1133,7 @@ class _Level2:
             prepare_threads(threads)
             side = _in_background(partial(self._guided, model, x, y, build, cancel, threads))
         try:
-            out = solve_mip(model, time_limit=self.deadline.left(),
+            out = solve_mip(model, time_limit=self._mip_left(),
                             relative_gap=self.options.relative_gap, threads=threads,
                             seed=self.options.seed, start=self._start(model, x, y, build),
                             on_solution=improved, stop=stop,
@@ -1151,7 +1163,7 @@ class _Level2:
         it. Its plans go to :meth:`_offer`; ``cancel`` stops it; ``threads``
         is HiGHS's thread count.
         """
-        lp = solve_lp(model, time_limit=self.deadline.left(), threads=threads, ipm=False,
+        lp = solve_lp(model, time_limit=self._mip_left(), threads=threads, ipm=False,
                       cancel=cancel)
         if lp.x is None or cancel.is_set():
             return
@@ -1169,7 +1181,7 @@ class _Level2:
         start = self._start(model, x, y, build)
         inside = bool(np.all(start >= lo - EPS) and np.all(start <= hi + EPS))
         # (its dual bound holds for the restricted model only: never used as a bound)
-        out = solve_mip(model, time_limit=self.deadline.left(), threads=threads,
+        out = solve_mip(model, time_limit=self._mip_left(), threads=threads,
                         seed=self.options.seed, lower=lo, upper=hi, start=start if inside else None,
                         on_solution=partial(self._offer_solution, build, x),
                         stop=lambda _bound: self._done(), cancel=cancel)
@@ -1282,6 +1294,11 @@ class _Level2:
             if self.best_cost >= before - EPS:
                 break
         return count
+
+    def _mip_left(self) -> float | None:
+        """The whole MIP's time: what is left but the last pass's (see :data:`POLISH_SHARE`)."""
+        left = self.deadline.left()
+        return None if left is None else max(0.0, left - self._polish_seconds)
 
     def _done(self) -> bool:
         return self.best_cost <= self.lower_bound + EPS or \
