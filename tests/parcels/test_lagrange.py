@@ -322,7 +322,57 @@ def test_the_pdlp_cost_bound_never_passes_the_optimum(monkeypatch: pytest.Monkey
                     "for another level-1 value")
     # the subgradient steps first (a bound in any case), then PDLP's
     assert re.search(r"level 2 .*'Lagrangian bound after \d+ steps'.*'PDLP bound'", caplog.text)
+    assert "second neighbourhood search" not in caplog.text
     assert 0 < big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+
+
+def test_a_batch_cost_pdlp_that_would_not_finish_leaves_its_core_to_a_second_search(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """PDLP expected to outlast the time: after the subgradient steps its core searches too.
+
+    Level 1's PDLP solve sets the expectation; here it is made to look far too
+    slow. No PDLP runs on the batch-cost LP, the bound is the steps' and holds,
+    and the plan of the two searches verifies.
+    """
+    s = generate_scenario(150, 0, 1)
+    exact = pr.solve(s, time_limit=60)
+    assert exact.status is pr.Status.OPTIMAL
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
+    monkeypatch.setattr(parcel_solver, "PDLP_LEVEL2_FACTOR", 1e9)
+    pdlp_models: list[bool] = []
+
+    def recorded(model: MipModel, **kw: Any) -> MipOutcome:
+        if kw.get("pdlp"):
+            pdlp_models.append(model.maximize)
+        return solve_lp(model, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", recorded)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=30, workers=2)
+    assert pr.verify(s, big) == []
+    assert re.search(r"level 2 .*'Lagrangian bound after \d+ steps', "
+                     r"'PDLP would not finish: a second neighbourhood search'", caplog.text)
+    assert True in pdlp_models and False not in pdlp_models  # level 1's PDLP only
+    assert big.bound["batch_cost"] > 0
+    if big.objective["delivered_priority"] == exact.objective["delivered_priority"]:
+        assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+
+
+@pytest.mark.parametrize(("level1_pdlp", "seconds", "fits"),
+                         [(4.0, 10.0, True), (4.0, 9.0, False), (None, 100.0, False)])
+def test_the_batch_cost_pdlp_is_expected_to_take_twice_level_1_s(
+        level1_pdlp: float | None, seconds: float, fits: bool) -> None:
+    """Twice level 1's PDLP time (8 s here), within 0.85 of the time it may have (see
+    PDLP_OVERRUN); with no level-1 PDLP solve to go by, it is not expected to finish."""
+    s = generate_scenario(20, 0, 1)
+    prob = _problem(s)
+    options, deadline = SolveOptions(workers=2), Deadline(None)
+    first = parcel_solver._Level1(prob, options, deadline, None)
+    first.pdlp_seconds = level1_pdlp
+    level2 = parcel_solver._Level2(prob, options, deadline, first)
+    assert level2._pdlp_fits(seconds) is fits
+    assert parcel_solver._Level2(prob, options, deadline)._pdlp_fits(seconds) is False
 
 
 def test_a_batch_cost_the_subgradient_steps_prove_skips_pdlp(

@@ -556,6 +556,63 @@ def test_last_pass_over_the_mip_plan_only_under_a_time_limit(
     assert seen == ([pytest.approx(kept, abs=0.05)] if time_limit else [])
 
 
+def _eight_parcels_four_batches() -> Scenario:
+    """Eight parcels for four batches of four (cost 10 each): two batches are enough."""
+    b = base()
+    for k in range(8):
+        parcel(b, f"P-{k}", prio=2)
+    for k in range(4):
+        batch(b, f"B-{k}", max_parcels=4)
+    return b.build()
+
+
+def _plan_of(prob: ParcelProblem, batches: list[int]) -> np.ndarray:
+    """The option of each parcel riding the batch of that index."""
+    return np.array([int(np.flatnonzero((prob.pair_parcel == i) & (prob.pair_batch == b))[0])
+                     for i, b in enumerate(batches)], np.int64)
+
+
+@pytest.mark.parametrize(("moved", "cost", "batches"), [
+    # another search's change (batch 1 into batch 0) stays beside this one (3 into 2)
+    ([0, 0, 1, 1, 2, 2, 2, 2], 20, [0, 0, 0, 0, 2, 2, 2, 2]),
+    # both changes fill batch 0 beyond its four parcels: this one is refused
+    ([0, 0, 1, 1, 0, 0, 3, 3], 30, [0, 0, 0, 0, 2, 2, 3, 3]),
+])
+def test_a_re_plan_keeps_what_another_search_changed_meanwhile(
+        moved: list[int], cost: float, batches: list[int]) -> None:
+    """Two searches share the best plan: each re-plan brings only its own moves to it.
+
+    From the plan of four batches, one search has already emptied batch 1
+    into batch 0; the other offers, from the same start, its own re-plan.
+    """
+    s = _eight_parcels_four_batches()
+    level2, _built = _level2_at(s, [0, 0, 1, 1, 2, 2, 3, 3])
+    prob = level2.prob
+    start = level2.best
+    assert level2._offer(_plan_of(prob, [0, 0, 0, 0, 2, 2, 3, 3]))
+    assert level2.best_cost == 30
+    level2._offer_change(start, _plan_of(prob, moved))
+    assert level2.best_cost == cost
+    assert prob.pair_batch[level2.best].tolist() == batches
+
+
+def test_neighbourhoods_go_round_again_only_after_a_cheaper_plan() -> None:
+    """Handed out in order; a second round after a round that lowered the cost, not after one
+    that did not; never more rounds than allowed."""
+    hoods = [np.array([k], np.int64) for k in range(3)]
+    queue = parcel_solver._HoodQueue(hoods, 5)
+    first = [queue.next(100.0) for _ in range(3)]
+    assert [h.tolist() for h in first if h is not None] == [[0], [1], [2]]
+    second = [queue.next(90.0) for _ in range(3)]  # the first round saved 10
+    assert [h.tolist() for h in second if h is not None] == [[0], [1], [2]]
+    assert queue.next(90.0) is None  # the second round saved nothing
+    assert queue.next(50.0) is None  # the search has ended, whatever comes after
+    once = parcel_solver._HoodQueue(hoods, 1)
+    assert [once.next(100.0) is not None for _ in range(3)] == [True] * 3
+    assert once.next(10.0) is None  # one round only, however much it saved
+    assert parcel_solver._HoodQueue([], 5).next(0.0) is None
+
+
 def test_roomy_month_is_proven_by_one_worker_and_by_two() -> None:
     """The batch-cost level with the LP-guided MIP beside it (two workers) and without (one)."""
     s = _roomy_month(300, 4)
@@ -715,6 +772,8 @@ LARGE_PATHS = {
     "interior point LP": {"MIP_MAX_PAIRS": 0},
     "PDLP at level 1": {"MIP_MAX_PAIRS": 0, "LP_MAX_PAIRS": 0},
     "PDLP at level 2": {"MIP_MAX_PAIRS": 0, "LP_LEVEL2_FACTOR": 1e9},
+    "two searches at level 2": {"MIP_MAX_PAIRS": 0, "LP_LEVEL2_FACTOR": 1e9,
+                                "PDLP_LEVEL2_FACTOR": 1e9},
 }
 
 

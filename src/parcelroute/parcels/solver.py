@@ -117,6 +117,10 @@ COST_FIRST_SHARE = 0.15
 #: PDLP runs past its time limit before it stops (0.75-1.3 s past 5.6 s at 20,000 parcels):
 #: it is given this share of the time it may take.
 PDLP_OVERRUN = 0.85
+#: How many times the level-1 PDLP solve's time the batch-cost PDLP solve is expected to
+#: take (20,000 parcels: 3.9-4.2 s against 7.4-8.2 s). When it is not expected to end in
+#: time, the core it would take runs a second neighbourhood search.
+PDLP_LEVEL2_FACTOR = 2.0
 #: Beyond the MIP's reach, with two workers: the share of level 1's time left that PDLP's
 #: approximate LP may take beside the interior point LP (which may not finish), and the
 #: time limit of each level-1 neighbourhood MIP run while an LP solves on the other core.
@@ -460,6 +464,42 @@ def _in_background(job: Callable[[], _T]) -> Future[_T]:
         pool.shutdown(wait=False)
 
 
+class _HoodQueue:
+    """Neighbourhoods handed out one at a time, round after round, to one search or several.
+
+    A new round starts while the rounds last (``rounds``) and the last one
+    lowered the best cost; once it does not, :meth:`next` returns ``None``
+    to every search.
+    """
+
+    def __init__(self, hoods: list[IntArray], rounds: int) -> None:
+        self.hoods = hoods
+        self.rounds = rounds
+        self.month: MonthRows | None = None
+        self._pos = 0
+        self._round = 0
+        self._round_cost = math.inf
+        self._ended = False
+        self._lock = threading.Lock()
+
+    def next(self, best_cost: float) -> IntArray | None:
+        """The next neighbourhood, given the best cost now; ``None`` when the search ends."""
+        with self._lock:
+            if self._ended or not self.hoods:
+                return None
+            if self._pos == 0 and self._round == 0:
+                self._round_cost = best_cost
+            if self._pos >= len(self.hoods):
+                self._round += 1
+                if self._round >= self.rounds or best_cost >= self._round_cost - EPS:
+                    self._ended = True
+                    return None
+                self._pos, self._round_cost = 0, best_cost
+            hood = self.hoods[self._pos]
+            self._pos += 1
+            return hood
+
+
 class _Level1:
     def __init__(self, prob: ParcelProblem, options: SolveOptions, deadline: Deadline,
                  budget: float | None) -> None:
@@ -471,6 +511,8 @@ class _Level1:
         self.notes: list[str] = []
         self.lp_seconds: float | None = None
         """Seconds the level-1 LP took, when it was solved."""
+        self.pdlp_seconds: float | None = None
+        """Seconds the level-1 PDLP solve beside the interior point LP took, when it returned."""
         self.lag: LagrangianBound | None = None
         """The best bound an LP's duals proved beyond the MIP's reach."""
 
@@ -569,6 +611,7 @@ class _Level1:
                 assign, best, upper = self._take_lp(model, x, side, assign, best, upper, True)
                 if side.x is not None and side.row_dual is not None:
                     guide = side.x[x]
+                    self.pdlp_seconds = side.seconds
             if guide is None and not self._level_done(best, upper):
                 assign, quick = self._lagrangian(assign, best, upper, 0.15)
                 best, upper = int(quick.value), int(quick.bound)
@@ -1212,7 +1255,8 @@ class _Level2:
             # neighbourhood MIPs on one thread, the bounds on the other (one HiGHS thread each)
             t0 = self.deadline.elapsed()
             prepare_threads(1)
-            job = _in_background(partial(self._local_search, hoods,
+            queue = _HoodQueue(hoods, LNS_ROUNDS)
+            job = _in_background(partial(self._local_search, queue,
                                          None if left is None else share * left, threads=1))
             try:
                 # PDLP's loose LP where it may finish (a month the interior point LP cannot
@@ -1220,10 +1264,19 @@ class _Level2:
                 # first, briefly, for a bound that holds even if PDLP does not finish
                 use_pdlp = not lp_fits and prob.num_pairs <= LP_MAX_PAIRS and (
                     left is None or (1 - COST_FIRST_SHARE) * share * left >= LP_MIN_SECONDS)
+                second = left is not None and use_pdlp and not self._pdlp_fits(
+                    (1 - COST_FIRST_SHARE) * share * left)
+                if second:
+                    use_pdlp = False
                 if left is not None:
                     lag = cost_bound(prob, level1, target=self.best_cost, time_limit=(
-                        COST_FIRST_SHARE if use_pdlp else 1.0) * share * left)
+                        COST_FIRST_SHARE if use_pdlp or second else 1.0) * share * left)
                     self._take_lagrangian(lag)
+                if second and left is not None:
+                    # PDLP would not finish: this core searches beside the other one
+                    self.notes.append("PDLP would not finish: a second neighbourhood search")
+                    self._local_search(queue, share * left - (self.deadline.elapsed() - t0),
+                                       threads=1)
                 pdlp = 0.0
                 if use_pdlp and not self._done():
                     spent = self.deadline.elapsed() - t0
@@ -1250,50 +1303,54 @@ class _Level2:
             self.notes.append("LP bound (too large for a MIP)")
         return self.best, self._result(self.best_cost, self.lower_bound)
 
+    def _pdlp_fits(self, seconds: float) -> bool:
+        """Whether the batch-cost LP's PDLP solve is expected to end within ``seconds``.
+
+        Expected to take :data:`PDLP_LEVEL2_FACTOR` times as long as level 1's
+        PDLP solve (which ran beside the interior point LP); without one, not
+        expected to end at all.
+        """
+        first = self.first
+        if first is None or first.pdlp_seconds is None:
+            return False
+        return PDLP_LEVEL2_FACTOR * first.pdlp_seconds <= PDLP_OVERRUN * seconds
+
     def _take_lagrangian(self, lag: LagrangeOutcome) -> None:
         self._raise_bound(self._round_bound(lag.bound))
         self.notes.append(f"Lagrangian bound after {lag.iterations} steps")
 
-    def _local_search(self, hoods: list[IntArray], budget: float | None,
+    def _local_search(self, hoods: list[IntArray] | _HoodQueue, budget: float | None,
                       threads: int | None = None) -> None:
         """Re-plan one neighbourhood at a time with its own small MIP, keeping improvements.
 
         Each MIP gets ``threads`` HiGHS threads (by default every worker).
+        ``hoods`` may be a :class:`_HoodQueue` that another search on another
+        thread takes neighbourhoods from too; each then keeps the changes of
+        its own re-plans only (see :meth:`_offer_change`).
         """
-
-        month = MonthRows(self.prob)
+        queue = hoods if isinstance(hoods, _HoodQueue) else _HoodQueue(hoods, LNS_ROUNDS)
+        month = MonthRows(self.prob) if queue.month is None else queue.month
+        queue.month = month
         workers = self.options.workers if threads is None else threads
-
-        def replan(hood: IntArray, seconds: float) -> None:
-            cand = local_replan(self.prob, self.best, hood, self.level1, time_limit=seconds,
-                                threads=workers, seed=self.options.seed, month=month)
-            if cand is not None:
-                self._offer(cand)
-
-        replans = self._sweep(hoods, budget, LNS_ROUNDS, LARGE_LNS_SECONDS, replan)
-        self.notes.append(f"{replans} neighbourhood MIPs")
-
-    def _sweep(self, hoods: list[IntArray], budget: float | None, rounds: int, cap: float,
-               replan: Callable[[IntArray, float], None]) -> int:
-        """``replan(hood, seconds)`` each neighbourhood in turn, for up to ``rounds`` rounds.
-
-        Stops when a round brings nothing better, the level is done, or ``budget``
-        seconds have passed; each re-plan gets at most ``cap`` seconds. Returns
-        how many re-plans ran.
-        """
         t0 = self.deadline.elapsed()
         count = 0
-        for _ in range(rounds):
-            before = self.best_cost
-            for hood in hoods:
-                spent = self.deadline.elapsed() - t0
-                if self._done() or (budget is not None and spent >= budget):
-                    return count
-                replan(hood, cap if budget is None else min(cap, budget - spent))
-                count += 1
-            if self.best_cost >= before - EPS:
+        while not self._done():
+            spent = self.deadline.elapsed() - t0
+            if budget is not None and spent >= budget:
                 break
-        return count
+            hood = queue.next(self.best_cost)
+            if hood is None:
+                break
+            with self._lock:
+                base = self.best
+            seconds = LARGE_LNS_SECONDS if budget is None else \
+                min(LARGE_LNS_SECONDS, budget - spent)
+            cand = local_replan(self.prob, base, hood, self.level1, time_limit=seconds,
+                                threads=workers, seed=self.options.seed, month=month)
+            count += 1
+            if cand is not None:
+                self._offer_change(base, cand)
+        self.notes.append(f"{count} neighbourhood MIPs")
 
     def _mip_left(self) -> float | None:
         """The whole MIP's time: what is left but the last pass's (see :data:`POLISH_SHARE`)."""
@@ -1316,6 +1373,22 @@ class _Level2:
                 self.report(c, self.lower_bound)
                 return True
         return False
+
+    def _offer_change(self, base: IntArray, cand: IntArray) -> bool:
+        """:meth:`_offer` the best plan with the parcels ``cand`` moves from ``base`` moved.
+
+        With one search at a time the best plan is still ``base`` and this is
+        ``cand`` itself; a search on another thread may have changed other
+        parcels meanwhile, and those changes stay (the merged plan is checked
+        against every rule like any other).
+        """
+        with self._lock:
+            moved = cand != base
+            if not moved.any():
+                return False
+            merged = self.best.copy()
+            merged[moved] = cand[moved]
+            return self._offer(merged)
 
     def _offer_solution(self, build: _Builder, x: IntArray, sol: FloatArray,
                         _value: float) -> None:
