@@ -326,6 +326,20 @@ def test_the_pdlp_cost_bound_never_passes_the_optimum(monkeypatch: pytest.Monkey
     assert 0 < big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
 
 
+def _record_pdlp(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record every PDLP solve from now on: ``model.maximize`` of each (level 1's LP
+    maximises, the batch-cost LP minimises)."""
+    pdlp_models: list[bool] = []
+
+    def recorded(model: MipModel, **kw: Any) -> MipOutcome:
+        if kw.get("pdlp"):
+            pdlp_models.append(model.maximize)
+        return solve_lp(model, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", recorded)
+    return pdlp_models
+
+
 def test_a_batch_cost_pdlp_that_would_not_finish_leaves_its_core_to_a_second_search(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """PDLP expected to outlast the time: after the subgradient steps its core searches too.
@@ -340,14 +354,7 @@ def test_a_batch_cost_pdlp_that_would_not_finish_leaves_its_core_to_a_second_sea
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
     monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
     monkeypatch.setattr(parcel_solver, "PDLP_LEVEL2_FACTOR", 1e9)
-    pdlp_models: list[bool] = []
-
-    def recorded(model: MipModel, **kw: Any) -> MipOutcome:
-        if kw.get("pdlp"):
-            pdlp_models.append(model.maximize)
-        return solve_lp(model, **kw)
-
-    monkeypatch.setattr(parcel_solver, "solve_lp", recorded)
+    pdlp_models = _record_pdlp(monkeypatch)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=30, workers=2)
     assert pr.verify(s, big) == []
@@ -388,14 +395,7 @@ def test_a_batch_cost_the_subgradient_steps_prove_skips_pdlp(
     s = b.build()
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
     monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
-    pdlp_models: list[bool] = []
-
-    def recorded(model: MipModel, **kw: Any) -> MipOutcome:
-        if kw.get("pdlp"):
-            pdlp_models.append(model.maximize)
-        return solve_lp(model, **kw)
-
-    monkeypatch.setattr(parcel_solver, "solve_lp", recorded)
+    pdlp_models = _record_pdlp(monkeypatch)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         result = pr.solve(s, time_limit=30, workers=2)
     assert pr.verify(s, result) == []

@@ -462,14 +462,19 @@ def _roomy_month(parcels: int, seed: int) -> Scenario:
         for b in s.batches))
 
 
+def _plan_of(prob: ParcelProblem, batches: list[int]) -> np.ndarray:
+    """The option of each parcel riding the batch of that index."""
+    return np.array([int(np.flatnonzero((prob.pair_parcel == i) & (prob.pair_batch == b))[0])
+                     for i, b in enumerate(batches)], np.int64)
+
+
 def _level2_at(s: Scenario, assign: list[int], *, time_limit: float | None = 30.0,
                ) -> tuple[Any, tuple[Any, ...]]:
     """A batch-cost level holding the plan ``assign`` (batch index per parcel), and its model."""
     from parcelroute.parcels.solver import _cost, _fixing, _Level1Info, _Level2, _value
 
     prob = ParcelProblem(s, Compatibility(s))
-    plan = np.array([int(np.flatnonzero((prob.pair_parcel == i) & (prob.pair_batch == b))[0])
-                     for i, b in enumerate(assign)], np.int64)
+    plan = _plan_of(prob, assign)
     level1 = _value(prob, plan)
     level2 = _Level2(prob, SolveOptions(time_limit=time_limit), Deadline(time_limit))
     fix = _fixing(prob, level1, _Level1Info(None, None, None, None))
@@ -479,14 +484,19 @@ def _level2_at(s: Scenario, assign: list[int], *, time_limit: float | None = 30.
     return level2, built
 
 
-def _six_parcels_three_batches() -> Scenario:
-    """Six parcels for three batches of four: two batches (cost 20) are enough, and the LP knows."""
+def _batches_of_four(parcels: int, batches: int) -> Scenario:
+    """Parcels of priority 2 for batches of four parcels each (cost 10 per batch)."""
     b = base()
-    for k in range(6):
+    for k in range(parcels):
         parcel(b, f"P-{k}", prio=2)
-    for k in range(3):
+    for k in range(batches):
         batch(b, f"B-{k}", max_parcels=4)
     return b.build()
+
+
+def _six_parcels_three_batches() -> Scenario:
+    """Six parcels for three batches of four: two batches (cost 20) are enough, and the LP knows."""
+    return _batches_of_four(6, 3)
 
 
 def test_lp_guided_batch_mip_finds_the_plan_the_lp_bound_proves() -> None:
@@ -556,22 +566,6 @@ def test_last_pass_over_the_mip_plan_only_under_a_time_limit(
     assert seen == ([pytest.approx(kept, abs=0.05)] if time_limit else [])
 
 
-def _eight_parcels_four_batches() -> Scenario:
-    """Eight parcels for four batches of four (cost 10 each): two batches are enough."""
-    b = base()
-    for k in range(8):
-        parcel(b, f"P-{k}", prio=2)
-    for k in range(4):
-        batch(b, f"B-{k}", max_parcels=4)
-    return b.build()
-
-
-def _plan_of(prob: ParcelProblem, batches: list[int]) -> np.ndarray:
-    """The option of each parcel riding the batch of that index."""
-    return np.array([int(np.flatnonzero((prob.pair_parcel == i) & (prob.pair_batch == b))[0])
-                     for i, b in enumerate(batches)], np.int64)
-
-
 @pytest.mark.parametrize(("moved", "cost", "batches"), [
     # another search's change (batch 1 into batch 0) stays beside this one (3 into 2)
     ([0, 0, 1, 1, 2, 2, 2, 2], 20, [0, 0, 0, 0, 2, 2, 2, 2]),
@@ -585,7 +579,7 @@ def test_a_re_plan_keeps_what_another_search_changed_meanwhile(
     From the plan of four batches, one search has already emptied batch 1
     into batch 0; the other offers, from the same start, its own re-plan.
     """
-    s = _eight_parcels_four_batches()
+    s = _batches_of_four(8, 4)  # two batches are enough
     level2, _built = _level2_at(s, [0, 0, 1, 1, 2, 2, 3, 3])
     prob = level2.prob
     start = level2.best
