@@ -1252,7 +1252,8 @@ class _Level2:
         # (a tenth of the time stays for reading the plan back at this volume)
         share = 0.4 if lp_fits else 0.9
         if self.options.workers >= 2:
-            # neighbourhood MIPs on one thread, the bounds on the other (one HiGHS thread each)
+            # neighbourhood MIPs on one thread, the bounds on the other (one HiGHS thread each;
+            # when PDLP would not finish, the other searches too once the steps are done)
             t0 = self.deadline.elapsed()
             prepare_threads(1)
             queue = _HoodQueue(hoods, LNS_ROUNDS)
