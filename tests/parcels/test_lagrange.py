@@ -300,6 +300,13 @@ def test_a_plan_the_first_bound_proves_skips_the_lp(monkeypatch: pytest.MonkeyPa
     assert pr.verify(s, result) == []
 
 
+def _without_the_batch_cost_lp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Force the path of months too large for one MIP, with the batch-cost LP made to look
+    too slow for the time left (PDLP's loose LP or the subgradient steps bound the level)."""
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_pdlp_cost_bound_never_passes_the_optimum(monkeypatch: pytest.MonkeyPatch,
                                                       caplog: pytest.LogCaptureFixture,
@@ -312,8 +319,7 @@ def test_the_pdlp_cost_bound_never_passes_the_optimum(monkeypatch: pytest.Monkey
     s = generate_scenario(150, 0, seed)
     exact = pr.solve(s, time_limit=60)
     assert exact.status is pr.Status.OPTIMAL
-    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
-    monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
+    _without_the_batch_cost_lp(monkeypatch)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=30, workers=2)
     assert pr.verify(s, big) == []
@@ -351,8 +357,7 @@ def test_a_batch_cost_pdlp_that_would_not_finish_leaves_its_core_to_a_second_sea
     s = generate_scenario(150, 0, 1)
     exact = pr.solve(s, time_limit=60)
     assert exact.status is pr.Status.OPTIMAL
-    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
-    monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
+    _without_the_batch_cost_lp(monkeypatch)
     monkeypatch.setattr(parcel_solver, "PDLP_LEVEL2_FACTOR", 1e9)
     pdlp_models = _record_pdlp(monkeypatch)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
@@ -393,8 +398,7 @@ def test_a_batch_cost_the_subgradient_steps_prove_skips_pdlp(
     b.add_parcel("P-1", origin="HUB", destination="F-1", weight_kg=1, ready="2026-12-01",
                  due="2026-12-05")
     s = b.build()
-    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
-    monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
+    _without_the_batch_cost_lp(monkeypatch)
     pdlp_models = _record_pdlp(monkeypatch)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         result = pr.solve(s, time_limit=30, workers=2)
@@ -411,8 +415,7 @@ def test_the_batch_cost_pdlp_returning_nothing_leaves_the_subgradient_bound(
     s = generate_scenario(150, 0, 1)
     exact = pr.solve(s, time_limit=60)
     assert exact.status is pr.Status.OPTIMAL
-    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
-    monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
+    _without_the_batch_cost_lp(monkeypatch)
     monkeypatch.setattr(parcel_solver, "solve_lp",
                         _lps_stopped(lambda model, pdlp: pdlp and not model.maximize))
     with caplog.at_level(logging.INFO, logger="parcelroute"):
