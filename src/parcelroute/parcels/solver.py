@@ -469,13 +469,15 @@ class _HoodQueue:
 
     A new round starts while the rounds last (``rounds``) and the last one
     lowered the best cost; once it does not, :meth:`next` returns ``None``
-    to every search.
+    to every search. ``month`` is shared by the searches' neighbourhood models.
     """
 
-    def __init__(self, hoods: list[IntArray], rounds: int) -> None:
+    def __init__(self, hoods: list[IntArray], rounds: int,
+                 month: MonthRows | None = None) -> None:
         self.hoods = hoods
         self.rounds = rounds
-        self.month: MonthRows | None = None
+        self.month = month
+        """The month's rows for every search taking from this queue (built once)."""
         self._pos = 0
         self._round = 0
         self._round_cost = math.inf
@@ -1256,7 +1258,7 @@ class _Level2:
             # when PDLP would not finish, the other searches too once the steps are done)
             t0 = self.deadline.elapsed()
             prepare_threads(1)
-            queue = _HoodQueue(hoods, LNS_ROUNDS)
+            queue = _HoodQueue(hoods, LNS_ROUNDS, MonthRows(prob))
             job = _in_background(partial(self._local_search, queue,
                                          None if left is None else share * left, threads=1))
             try:
@@ -1331,7 +1333,6 @@ class _Level2:
         """
         queue = hoods if isinstance(hoods, _HoodQueue) else _HoodQueue(hoods, LNS_ROUNDS)
         month = MonthRows(self.prob) if queue.month is None else queue.month
-        queue.month = month
         workers = self.options.workers if threads is None else threads
         t0 = self.deadline.elapsed()
         count = 0
