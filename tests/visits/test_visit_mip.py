@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from ortools.sat.python import cp_model
 
 import parcelroute as pr
@@ -10,6 +13,8 @@ from parcelroute.io import read_scenario_dict
 from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.mip import HighsLevel, check_values, solve_with_highs, to_rows
 from parcelroute.visits.model import VisitModel
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def _tiny() -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
@@ -142,3 +147,54 @@ def test_a_start_handed_back_with_another_value_is_solved_again() -> None:
     out = HighsLevel(m, None, start={x.index: int(v) for x, v in zip(xs, start, strict=True)}).run()
     assert (out.solved, out.value, out.bound) == (True, 3885, 3885)
     assert check_values(m, out.values)
+
+
+def test_the_visit_levels_run_without_rens() -> None:
+    """HiGHS' RENS sub-MIP can loop forever in HiGHS 1.16: the visit levels leave it off."""
+    from parcelroute.visits import mip
+
+    m, (a, b, c) = _tiny()
+    m.maximize(a + b + c)
+    level = HighsLevel(m, 5.0)
+    assert mip.RUN_RENS is False
+    assert level.h.getOptionValue("mip_heuristic_run_rens")[1] is False
+    assert level.run().value == 2
+
+
+_RENS_LOOP = """
+import sys
+import highspy
+from parcelroute.visits.mip import RUN_RENS
+h = highspy.Highs()
+h.readModel(sys.argv[1])
+h.setOptionValue("threads", 1)
+h.setOptionValue("mip_abs_gap", 0.99)
+h.setOptionValue("output_flag", False)
+h.setOptionValue("mip_heuristic_run_rens", RUN_RENS)
+h.run()
+print(h.modelStatusToString(h.getModelStatus()), round(h.getInfo().objective_function_value))
+"""
+
+
+def test_a_transport_level_whose_rens_submip_loops_is_solved(tmp_path: Path) -> None:
+    """The transport-cost level of ``generate --visits 500 --seed 19`` at priority 598.
+
+    With RENS (HiGHS' default) HiGHS 1.16 never returns on this model at an absolute
+    gap of 0.99, time limit or not: the presolve of a RENS sub-MIP loops (inside the
+    solve, with the level's own gap, the same loop hung that month in 2 of 6 runs).
+    Without RENS it is proven in a few seconds. A subprocess, so that a loop fails the
+    test instead of hanging the suite.
+    """
+    import gzip
+    import subprocess
+    import sys
+
+    model = tmp_path / "rens_loop.mps"
+    model.write_bytes(gzip.decompress((DATA / "visits_rens_loop.mps.gz").read_bytes()))
+    try:
+        proc = subprocess.run([sys.executable, "-c", _RENS_LOOP, str(model)],
+                              capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("HiGHS did not return: the RENS sub-MIP loop is back")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1].split() == ["Optimal", "5850"]
