@@ -150,7 +150,8 @@ def test_a_start_handed_back_with_another_value_is_solved_again() -> None:
 
 
 def test_the_visit_levels_run_without_rens() -> None:
-    """HiGHS' RENS sub-MIP can loop forever in HiGHS 1.16: the visit levels leave it off."""
+    """HiGHS' RENS sub-MIP can loop forever in HiGHS 1.16: the visit levels leave it off,
+    and give HiGHS' other heuristics more effort instead."""
     from parcelroute.visits import mip
 
     m, (a, b, c) = _tiny()
@@ -158,6 +159,7 @@ def test_the_visit_levels_run_without_rens() -> None:
     level = HighsLevel(m, 5.0)
     assert mip.RUN_RENS is False
     assert level.h.getOptionValue("mip_heuristic_run_rens")[1] is False
+    assert level.h.getOptionValue("mip_heuristic_effort")[1] == mip.HEURISTIC_EFFORT == 0.3
     assert level.run().value == 2
 
 
