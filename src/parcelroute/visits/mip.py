@@ -44,7 +44,7 @@ ABS_GAP = 0.99
 RUN_RENS = False
 #: HiGHS' primal heuristic effort on the visit levels (its default is 0.05). Without RENS
 #: its other heuristics get more of the time: over 16 generated 500-request months the
-#: median time to the proof fell from 5.4 s to 4.9 s, and seed 3's month, which RENS had
+#: median time to the proof fell from 5.3 s to 4.9 s, and seed 3's month, which RENS had
 #: found its good transport plans for, is proven again (27 s) instead of left at 8,860 /
 #: 6,890 after 30 s (measured in RESULTS.md).
 HEURISTIC_EFFORT = 0.3
