@@ -6,36 +6,136 @@ parcelroute use one or two threads in the same process, so every instance
 comes from :func:`new_highs`, whose ``run`` resets the pool when the count
 changes. The start-up banner HiGHS prints on its first instance is kept off
 standard output.
+
+A run with a time limit is also guarded: HiGHS 1.16 has loops that check
+neither the time limit nor interrupts (the presolve of a RENS sub-MIP, for
+one), so a run that has not returned :data:`OVERRUN_SECONDS` (plus
+:data:`OVERRUN_FRACTION` of its limit) after its time limit is left behind on
+its own thread. It then reports a time limit with no solution and no bound,
+and the thread pool is never reset while it still runs.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import sys
+import threading
+import time
 
 import highspy
 
-__all__ = ["new_highs", "prepare_threads"]
+__all__ = ["OVERRUN_FRACTION", "OVERRUN_SECONDS", "new_highs", "prepare_threads"]
+
+logger = logging.getLogger("parcelroute")
+
+#: Seconds past its time limit after which a HiGHS run is left behind.
+OVERRUN_SECONDS = 3.0
+#: ... plus this fraction of the time limit.
+OVERRUN_FRACTION = 0.2
 
 _banner_shown = False
-_scheduler_threads: object = None
+_scheduler_threads: int | None = None
+_pool_lock = threading.Lock()
+#: Threads of runs left behind; the pool is not reset while one is alive.
+_left_behind: list[threading.Thread] = []
 
 
-def _match_pool(threads: object) -> None:
+def _pool_in_use() -> bool:
+    _left_behind[:] = [t for t in _left_behind if t.is_alive()]
+    return bool(_left_behind)
+
+
+def _match_pool(threads: int) -> int:
+    """Match the pool to ``threads``; the count a run must ask for (the pool's own
+    count while a run left behind still uses the pool)."""
     global _scheduler_threads
-    if _scheduler_threads != threads:
-        if _scheduler_threads is not None:
-            highspy.Highs.resetGlobalScheduler(True)
-        _scheduler_threads = threads
+    with _pool_lock:
+        if _scheduler_threads != threads:
+            if _scheduler_threads is not None:
+                if _pool_in_use():
+                    return _scheduler_threads
+                highspy.Highs.resetGlobalScheduler(True)
+            _scheduler_threads = threads
+        return threads
 
 
 class _Highs(highspy.Highs):
-    """HiGHS whose global thread pool always matches this instance's ``threads`` option."""
+    """HiGHS whose global thread pool always matches this instance's ``threads``
+    option, and whose runs are guarded against ignoring their time limit."""
+
+    _abandoned = False
+    _minimize = True
 
     def run(self) -> highspy.HighsStatus:
-        """Solve, after matching the global thread pool to this instance."""
-        _match_pool(self.getOptionValue("threads"))
-        return super().run()
+        """Solve, after matching the global thread pool to this instance.
+
+        A run with a time limit that has not returned :data:`OVERRUN_SECONDS`
+        plus :data:`OVERRUN_FRACTION` of its limit after that limit is left
+        behind: the instance then reports ``kTimeLimit``, no solution and no bound.
+        """
+        threads = int(self.getOptionValue("threads")[1])
+        pool = _match_pool(threads)
+        if pool != threads:
+            logger.debug("HiGHS runs with the %s threads of a pool still in use", pool)
+            self.setOptionValue("threads", pool)
+        limit = float(self.getOptionValue("time_limit")[1])
+        if not math.isfinite(limit) or limit >= 1e9:
+            return super().run()
+        self._minimize = self.getObjectiveSense()[1] == highspy.ObjSense.kMinimize
+        outcome: list[object] = []
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                outcome.append(highspy.Highs.run(self))
+            except BaseException as exc:  # handed to the caller below
+                outcome.append(exc)
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=work, name="parcelroute-highs", daemon=True)
+        started = time.perf_counter()
+        worker.start()
+        if done.wait(limit + OVERRUN_SECONDS + OVERRUN_FRACTION * limit):
+            worker.join()
+            late = time.perf_counter() - started - limit
+            if late > 0.5:
+                logger.debug("HiGHS returned %.2f s after its time limit of %.1f s", late, limit)
+            result = outcome[0]
+            if isinstance(result, BaseException):
+                raise result
+            return result  # type: ignore[return-value]
+        with _pool_lock:
+            _left_behind.append(worker)
+        self._abandoned = True
+        logger.warning("HiGHS has not returned %.1f s after its time limit of %.1f s: its run "
+                       "is left behind and none of its results is used",
+                       OVERRUN_SECONDS + OVERRUN_FRACTION * limit, limit)
+        return highspy.HighsStatus.kWarning
+
+    def getModelStatus(self) -> highspy.HighsModelStatus:  # noqa: N802 - HiGHS' name
+        """The model status (``kTimeLimit`` for a run left behind)."""
+        if self._abandoned:
+            return highspy.HighsModelStatus.kTimeLimit
+        return super().getModelStatus()
+
+    def getInfo(self) -> highspy.HighsInfo:  # noqa: N802 - HiGHS' name
+        """The run's information (no solution and no bound for a run left behind)."""
+        if not self._abandoned:
+            return super().getInfo()
+        info = highspy.HighsInfo()
+        info.objective_function_value = math.nan
+        info.mip_dual_bound = -math.inf if self._minimize else math.inf
+        info.mip_gap = math.inf
+        return info
+
+    def getSolution(self) -> highspy.HighsSolution:  # noqa: N802 - HiGHS' name
+        """The solution (empty for a run left behind)."""
+        if self._abandoned:
+            return highspy.HighsSolution()
+        return super().getSolution()
 
 
 def prepare_threads(threads: int) -> None:
@@ -53,7 +153,8 @@ def new_highs() -> highspy.Highs:
 
     Its ``run`` resets HiGHS's process-wide thread pool when this instance
     asks for another number of threads than the previous run did; HiGHS
-    would otherwise refuse to solve.
+    would otherwise refuse to solve. A run with a time limit that overruns
+    it by far is left behind (see the module's description).
     """
     global _banner_shown
     if _banner_shown:

@@ -1,0 +1,120 @@
+"""Tests of parcelroute._highs: HiGHS instances, their thread pool and the run guard."""
+
+from __future__ import annotations
+
+import gzip
+import math
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pytest
+
+from parcelroute import _highs
+from parcelroute._highs import new_highs
+
+DATA = Path(__file__).parent / "data"
+
+
+def _knapsack(threads: int, time_limit: float | None) -> highspy.Highs:
+    """max 5a + 4b + 3c s.t. 2a + 3b + c <= 4, binary: optimum 8 (a and c)."""
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", threads)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", time_limit)
+    h.addVars(3, np.zeros(3), np.ones(3))
+    h.changeColsCost(3, np.arange(3, dtype=np.int32), np.array([-5.0, -4.0, -3.0]))
+    h.changeColsIntegrality(3, np.arange(3, dtype=np.int32),
+                            np.array([highspy.HighsVarType.kInteger] * 3))
+    h.addRow(-np.inf, 4.0, 3, np.arange(3, dtype=np.int32), np.array([2.0, 3.0, 1.0]))
+    return h
+
+
+@pytest.mark.parametrize("time_limit", [None, 5.0])
+def test_a_run_that_returns_in_time_keeps_its_results(time_limit: float | None) -> None:
+    """The guard does not bind: the run's own status, solution and bound come back."""
+    before = threading.active_count()
+    h = _knapsack(1, time_limit)
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    assert h.getInfo().objective_function_value == pytest.approx(-8.0)
+    assert h.getInfo().mip_dual_bound == pytest.approx(-8.0)
+    assert list(np.round(h.getSolution().col_value)) == [1.0, 0.0, 1.0]
+    assert threading.active_count() == before  # the guard's thread has ended
+
+
+def test_runs_with_other_thread_counts_follow_one_another() -> None:
+    """The pool is reset between runs asking for 1 and 2 threads."""
+    for threads in (2, 1, 2):
+        h = _knapsack(threads, 5.0)
+        h.run()
+        assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        assert h.getOptionValue("threads")[1] == threads
+
+
+_LEFT_BEHIND = """
+import math, sys, time
+import parcelroute._highs as guard
+guard.OVERRUN_SECONDS, guard.OVERRUN_FRACTION = 1.0, 0.0
+h = guard.new_highs()
+h.setOptionValue("output_flag", False)
+h.readModel(sys.argv[1])
+h.setOptionValue("threads", 1)
+h.setOptionValue("mip_abs_gap", 0.99)
+h.setOptionValue("mip_heuristic_run_rens", True)
+h.setOptionValue("time_limit", 14.0)
+t = time.perf_counter()
+h.run()
+info = h.getInfo()
+print(round(time.perf_counter() - t, 1), h.modelStatusToString(h.getModelStatus()),
+      info.objective_function_value, info.mip_dual_bound, info.primal_solution_status,
+      len(h.getSolution().col_value), sep="|")
+again = guard.new_highs()
+again.setOptionValue("output_flag", False)
+again.readModel(sys.argv[1])
+again.setOptionValue("threads", 2)
+again.setOptionValue("mip_heuristic_run_rens", False)
+again.setOptionValue("time_limit", 5.0)
+again.run()
+print(again.getOptionValue("threads")[1], again.getInfo().primal_solution_status)
+"""
+
+
+def test_a_run_that_ignores_its_time_limit_is_left_behind(tmp_path: Path) -> None:
+    """The guard binds: HiGHS 1.16 with RENS loops forever on this model (the presolve of
+    a RENS sub-MIP, entered 5-8 s into the run on an idle machine). The run is left behind 1 s after its
+    14 s limit with no solution and no bound, a later run asking for 2 threads runs on
+    the pool's 1 thread instead of resetting it, and the process still exits."""
+    model = tmp_path / "rens_loop.mps"
+    model.write_bytes(gzip.decompress((DATA / "visits_rens_loop.mps.gz").read_bytes()))
+    try:
+        proc = subprocess.run([sys.executable, "-c", _LEFT_BEHIND, str(model)],
+                              capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("a HiGHS run that ignores its time limit was not left behind")
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.splitlines()[-2:]
+    seconds, status, value, bound, solution_status, columns = first.split("|")
+    assert 14.5 <= float(seconds) < 24.0
+    assert status == "Time limit reached"
+    assert math.isnan(float(value)) and float(bound) == -math.inf
+    assert (solution_status, columns) == ("0", "0")
+    assert second.split() == ["1", "2"]  # the pool's thread count, a feasible solution
+    assert "left behind" in proc.stderr
+
+
+def test_a_run_left_behind_reports_no_bound_for_a_maximisation() -> None:
+    """A left-behind maximisation reports +inf as its bound, never a finite claim."""
+    h = _knapsack(1, 5.0)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    h._minimize = False  # what run() records before leaving a run behind
+    h._abandoned = True
+    assert h.getInfo().mip_dual_bound == math.inf
+    assert h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
+    assert not h.getSolution().value_valid
+    del h._abandoned
+    assert _highs._Highs._abandoned is False
