@@ -1021,3 +1021,22 @@ def test_least_filled_hoods_by_count_when_weight_is_slack() -> None:
     prob, assign = _heavy_and_light(weight_limit=False)
     hoods = parcel_solver.least_filled_hoods(prob, assign)
     assert [h.tolist() for h in hoods] == [[0], [1]]
+
+
+def test_a_bound_never_passes_a_cheaper_plan_on_costs_of_millions_of_cents() -> None:
+    """Batch costs in cents, a month's cost near 1.2e7 cents: HiGHS reports its model
+    optimal at 117,076.11 while a plan of 117,076.10 keeps every rule (shipped beside
+    the month). The level's bound keeps HiGHS' relative tolerance, so it stays at or
+    below that plan's cost and the level is not called optimal at 117,076.11."""
+    from parcelroute.io.plan_io import read_plan
+
+    scenario = pr.read_scenario(DATA / "cent_costs_month.json")
+    cheaper = read_plan(DATA / "cent_costs_month.plan.json")
+    assert pr.verify(scenario, cheaper) == []
+    assert cheaper.objective["batch_cost"] == pytest.approx(117076.10, abs=1e-9)
+    result = pr.solve(scenario, time_limit=30)
+    assert pr.verify(scenario, result) == []
+    assert result.objective["delivered_priority"] == cheaper.objective["delivered_priority"]
+    assert result.bound["batch_cost"] <= cheaper.objective["batch_cost"]
+    if result.status == "optimal":
+        assert result.objective["batch_cost"] <= cheaper.objective["batch_cost"]
