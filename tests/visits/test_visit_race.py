@@ -199,7 +199,7 @@ def test_level2_ahead_out_of_reach_is_void(monkeypatch: pytest.MonkeyPatch) -> N
     exact = pr.solve(scenario, time_limit=None, workers=2)
     bound = solver._relaxation_bound
     monkeypatch.setattr(solver, "_relaxation_bound", lambda *a: bound(*a) + 5)
-    monkeypatch.setattr(solver, "reciprocity_bound", lambda *a, **k: None)
+    monkeypatch.setattr(solver, "reciprocity_search", lambda *a, **k: None)
     result = pr.solve(scenario, time_limit=None, workers=2)
     assert pr.verify(scenario, result) == []
     assert result.stats["visits_relaxation_bound"] > (exact.objective["visit_priority"]

@@ -15,6 +15,18 @@ prices are tried by bisection on whether the facilities' own plans reach
 the priority aimed at. :class:`CostBound` keeps the sums, so the bound can
 be read for the priority finally reached.
 
+Reciprocity can be priced too. Every plan that keeps the agreement has
+``ahead - other ≤ k`` (the visits of the two sides, ``k`` its
+``max_difference``), so with ``μ ≥ 0`` per visit of the side ``ahead``,
+
+    cost ≥ Σ_F min (cost_F - λ · priority_F + μ · (ahead_F - other_F)) + λ · P - μ · k.
+
+When the facilities alone would schedule far more visits for one side than
+the agreement allows, this bound is much the stronger: without it they drop
+their dearest visits freely, which the agreement does not let a plan do.
+The price ``μ`` is ``λ`` times the reciprocity price that bounded the
+scheduled priority (:func:`~parcelroute.visits.lns.reciprocity_search`).
+
 It only needs the facilities' models, so it can run on the second core
 while the start plan is improved (:func:`cost_bound_in_background`).
 """
@@ -31,7 +43,7 @@ from ortools.sat.python import cp_model
 
 from parcelroute._integral import ceil_bound
 from parcelroute.visits.index import VisitIndex
-from parcelroute.visits.lns import by_facility
+from parcelroute.visits.lns import ReciprocityPrice, by_facility
 from parcelroute.visits.model import VisitModel, scaled_cost
 
 __all__ = ["CostBound", "CostBoundJob", "cost_bound_in_background", "lagrangian_cost_bound"]
@@ -42,6 +54,9 @@ logger = logging.getLogger("parcelroute")
 FACILITY_SECONDS = 0.5
 #: Most prices tried.
 MAX_PRICES = 8
+#: The reciprocity price is in quarters of a priority point (as in
+#: :func:`~parcelroute.visits.lns.reciprocity_search`).
+QUARTERS = 4
 
 
 @dataclass
@@ -79,9 +94,25 @@ def _facility_models(index: VisitIndex, choices: list[list[int]], scale: tuple[i
     return models
 
 
-def _priced(vm: VisitModel, price: int, seconds: float) -> tuple[float, int] | None:
-    """``L_F(λ)`` (a proven lower bound) and the priority of the plan found, or ``None``."""
-    vm.model.minimize(vm.cost() - price * vm.priority())
+def _priced(vm: VisitModel, price: int, seconds: float,
+            reciprocity: ReciprocityPrice | None = None) -> tuple[float, float] | None:
+    """``L_F(λ)`` (a proven lower bound) and the priced priority of the plan found
+    (the priority itself without ``reciprocity``), or ``None``.
+
+    With ``reciprocity`` the visits of its side ``ahead`` are worth its price
+    less and the other side's as much more; the objective is then in quarters
+    of the cost (both values are returned in the cost's and priority's own units).
+    """
+    quarters = 1 if reciprocity is None else QUARTERS
+    weights = []
+    for ri, _ in vm.x:
+        side = vm.index.side(ri)
+        sign = 0 if side is None or reciprocity is None else (
+            1 if side == reciprocity.ahead else -1)
+        weights.append(quarters * vm.index.requests[ri].priority
+                       - (0 if reciprocity is None else reciprocity.quarters * sign))
+    worth = cp_model.LinearExpr.weighted_sum(list(vm.x.values()), weights)
+    vm.model.minimize(quarters * vm.cost() - price * worth)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.linearization_level = 2
@@ -89,7 +120,7 @@ def _priced(vm: VisitModel, price: int, seconds: float) -> tuple[float, int] | N
     status = solver.solve(vm.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    return solver.best_objective_bound, int(solver.value(vm.priority()))
+    return solver.best_objective_bound / quarters, solver.value(worth) / quarters
 
 
 def _top_price(index: VisitIndex, choices: list[list[int]], scale: int) -> int:
@@ -108,7 +139,8 @@ def _top_price(index: VisitIndex, choices: list[list[int]], scale: int) -> int:
 
 def lagrangian_cost_bound(index: VisitIndex, choices: list[list[int]], target: int,
                           seconds: float | None, *, scale: tuple[int, bool] = (1, True),
-                          stop: threading.Event | None = None) -> CostBound:
+                          stop: threading.Event | None = None,
+                          reciprocity: ReciprocityPrice | None = None) -> CostBound:
     """Price the priority, facility by facility, aiming at plans of ``target`` priority.
 
     Parameters
@@ -123,6 +155,10 @@ def lagrangian_cost_bound(index: VisitIndex, choices: list[list[int]], target: i
         Wall-time limit; prices not finished in time are left out.
     stop : threading.Event, optional
         Set to end early (the prices done so far still count).
+    reciprocity : ReciprocityPrice, optional
+        Price reciprocity as well, at each price ``λ`` of the priority ``λ`` times
+        this price (see the module's description). Only a price of the side
+        that the facilities alone favour raises the bound.
 
     Examples
     --------
@@ -142,17 +178,25 @@ def lagrangian_cost_bound(index: VisitIndex, choices: list[list[int]], target: i
     """
     deadline = None if seconds is None else time.perf_counter() + seconds
     models = _facility_models(index, choices, scale)
+    rec = index.scenario.reciprocity
+    slack = 0.0  # the charge μ · k of the agreement's room, per unit of λ
+    if rec is None or index.sides is None:
+        reciprocity = None
+    elif reciprocity is not None:
+        slack = reciprocity.quarters * rec.max_difference / QUARTERS
     out = CostBound()
     low, high = 0, _top_price(index, choices, scale[0])
     price = max(1, math.isqrt(high))
     for _ in range(MAX_PRICES):
-        found = _price_all(models, price, deadline, stop)
+        found = _price_all(models, price, deadline, stop, reciprocity)
         if found is None:
             break
-        out.sums[price] = found[0]
+        out.sums[price] = found[0] - price * slack
         logger.debug("cost bound at price %s: %s for priority %s (reached %s)", price,
                      out.bound(target), target, found[1])
-        if found[1] >= target:
+        # the bound rises with the price while the facilities' priced priority (less
+        # the agreement's room) falls short of the target
+        if found[1] >= target - slack:
             high = price
         else:
             low = price
@@ -162,22 +206,24 @@ def lagrangian_cost_bound(index: VisitIndex, choices: list[list[int]], target: i
     else:
         return out
     if high not in out.sums and found is not None:  # the top price itself, never tried
-        last = _price_all(models, high, deadline, stop)
+        last = _price_all(models, high, deadline, stop, reciprocity)
         if last is not None:
-            out.sums[high] = last[0]
+            out.sums[high] = last[0] - high * slack
     return out
 
 
 def _price_all(models: list[VisitModel], price: int, deadline: float | None,
-               stop: threading.Event | None) -> tuple[float, int] | None:
-    """``Σ_F L_F(λ)`` and the priority the facilities' plans reach; ``None`` if cut short."""
-    total, reached = 0.0, 0
+               stop: threading.Event | None, reciprocity: ReciprocityPrice | None = None,
+               ) -> tuple[float, float] | None:
+    """``Σ_F L_F(λ)`` and the priced priority the facilities' plans reach; ``None`` if
+    cut short."""
+    total, reached = 0.0, 0.0
     for vm in models:
         left = None if deadline is None else deadline - time.perf_counter()
         if (left is not None and left <= 0.01) or (stop is not None and stop.is_set()):
             return None
         found = _priced(vm, price, FACILITY_SECONDS if left is None
-                        else min(FACILITY_SECONDS, left))
+                        else min(FACILITY_SECONDS, left), reciprocity)
         if found is None:
             return None
         total += found[0]
@@ -189,14 +235,15 @@ class CostBoundJob:
     """:func:`lagrangian_cost_bound` running in a thread; :meth:`result` stops and joins it."""
 
     def __init__(self, index: VisitIndex, choices: list[list[int]], target: int,
-                 seconds: float | None, scale: tuple[int, bool]) -> None:
+                 seconds: float | None, scale: tuple[int, bool],
+                 reciprocity: ReciprocityPrice | None = None) -> None:
         self._stop = threading.Event()
         self._out = CostBound()
 
         def run() -> None:
             try:
                 self._out = lagrangian_cost_bound(index, choices, target, seconds, scale=scale,
-                                                  stop=self._stop)
+                                                  stop=self._stop, reciprocity=reciprocity)
             except Exception:  # the bound is optional: the solve goes on without it
                 logger.exception("visits: the transport cost bound failed")
 
@@ -213,7 +260,7 @@ class CostBoundJob:
 
 def cost_bound_in_background(index: VisitIndex, choices: list[list[int]], target: int,
                              seconds: float | None, *, scale: tuple[int, bool] = (1, True),
-                             ) -> CostBoundJob:
+                             reciprocity: ReciprocityPrice | None = None) -> CostBoundJob:
     """Start :func:`lagrangian_cost_bound` on another core (CP-SAT releases the GIL).
 
     Examples
@@ -225,4 +272,4 @@ def cost_bound_in_background(index: VisitIndex, choices: list[list[int]], target
     >>> cost_bound_in_background(index, [], 0, None).result(wait=True).sums
     {1: 0.0}
     """
-    return CostBoundJob(index, choices, target, seconds, scale)
+    return CostBoundJob(index, choices, target, seconds, scale, reciprocity)

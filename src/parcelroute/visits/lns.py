@@ -23,6 +23,7 @@ import random
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
@@ -33,10 +34,12 @@ from parcelroute.visits.plan import Placement, PlanState
 
 __all__ = [
     "FacilityModels",
+    "ReciprocityPrice",
     "by_facility",
     "improve_by_facility",
     "plan_from_relaxation",
     "reciprocity_bound",
+    "reciprocity_search",
     "relax_by_facility",
 ]
 
@@ -191,10 +194,33 @@ def _solve_facilities(models: FacilityModels, stop: float | None,
     return caps, placements, complete
 
 
+@dataclass(frozen=True)
+class ReciprocityPrice:
+    """The best bound :func:`reciprocity_search` proved, and the price that proved it.
+
+    Each visit of side ``ahead`` is charged ``quarters / 4`` priority points, and each
+    visit of the other side earns as much.
+    """
+
+    bound: int
+    ahead: int
+    quarters: int
+
+
 def reciprocity_bound(index: VisitIndex, choices: list[list[int]], seconds: float | None,
                       placements: dict[int, Placement], *,
                       scale: tuple[int, bool] = (1, True), workers: int = 1,
                       models: FacilityModels | None = None) -> int | None:
+    """The bound of :func:`reciprocity_search` (``None`` where it has none)."""
+    found = reciprocity_search(index, choices, seconds, placements, scale=scale,
+                               workers=workers, models=models)
+    return None if found is None else found.bound
+
+
+def reciprocity_search(index: VisitIndex, choices: list[list[int]], seconds: float | None,
+                       placements: dict[int, Placement], *,
+                       scale: tuple[int, bool] = (1, True), workers: int = 1,
+                       models: FacilityModels | None = None) -> ReciprocityPrice | None:
     """A tighter bound when the relaxed plans break reciprocity: a Lagrangian one.
 
     Scheduling one more visit for the side ahead costs a price ``λ``: each
@@ -214,9 +240,9 @@ def reciprocity_bound(index: VisitIndex, choices: list[list[int]], seconds: floa
 
     Returns
     -------
-    int or None
-        The best bound found; ``None`` when reciprocity does not apply, the
-        relaxed plans already keep it, or time ran out.
+    ReciprocityPrice or None
+        The best bound found and its price; ``None`` when reciprocity does not
+        apply, the relaxed plans already keep it, or time ran out.
     """
     rec = index.scenario.reciprocity
     if index.sides is None or rec is None:
@@ -234,7 +260,7 @@ def reciprocity_bound(index: VisitIndex, choices: list[list[int]], seconds: floa
     # that is worth no more than the price is no longer worth scheduling.
     price = first = quarters * min((p for p in prios if p > 0), default=1)
     lo, hi = 0, top + 1
-    best: int | None = None
+    best: ReciprocityPrice | None = None
     models = FacilityModels(index, choices, scale) if models is None else models
     for _ in range(MAX_PRICES):
         weights = {}
@@ -247,7 +273,8 @@ def reciprocity_bound(index: VisitIndex, choices: list[list[int]], seconds: floa
         if not complete:
             break
         value = (sum(bounds.values()) + price * rec.max_difference) // quarters
-        best = value if best is None else min(best, value)
+        if best is None or value < best.bound:
+            best = ReciprocityPrice(value, ahead, price)
         lead = sum((1 if index.side(ri) == ahead else -1) for ri in plans
                    if index.side(ri) is not None)
         logger.debug("reciprocity price %s/%s: bound %s, lead %s", price, quarters, value, lead)

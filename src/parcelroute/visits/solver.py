@@ -8,11 +8,12 @@ requests on two cores:
    bound on the scheduled priority and a start plan
    (:func:`~parcelroute.visits.lns.relax_by_facility`). When those plans
    break reciprocity, pricing the visits of the side ahead tightens the
-   bound (:func:`~parcelroute.visits.lns.reciprocity_bound`).
+   bound (:func:`~parcelroute.visits.lns.reciprocity_search`).
 2. That plan is made to keep every rule, then improved a few facilities at a
    time (:func:`~parcelroute.visits.lns.improve_by_facility`). When the full
    model will not run, the other core meanwhile prices the scheduled
-   priority facility by facility for a proven bound on the transport cost
+   priority (and reciprocity, at the price found in 1) facility by facility
+   for a proven bound on the transport cost
    (:func:`~parcelroute.visits.bounds.lagrangian_cost_bound`).
 3. The full CP-SAT model (:class:`~parcelroute.visits.model.VisitModel`)
    starts from that plan: level 1 maximises the scheduled priority; level 2
@@ -55,7 +56,7 @@ from parcelroute.visits.lns import (
     FacilityModels,
     improve_by_facility,
     plan_from_relaxation,
-    reciprocity_bound,
+    reciprocity_search,
     relax_by_facility,
 )
 from parcelroute.visits.mip import HighsLevel, MipLevel
@@ -161,11 +162,12 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
     bound1 = _relaxation_bound(index, choices, caps)
     if relax_seconds is not None:
         relax_seconds -= time.perf_counter() - relax_start
+    rec_price = None
     if relax_seconds is None or relax_seconds > 0:
-        price_bound = reciprocity_bound(index, choices, relax_seconds, relaxed, scale=scale,
-                                        workers=options.workers, models=facilities)
-        if price_bound is not None:
-            bound1 = min(bound1, price_bound)
+        rec_price = reciprocity_search(index, choices, relax_seconds, relaxed, scale=scale,
+                                       workers=options.workers, models=facilities)
+        if rec_price is not None:
+            bound1 = min(bound1, rec_price.bound)
     state = plan_from_relaxation(index, choices, relaxed)
     greedy = greedy_plan(index, choices)
     if _better(greedy, state):
@@ -191,7 +193,8 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
     pricing = None
     if not run_full and options.workers >= 2 and _has_costs(index, choices):
         # aim at the relaxation's bound: the improved plan usually ends close to it
-        pricing = cost_bound_in_background(index, choices, bound1, lns_seconds, scale=scale)
+        pricing = cost_bound_in_background(index, choices, bound1, lns_seconds, scale=scale,
+                                           reciprocity=rec_price)
     try:
         stats["visits_improved_facilities"] = float(improve_by_facility(
             state, choices, lns_seconds, seed=options.seed, scale=scale))
