@@ -134,3 +134,31 @@ def test_the_bound_with_reciprocity_priced_never_exceeds_the_least_cost(seed: in
         bound = lagrangian_cost_bound(index, choices, best, None, scale=scale,
                                       reciprocity=price).bound(best)
         assert bound <= least
+
+
+def test_the_top_price_pays_a_dearest_transport_at_the_priced_worth() -> None:
+    """Both families need the 30 bus. Unpriced, side B's priority-1 family pays for it at
+    price 30. With side A charged 1 point a visit, side A's priority-2 family is worth 1
+    and pays at 30; with side B charged, side A's is worth 3 (10) and side B's nothing;
+    with side A charged 2 points, side A's is worth nothing and side B's 3 (10)."""
+    from parcelroute.visits.bounds import _top_price
+
+    b = pr.ScenarioBuilder(name="priced worth")
+    b.add_node("F-1").add_node("C")
+    b.add_detainee("D-A1", facility="F-1", side="A").add_detainee("D-B1", facility="F-1",
+                                                                    side="B")
+    b.add_session("S-1", facility="F-1", date="2026-12-05", start="10:00", end="12:00",
+                  capacity=2)
+    b.add_transport("T-1", origin="C", facility="F-1", date="2026-12-05", seats=4, cost=30)
+    week = [("2026-12-01", "2026-12-10")]
+    b.add_visit_request("V-A1", detainee="D-A1", priority=2, transport_from="C",
+                        available=week)
+    b.add_visit_request("V-B1", detainee="D-B1", priority=1, transport_from="C",
+                        available=week)
+    b.set_reciprocity(0)
+    index = VisitIndex(b.build())
+    choices = [index.model_sessions(r) for r in range(2)]
+    assert _top_price(index, choices, 1) == 30  # V-B1, worth 1
+    assert _top_price(index, choices, 1, ReciprocityPrice(0, 0, 4)) == 30  # V-A1, worth 1
+    assert _top_price(index, choices, 1, ReciprocityPrice(0, 1, 4)) == 10  # V-A1 worth 3
+    assert _top_price(index, choices, 1, ReciprocityPrice(0, 0, 8)) == 10  # V-B1 worth 3

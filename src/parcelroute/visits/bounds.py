@@ -123,17 +123,26 @@ def _priced(vm: VisitModel, price: int, seconds: float,
     return solver.best_objective_bound / quarters, solver.value(worth) / quarters
 
 
-def _top_price(index: VisitIndex, choices: list[list[int]], scale: int) -> int:
-    """A price at which every request is worth its dearest transport alone."""
+def _top_price(index: VisitIndex, choices: list[list[int]], scale: int,
+               reciprocity: ReciprocityPrice | None = None) -> int:
+    """A price at which every request is worth its dearest transport alone (priced as
+    :func:`_priced` prices it; a request priced at nothing or less is never worth it)."""
     top = 1
+    quarters = 1 if reciprocity is None else QUARTERS
     for ri, sessions in enumerate(choices):
         r = index.requests[ri]
-        if not sessions or r.transport_from is None or r.priority <= 0:
+        if not sessions or r.transport_from is None:
+            continue
+        side = index.side(ri)
+        worth = quarters * r.priority
+        if reciprocity is not None and side is not None:
+            worth -= reciprocity.quarters * (1 if side == reciprocity.ahead else -1)
+        if worth <= 0:
             continue
         dearest = max((scaled_cost(index.transports[ti].cost, scale)
                        for si in sessions for ti in index.request_transports(ri, si)),
                       default=0)
-        top = max(top, -(-dearest // r.priority))
+        top = max(top, -(-quarters * dearest // worth))
     return top
 
 
@@ -185,7 +194,7 @@ def lagrangian_cost_bound(index: VisitIndex, choices: list[list[int]], target: i
     elif reciprocity is not None:
         slack = reciprocity.quarters * rec.max_difference / QUARTERS
     out = CostBound()
-    low, high = 0, _top_price(index, choices, scale[0])
+    low, high = 0, _top_price(index, choices, scale[0], reciprocity)
     price = max(1, math.isqrt(high))
     for _ in range(MAX_PRICES):
         found = _price_all(models, price, deadline, stop, reciprocity)
