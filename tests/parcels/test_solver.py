@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import logging
 import math
 import threading
 from decimal import Decimal
@@ -1023,20 +1024,39 @@ def test_least_filled_hoods_by_count_when_weight_is_slack() -> None:
     assert [h.tolist() for h in hoods] == [[0], [1]]
 
 
-def test_a_bound_never_passes_a_cheaper_plan_on_costs_of_millions_of_cents() -> None:
-    """Batch costs in cents, a month's cost near 1.2e7 cents: HiGHS reports its model
-    optimal at 117,076.11 while a plan of 117,076.10 keeps every rule (shipped beside
-    the month). The level's bound keeps HiGHS' relative tolerance, so it stays at or
-    below that plan's cost and the level is not called optimal at 117,076.11."""
+def _confirmed(scenario: pr.Scenario, caplog: pytest.LogCaptureFixture) -> tuple[pr.Result, bool]:
+    """Solve; and whether the batch-cost optimum was confirmed below HiGHS' tolerance."""
+    with caplog.at_level(logging.DEBUG, logger="parcelroute"):
+        result = pr.solve(scenario, time_limit=30)
+    return result, any("optimum confirmed below HiGHS' tolerance" in r.getMessage()
+                       for r in caplog.records)
+
+
+def test_an_optimum_hidden_by_highs_tolerance_is_found_and_proven(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Binds: batch costs in cents, a month's cost near 1.2e7 cents. HiGHS reports its
+    model optimal at 117,076.11 while a plan of 117,076.10 keeps every rule (shipped
+    beside the month), and the bound, which keeps HiGHS' relative tolerance, proves only
+    117,075.98. Solved again with the cost held below 117,076.11, HiGHS finds that plan,
+    and below 117,076.10 finds nothing: the month is optimal at 117,076.10."""
     from parcelroute.io.plan_io import read_plan
 
     scenario = pr.read_scenario(DATA / "cent_costs_month.json")
     cheaper = read_plan(DATA / "cent_costs_month.plan.json")
     assert pr.verify(scenario, cheaper) == []
     assert cheaper.objective["batch_cost"] == pytest.approx(117076.10, abs=1e-9)
-    result = pr.solve(scenario, time_limit=30)
+    result, confirmed = _confirmed(scenario, caplog)
+    assert confirmed
     assert pr.verify(scenario, result) == []
     assert result.objective["delivered_priority"] == cheaper.objective["delivered_priority"]
-    assert result.bound["batch_cost"] <= cheaper.objective["batch_cost"]
-    if result.status == "optimal":
-        assert result.objective["batch_cost"] <= cheaper.objective["batch_cost"]
+    assert result.status is pr.Status.OPTIMAL
+    assert result.objective["batch_cost"] == result.bound["batch_cost"] == cheaper.objective[
+        "batch_cost"]
+
+
+def test_an_optimum_within_highs_tolerance_needs_no_confirming(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Does not bind: costs of a few hundred units, where HiGHS' bound proves its optimum."""
+    result, confirmed = _confirmed(pr.read_scenario(DATA / "scarce_month_300.json"), caplog)
+    assert result.status is pr.Status.OPTIMAL
+    assert not confirmed
