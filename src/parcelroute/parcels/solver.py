@@ -102,11 +102,11 @@ LARGE_LNS_SECONDS = 0.5
 #: neighbourhood MIPs over its best plan, which is rarely locally optimal. On the
 #: 2,000-parcel month (seed 2026) the 10 s plan of 78,990 drops to 78,150 in 0.1 s.
 POLISH_SHARE = 0.05
+POLISH_MAX_SECONDS = 0.5
 #: Most re-solves of :meth:`_Level2._confirm` (each below the best plan found so far).
 CONFIRM_ROUNDS = 3
 #: Least time left, in seconds, for one of them.
 CONFIRM_MIN_SECONDS = 0.05
-POLISH_MAX_SECONDS = 0.5
 #: How many times the level-1 LP's time the batch-cost LP is expected to take.
 LP_LEVEL2_FACTOR = 5.0
 #: Beyond the MIP's reach: the batch-cost LP (or PDLP) is not started with less time than
