@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import gzip
 import math
-import subprocess
-import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import highspy
 import numpy as np
@@ -15,8 +14,6 @@ import pytest
 
 from parcelroute import _highs
 from parcelroute._highs import new_highs
-
-DATA = Path(__file__).parent / "data"
 
 
 def _knapsack(threads: int, time_limit: float | None) -> highspy.Highs:
@@ -84,18 +81,15 @@ print(again.getOptionValue("threads")[1], again.getInfo().primal_solution_status
 """
 
 
-def test_a_run_that_ignores_its_time_limit_is_left_behind(tmp_path: Path) -> None:
+def test_a_run_that_ignores_its_time_limit_is_left_behind(rens_loop_model: Path,
+                                                          run_script: Callable[..., Any]) -> None:
     """The guard binds: HiGHS 1.16 with RENS loops forever on this model (the presolve of
-    a RENS sub-MIP, entered 5-8 s into the run on an idle machine). The run is left behind 1 s after its
-    14 s limit with no solution and no bound, a later run asking for 2 threads runs on
-    the pool's 1 thread instead of resetting it, and the process still exits."""
-    model = tmp_path / "rens_loop.mps"
-    model.write_bytes(gzip.decompress((DATA / "visits_rens_loop.mps.gz").read_bytes()))
-    try:
-        proc = subprocess.run([sys.executable, "-c", _LEFT_BEHIND, str(model)],
-                              capture_output=True, text=True, timeout=90)
-    except subprocess.TimeoutExpired:
-        pytest.fail("a HiGHS run that ignores its time limit was not left behind")
+    a RENS sub-MIP, entered 5-8 s into the run on an idle machine). The run is left
+    behind 1 s after its 14 s limit with no solution and no bound, a later run asking
+    for 2 threads runs on the pool's 1 thread instead of resetting it, and the process
+    still exits."""
+    proc = run_script(_LEFT_BEHIND, rens_loop_model,
+                      fail="a HiGHS run that ignores its time limit was not left behind")
     assert proc.returncode == 0, proc.stderr
     first, second = proc.stdout.splitlines()[-2:]
     seconds, status, value, bound, solution_status, columns = first.split("|")

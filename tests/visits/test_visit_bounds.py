@@ -22,8 +22,10 @@ def test_the_bound_is_the_best_price_for_the_priority_asked() -> None:
     assert CostBound().bound(50) == 0
 
 
-@pytest.mark.parametrize("seed", [0, 2])
-def test_priced_bound_never_exceeds_the_least_cost(seed: int) -> None:
+def _generated_month(seed: int) -> tuple[VisitIndex, list[list[int]], tuple[int, bool], int,
+                                          int]:
+    """A generated month of 60 requests: its index, choices and cost scale, the best
+    priority and the least scaled cost at that priority (both proven by CP-SAT)."""
     index = VisitIndex(read_scenario_dict(generate_scenario_dict(seed, 60, 3)))
     choices = [index.model_sessions(r) for r in range(len(index.requests))]
     scale = cost_scale([t.cost for t in index.transports])
@@ -36,7 +38,12 @@ def test_priced_bound_never_exceeds_the_least_cost(seed: int) -> None:
     vm.model.add(vm.priority() >= best)
     vm.model.minimize(vm.cost())
     assert solver.solve(vm.model) == cp_model.OPTIMAL
-    least = round(solver.objective_value)
+    return index, choices, scale, best, round(solver.objective_value)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_priced_bound_never_exceeds_the_least_cost(seed: int) -> None:
+    index, choices, scale, best, least = _generated_month(seed)
     found = lagrangian_cost_bound(index, choices, best, None, scale=scale)
     assert found.sums
     assert 0 < found.bound(best) <= least
@@ -113,22 +120,10 @@ def test_reciprocity_is_not_priced_where_the_facilities_keep_it() -> None:
 @pytest.mark.parametrize("seed", range(6))
 def test_the_bound_with_reciprocity_priced_never_exceeds_the_least_cost(seed: int) -> None:
     """Generated months of 60 requests: whatever price reciprocity gets, the bound holds."""
-    index = VisitIndex(read_scenario_dict(generate_scenario_dict(seed, 60, 3)))
-    choices = [index.model_sessions(r) for r in range(len(index.requests))]
-    scale = cost_scale([t.cost for t in index.transports])
+    index, choices, scale, best, least = _generated_month(seed)
     _caps, relaxed = relax_by_facility(index, choices, None, scale=scale)
     found = reciprocity_search(index, choices, None, relaxed, scale=scale)
     side = 0 if found is None else found.ahead
-    vm = VisitModel(index, choices, scale=scale)
-    vm.model.maximize(vm.priority())
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 2
-    assert solver.solve(vm.model) == cp_model.OPTIMAL
-    best = round(solver.objective_value)
-    vm.model.add(vm.priority() >= best)
-    vm.model.minimize(vm.cost())
-    assert solver.solve(vm.model) == cp_model.OPTIMAL
-    least = round(solver.objective_value)
     for quarters in (1, 4, 8):
         price = ReciprocityPrice(0, side, quarters)
         bound = lagrangian_cost_bound(index, choices, best, None, scale=scale,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import pytest
 from ortools.sat.python import cp_model
 
 import parcelroute as pr
@@ -13,8 +14,6 @@ from parcelroute.io import read_scenario_dict
 from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.mip import HighsLevel, check_values, solve_with_highs, to_rows
 from parcelroute.visits.model import VisitModel
-
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def _tiny() -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
@@ -178,7 +177,8 @@ print(h.modelStatusToString(h.getModelStatus()), round(h.getInfo().objective_fun
 """
 
 
-def test_a_transport_level_whose_rens_submip_loops_is_solved(tmp_path: Path) -> None:
+def test_a_transport_level_whose_rens_submip_loops_is_solved(
+        rens_loop_model: Path, run_script: Callable[..., Any]) -> None:
     """The transport-cost level of ``generate --visits 500 --seed 19`` at priority 598.
 
     With RENS (HiGHS' default) HiGHS 1.16 never returns on this model at an absolute
@@ -187,16 +187,7 @@ def test_a_transport_level_whose_rens_submip_loops_is_solved(tmp_path: Path) -> 
     Without RENS it is proven in a few seconds. A subprocess, so that a loop fails the
     test instead of hanging the suite.
     """
-    import gzip
-    import subprocess
-    import sys
-
-    model = tmp_path / "rens_loop.mps"
-    model.write_bytes(gzip.decompress((DATA / "visits_rens_loop.mps.gz").read_bytes()))
-    try:
-        proc = subprocess.run([sys.executable, "-c", _RENS_LOOP, str(model)],
-                              capture_output=True, text=True, timeout=90)
-    except subprocess.TimeoutExpired:
-        pytest.fail("HiGHS did not return: the RENS sub-MIP loop is back")
+    proc = run_script(_RENS_LOOP, rens_loop_model,
+                      fail="HiGHS did not return: the RENS sub-MIP loop is back")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1].split() == ["Optimal", "5850"]
