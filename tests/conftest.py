@@ -12,6 +12,7 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 
+
 @pytest.fixture
 def rens_loop_model(tmp_path: Path) -> Path:
     """The transport-cost level of ``generate --visits 500 --seed 19`` as an MPS file:
