@@ -40,13 +40,13 @@ ABS_GAP = 0.99
 #: RENS sub-MIP can loop forever (``HPresolve::strengthenInequalities``, a loop that checks
 #: neither the time limit nor interrupts): the transport-cost level of
 #: ``parcelroute generate --visits 500 --seed 19`` hung in 2 of 6 solves. Without RENS it
-#: never did, and most 500-request months are proven sooner (measured in RESULTS.md).
+#: never did, and most 500-request months are proven sooner (measured in benchmarks/HISTORY.md).
 RUN_RENS = False
 #: HiGHS' primal heuristic effort on the visit levels (its default is 0.05). Without RENS
 #: its other heuristics get more of the time: over 16 generated 500-request months the
 #: median time to the proof fell from 5.3 s to 4.9 s, and seed 3's month, which RENS had
 #: found its good transport plans for, is proven again (27 s) instead of left at 8,860 /
-#: 6,890 after 30 s (measured in RESULTS.md).
+#: 6,890 after 30 s (measured in benchmarks/HISTORY.md).
 HEURISTIC_EFFORT = 0.3
 
 
