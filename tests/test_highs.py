@@ -53,6 +53,25 @@ def test_runs_with_other_thread_counts_follow_one_another() -> None:
         assert h.getOptionValue("threads")[1] == threads
 
 
+def test_a_run_beside_another_keeps_the_pool_it_runs_on() -> None:
+    """Binds: while a 2-thread run is under way, a run asking for 1 thread gets the pool's
+    2 instead of resetting the pool under it; once none is, the pool follows again."""
+    _knapsack(2, 5.0).run()
+    assert _highs._match_pool(2, start=True) == 2  # a run under way on another thread
+    try:
+        beside = _knapsack(1, 5.0)
+        beside.run()
+        assert beside.getOptionValue("threads")[1] == 2
+        assert beside.getInfo().objective_function_value == pytest.approx(-8.0)
+    finally:
+        _highs._run_ended()
+    assert _highs._running == 0
+    alone = _knapsack(1, None)
+    alone.run()
+    assert alone.getOptionValue("threads")[1] == 1
+    assert _highs._running == 0
+
+
 _LEFT_BEHIND = """
 import math, sys, time
 import parcelroute._highs as guard

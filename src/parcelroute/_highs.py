@@ -4,8 +4,10 @@ HiGHS keeps one thread pool per process and refuses to run an instance that
 asks for a different number of threads than the pool was made with; parts of
 parcelroute use one or two threads in the same process, so every instance
 comes from :func:`new_highs`, whose ``run`` resets the pool when the count
-changes. The start-up banner HiGHS prints on its first instance is kept off
-standard output.
+changes and no other run is under way (resetting it under a running instance
+is unsafe); a run asking for another count while one is takes the pool's
+count instead. The start-up banner HiGHS prints on its first instance is kept
+off standard output.
 
 A run with a time limit is also guarded: HiGHS 1.16 has loops that check
 neither the time limit nor interrupts (the presolve of a RENS sub-MIP, for
@@ -38,27 +40,33 @@ OVERRUN_FRACTION = 0.2
 _banner_shown = False
 _scheduler_threads: int | None = None
 _pool_lock = threading.Lock()
-#: Threads of runs left behind; the pool is not reset while one is alive.
-_left_behind: list[threading.Thread] = []
+#: HiGHS runs under way (a run left behind counts until it returns, if ever); the pool is
+#: never reset while one is.
+_running = 0
 
 
-def _pool_in_use() -> bool:
-    _left_behind[:] = [t for t in _left_behind if t.is_alive()]
-    return bool(_left_behind)
-
-
-def _match_pool(threads: int) -> int:
+def _match_pool(threads: int, *, start: bool = False) -> int:
     """Match the pool to ``threads``; the count a run must ask for (the pool's own
-    count while a run left behind still uses the pool)."""
-    global _scheduler_threads
+    count while another run still uses the pool). With ``start`` the caller's run
+    is counted as under way until :func:`_run_ended`."""
+    global _scheduler_threads, _running
     with _pool_lock:
         if _scheduler_threads != threads:
-            if _scheduler_threads is not None:
-                if _pool_in_use():
-                    return _scheduler_threads
-                highspy.Highs.resetGlobalScheduler(True)
-            _scheduler_threads = threads
+            if _scheduler_threads is not None and _running:
+                threads = _scheduler_threads
+            else:
+                if _scheduler_threads is not None:
+                    highspy.Highs.resetGlobalScheduler(True)
+                _scheduler_threads = threads
+        if start:
+            _running += 1
         return threads
+
+
+def _run_ended() -> None:
+    global _running
+    with _pool_lock:
+        _running -= 1
 
 
 class _Highs(highspy.Highs):
@@ -76,13 +84,16 @@ class _Highs(highspy.Highs):
         behind: the instance then reports ``kTimeLimit``, no solution and no bound.
         """
         threads = int(self.getOptionValue("threads")[1])
-        pool = _match_pool(threads)
+        pool = _match_pool(threads, start=True)
         if pool != threads:
             logger.debug("HiGHS runs with the %s threads of a pool still in use", pool)
             self.setOptionValue("threads", pool)
         limit = float(self.getOptionValue("time_limit")[1])
         if not math.isfinite(limit) or limit >= 1e9:
-            return super().run()
+            try:
+                return super().run()
+            finally:
+                _run_ended()
         self._minimize = self.getObjectiveSense()[1] == highspy.ObjSense.kMinimize
         outcome: list[object] = []
         done = threading.Event()
@@ -93,11 +104,16 @@ class _Highs(highspy.Highs):
             except BaseException as exc:  # handed to the caller below
                 outcome.append(exc)
             finally:
+                _run_ended()
                 done.set()
 
         worker = threading.Thread(target=work, name="parcelroute-highs", daemon=True)
         started = time.perf_counter()
-        worker.start()
+        try:
+            worker.start()
+        except BaseException:
+            _run_ended()
+            raise
         if done.wait(limit + OVERRUN_SECONDS + OVERRUN_FRACTION * limit):
             worker.join()
             late = time.perf_counter() - started - limit
@@ -107,8 +123,6 @@ class _Highs(highspy.Highs):
             if isinstance(result, BaseException):
                 raise result
             return result  # type: ignore[return-value]
-        with _pool_lock:
-            _left_behind.append(worker)
         self._abandoned = True
         logger.warning("HiGHS has not returned %.1f s after its time limit of %.1f s: its run "
                        "is left behind and none of its results is used",
@@ -141,9 +155,10 @@ class _Highs(highspy.Highs):
 def prepare_threads(threads: int) -> None:
     """Match HiGHS's thread pool to ``threads`` before instances run side by side.
 
-    Resetting the pool while another instance solves is unsafe: call this on
-    the main thread before starting HiGHS instances on several threads, all
-    asking for ``threads``, so that none of them resets it.
+    Call this on the main thread before starting HiGHS instances on several
+    threads, all asking for ``threads``: the pool is never reset under a
+    running instance, so an instance asking for another count than a run
+    already under way gets the pool's count instead.
     """
     _match_pool(threads)
 
