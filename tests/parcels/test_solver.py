@@ -432,6 +432,40 @@ def test_scarce_month_with_a_cost_per_batch_is_proven() -> None:
     _assert_proven_as_plain(DATA / "scarce_month_300.json", time_limit=60)
 
 
+def test_a_bound_far_above_the_optimum_is_brought_down_in_few_steps(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Binds: priorities of 1,000 beside 1-3 leave the level-1 LP bound (2,860) 842 above
+    the optimum (2,018). Targets lowered one at a time took 842 MIPs (about 25 s); the
+    targets step down 1, 2, 4, ... instead, and both levels are the plain model's."""
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        assert _assert_proven_as_plain(DATA / "large_priority_gap.json", time_limit=30) == 47
+    steps = caplog.text.count("proven impossible")
+    assert 1 <= steps <= 12
+    assert "optimal at 2018, proven from target" in caplog.text
+
+
+def test_a_search_stopped_in_time_keeps_a_bound_that_holds_outside_its_model(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A MIP over the fixed model that stops with a dual bound far below its target
+    bounds only the plans inside the model: those outside are worth less than the
+    target, so the level's bound is one below the target, not the MIP's bound."""
+    from parcelroute.parcels.mip import MipOutcome
+
+    seen: list[int] = []
+
+    def stopped(self: Any, model: Any, lo: Any, hi: Any, start: Any, time_limit: Any,
+                target: int, cancel: Any = None) -> MipOutcome:
+        seen.append(target)
+        return MipOutcome(None, math.nan, target - 500.0, False, "Time limit reached", 0.0)
+
+    monkeypatch.setattr(parcel_solver._Level1, "_mip", stopped)
+    s = pr.read_scenario(DATA / "large_priority_gap.json")
+    r = solve(s, workers=1)
+    assert seen and seen[-1] == 2860  # the RENS model, then the search at the LP bound
+    assert r.bound["delivered_priority"] == 2859
+    assert r.objective["delivered_priority"] <= 2018
+
+
 def test_batch_cost_bound_rounds_up_to_a_multiple_of_the_costs_divisor() -> None:
     """Costs 420 and 670: every plan costs a multiple of 10, so a bound of 1,101.3 proves 1,110."""
     from parcelroute.options import Deadline, SolveOptions

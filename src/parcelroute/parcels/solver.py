@@ -9,7 +9,8 @@ give a proven bound (recomputed from the multipliers, see
 fixing*: every plan delivering at least ``T`` priority keeps the options,
 parcels and crossings whose reduced cost exceeds ``bound - T`` at their LP
 bound. The MIP is then solved (by SCIP) only over what is left, for ``T``
-the bound itself and, if that is proven impossible, ``T - 1`` and so on.
+the bound itself and, if that is proven impossible, lower ones (``T - 1``,
+then 2, 4, ... lower).
 
 Level 2 minimises the cost of operated batches among plans delivering the
 level-1 value. The same reduced-cost argument fixes options and forces
@@ -735,6 +736,13 @@ class _Level1:
                 assign: IntArray, best: int, target: int) -> tuple[IntArray, int, int]:
         """Reduced-cost fixing for a target value, lowered until it is reached or time runs out.
 
+        Every plan worth at least the target keeps the fixings, so the MIP over
+        what is left (capped at the bound proven so far) either reaches the
+        bound, or finds the best plan worth the target or more (the optimum),
+        or proves that no plan is worth the target: the bound then drops below
+        it and the next target is lower by 1, 2, 4, ... (a bound far above the
+        optimum, as large priorities can leave it, takes few steps).
+
         A RENS model (the options the LP all but decided kept as it decided them)
         is solved first, or, with two workers and a time limit, beside the
         search on the other core: whichever reaches the target first stops the
@@ -752,12 +760,15 @@ class _Level1:
         else:
             out = self._mip(model, lo, hi, None, self._share(0.15), target)
             assign, best = self._take(out, x, assign, best, target)
+        # `upper`: no plan delivers more (proven); `target`: every plan worth at least
+        # `target` keeps the fixings of the model solved next, which is capped at `upper`
+        upper, failed = target, 0
         try:
-            while best < target:
+            while best < upper:
                 if side is not None and side.job.done():
-                    assign, best = self._take(side.job.result(), x, assign, best, target)
-                    if best >= target:
-                        self.notes.append(f"optimal at target {target} (RENS)")
+                    assign, best = self._take(side.job.result(), x, assign, best, upper)
+                    if best >= upper:
+                        self.notes.append(f"optimal at target {upper} (RENS)")
                         break
                 gap = _fixing_gap(lag.bound, target)
                 lo, hi = model.lower.copy(), model.upper.copy()
@@ -770,33 +781,42 @@ class _Level1:
                 if left is not None and left <= 0.05:
                     self.notes.append("time limit")
                     break
-                out = self._mip(model, lo, hi, start if feasible_start else None, left, target,
+                out = self._mip(model, lo, hi, start if feasible_start else None, left, upper,
                                 cancel=None if side is None else side.found)
-                assign, best = self._take(out, x, assign, best, target)
+                assign, best = self._take(out, x, assign, best, upper)
                 if side is not None and side.found.is_set():
-                    assign, best = self._take(side.job.result(), x, assign, best, target)
-                if best >= target:
-                    self.notes.append(f"optimal at target {target}")
+                    assign, best = self._take(side.job.result(), x, assign, best, upper)
+                if best >= upper:
+                    self.notes.append(f"optimal at target {upper}")
                     break
-                if out.x is not None and out.value >= target - 0.5:
+                if out.x is not None and out.value >= max(target, best + 1) - 0.5:
+                    # (a plan the MIP proves or reaches, at least `target`, that failed the check)
                     self.notes.append("a solution at the target failed the plan check")
                     break
                 if out.infeasible or out.optimal:
-                    # every plan worth `target` lies in the restricted model, which has none
+                    if best >= target:
+                        # no plan in the model beats it, and none outside is worth `target`
+                        upper = best
+                        self.notes.append(f"optimal at {best}, proven from target {target}")
+                        break
+                    # no plan is worth `target`; the next targets step down 1, 2, 4, ...
+                    # (each next model holds every plan up to the new `upper`)
                     self.notes.append(f"target {target} proven impossible")
-                    target -= 1
-                    self.report(best, target)
+                    upper = target - 1
+                    target = max(best + 1, upper - (2**failed - 1))
+                    failed += 1
+                    self.report(best, upper)
                     continue
-                # time ran out: the bound stays `target`
+                # time ran out: a plan outside the model is worth less than `target`
                 if math.isfinite(out.bound):
-                    target = min(target, floor_bound(out.bound))
+                    upper = min(upper, max(target - 1, floor_bound(out.bound)))
                 self.notes.append(f"stopped: {out.status}")
                 break
         finally:
             if side is not None:
                 side.cancel.set()
-                assign, best = self._take(side.job.result(), x, assign, best, target)
-        return assign, best, max(target, best)
+                assign, best = self._take(side.job.result(), x, assign, best, upper)
+        return assign, best, max(upper, best)
 
     def _take(self, out: MipOutcome, x: IntArray, assign: IntArray, best: int,
               target: int) -> tuple[IntArray, int]:
