@@ -435,7 +435,7 @@ def test_scarce_month_with_a_cost_per_batch_is_proven() -> None:
 def test_a_bound_far_above_the_optimum_is_brought_down_in_few_steps(
         caplog: pytest.LogCaptureFixture) -> None:
     """Binds: priorities of 1,000 beside 1-3 leave the level-1 LP bound (2,860) 842 above
-    the optimum (2,018). Targets lowered one at a time took 842 MIPs (about 25 s); the
+    the optimum (2,018). Targets lowered one at a time took 842 MIPs (about 14 s); the
     targets step down 1, 2, 4, ... instead, and both levels are the plain model's."""
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         assert _assert_proven_as_plain(DATA / "large_priority_gap.json", time_limit=30) == 47
