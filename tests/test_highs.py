@@ -100,6 +100,36 @@ print(again.getOptionValue("threads")[1], again.getInfo().primal_solution_status
 """
 
 
+_FIRST_ON_MANY_THREADS = """
+import threading
+from parcelroute._highs import new_highs
+start = threading.Barrier(8)
+made = []
+
+def make() -> None:
+    start.wait()
+    made.append(new_highs())
+
+threads = [threading.Thread(target=make) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(len(made), "instances")
+"""
+
+
+def test_the_banner_stays_off_standard_output_when_threads_make_the_first_instances(
+        run_script: Callable[..., Any]) -> None:
+    """Eight threads make the process's first HiGHS instances at once: HiGHS' start-up
+    banner never reaches standard output (it did at 20,000 parcels, where level 1's LP
+    starts on a thread of its own beside the main thread's first MIP)."""
+    for _ in range(3):
+        proc = run_script(_FIRST_ON_MANY_THREADS, fail="making HiGHS instances hung")
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == "8 instances\n"
+
+
 def test_a_run_that_ignores_its_time_limit_is_left_behind(rens_loop_model: Path,
                                                           run_script: Callable[..., Any]) -> None:
     """The guard binds: HiGHS 1.16 with RENS loops forever on this model (the presolve of

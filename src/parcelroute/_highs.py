@@ -38,6 +38,8 @@ OVERRUN_SECONDS = 3.0
 OVERRUN_FRACTION = 0.2
 
 _banner_shown = False
+#: held while the first instance is made with standard output silenced (see new_highs)
+_banner_lock = threading.Lock()
 _scheduler_threads: int | None = None
 _pool_lock = threading.Lock()
 #: HiGHS runs under way (a run left behind counts until it returns, if ever); the pool is
@@ -174,14 +176,20 @@ def new_highs() -> highspy.Highs:
     global _banner_shown
     if _banner_shown:
         return _Highs()  # type: ignore[no-untyped-call]
-    _banner_shown = True
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            h = _Highs()  # type: ignore[no-untyped-call]
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    return h
+    # the first instance prints HiGHS' banner: any other thread making one meanwhile waits,
+    # or its instance would be the first and print it (seen at 20,000 parcels, where level 1's
+    # LP starts on a thread of its own beside the main thread's first MIP)
+    with _banner_lock:
+        if not _banner_shown:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            try:
+                with open(os.devnull, "w") as devnull:
+                    os.dup2(devnull.fileno(), 1)
+                    h = _Highs()  # type: ignore[no-untyped-call]
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+            _banner_shown = True
+            return h
+    return _Highs()  # type: ignore[no-untyped-call]
