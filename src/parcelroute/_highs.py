@@ -192,4 +192,4 @@ def new_highs() -> highspy.Highs:
                 os.close(saved)
             _banner_shown = True
             return h
-    return _Highs()  # type: ignore[no-untyped-call]
+    return _Highs()
