@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from parcelroute.cli import main
+from parcelroute.cli import main, run
 
 
 def tiny() -> dict[str, Any]:
@@ -298,3 +298,16 @@ def test_generate_refuses_counts_out_of_range(tmp_path: Path, option: str, value
     assert f"{option} must be a whole number between 0 and 20,000,000; got {value} instead." \
         in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_command_exits_through_python_when_no_run_was_left_behind(
+        scenario_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The slack side of the left-behind exit (tests/test_highs.py): after a solve whose
+    HiGHS runs all returned, the command exits through ``sys.exit`` with its status."""
+    out = tmp_path / "plan.json"
+    monkeypatch.setattr(sys, "argv", ["parcelroute", "solve", str(scenario_file), "-o", str(out),
+                                      "--time-limit", "5", "-q"])
+    with pytest.raises(SystemExit) as stop:
+        run()
+    assert stop.value.code == 0
+    assert out.exists()

@@ -88,7 +88,7 @@ h.run()
 info = h.getInfo()
 print(round(time.perf_counter() - t, 1), h.modelStatusToString(h.getModelStatus()),
       info.objective_function_value, info.mip_dual_bound, info.primal_solution_status,
-      len(h.getSolution().col_value), sep="|")
+      len(h.getSolution().col_value), guard.runs_left_behind(), sep="|")
 again = guard.new_highs()
 again.setOptionValue("output_flag", False)
 again.readModel(sys.argv[1])
@@ -97,6 +97,11 @@ again.setOptionValue("mip_heuristic_run_rens", False)
 again.setOptionValue("time_limit", 5.0)
 again.run()
 print(again.getOptionValue("threads")[1], again.getInfo().primal_solution_status)
+import atexit
+from parcelroute.cli import run
+atexit.register(print, "clean-up ran")
+sys.argv = ["parcelroute", "--version"]
+run()
 """
 
 
@@ -135,18 +140,23 @@ def test_a_run_that_ignores_its_time_limit_is_left_behind(rens_loop_model: Path,
     """The guard binds: HiGHS 1.16 with RENS loops forever on this model (the presolve of
     a RENS sub-MIP, entered 5-8 s into the run on an idle machine). The run is left
     behind 1 s after its 14 s limit with no solution and no bound, a later run asking
-    for 2 threads runs on the pool's 1 thread instead of resetting it, and the process
-    still exits."""
+    for 2 threads runs on the pool's 1 thread instead of resetting it, and the
+    ``parcelroute`` command then ends with its own status, skipping the process's
+    clean-up, which HiGHS can abort while the run left behind goes on."""
     proc = run_script(_LEFT_BEHIND, rens_loop_model,
                       fail="a HiGHS run that ignores its time limit was not left behind")
     assert proc.returncode == 0, proc.stderr
-    first, second = proc.stdout.splitlines()[-2:]
-    seconds, status, value, bound, solution_status, columns = first.split("|")
+    first, second, version = proc.stdout.splitlines()[-3:]
+    seconds, status, value, bound, solution_status, columns, behind = first.split("|")
     assert 14.5 <= float(seconds) < 24.0
     assert status == "Time limit reached"
     assert math.isnan(float(value)) and float(bound) == -math.inf
-    assert (solution_status, columns) == ("0", "0")
+    assert (solution_status, columns, behind) == ("0", "0", "1")
     assert second.split() == ["1", "2"]  # the pool's thread count, a feasible solution
+    # the command ends without the process's clean-up, which HiGHS can abort while the
+    # run left behind goes on ('terminate called without an active exception', status 134)
+    assert version.startswith("parcelroute ")
+    assert "clean-up ran" not in proc.stdout
     assert "left behind" in proc.stderr
 
 

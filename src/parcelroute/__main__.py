@@ -1,7 +1,5 @@
 """``python -m parcelroute`` runs the command line."""
 
-import sys
+from parcelroute.cli import run
 
-from parcelroute.cli import main
-
-sys.exit(main())
+run()

@@ -28,14 +28,15 @@ import time
 
 import highspy
 
-__all__ = ["OVERRUN_FRACTION", "OVERRUN_SECONDS", "new_highs", "prepare_threads"]
+__all__ = ["OVERRUN_FRACTION", "OVERRUN_SECONDS", "new_highs", "prepare_threads",
+           "runs_left_behind"]
 
 logger = logging.getLogger("parcelroute")
 
 #: Seconds past its time limit after which a HiGHS run is left behind.
-OVERRUN_SECONDS = 3.0
+OVERRUN_SECONDS = 1.5
 #: ... plus this fraction of the time limit.
-OVERRUN_FRACTION = 0.2
+OVERRUN_FRACTION = 0.1
 
 _banner_shown = False
 #: held while the first instance is made with standard output silenced (see new_highs)
@@ -45,6 +46,8 @@ _pool_lock = threading.Lock()
 #: HiGHS runs under way (a run left behind counts until it returns, if ever); the pool is
 #: never reset while one is.
 _running = 0
+#: Runs left behind that have not returned yet.
+_left_behind = 0
 
 
 def _match_pool(threads: int, *, start: bool = False) -> int:
@@ -85,6 +88,7 @@ class _Highs(highspy.Highs):
         plus :data:`OVERRUN_FRACTION` of its limit after that limit is left
         behind: the instance then reports ``kTimeLimit``, no solution and no bound.
         """
+        global _left_behind
         threads = int(self.getOptionValue("threads")[1])
         pool = _match_pool(threads, start=True)
         if pool != threads:
@@ -99,14 +103,21 @@ class _Highs(highspy.Highs):
         self._minimize = self.getObjectiveSense()[1] == highspy.ObjSense.kMinimize
         outcome: list[object] = []
         done = threading.Event()
+        finished = False
 
         def work() -> None:
+            nonlocal finished
+            global _running, _left_behind
             try:
                 outcome.append(highspy.Highs.run(self))
             except BaseException as exc:  # handed to the caller below
                 outcome.append(exc)
             finally:
-                _run_ended()
+                with _pool_lock:
+                    _running -= 1
+                    finished = True
+                    if self._abandoned:
+                        _left_behind -= 1
                 done.set()
 
         worker = threading.Thread(target=work, name="parcelroute-highs", daemon=True)
@@ -116,20 +127,25 @@ class _Highs(highspy.Highs):
         except BaseException:
             _run_ended()
             raise
-        if done.wait(limit + OVERRUN_SECONDS + OVERRUN_FRACTION * limit):
-            worker.join()
-            late = time.perf_counter() - started - limit
-            if late > 0.5:
-                logger.debug("HiGHS returned %.2f s after its time limit of %.1f s", late, limit)
-            result = outcome[0]
-            if isinstance(result, BaseException):
-                raise result
-            return result  # type: ignore[return-value]
-        self._abandoned = True
-        logger.warning("HiGHS has not returned %.1f s after its time limit of %.1f s: its run "
-                       "is left behind and none of its results is used",
-                       OVERRUN_SECONDS + OVERRUN_FRACTION * limit, limit)
-        return highspy.HighsStatus.kWarning
+        if not done.wait(limit + OVERRUN_SECONDS + OVERRUN_FRACTION * limit):
+            with _pool_lock:
+                if not finished:
+                    self._abandoned = True
+                    _left_behind += 1
+            if self._abandoned:
+                logger.warning("HiGHS has not returned %.1f s after its time limit of %.1f s: "
+                               "its run is left behind and none of its results is used",
+                               OVERRUN_SECONDS + OVERRUN_FRACTION * limit, limit)
+                return highspy.HighsStatus.kWarning
+        done.wait()
+        worker.join()
+        late = time.perf_counter() - started - limit
+        if late > 0.5:
+            logger.debug("HiGHS returned %.2f s after its time limit of %.1f s", late, limit)
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result  # type: ignore[return-value]
 
     def getModelStatus(self) -> highspy.HighsModelStatus:  # noqa: N802 - HiGHS' name
         """The model status (``kTimeLimit`` for a run left behind)."""
@@ -152,6 +168,19 @@ class _Highs(highspy.Highs):
         if self._abandoned:
             return highspy.HighsSolution()
         return super().getSolution()
+
+
+def runs_left_behind() -> int:
+    """How many HiGHS runs were left behind and have not returned yet.
+
+    Each keeps running on a thread of its own until it returns. A process that
+    ends while one does may be aborted by HiGHS' own clean-up (``terminate
+    called without an active exception``); the ``parcelroute`` command
+    therefore ends with :func:`os._exit` when this is not 0, once its output
+    is written and flushed.
+    """
+    with _pool_lock:
+        return _left_behind
 
 
 def prepare_threads(threads: int) -> None:

@@ -364,5 +364,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def run() -> None:
+    """The ``parcelroute`` command's entry point: :func:`main`, then exit with its status.
+
+    When a HiGHS run was left behind (see :func:`parcelroute._highs.runs_left_behind`)
+    and still runs, the process ends with :func:`os._exit` once its output is
+    flushed: HiGHS' own clean-up at a normal exit would abort it while that run
+    goes on, and the command would fail after writing a valid plan.
+    """
+    code = main()
+    highs = sys.modules.get("parcelroute._highs")  # (not imported when nothing was solved)
+    if highs is not None and highs.runs_left_behind():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
