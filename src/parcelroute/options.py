@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from parcelroute.result import BatchLoad, ParcelAssignment, VisitAssignment
 
-__all__ = ["Deadline", "PartOutcome", "Progress", "ProgressCallback", "SolveOptions"]
+__all__ = ["Deadline", "PartOutcome", "Progress", "ProgressCallback", "SolveOptions",
+           "SubDeadline"]
 
 logger = logging.getLogger("parcelroute")
 
@@ -106,6 +107,27 @@ class Deadline:
         """A ``fraction`` of the time left (at least ``floor`` s), or ``None``."""
         left = self.left()
         return None if left is None else max(floor, left * fraction)
+
+
+class SubDeadline(Deadline):
+    """A deadline ``seconds`` from now, never later than ``parent``.
+
+    Its clock is the parent's: :meth:`elapsed` counts from the start of the
+    whole solve.
+    """
+
+    def __init__(self, parent: Deadline, seconds: float) -> None:
+        super().__init__(None)
+        self.start = parent.start
+        self._parent = parent
+        self._until = parent.elapsed() + max(0.0, seconds)
+        self.limit = parent.limit
+
+    def left(self) -> float | None:
+        """Seconds left of this share, and never more than the parent has left."""
+        own = max(0.0, self._until - self.elapsed())
+        parent = self._parent.left()
+        return own if parent is None else min(own, parent)
 
 
 @dataclass

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 
 from parcelroute.model.scenario import Scenario
-from parcelroute.options import Deadline, PartOutcome, ProgressCallback, SolveOptions
+from parcelroute.options import Deadline, PartOutcome, ProgressCallback, SolveOptions, SubDeadline
 from parcelroute.result import LEVELS, Result, Status
 
 __all__ = ["solve"]
 
 logger = logging.getLogger("parcelroute")
 
+#: With parcels and visits to plan under a time limit, the visit half (solved first) has at
+#: most this share of the time; the parcel half has the rest.
+VISIT_SHARE = 0.4
 #: Two values closer than this (relative) count as equal when deciding optimality.
 TOLERANCE = 1e-9
 
@@ -75,15 +78,20 @@ def solve(
     deadline = Deadline(time_limit)
     parts: list[PartOutcome] = []
     has_visits = bool(scenario.visit_requests)
-    if scenario.parcels or scenario.batches or not has_visits:
-        from parcelroute.parcels.packing import solve_parcel_half
-
-        share = 0.6 if has_visits else 1.0
-        parts.append(solve_parcel_half(scenario, options, deadline, share))
+    has_parcels = bool(scenario.parcels or scenario.batches or not has_visits)
     if has_visits:
+        # the visits first, with at most a share of the time: the parcels take all the rest,
+        # so a visit half proven early leaves its time to the parcels
         from parcelroute.visits.solver import solve_visits
 
-        parts.append(solve_visits(scenario, options, deadline))
+        left = deadline.left()
+        own = deadline if left is None or not has_parcels else SubDeadline(
+            deadline, VISIT_SHARE * left)
+        parts.append(solve_visits(scenario, options, own))
+    if has_parcels:
+        from parcelroute.parcels.packing import solve_parcel_half
+
+        parts.append(solve_parcel_half(scenario, options, deadline, 1.0))
     objective: dict[str, float] = {}
     bound: dict[str, float] = {}
     stats: dict[str, float] = {}

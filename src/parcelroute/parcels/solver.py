@@ -47,7 +47,7 @@ import numpy.typing as npt
 from parcelroute._highs import prepare_threads
 from parcelroute._integral import TOLERANCE, ceil_bound, floor_bound
 from parcelroute.model.scenario import Scenario
-from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
+from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions, SubDeadline
 from parcelroute.parcels.compat import Compatibility
 from parcelroute.parcels.explain import explain
 from parcelroute.parcels.greedy import (
@@ -1639,7 +1639,7 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline,
                             lv1.bound))
     t2 = deadline.elapsed()
     level2 = _Level2(prob, options, deadline if budget is None else
-                     _SubDeadline(deadline, budget - (deadline.elapsed() - t0)), level1)
+                     SubDeadline(deadline, budget - (deadline.elapsed() - t0)), level1)
     assign, lv2 = level2.solve(assign, int(lv1.value), info)
     lv2.seconds = deadline.elapsed() - t2
     # a parcel that still fits goes too (only priority-0 parcels can, once level 1 is proven)
@@ -1676,19 +1676,3 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline,
         batches=batches,
         stats=stats,
     )
-
-
-class _SubDeadline(Deadline):
-    """A deadline ``seconds`` from now, never later than ``parent``."""
-
-    def __init__(self, parent: Deadline, seconds: float) -> None:
-        super().__init__(None)
-        self.start = parent.start
-        self._parent = parent
-        self._until = parent.elapsed() + max(0.0, seconds)
-        self.limit = parent.limit
-
-    def left(self) -> float | None:
-        own = max(0.0, self._until - self.elapsed())
-        parent = self._parent.left()
-        return own if parent is None else min(own, parent)
