@@ -395,3 +395,24 @@ def test_a_plan_that_gives_a_key_twice_is_refused(tmp_path: Path) -> None:
     path.write_text('{"format": "parcelroute-plan/1", "status": "optimal", "status": "feasible"}')
     with pytest.raises(pr.InvalidPlanError, match='"status" more than once in the object at \\$'):
         pr.read_plan(path)
+
+
+def test_items_that_share_a_warning_share_one_line() -> None:
+    """Binds: 40 parcels with the same unknown field and 30 requests in a language no escort
+    speaks give one warning each, naming five items and how many more; an item alone
+    keeps a warning of its own."""
+    data = base()
+    first = data["parcels"][0]
+    data["parcels"] = [dict(first, id=f"P-{k}", notes="fragile") for k in range(40)]
+    data["batches"][0]["colour"] = "red"
+    request = data["visit_requests"][0]
+    data["visit_requests"] = [dict(request, id=f"VR-{k}", language="ka") for k in range(30)]
+    s = pr.read_scenario_dict(data)
+    notes = [w for w in s.warnings if "'notes'" in w]
+    assert notes == ["parcels[0], parcels[1], parcels[2], parcels[3], parcels[4] and 35 more: "
+                     "unknown field(s) 'notes' ignored."]
+    assert [w for w in s.warnings if "'colour'" in w] == [
+        "batches[0]: unknown field(s) 'colour' ignored."]
+    languages = [w for w in s.warnings if "'ka'" in w]
+    assert languages == ["no escort speaks 'ka': 30 visit requests ('VR-0', 'VR-1', 'VR-2', "
+                         "'VR-3', 'VR-4' and 25 more) cannot be granted."]

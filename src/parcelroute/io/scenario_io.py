@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 MAX_PROBLEMS = 50
+#: A warning that many items share names this many of them, then how many more.
+WARNING_IDS = 5
 NODE_KINDS = ("hub", "crossing", "facility", "city")
 
 # Upper limits of the numbers in a scenario (docs/formats.md). They are far beyond any
@@ -113,6 +115,9 @@ class _Reader:
         self.problems: list[Problem] = []
         self.extra = 0
         self.warnings: list[str] = []
+        # unknown fields: the items of each collection with the same unknown fields share one
+        # warning (its place in ``warnings``, and the items' paths)
+        self._unknown: dict[tuple[str, tuple[str, ...]], tuple[int, list[str]]] = {}
 
     # -- reporting -------------------------------------------------------
     def problem(self, path: str, message: str) -> None:
@@ -184,11 +189,18 @@ class _Reader:
         return out
 
     def check_unknown_keys(self, obj: Mapping[str, Any], allowed: Iterable[str], path: str) -> None:
-        unknown = sorted(set(obj) - set(allowed))
-        if unknown:
-            self.warnings.append(
-                f"{path}: unknown field(s) {', '.join(repr(k) for k in unknown)} ignored."
-            )
+        unknown = tuple(sorted(set(obj) - set(allowed)))
+        if not unknown:
+            return
+        key = (path.split("[", 1)[0], unknown)
+        if key not in self._unknown:
+            self._unknown[key] = (len(self.warnings), [])
+            self.warnings.append("")
+        at, paths = self._unknown[key]
+        paths.append(path)
+        more = f" and {len(paths) - WARNING_IDS} more" if len(paths) > WARNING_IDS else ""
+        self.warnings[at] = (f"{', '.join(paths[:WARNING_IDS])}{more}: unknown field(s) "
+                             f"{', '.join(repr(k) for k in unknown)} ignored.")
 
 
 # -- value converters (return None when the value is not acceptable) ------------
@@ -827,12 +839,16 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
 
     # -- warnings -------------------------------------------------------------
     spoken = set().union(*(e.languages for e in escorts)) if escorts else set()
+    unspoken: dict[str, list[str]] = {}
     for req in requests:
         if req.language is not None and req.language not in spoken:
-            r.warnings.append(
-                f"visit request {req.id!r}: no escort speaks {req.language!r}; "
-                "the request cannot be granted."
-            )
+            unspoken.setdefault(req.language, []).append(req.id)
+    for language, ids in unspoken.items():  # one warning per language, however many ask
+        named = ", ".join(repr(i) for i in ids[:WARNING_IDS])
+        more = f" and {len(ids) - WARNING_IDS} more" if len(ids) > WARNING_IDS else ""
+        which = f"visit request {named}" if len(ids) == 1 else \
+            f"{len(ids)} visit requests ({named}{more})"
+        r.warnings.append(f"no escort speaks {language!r}: {which} cannot be granted.")
     if reciprocity is not None:
         sides = {d.side for d in detainees if d.side is not None}
         if len(sides) != 2:
