@@ -416,3 +416,34 @@ def test_items_that_share_a_warning_share_one_line() -> None:
     languages = [w for w in s.warnings if "'ka'" in w]
     assert languages == ["no escort speaks 'ka': 30 visit requests ('VR-0', 'VR-1', 'VR-2', "
                          "'VR-3', 'VR-4' and 25 more) cannot be granted."]
+
+
+def _visits_only() -> dict[str, Any]:
+    return json.loads((DATA / "visits_small.json").read_text())
+
+
+def test_a_visits_only_file_may_leave_the_network_out() -> None:
+    """Binds: without a network the places the visit items name are its nodes (facilities,
+    and cities for transport origins), and the month solves as with the network."""
+    with_network = pr.read_scenario_dict(_visits_only())
+    data = _visits_only()
+    del data["network"]
+    s = pr.read_scenario_dict(data)
+    assert {(n.id, n.kind) for n in s.nodes} == {("F-07", "facility"), ("CITY-K", "city")}
+    assert pr.solve(s).objective == pr.solve(with_network).objective
+
+
+def test_a_visits_only_file_with_a_network_must_name_its_nodes() -> None:
+    """Does not bind: with a network, a session at a place it lacks is refused."""
+    data = _visits_only()
+    data["sessions"][0]["facility"] = "F-99"
+    with pytest.raises(pr.InvalidScenarioError, match=r"sessions\[0\]\.facility"):
+        pr.read_scenario_dict(data)
+
+
+def test_a_file_with_parcels_needs_its_network() -> None:
+    """Does not bind: parcels need the network's paths, so without one their nodes are unknown."""
+    data = base()
+    del data["network"]
+    with pytest.raises(pr.InvalidScenarioError, match="must be the id of a node of the network"):
+        pr.read_scenario_dict(data)

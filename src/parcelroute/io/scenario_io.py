@@ -561,6 +561,10 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         if nid is not None:
             nodes.append(Node(nid, kind or "facility", cap, dwell if dwell is not None else 0.0))
     known_nodes = set(node_ids)
+    # a visits-only file may leave the network out (the visit rules need no paths): the
+    # places its items name are then its nodes, facilities and (transport origins) cities
+    implicit = data.get("network") is None and not data.get("parcels") and not data.get("batches")
+    implied: dict[str, str] = {}
 
     def node_ref(obj: Mapping[str, Any], key: str, path: str, item: str, *, required: bool = True) -> str | None:
         value = obj.get(key, _MISSING)
@@ -568,6 +572,9 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
             if required:
                 r.bad(f"{path}.{key}", item, key, value, "the id of a node of the network")
             return None
+        if implicit and isinstance(value, str) and value.strip():
+            implied.setdefault(value, "facility" if key == "facility" else "city")
+            return value
         if not isinstance(value, str) or value not in known_nodes:
             r.bad(f"{path}.{key}", item, key, value, "the id of a node of the network")
             return None
@@ -858,6 +865,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
             )
     if r.problems:
         return None
+    nodes.extend(Node(nid, kind, None, 0.0) for nid, kind in implied.items())
     return Scenario(
         name=name, start=start, end=end, nodes=tuple(nodes), links=tuple(links),
         defaults=defaults, detainees=tuple(detainees), parcels=tuple(parcels),
