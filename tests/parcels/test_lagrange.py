@@ -350,15 +350,15 @@ def test_a_batch_cost_pdlp_that_would_not_finish_leaves_its_core_to_a_second_sea
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """PDLP expected to outlast the time: after the subgradient steps its core searches too.
 
-    Level 1's PDLP solve sets the expectation; here it is made to look far too
-    slow. No PDLP runs on the batch-cost LP, the bound is the steps' and holds,
-    and the plan of the two searches verifies.
+    The expected time per option is made far too long here. No PDLP runs on the
+    batch-cost LP, the bound is the steps' and holds, and the plan of the two searches
+    verifies.
     """
     s = generate_scenario(150, 0, 1)
     exact = pr.solve(s, time_limit=60)
     assert exact.status is pr.Status.OPTIMAL
     _without_the_batch_cost_lp(monkeypatch)
-    monkeypatch.setattr(parcel_solver, "PDLP_LEVEL2_FACTOR", 1e9)
+    monkeypatch.setattr(parcel_solver, "PDLP_SECONDS_PER_OPTION", 1e9)
     pdlp_models = _record_pdlp(monkeypatch)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=30, workers=2)
@@ -371,20 +371,17 @@ def test_a_batch_cost_pdlp_that_would_not_finish_leaves_its_core_to_a_second_sea
         assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
 
 
-@pytest.mark.parametrize(("level1_pdlp", "seconds", "fits"),
-                         [(4.0, 10.0, True), (4.0, 9.0, False), (None, 100.0, False)])
-def test_the_batch_cost_pdlp_is_expected_to_take_twice_level_1_s(
-        level1_pdlp: float | None, seconds: float, fits: bool) -> None:
-    """Twice level 1's PDLP time (8 s here), within 0.85 of the time it may have (see
-    PDLP_OVERRUN); with no level-1 PDLP solve to go by, it is not expected to finish."""
+@pytest.mark.parametrize(("share", "fits"), [(1.01, True), (0.99, False)])
+def test_the_batch_cost_pdlp_is_expected_to_take_its_time_per_option(share: float,
+                                                                      fits: bool) -> None:
+    """PDLP_SECONDS_PER_OPTION per option, within 0.85 of the time it may have (see
+    PDLP_OVERRUN): it binds just below that time and not just above it."""
     s = generate_scenario(20, 0, 1)
     prob = _problem(s)
     options, deadline = SolveOptions(workers=2), Deadline(None)
-    first = parcel_solver._Level1(prob, options, deadline, None)
-    first.pdlp_seconds = level1_pdlp
-    level2 = parcel_solver._Level2(prob, options, deadline, first)
-    assert level2._pdlp_fits(seconds) is fits
-    assert parcel_solver._Level2(prob, options, deadline)._pdlp_fits(seconds) is False
+    expected = parcel_solver.PDLP_SECONDS_PER_OPTION * prob.num_pairs
+    level2 = parcel_solver._Level2(prob, options, deadline)
+    assert level2._pdlp_fits(share * expected / parcel_solver.PDLP_OVERRUN) is fits
 
 
 def test_a_batch_cost_the_subgradient_steps_prove_skips_pdlp(

@@ -802,7 +802,7 @@ LARGE_PATHS = {
     "PDLP at level 1": {"MIP_MAX_PAIRS": 0, "LP_MAX_PAIRS": 0},
     "PDLP at level 2": {"MIP_MAX_PAIRS": 0, "LP_LEVEL2_FACTOR": 1e9},
     "two searches at level 2": {"MIP_MAX_PAIRS": 0, "LP_LEVEL2_FACTOR": 1e9,
-                                "PDLP_LEVEL2_FACTOR": 1e9},
+                                "PDLP_SECONDS_PER_OPTION": 1e9},
 }
 
 

@@ -61,11 +61,15 @@ PDLP_TIGHT_TOLERANCES = {
     "primal_feasibility_tolerance": 1e-5,
     "dual_feasibility_tolerance": 1e-5,
 }
-#: Looser PDLP options for the batch-cost LP, which PDLP solves far more slowly: on a
-#: 20,000-parcel month (106,000 columns, LP value 319,440) about 3.7 s and a Lagrangian
-#: bound of 314,840 (1.4 % below); :data:`PDLP_TOLERANCES` take over 100 s there.
+#: Looser PDLP options for the batch-cost LP, which PDLP solves far more slowly
+#: (:data:`PDLP_TOLERANCES` take over 100 s on a 20,000-parcel month). Its time varies
+#: by month far more at an optimality tolerance of 1e-2 than at 3e-2: alone, on the
+#: batch-cost LPs of five generated 20,000-parcel months (90,000-106,000 columns),
+#: 2.8-17.3 s against 2.7-4.2 s, for Lagrangian bounds 0-3.4 % higher (seed 7: 312,820
+#: in 17.3 s, 304,490 in 3.3 s). Inside 20 s solves 1e-2 finished on three of the five
+#: and 3e-2 on all (2.8-4.1 s), so that no month is left with the subgradient bound.
 PDLP_LOOSE_TOLERANCES = {
-    "pdlp_optimality_tolerance": 1e-2,
+    "pdlp_optimality_tolerance": 3e-2,
     "primal_feasibility_tolerance": 3e-3,
     "dual_feasibility_tolerance": 3e-3,
 }

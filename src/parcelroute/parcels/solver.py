@@ -122,10 +122,12 @@ COST_FIRST_SHARE = 0.15
 #: PDLP runs past its time limit before it stops (0.75-1.3 s past 5.6 s at 20,000 parcels):
 #: it is given this share of the time it may take.
 PDLP_OVERRUN = 0.85
-#: How many times the level-1 PDLP solve's time the batch-cost PDLP solve is expected to
-#: take (20,000 parcels: 3.9-4.2 s against 7.4-8.2 s). When it is not expected to end in
-#: time, the core it would take runs a second neighbourhood search.
-PDLP_LEVEL2_FACTOR = 2.0
+#: Seconds per option the batch-cost PDLP solve (:data:`PDLP_LOOSE_TOLERANCES`) is expected
+#: to take beside the neighbourhood MIPs: 2.8-4.1 s for 90,000-106,000 options at 20,000
+#: parcels. When it is not expected to end in time, the core it would take runs a second
+#: neighbourhood search. (Level 1's PDLP time, used before, foretold it badly: 7.2 s at
+#: level 1 on a month whose batch-cost PDLP took 4.1 s, 3.0 s on one where it took 3.4 s.)
+PDLP_SECONDS_PER_OPTION = 5e-5
 #: Beyond the MIP's reach, with two workers: the share of level 1's time left that PDLP's
 #: approximate LP may take beside the interior point LP (which may not finish), and the
 #: time limit of each level-1 neighbourhood MIP run while an LP solves on the other core.
@@ -518,8 +520,6 @@ class _Level1:
         self.notes: list[str] = []
         self.lp_seconds: float | None = None
         """Seconds the level-1 LP took, when it was solved."""
-        self.pdlp_seconds: float | None = None
-        """Seconds the level-1 PDLP solve beside the interior point LP took, when it returned."""
         self.lag: LagrangianBound | None = None
         """The best bound an LP's duals proved beyond the MIP's reach."""
 
@@ -618,7 +618,6 @@ class _Level1:
                 assign, best, upper = self._take_lp(model, x, side, assign, best, upper, True)
                 if side.x is not None and side.row_dual is not None:
                     guide = side.x[x]
-                    self.pdlp_seconds = side.seconds
             if guide is None and not self._level_done(best, upper):
                 assign, quick = self._lagrangian(assign, best, upper, 0.15)
                 best, upper = int(quick.value), int(quick.bound)
@@ -1378,14 +1377,10 @@ class _Level2:
     def _pdlp_fits(self, seconds: float) -> bool:
         """Whether the batch-cost LP's PDLP solve is expected to end within ``seconds``.
 
-        Expected to take :data:`PDLP_LEVEL2_FACTOR` times as long as level 1's
-        PDLP solve (which ran beside the interior point LP); without one, not
-        expected to end at all.
+        Expected to take :data:`PDLP_SECONDS_PER_OPTION` per option, within
+        :data:`PDLP_OVERRUN` of the time it may have.
         """
-        first = self.first
-        if first is None or first.pdlp_seconds is None:
-            return False
-        return PDLP_LEVEL2_FACTOR * first.pdlp_seconds <= PDLP_OVERRUN * seconds
+        return PDLP_SECONDS_PER_OPTION * self.prob.num_pairs <= PDLP_OVERRUN * seconds
 
     def _take_lagrangian(self, lag: LagrangeOutcome) -> None:
         self._raise_bound(self._round_bound(lag.bound))
