@@ -37,13 +37,14 @@ DEFAULT_TIME_LIMIT = 60.0
 MAX_WORKERS = 64
 #: Most parcels (and visit requests) ``generate`` writes: a hundred times a national month.
 MAX_GENERATED = 20_000_000
+#: Largest ``solve --seed`` (the solvers take 32-bit seeds, and no negative one).
+MAX_SEED = 2**31 - 1
+
 #: ``solve --time-limit`` covers the whole command: the time since it started (see
-#: :func:`_command_start`; loading parcelroute, reading and checking the scenario) and an estimate of writing the
-#: plan (about 4 us per parcel at 60,000 parcels) come off the solver's limit, which keeps
-#: at least a tenth of a second.
+#: :func:`_command_start`: loading parcelroute, reading and checking the scenario) and an
+#: estimate of writing the plan (about 4 us per parcel at 60,000 parcels) come off the
+#: solver's limit, which keeps at least a tenth of a second.
 WRITE_SECONDS_BASE, WRITE_SECONDS_PER_ITEM, MIN_SOLVE_SECONDS = 0.05, 5e-6, 0.1
-
-
 #: A process younger than this when :func:`main` starts is taken to run the command alone:
 #: its start-up (loading parcelroute) counts towards ``--time-limit`` too.
 FRESH_PROCESS_SECONDS = 10.0
@@ -66,8 +67,6 @@ def _command_start() -> float:
     except (OSError, ValueError, IndexError):
         return now
     return now - age if 0.0 <= age < FRESH_PROCESS_SECONDS else now
-#: Largest ``solve --seed`` (the solvers take 32-bit seeds, and no negative one).
-MAX_SEED = 2**31 - 1
 
 
 class _ProgressPrinter:
