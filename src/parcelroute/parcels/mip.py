@@ -67,7 +67,7 @@ PDLP_TIGHT_TOLERANCES = {
 #: batch-cost LPs of five generated 20,000-parcel months (90,000-106,000 columns),
 #: 2.8-17.3 s against 2.7-4.2 s, for Lagrangian bounds 0-3.4 % higher (seed 7: 312,820
 #: in 17.3 s, 304,490 in 3.3 s). Inside 20 s solves 1e-2 finished on three of the five
-#: and 3e-2 on all (2.8-4.1 s), so that no month is left with the subgradient bound.
+#: and 3e-2 on all (2.7-5.7 s), so that no month is left with the subgradient bound.
 PDLP_LOOSE_TOLERANCES = {
     "pdlp_optimality_tolerance": 3e-2,
     "primal_feasibility_tolerance": 3e-3,

@@ -123,7 +123,7 @@ COST_FIRST_SHARE = 0.15
 #: it is given this share of the time it may take.
 PDLP_OVERRUN = 0.85
 #: Seconds per option the batch-cost PDLP solve (:data:`PDLP_LOOSE_TOLERANCES`) is expected
-#: to take beside the neighbourhood MIPs: 2.8-4.1 s for 90,000-106,000 options at 20,000
+#: to take beside the neighbourhood MIPs: 2.7-5.7 s for 90,000-106,000 options at 20,000
 #: parcels. When it is not expected to end in time, the core it would take runs a second
 #: neighbourhood search. (Level 1's PDLP time, used before, foretold it badly: 7.2 s at
 #: level 1 on a month whose batch-cost PDLP took 4.1 s, 3.0 s on one where it took 3.4 s.)
