@@ -313,13 +313,10 @@ def test_the_command_exits_through_python_when_no_run_was_left_behind(
     assert out.exists()
 
 
-def test_the_time_limit_covers_reading_and_writing(scenario_file: Path, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """Binds: the solver gets the command's limit less the time spent so far (starting,
-    reading the scenario) and the estimate of writing the plan."""
-    import parcelroute.cli as cli
+@pytest.fixture
+def solver_limits(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
+    """The time limits the command hands to :func:`parcelroute.solve`, in order."""
     solve_module = sys.modules["parcelroute.solve"]  # (the package attribute is the function)
-
     limits: list[float | None] = []
     solve = solve_module.solve
 
@@ -328,30 +325,30 @@ def test_the_time_limit_covers_reading_and_writing(scenario_file: Path, tmp_path
         return solve(scenario, **kwargs)
 
     monkeypatch.setattr(solve_module, "solve", spy)
+    return limits
+
+
+def test_the_time_limit_covers_reading_and_writing(
+        scenario_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        solver_limits: list[float | None]) -> None:
+    """Binds: the solver gets the command's limit less the time spent so far (starting,
+    reading the scenario) and the estimate of writing the plan."""
+    import parcelroute.cli as cli
+
     began = cli.time.perf_counter() - 2.0
     monkeypatch.setattr(cli, "_command_start", lambda: began)  # started 2 s ago
     assert main(["solve", str(scenario_file), "-o", str(tmp_path / "p.json"),
                  "--time-limit", "10", "-q"]) == 0
-    (limit,) = limits
+    (limit,) = solver_limits
     assert limit is not None and 7.5 < limit < 10 - 2 - cli.WRITE_SECONDS_BASE
 
 
-def test_without_a_time_limit_the_solver_has_none(scenario_file: Path, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_time_limit_the_solver_has_none(
+        scenario_file: Path, tmp_path: Path, solver_limits: list[float | None]) -> None:
     """Does not bind: ``--time-limit 0`` leaves the solver without a limit."""
-    solve_module = sys.modules["parcelroute.solve"]  # (the package attribute is the function)
-
-    limits: list[float | None] = []
-    solve = solve_module.solve
-
-    def spy(scenario: Any, **kwargs: Any) -> Any:
-        limits.append(kwargs["time_limit"])
-        return solve(scenario, **kwargs)
-
-    monkeypatch.setattr(solve_module, "solve", spy)
     assert main(["solve", str(scenario_file), "-o", str(tmp_path / "p.json"),
                  "--time-limit", "0", "-q"]) == 0
-    assert limits == [None]
+    assert solver_limits == [None]
 
 
 def test_a_fresh_command_counts_its_start_up_towards_the_limit() -> None:
