@@ -1125,3 +1125,31 @@ def test_a_batch_cost_mip_that_proves_its_bound_needs_no_subgradient_steps(
     assert r.status is pr.Status.OPTIMAL
     assert r.objective["batch_cost"] == r.bound["batch_cost"] == 118_360
     assert "Lagrangian bound" not in _level2_notes(caplog)
+
+
+def test_the_last_progress_reports_the_plan_s_final_values(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: parcels that still fit are added after level 2 (here level 1 hands over a plan
+    without one of its parcels, as a search stopped in time may), which raises level 1
+    past its last report; a final report gives both levels' values as in the plan."""
+    solve_level1 = parcel_solver._Level1.solve
+
+    def one_short(self: Any) -> Any:
+        assign, result, info = solve_level1(self)
+        dropped = int(np.flatnonzero(assign >= 0)[0])
+        result.value -= float(self.prob.priority[dropped])
+        assign = assign.copy()
+        assign[dropped] = -1
+        return assign, result, info
+
+    monkeypatch.setattr(parcel_solver._Level1, "solve", one_short)
+    seen: list[pr.Progress] = []
+    s = generate_scenario(60, 0, 1)
+    r = pr.solve(s, time_limit=30, callback=seen.append)
+    assert pr.verify(s, r) == []
+    first = [p for p in seen if p.phase == "parcels: delivered_priority"]
+    cost = [p for p in seen if p.phase == "parcels: batch_cost"]
+    assert first[-1].incumbent == r.objective["delivered_priority"]
+    assert first[-1].bound == r.bound["delivered_priority"]
+    assert cost[-1].incumbent == r.objective["batch_cost"]
+    assert min(p.incumbent for p in first[1:]) < r.objective["delivered_priority"]

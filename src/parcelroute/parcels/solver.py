@@ -1654,6 +1654,9 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline,
                                              if prob.blocked.get(i) != "no_compatible_batch")))
         lv2.bound = 0.0
         lv1.notes.append("sizes rounded: no proof")
+    # the final values of both levels (parcels added after level 2 raise level 1)
+    options.report(Progress("parcels: delivered_priority", deadline.elapsed(), lv1.value,
+                            lv1.bound))
     options.report(Progress("parcels: batch_cost", deadline.elapsed(), lv2.value, lv2.bound))
     parcels, batches = explain(prob, assign)
     stats = {
