@@ -6,6 +6,7 @@ import json
 import math
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -189,3 +190,38 @@ def test_the_lagrangian_bound_holds_for_any_multipliers(data: st.DataObject,
     bound = lagrangian_bound(model, mult).bound
     tol = 1e-7 * max(1.0, abs(lp.value))
     assert bound >= lp.value - tol if maximize else bound <= lp.value + tol
+
+
+def _presolve_rules_off(monkeypatch: pytest.MonkeyPatch, columns: int, relax: bool) -> int:
+    """HiGHS' ``presolve_rule_off`` in the run of a knapsack MIP of ``columns`` columns."""
+    from parcelroute.parcels import mip
+
+    made: list[Any] = []
+
+    def recorded() -> Any:
+        made.append(new_highs())
+        return made[-1]
+
+    monkeypatch.setattr(mip, "new_highs", recorded)
+    m = MipModel(maximize=True)
+    x = m.add_columns(np.ones(columns), upper=np.ones(columns), integer=True)
+    m.add_row(x, np.full(columns, 2.0), upper=3.0)
+    out = solve_mip(m, relax=relax, time_limit=30)
+    assert out.value == pytest.approx(1.5 if relax else 1.0)
+    (h,) = made
+    return int(h.getOptionValue("presolve_rule_off")[1])
+
+
+def test_large_mips_run_without_probing_and_enumeration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: a MIP of LIGHT_PRESOLVE_COLUMNS columns runs with both presolve rules off."""
+    from parcelroute.parcels import mip
+
+    rules = _presolve_rules_off(monkeypatch, mip.LIGHT_PRESOLVE_COLUMNS, relax=False)
+    assert rules == mip.LIGHT_PRESOLVE_RULES_OFF == 2**15 + 2**16
+
+
+@pytest.mark.parametrize(("columns", "relax"), [(100, False), (15_000, True)])
+def test_smaller_mips_and_lps_keep_highs_presolve(monkeypatch: pytest.MonkeyPatch, columns: int,
+                                                  relax: bool) -> None:
+    """Does not bind: a MIP below the threshold, and an LP of any size, keep every rule."""
+    assert _presolve_rules_off(monkeypatch, columns, relax) == 0
