@@ -15,7 +15,7 @@ from parcelroute.visits import solver as visit_solver
 
 @pytest.fixture
 def time_left(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Record the time each half has left when it starts (and the parcels' share)."""
+    """Record the time each half has left when it starts."""
     seen: dict[str, Any] = {}
     visits, parcels = visit_solver.solve_visits, packing.solve_parcel_half
 
@@ -25,10 +25,9 @@ def time_left(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         seen["visits_done"] = deadline.elapsed()
         return out
 
-    def on_parcels(scenario: pr.Scenario, options: Any, deadline: Deadline,
-                   share: float = 1.0) -> Any:
-        seen["parcels"], seen["share"] = deadline.left(), share
-        return parcels(scenario, options, deadline, share)
+    def on_parcels(scenario: pr.Scenario, options: Any, deadline: Deadline) -> Any:
+        seen["parcels"] = deadline.left()
+        return parcels(scenario, options, deadline)
 
     monkeypatch.setattr(visit_solver, "solve_visits", on_visits)
     monkeypatch.setattr(packing, "solve_parcel_half", on_parcels)
@@ -41,7 +40,6 @@ def test_visits_solved_early_leave_their_time_to_the_parcels(time_left: dict[str
     result = pr.solve(generate_scenario(60, 40, 3), time_limit=10)
     assert result.status is pr.Status.OPTIMAL
     assert time_left["visits"] <= 4.0 + 1e-6
-    assert time_left["share"] == 1.0
     assert time_left["parcels"] == pytest.approx(10 - time_left["visits_done"], abs=0.5)
     assert time_left["parcels"] > 6.0
 

@@ -91,7 +91,7 @@ def solve(
     if has_parcels:
         from parcelroute.parcels.packing import solve_parcel_half
 
-        parts.append(solve_parcel_half(scenario, options, deadline, 1.0))
+        parts.append(solve_parcel_half(scenario, options, deadline))
     objective: dict[str, float] = {}
     bound: dict[str, float] = {}
     stats: dict[str, float] = {}

@@ -181,8 +181,8 @@ def _fill_optional(scenario: Scenario, part: PackingPart, plan: _PartPlan) -> li
     return placed
 
 
-def solve_parcel_half(scenario: Scenario, options: SolveOptions, deadline: Deadline,
-                      share: float = 1.0) -> PartOutcome:
+def solve_parcel_half(scenario: Scenario, options: SolveOptions,
+                      deadline: Deadline) -> PartOutcome:
     """Solve the parcel half: packing parts with the bin packing engine, the rest in general.
 
     Returns the same :class:`~parcelroute.options.PartOutcome` as
@@ -198,8 +198,7 @@ def solve_parcel_half(scenario: Scenario, options: SolveOptions, deadline: Deadl
     alone = in_parts == len(scenario.parcels) and \
         sum(len(p.batches) for p in parts) == len(scenario.batches)
     for k, part in enumerate(parts):
-        limit = deadline.share(0.95 * share / (len(parts) - k) if alone
-                               else share / (len(parts) - k + 1))
+        limit = deadline.share(0.95 / (len(parts) - k) if alone else 1 / (len(parts) - k + 1))
         res = solve_bin_packing(list(part.sizes), part.capacity, time_limit=limit, seed=options.seed)
         if len(res.bins) > len(part.batches):
             logger.info("packing part of %d parcels needs %d bins but has %d batches: "
@@ -210,7 +209,7 @@ def solve_parcel_half(scenario: Scenario, options: SolveOptions, deadline: Deadl
         options.report(Progress("parcels: batch_cost (bin packing)", deadline.elapsed(),
                                 float(len(bins)), float(res.lower_bound)))
     if not solved:
-        return solve_parcels(scenario, options, deadline, share)
+        return solve_parcels(scenario, options, deadline)
 
     taken_parcels = {i for part, _ in solved for i in (*part.parcels, *part.optional)}
     taken_batches = {j for part, _ in solved for j in part.batches}
@@ -219,7 +218,7 @@ def solve_parcel_half(scenario: Scenario, options: SolveOptions, deadline: Deadl
         parcels=tuple(p for i, p in enumerate(scenario.parcels) if i not in taken_parcels),
         batches=tuple(b for j, b in enumerate(scenario.batches) if j not in taken_batches),
     )
-    general = solve_parcels(rest, options, deadline, share) if rest.parcels or rest.batches else None
+    general = solve_parcels(rest, options, deadline) if rest.parcels or rest.batches else None
 
     records: dict[str, ParcelAssignment] = {}
     loads: dict[str, BatchLoad] = {}

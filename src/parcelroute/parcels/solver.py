@@ -1583,8 +1583,7 @@ def _assign_from_pairs_local(prob: ParcelProblem, build: _Builder, xval: FloatAr
     return _assign_from_pairs(prob, full)
 
 
-def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline,
-                  share: float = 1.0) -> PartOutcome:
+def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline) -> PartOutcome:
     """Allocate every parcel of ``scenario`` to a batch or say why it stays.
 
     Parameters
@@ -1592,9 +1591,7 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     scenario : Scenario
     options : SolveOptions
     deadline : Deadline
-        The whole solve's deadline; this half uses about ``share`` of what is left.
-    share : float
-        Fraction of the remaining time for the parcel half.
+        The parcels' deadline (what is left of the solve's, in the parcel half).
 
     Returns
     -------
@@ -1622,8 +1619,7 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     compat = Compatibility(scenario)
     prob = ParcelProblem(scenario, compat)
     t_build = deadline.elapsed() - t0
-    left = deadline.left()
-    budget = None if left is None else left * share
+    budget = deadline.left()
     # beyond the MIP's reach level 1's LP and its rounding matter most; level 2 only bounds
     first = 0.55 if prob.num_pairs > MIP_MAX_PAIRS else 0.45
     level1 = _Level1(prob, options, deadline, None if budget is None else first * budget)
