@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from ortools.sat.python import cp_model
 
 import parcelroute as pr
@@ -13,7 +15,7 @@ from parcelroute.generate import generate_scenario_dict
 from parcelroute.io import read_scenario_dict
 from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.mip import HighsLevel, check_values, solve_with_highs, to_rows
-from parcelroute.visits.model import VisitModel
+from parcelroute.visits.model import VisitModel, scaled_cost
 
 
 def _tiny() -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:
@@ -63,6 +65,72 @@ def test_bound_rounds_to_the_objective_step() -> None:
     assert level.to_bound(310.0000001) == 310
     out = level.run()
     assert (out.solved, out.value, out.bound) == (True, 150, 150)
+
+
+def test_a_large_offset_keeps_the_bound_exact() -> None:
+    """A sum near -1e7 cancelled by an offset of 1e7 (the leaning cost's shape): the bound is
+    the optimum of 10, not one step below it, since the tolerance is relative to 10."""
+    m = cp_model.CpModel()
+    x = [m.new_bool_var(f"x{i}") for i in range(3)]
+    m.add_exactly_one(x)
+    m.minimize(10 * x[0] + 20 * x[1] + 30 * x[2] - 10**7 * (sum(x) - 1))
+    level = HighsLevel(m, None)
+    assert (level.step, level.offset) == (10, 10**7)
+    assert level.to_bound(10.0000001) == 10 and level.to_bound(10.5) == 20
+    out = level.run()
+    assert (out.solved, out.value, out.bound) == (True, 10, 10)
+
+
+def test_a_small_offset_still_rounds_to_the_step() -> None:
+    """The slack side: with an offset of 5 the values are 15 and 25, and a bound of 14.9
+    proves 15."""
+    m = cp_model.CpModel()
+    x = [m.new_bool_var(f"x{i}") for i in range(2)]
+    m.add_exactly_one(x)
+    m.minimize(10 * x[0] + 20 * x[1] + 5)
+    level = HighsLevel(m, None)
+    assert level.to_bound(14.9) == 15 and level.to_bound(15.2) == 25
+    out = level.run()
+    assert (out.solved, out.value, out.bound) == (True, 15, 15)
+
+
+def test_the_leaning_cost_is_the_cost_at_the_best_priority() -> None:
+    """Level 2 with the leaning cost has the plain cost's optimum and bound: every plan of
+    the model schedules exactly level 1's priority."""
+    scenario = read_scenario_dict(generate_scenario_dict(0, 60, 3))
+    index = VisitIndex(scenario)
+    choices = [index.model_sessions(r) for r in range(len(index.requests))]
+    vm = VisitModel(index, choices)
+    vm.model.maximize(vm.priority())
+    best = solve_with_highs(vm.model, None)
+    assert best.solved and best.value == best.bound
+    vm.model.add(vm.priority() >= best.value)
+    vm.model.minimize(vm.cost())
+    plain = solve_with_highs(vm.model, None)
+    weight = vm.leaning_weight()
+    assert weight is not None
+    costs = [c for c in (scaled_cost(vm.costs[t], vm.scale) for t in vm.u) if c]
+    assert weight > sum(costs) and weight % math.gcd(*costs) == 0
+    vm.model.minimize(vm.leaning_cost(best.value, weight))
+    leaning = solve_with_highs(vm.model, None)
+    assert plain.solved and leaning.solved
+    assert leaning.value == leaning.bound == plain.value == plain.bound > 0
+
+
+def test_no_leaning_weight_when_its_numbers_grow_too_large(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import parcelroute.visits.model as model
+
+    scenario = read_scenario_dict(generate_scenario_dict(0, 60, 3))
+    index = VisitIndex(scenario)
+    vm = VisitModel(index, [index.model_sessions(r) for r in range(len(index.requests))])
+    weight = vm.leaning_weight()
+    assert weight is not None
+    top = sum(index.requests[ri].priority for ri, _ in vm.x)
+    monkeypatch.setattr(model, "MAX_LEANING_MAGNITUDE", weight * top)
+    assert vm.leaning_weight() == weight
+    monkeypatch.setattr(model, "MAX_LEANING_MAGNITUDE", weight * top - 1)
+    assert vm.leaning_weight() is None
 
 
 def test_check_values_is_exact() -> None:

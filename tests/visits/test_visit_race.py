@@ -210,6 +210,77 @@ def test_level2_ahead_out_of_reach_is_void(monkeypatch: pytest.MonkeyPatch) -> N
     assert result.objective == exact.objective == result.bound
 
 
+def _recording(monkeypatch: pytest.MonkeyPatch) -> list[HighsLevel]:
+    """Record every HiGHS level the solver builds."""
+    import parcelroute.visits.solver as solver
+
+    built: list[HighsLevel] = []
+    real = solver.HighsLevel
+
+    def counted(*args: Any, **kwargs: Any) -> HighsLevel:
+        built.append(real(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(solver, "HighsLevel", counted)
+    return built
+
+
+def test_the_search_beside_proves_level2_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once level 1 is over, the idle core joins the run ahead with level 2's own model; here
+    the run ahead only waits for the race to end, so the search beside alone proves level 2,
+    to the values of one worker."""
+    import parcelroute.visits.solver as solver
+    from parcelroute.visits.mip import MipLevel
+
+    def wait(self: Any, highs: HighsLevel) -> MipLevel:
+        assert self._race is not None and self._race.stopped.wait(120)
+        return MipLevel(False)
+
+    scenario = generate_scenario(0, 100, 0)
+    alone = pr.solve(scenario, time_limit=None, workers=1)
+    monkeypatch.setattr(solver._Ahead, "_steps", wait)
+    result = pr.solve(scenario, time_limit=None, workers=2)
+    assert result.stats["visits_level2_ahead"] == 1.0
+    assert "visits_level2_beside_seconds" in result.stats
+    assert pr.verify(scenario, result) == []
+    assert result.status.value == "optimal"
+    assert result.objective == alone.objective == result.bound
+
+
+def test_the_leaning_run_ahead_proves_level2_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run ahead minimises the leaning cost (an objective offset of weight times its
+    priority); with nothing beside it, it proves level 2 to the values of one worker."""
+    import parcelroute.visits.solver as solver
+
+    scenario = generate_scenario(0, 100, 0)
+    alone = pr.solve(scenario, time_limit=None, workers=1)
+    monkeypatch.setattr(solver._Ahead, "join", lambda *a, **k: None)
+    built = _recording(monkeypatch)
+    result = pr.solve(scenario, time_limit=None, workers=2)
+    assert result.stats["visits_level2_ahead"] == 1.0
+    assert "visits_level2_beside_seconds" not in result.stats
+    assert any(h.offset >= result.objective["visit_priority"] for h in built)
+    assert result.status.value == "optimal"
+    assert result.objective == alone.objective == result.bound
+
+
+def test_no_leaning_cost_when_its_numbers_grow_too_large(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a leaning weight the run ahead minimises the plain cost and answers level 2
+    alone, as before: nothing runs beside it."""
+    import parcelroute.visits.model as model
+
+    scenario = generate_scenario(0, 100, 0)
+    monkeypatch.setattr(model, "MAX_LEANING_MAGNITUDE", 0)
+    built = _recording(monkeypatch)
+    result = pr.solve(scenario, time_limit=None, workers=2)
+    assert result.stats["visits_level2_ahead"] == 1.0
+    assert "visits_level2_beside_seconds" not in result.stats
+    assert built and all(h.offset == 0 for h in built)
+    assert result.status.value == "optimal"
+    assert result.objective == result.bound
+
+
 def test_a_failing_level2_ahead_leaves_level2_to_highs_as_usual(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """The run ahead is optional: when it fails, the error is logged and level 2 is solved

@@ -26,7 +26,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from parcelroute._highs import new_highs
-from parcelroute._integral import ceil_bound
+from parcelroute._integral import TOLERANCE
 from parcelroute.visits.race import LevelRace
 
 __all__ = ["HighsLevel", "MipLevel", "check_values", "solve_with_highs", "to_rows"]
@@ -185,6 +185,8 @@ def _build(proto: Any, start: dict[int, int] | None) -> highspy.Highs:
     cols = np.arange(n, dtype=np.int32)
     h.addVars(n, lower, upper)
     h.changeColsCost(n, cols, cost)
+    # the offset too, so that HiGHS' values and bounds are the objective's own
+    h.changeObjectiveOffset(float(proto.objective.offset))
     h.changeColsIntegrality(n, cols, np.array([highspy.HighsVarType.kInteger] * n))
     rows = to_rows(proto)
     m = len(rows.lower)
@@ -263,15 +265,21 @@ class HighsLevel:
         if info.primal_solution_status != 2:
             return False
         col = h.getSolution().col_value
-        own = float(sum(c * col[v] for v, c in self.objective))
+        own = float(sum(c * col[v] for v, c in self.objective)) + self.offset
         reported = float(info.objective_function_value)
         return abs(own - reported) > 1e-6 * max(1.0, abs(own), abs(reported))
 
     def to_bound(self, dual: float) -> int | None:
-        """HiGHS' dual bound as an integer bound in the CP-SAT objective's sense."""
+        """HiGHS' dual bound (offset included) as an integer bound in the CP-SAT objective's sense.
+
+        The part before the offset is a multiple of :attr:`step`; the
+        tolerance allowed is relative to the bound itself, so that a large
+        offset cancelled by as large a sum does not widen it.
+        """
         if not math.isfinite(dual):
             return None
-        low = self.step * ceil_bound(dual / self.step)
+        slack = TOLERANCE * max(1.0, abs(dual))
+        low = self.step * math.ceil((dual - self.offset - slack) / self.step)
         return round(self.factor * (low + self.offset))
 
     def value_of(self, values: dict[int, int]) -> int:

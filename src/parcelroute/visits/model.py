@@ -42,6 +42,10 @@ logger = logging.getLogger("parcelroute")
 MAX_SCALE_DIGITS = 6
 #: Keep scaled cost sums well inside CP-SAT's 64-bit integers.
 MAX_SCALED_TOTAL = 10**15
+#: The leaning transport-cost objective (:meth:`VisitModel.leaning_cost`) is used only
+#: while its priority term stays below this magnitude, well inside the range where HiGHS'
+#: tolerances are small against one cost step.
+MAX_LEANING_MAGNITUDE = 10**9
 #: An escort group: ``("day", facility, date)`` or ``("session", session index)``.
 _Group = tuple[Any, ...]
 
@@ -489,6 +493,34 @@ class VisitModel:
         """Level 2: the total cost of used transports, scaled to integers."""
         return cp_model.LinearExpr.weighted_sum(
             list(self.u.values()), [scaled_cost(self.costs[ti], self.scale) for ti in self.u])
+
+    def leaning_weight(self) -> int | None:
+        """The weight of the priority in :meth:`leaning_cost`, or ``None`` when too large.
+
+        One more than the cost of every transport together, rounded up to a
+        multiple of the costs' greatest common divisor (so that the
+        objective keeps their step); ``None`` when the priority term could
+        pass :data:`MAX_LEANING_MAGNITUDE`.
+        """
+        costs = [scaled_cost(self.costs[ti], self.scale) for ti in self.u]
+        step = max(1, math.gcd(*costs)) if costs else 1
+        weight = step * ((sum(costs) + 1 + step - 1) // step)
+        top = sum(self.index.requests[ri].priority for ri, _ in self.x)
+        return weight if weight * max(1, top) <= MAX_LEANING_MAGNITUDE else None
+
+    def leaning_cost(self, priority: int, weight: int) -> cp_model.LinearExpr:
+        """Level 2 at a proven best priority, leaning to priority in its relaxation.
+
+        The transport cost minus ``weight`` times the scheduled priority above
+        ``priority``. When no plan schedules more than ``priority`` (level 1
+        proved it) and the model requires at least that much, every plan
+        schedules exactly ``priority``: this is then the transport cost on
+        every plan, and its bounds are the cost's. Its linear relaxation,
+        though, prefers the most priority first, and HiGHS' branch and bound
+        then proves most months' transport costs sooner (measured in
+        ``benchmarks/HISTORY.md``).
+        """
+        return self.cost() - weight * (self.priority() - priority)
 
     def has_costs(self) -> bool:
         """Whether level 2 has anything to minimise."""

@@ -299,6 +299,14 @@ class _Ahead:
     run is level 2's HiGHS answer if its priority is level 1's value, and is
     cancelled otherwise.
 
+    The run minimises the leaning cost
+    (:meth:`~parcelroute.visits.model.VisitModel.leaning_cost`) when its
+    numbers allow: its priority is always a proven bound on level 1, so that
+    is the transport cost of every plan of its model, while its search is
+    fast on other months than the plain cost's. Once level 1 is over and the
+    run kept, the core level 1 used joins it with the plain cost
+    (:meth:`join`).
+
     Parameters
     ----------
     vm : VisitModel
@@ -326,7 +334,11 @@ class _Ahead:
         self._base = vm.model.clone()
         self._row = len(self._base.proto.constraints)
         self._base.add(vm.priority() >= priority)
-        self._base.minimize(vm.cost())
+        self._weight = vm.leaning_weight()
+        if self._weight is None:
+            self._base.minimize(vm.cost())
+        else:  # no plan reaches a priority above this one: level 1's bound
+            self._base.minimize(vm.leaning_cost(priority, self._weight))
         self._lock = threading.Lock()
         self._cancelled = False
         self._race: LevelRace | None = None
@@ -341,6 +353,8 @@ class _Ahead:
     def _highs(self, priority: int) -> HighsLevel:
         model = self._base.clone()
         model.proto.constraints[self._row].linear.domain[0] = priority
+        if self._weight is not None:  # the leaning cost at this priority
+            model.proto.objective.offset = float(self._weight * priority)
         highs = HighsLevel(model, _budget(self._deadline, self._reserve, LEVEL2_MIP_SHARE),
                            seed=self._options.seed, threads=1)
         race = LevelRace(minimise=True, value=None, bound=None,
@@ -376,6 +390,32 @@ class _Ahead:
                 self.bound1 = self.priority - 1
                 self.steps += 1
         return out
+
+    def join(self, model: cp_model.CpModel, start: dict[int, int], value: int,
+             seconds: float | None, threads: int) -> MipLevel | None:
+        """Level 2's own model on HiGHS in this thread, beside the run ahead, sharing its race.
+
+        Level 1 has ended at :attr:`priority`, and ``model`` is level 2's own
+        (at least that priority, least transport cost), solved from the start
+        plan of ``value``. With the run ahead on the leaning cost these are
+        two searches of one level, each fast on other months; they share the
+        best plan and the best bound, and the first proof ends both. Returns
+        ``None`` (nothing run) when the run ahead minimises the plain cost
+        itself or has already finished, or when HiGHS cannot take the model.
+        """
+        with self._lock:
+            race = self._race
+        if self._weight is None or race is None or self._job.done() or race.stopped.is_set():
+            return None
+        try:
+            highs = HighsLevel(model, seconds, seed=self._options.seed, threads=threads,
+                               start=start)
+        except ValueError as exc:
+            logger.debug("visits: no HiGHS level 2 beside the run ahead (%s)", exc)
+            return None
+        race.offer_value(value, "start")
+        highs.watch(race)
+        return highs.run()
 
     def result(self) -> MipLevel | None:
         """HiGHS' answer at :attr:`priority` once it has finished (transport-cost units);
@@ -458,8 +498,13 @@ def _solve_level(vm: VisitModel, mip_model: cp_model.CpModel, start: dict[int, i
     HiGHS cannot take is left to CP-SAT alone. With ``ahead`` HiGHS has
     already been started on this level and its answer is awaited instead.
     """
+    beside: MipLevel | None = None
+    if ahead is not None:  # the idle core joins the run ahead
+        beside = ahead.join(mip_model, start, value,
+                            _budget(deadline, reserve, setup.mip_share),
+                            max(1, _highs_threads(options.workers, False) - 1))
     ahead_mip = None if ahead is None else ahead.result()
-    if ahead_mip is None:  # no run ahead, or it failed: HiGHS as usual
+    if ahead_mip is None and beside is None:  # no run ahead, or it failed: HiGHS as usual
         ahead = None
     racing = options.workers >= RACE_MIN_WORKERS and ahead is None
     highs: HighsLevel | None = None
@@ -476,6 +521,11 @@ def _solve_level(vm: VisitModel, mip_model: cp_model.CpModel, start: dict[int, i
         return _race_level(vm, highs, start, value, bound, setup, options, deadline, stats,
                            seconds)
     answer = _LevelAnswer(None, value, bound)
+    if beside is not None:
+        stats[f"visits_{setup.name}_beside_seconds"] = beside.seconds
+        _take(answer, beside.solved, beside.value, beside.values, beside.bound, setup.minimise)
+        if beside.solved and answer.values is beside.values:
+            start = beside.values
     mip = highs.run() if highs is not None else ahead_mip
     if mip is not None:
         stats[f"visits_{setup.name}_mip_seconds"] = mip.seconds
