@@ -516,8 +516,8 @@ class VisitModel:
         proved it) and the model requires at least that much, every plan
         schedules exactly ``priority``: this is then the transport cost on
         every plan, and its bounds are the cost's. Its linear relaxation,
-        though, prefers the most priority first, and HiGHS' branch and bound
-        then proves most months' transport costs sooner (measured in
+        though, prefers the most priority first, and HiGHS' search on it is
+        fast on other months than on the plain cost (measured in
         ``benchmarks/HISTORY.md``).
         """
         return self.cost() - weight * (self.priority() - priority)

@@ -26,6 +26,10 @@ requests on two cores:
    HiGHS meanwhile starts level 2 on the other core at the priority of level
    1's bound (stepping down while it proves that priority out of reach),
    which is level 2's own model whenever level 1 ends there (:class:`_Ahead`).
+   That run minimises a cost that leans to priority in its relaxation (the
+   same value on every plan of its model), and once level 1 is over, the
+   core level 1 used joins in with the plain cost: two searches, each fast
+   on other months.
    Each level's bound is the best one proven (for level 1 also the
    relaxation's and the steps down's, whichever is lower).
    On months too large for the full model in the time given, the improved
