@@ -133,6 +133,35 @@ def test_no_leaning_weight_when_its_numbers_grow_too_large(
     assert vm.leaning_weight() is None
 
 
+def _level_built_ago(seconds_ago: float) -> HighsLevel:
+    m = cp_model.CpModel()
+    x = [m.new_bool_var(f"x{i}") for i in range(2)]
+    m.add(sum(x) >= 1)
+    m.minimize(150 * x[0] + 170 * x[1])
+    level = HighsLevel(m, 50.0)
+    level._born -= seconds_ago  # as if translating the model had taken that long
+    return level
+
+
+def _time_limit(level: HighsLevel) -> float:
+    _status, value = level.h.getOptionValue("time_limit")
+    return float(value)
+
+
+def test_the_time_limit_counts_from_the_translation() -> None:
+    """A model built 100 s before it runs, with a 50 s limit, gets HiGHS' least limit."""
+    level = _level_built_ago(100.0)
+    level.run()
+    assert _time_limit(level) == 0.01
+
+
+def test_a_model_run_at_once_keeps_its_time_limit() -> None:
+    level = _level_built_ago(0.0)
+    out = level.run()
+    assert 49.0 < _time_limit(level) <= 50.0
+    assert (out.solved, out.value, out.bound) == (True, 150, 150)
+
+
 def test_check_values_is_exact() -> None:
     m, (a, b, c) = _tiny()
     assert check_values(m, {a.index: 1, b.index: 0, c.index: 1})

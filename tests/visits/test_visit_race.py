@@ -210,6 +210,45 @@ def test_level2_ahead_out_of_reach_is_void(monkeypatch: pytest.MonkeyPatch) -> N
     assert result.objective == exact.objective == result.bound
 
 
+def _stopped_early(race: LevelRace | None) -> tuple[VisitModel, Any]:
+    """Level 1 of a 500-request month on CP-SAT, stopped after 0.01 s (before a solution)."""
+    index = VisitIndex(generate_scenario(0, 500, 1))
+    vm = VisitModel(index, [index.model_sessions(r) for r in range(len(index.requests))])
+    vm.model.maximize(vm.priority())
+    level = vm.solve(SolveOptions(workers=1), Deadline(None), "visits", 0.01, race=race)
+    return vm, level
+
+
+def test_cp_sat_stopped_without_a_solution_claims_no_bound() -> None:
+    """CP-SAT stopped before its first solution reports a bound of 0, which for a priority
+    would claim any plan optimal (the month's optimum is 593): no bound is taken from it."""
+    _, level = _stopped_early(None)
+    assert not level.solved
+    assert level.bound is None or level.bound >= 593
+
+
+def test_cp_sat_stopped_without_a_solution_leaves_a_race_bound_alone() -> None:
+    race = LevelRace(minimise=False, value=None, bound=600)
+    _, level = _stopped_early(race)
+    assert not level.solved
+    assert race.bound is not None and race.bound >= 593
+    assert not race.proven()
+
+
+def test_cp_sat_keeps_the_bounds_its_search_reported() -> None:
+    """The slack side: a level CP-SAT proves keeps its bound, in a race and alone."""
+    scenario = generate_scenario(0, 60, 3)
+    index = VisitIndex(scenario)
+    choices = [index.model_sessions(r) for r in range(len(index.requests))]
+    vm = VisitModel(index, choices)
+    vm.model.maximize(vm.priority())
+    alone = vm.solve(SolveOptions(workers=1), Deadline(None), "visits", None)
+    assert alone.solved and alone.bound == alone.value
+    race = LevelRace(minimise=False, value=None, bound=None)
+    raced = vm.solve(SolveOptions(workers=1), Deadline(None), "visits", None, race=race)
+    assert raced.solved and race.bound == race.value == alone.value
+
+
 def _recording(monkeypatch: pytest.MonkeyPatch) -> list[HighsLevel]:
     """Record every HiGHS level the solver builds."""
     import parcelroute.visits.solver as solver

@@ -227,6 +227,8 @@ class HighsLevel:
 
     def __init__(self, model: cp_model.CpModel, seconds: float | None, *, seed: int = 0,
                  threads: int = 1, start: dict[int, int] | None = None) -> None:
+        # the time limit counts from here: translating a large model takes seconds too
+        self._born = time.perf_counter()
         self.model = model
         proto = model.proto
         self.factor = float(proto.objective.scaling_factor or 1.0)
@@ -324,12 +326,20 @@ class HighsLevel:
         self.h.cbSimplexInterrupt += on_interrupt
         self.h.cbMipImprovingSolution += on_solution
 
+    def _left(self) -> float | None:
+        """Seconds left of the time limit, counted from when the model was built."""
+        return None if self.seconds is None else self.seconds - (time.perf_counter()
+                                                                 - self._born)
+
     def run(self) -> MipLevel:
         """Solve; the solution is kept only when CP-SAT accepts it."""
         started = time.perf_counter()
+        left = self._left()
+        if left is not None:
+            self.h.setOptionValue("time_limit", max(0.01, left))
         self.h.run()
         if self.started_with_start and self._misreported():
-            left = None if self.seconds is None else self.seconds - (time.perf_counter() - started)
+            left = self._left()
             logger.debug("HiGHS returned its start with another solution's value; "
                          "solving again without the start")
             if left is None or left > 0.01:

@@ -126,6 +126,8 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         self.sign = 1.0 if maximise else -1.0
         self.best: float | None = None
         self.bound = known
+        #: The best bound CP-SAT reported during its search, in the objective's own units.
+        self.proven: float | None = None
 
     def _better(self, new: float, old: float | None, *, incumbent: bool) -> bool:
         if old is None:
@@ -146,6 +148,9 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 
     def on_bound(self, bound: float, force: bool = False) -> None:
         """Send a better bound (and the incumbent); in a race, share it instead."""
+        if math.isfinite(bound) and (self.proven is None
+                                     or (self.proven - bound) * self.sign > 0):
+            self.proven = bound
         if self.race is not None:
             if math.isfinite(bound):
                 whole = floor_bound(bound) if self.sign > 0 else ceil_bound(bound)
@@ -618,14 +623,15 @@ class VisitModel:
         status = solver.solve(self.model, reporter)
         seconds_used = time.perf_counter() - start
         logger.debug("%s: %s in %.2f s", phase, solver.status_name(status), seconds_used)
-        if race is not None:  # the last bound and solution may come without a callback
-            reporter.on_bound(solver.best_objective_bound)
-            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                race.offer_value(round(solver.objective_value), "cp-sat")
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            bound = solver.best_objective_bound
-            return Level(False, bound=bound if math.isfinite(bound) else None,
-                         seconds=seconds_used)
+        solved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        if race is not None and solved:  # the last bound and solution may come without a
+            reporter.on_bound(solver.best_objective_bound)  # callback
+            race.offer_value(round(solver.objective_value), "cp-sat")
+        if not solved:
+            # Stopped without a solution, CP-SAT's final bound is no bound (it reports 0,
+            # which for the priority would claim any plan optimal): only the bounds its
+            # search reported count.
+            return Level(False, bound=reporter.proven, seconds=seconds_used)
         values = {v.index: int(solver.value(v)) for v in self.all_vars()}
         return Level(True, round(solver.objective_value), solver.best_objective_bound,
                       seconds_used, values)
