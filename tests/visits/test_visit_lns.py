@@ -99,3 +99,26 @@ def test_reciprocity_bound_is_never_below_the_optimum(scenario: pr.Scenario) -> 
     assert result.status is pr.Status.OPTIMAL
     if bound is not None:
         assert result.objective["visit_priority"] <= bound
+
+
+@pytest.mark.parametrize(("seconds", "limit"), [(60.0, 0.6), (1.0, 0.1)])
+def test_a_neighbourhood_gets_a_share_of_a_long_budget(
+        monkeypatch: pytest.MonkeyPatch, seconds: float, limit: float) -> None:
+    """Each facility's model may take 1 % of a long search's budget (binds at 60 s), and
+    never less than 0.1 s (binds at 1 s)."""
+    import parcelroute.visits.lns as lns
+    from parcelroute.generate import generate_scenario
+    from parcelroute.visits.plan import PlanState
+
+    given: list[float] = []
+
+    def record(state: object, choices: object, facilities: object, requests: object,
+               seconds: float, scale: object) -> bool:
+        given.append(seconds)
+        return False
+
+    monkeypatch.setattr(lns, "_improve", record)
+    index = VisitIndex(generate_scenario(0, 60, 3))
+    choices = [index.model_sessions(r) for r in range(len(index.requests))]
+    assert lns.improve_by_facility(PlanState(index), choices, seconds) == 0
+    assert given and all(s == pytest.approx(limit, abs=1e-6) for s in given)

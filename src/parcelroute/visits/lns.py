@@ -47,8 +47,13 @@ logger = logging.getLogger("parcelroute")
 
 #: Largest number of facilities re-solved together.
 MAX_FACILITIES = 3
-#: Wall-time limit in seconds of one facility's model when improving a plan.
+#: Wall-time limit in seconds of one facility's model when improving a plan, at least ...
 NEIGHBOURHOOD_LIMIT = 0.1
+#: ... and at most this share of the improvement's whole budget. On the 5,000-request month
+#: (60 s) a tenth of a second is too short for CP-SAT to re-plan a facility well; at 0.6 s
+#: (1 % of the budget) both levels end closer to their bounds (measured in
+#: benchmarks/HISTORY.md).
+NEIGHBOURHOOD_SHARE = 0.01
 #: Wall-time limit in seconds of one facility's relaxed model (its bound stays valid).
 #: Generated months of 500 to 5,000 requests reach the same bounds at 0.25 s as at 0.5 s
 #: or 1 s; a facility whose bound stalls then holds up everything less.
@@ -379,6 +384,7 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
     (1, 2)
     """
     stop = time.perf_counter() + seconds
+    limit = max(NEIGHBOURHOOD_LIMIT, NEIGHBOURHOOD_SHARE * seconds)
     requests_at = by_facility(state.index, choices)
     facilities = sorted(requests_at)
     rng = random.Random(seed)
@@ -394,7 +400,7 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
                 return improved + better
             group = order[i:i + size]
             requests = [ri for fac in group for ri in requests_at[fac]]
-            if _improve(state, choices, group, requests, min(left, NEIGHBOURHOOD_LIMIT), scale):
+            if _improve(state, choices, group, requests, min(left, limit), scale):
                 better += 1
         improved += better
         # Nothing more at this size: try larger groups; a gain with larger groups may
