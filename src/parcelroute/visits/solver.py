@@ -104,8 +104,15 @@ LNS_BASE_SECONDS = 0.1
 #: ... plus one second per this many requests.
 LNS_REQUESTS_PER_SECOND = 5000
 #: Session choices the full model digests per second of the time left (presolve and
-#: first bound); with less time the improved start plan and the relaxation bound answer.
+#: first bound); with less time the improved start plan and the relaxation bound answer ...
 FULL_MODEL_CHOICES_PER_SECOND = 300
+#: ... and the time it needs grows faster than the month: it runs only with at least this
+#: many seconds times the square of the thousands of choices left. At 60 s, a 2,000-request
+#: month (4,726 choices) ends closer to both bounds with it (2,403 proven, cost gap 1.9 %,
+#: against 2,389 and 17.5 % from the improved plan and the priced bound), while at 3,000
+#: requests (7,535 choices) and 5,000 (16,132) its levels end unproven with no cost bound at
+#: all, against cost gaps of 3.3 % and 9.2 % (measured in benchmarks/HISTORY.md).
+FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED = 1.5
 
 
 def _in_model(index: VisitIndex, ri: int) -> bool:
@@ -675,7 +682,9 @@ def _scaled_total(state: PlanState, scale: int) -> int:
 def _full_model_fits(deadline: Deadline, reserve: float, size: int) -> bool:
     """Whether the full model can be expected to get anywhere in the time left."""
     left = deadline.left()
-    return left is None or left - reserve >= size / FULL_MODEL_CHOICES_PER_SECOND
+    need = max(size / FULL_MODEL_CHOICES_PER_SECOND,
+               FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED * (size / 1000) ** 2)
+    return left is None or left - reserve >= need
 
 
 def _lns_budget(deadline: Deadline, reserve: float, n: int, run_full: bool) -> float:
