@@ -579,19 +579,22 @@ def test_small_scenario_file_gives_the_hand_checked_plan(tmp_path: Any) -> None:
     assert pr.verify(scenario, pr.read_plan(path)) == []
 
 
-@pytest.mark.parametrize(("choices", "fits"), [(1_252, True), (4_726, True), (7_535, False),
-                                                (16_132, False)])
-def test_the_full_model_runs_on_months_it_can_get_through(choices: int, fits: bool) -> None:
-    """With a minute left: 500 and 2,000 requests (1,252 and 4,726 session choices) run the
-    full model; 3,000 and 5,000 (7,535 and 16,132), where it ended with no cost bound, do not."""
+@pytest.mark.parametrize(("choices", "seconds", "fits"), [
+    (1_252, 60.0, True), (4_726, 60.0, True), (4_726, 30.0, True), (7_535, 60.0, False),
+    (7_535, 90.0, True), (16_132, 60.0, False)])
+def test_the_full_model_runs_on_months_it_can_get_through(choices: int, seconds: float,
+                                                         fits: bool) -> None:
+    """500 and 2,000 requests (1,252 and 4,726 session choices) run the full model with a
+    minute left, 2,000 with 30 s; 3,000 (7,535) with 90 s but not 60 s, where it ended
+    with no cost bound, nor 5,000 (16,132)."""
     from parcelroute.visits.solver import _full_model_fits
 
-    assert _full_model_fits(Deadline(60.0), 2.0, choices) is fits
+    assert _full_model_fits(Deadline(seconds), 0.05 * seconds, choices) is fits
     assert _full_model_fits(Deadline(None), 0.0, choices)
 
 
 def test_a_small_month_keeps_the_linear_rule() -> None:
-    """500 requests need 1,252 / 300 = 4.2 s, more than the square rule's 2.4 s."""
+    """500 requests need 1,252 / 300 = 4.2 s, more than the square rule's 1.7 s."""
     from parcelroute.visits.solver import _full_model_fits
 
     assert not _full_model_fits(Deadline(4.0), 0.0, 1_252)

@@ -107,12 +107,13 @@ LNS_REQUESTS_PER_SECOND = 5000
 #: first bound); with less time the improved start plan and the relaxation bound answer ...
 FULL_MODEL_CHOICES_PER_SECOND = 300
 #: ... and the time it needs grows faster than the month: it runs only with at least this
-#: many seconds times the square of the thousands of choices left. At 60 s, a 2,000-request
-#: month (4,726 choices) ends closer to both bounds with it (2,403 proven, cost gap 1.9 %,
-#: against 2,389 and 17.5 % from the improved plan and the priced bound), while at 3,000
-#: requests (7,535 choices) and 5,000 (16,132) its levels end unproven with no cost bound at
-#: all, against cost gaps of 3.3 % and 9.2 % (measured in benchmarks/HISTORY.md).
-FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED = 1.5
+#: many seconds times the square of the thousands of choices left. A 2,000-request month
+#: (4,726 choices) has level 1 proven with it at 30 s (2,403, against 2,389 from the
+#: improved plan), and both levels close at 45-60 s; at 3,000 requests (7,535 choices) it
+#: proves level 1 at 90 s but ends at 60 s with no cost bound at all, as at 5,000 (16,132),
+#: where the improved plan and the priced bound end within 0.1 % and 8-10 % (measured in
+#: benchmarks/HISTORY.md).
+FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED = 1.1
 
 
 def _in_model(index: VisitIndex, ri: int) -> bool:
