@@ -68,10 +68,17 @@ def _match_pool(threads: int, *, start: bool = False) -> int:
         return threads
 
 
+def _count_ended(abandoned: bool) -> None:
+    """Count a run as ended (``_pool_lock`` held); one left behind leaves that count too."""
+    global _running, _left_behind
+    _running -= 1
+    if abandoned:
+        _left_behind -= 1
+
+
 def _run_ended() -> None:
-    global _running
     with _pool_lock:
-        _running -= 1
+        _count_ended(False)
 
 
 class _Highs(highspy.Highs):
@@ -107,17 +114,14 @@ class _Highs(highspy.Highs):
 
         def work() -> None:
             nonlocal finished
-            global _running, _left_behind
             try:
                 outcome.append(highspy.Highs.run(self))
             except BaseException as exc:  # handed to the caller below
                 outcome.append(exc)
             finally:
                 with _pool_lock:
-                    _running -= 1
                     finished = True
-                    if self._abandoned:
-                        _left_behind -= 1
+                    _count_ended(self._abandoned)
                 done.set()
 
         worker = threading.Thread(target=work, name="parcelroute-highs", daemon=True)

@@ -198,9 +198,14 @@ class _Reader:
             self.warnings.append("")
         at, paths = self._unknown[key]
         paths.append(path)
-        more = f" and {len(paths) - WARNING_IDS} more" if len(paths) > WARNING_IDS else ""
-        self.warnings[at] = (f"{', '.join(paths[:WARNING_IDS])}{more}: unknown field(s) "
+        self.warnings[at] = (f"{_first_few(paths)}: unknown field(s) "
                              f"{', '.join(repr(k) for k in unknown)} ignored.")
+
+
+def _first_few(names: list[str]) -> str:
+    """The first :data:`WARNING_IDS` names, then how many more (for a shared warning)."""
+    more = f" and {len(names) - WARNING_IDS} more" if len(names) > WARNING_IDS else ""
+    return f"{', '.join(names[:WARNING_IDS])}{more}"
 
 
 # -- value converters (return None when the value is not acceptable) ------------
@@ -851,10 +856,9 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         if req.language is not None and req.language not in spoken:
             unspoken.setdefault(req.language, []).append(req.id)
     for language, ids in unspoken.items():  # one warning per language, however many ask
-        named = ", ".join(repr(i) for i in ids[:WARNING_IDS])
-        more = f" and {len(ids) - WARNING_IDS} more" if len(ids) > WARNING_IDS else ""
+        named = _first_few([repr(i) for i in ids])
         which = f"visit request {named}" if len(ids) == 1 else \
-            f"{len(ids)} visit requests ({named}{more})"
+            f"{len(ids)} visit requests ({named})"
         r.warnings.append(f"no escort speaks {language!r}: {which} cannot be granted.")
     if reciprocity is not None:
         sides = {d.side for d in detainees if d.side is not None}
