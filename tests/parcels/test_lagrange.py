@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Callable
 from concurrent.futures import Future
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -382,6 +383,38 @@ def test_the_batch_cost_pdlp_is_expected_to_take_its_time_per_option(share: floa
     expected = parcel_solver.PDLP_SECONDS_PER_OPTION * prob.num_pairs
     level2 = parcel_solver._Level2(prob, options, deadline)
     assert level2._pdlp_fits(share * expected / parcel_solver.PDLP_OVERRUN) is fits
+
+
+@pytest.mark.parametrize(("share", "fits"), [(1.01, True), (0.99, False)])
+def test_the_batch_cost_lp_is_expected_to_end_in_the_time_it_gets(share: float,
+                                                                   fits: bool) -> None:
+    """LP_LEVEL2_FACTOR times level 1's LP, against LP_TIME_SHARE of what the searches
+    before it (LP_SEARCH_SHARE) leave: it binds just below that time, not just above it."""
+    s = generate_scenario(20, 0, 1)
+    level2 = parcel_solver._Level2(_problem(s), SolveOptions(workers=2), Deadline(None))
+    level2.first = SimpleNamespace(lp_seconds=6.9)  # type: ignore[assignment]
+    gets = parcel_solver.LP_TIME_SHARE * (1 - parcel_solver.LP_SEARCH_SHARE)
+    assert level2._lp_fits(share * parcel_solver.LP_LEVEL2_FACTOR * 6.9 / gets) is fits
+
+
+def test_the_batch_cost_lp_is_not_expected_to_end_in_time_without_level_1s() -> None:
+    """No level-1 LP time (level 1 ran no LP): the batch-cost LP is not started."""
+    s = generate_scenario(20, 0, 1)
+    level2 = parcel_solver._Level2(_problem(s), SolveOptions(workers=2), Deadline(None))
+    assert not level2._lp_fits(1e9)
+    level2.first = SimpleNamespace(lp_seconds=None)  # type: ignore[assignment]
+    assert not level2._lp_fits(1e9)
+
+
+def test_the_20000_parcel_month_at_60_s_gives_the_lp_the_time_it_needs() -> None:
+    """The case that set the rule: level 1's LP took 6.9 s and 51.9 s were left. The
+    interior point LP, which needs about 29 s there, would get 0.8 x 0.6 x 51.9 = 24.9 s:
+    PDLP's bound instead. With 112 s left (a 120 s solve) it gets 53.8 s and runs."""
+    s = generate_scenario(20, 0, 1)
+    level2 = parcel_solver._Level2(_problem(s), SolveOptions(workers=2), Deadline(None))
+    level2.first = SimpleNamespace(lp_seconds=6.9)  # type: ignore[assignment]
+    assert not level2._lp_fits(51.9)
+    assert level2._lp_fits(112.0)
 
 
 def test_a_batch_cost_the_subgradient_steps_prove_skips_pdlp(
