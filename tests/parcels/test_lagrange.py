@@ -267,13 +267,13 @@ def test_level1_neighbourhoods_raise_the_priority_while_the_lp_runs() -> None:
     greedy = greedy_assign(prob, Loads(prob))
     assert parcel_solver._value(prob, greedy) == 3
     running: Future[MipOutcome] = Future()
-    better, value = level._improve(greedy, 3, 4, running, None)
+    better, value = level._improve(greedy, 3, 4, running.done, None)
     assert value == 4 == parcel_solver._value(prob, better)
     assert sorted(better.tolist()) == [-1, 1, 2]  # B and C on the batch, A left out
     assert level.notes == ["1 neighbourhood MIPs"]
     level.notes.clear()
     running.set_result(MipOutcome(None, math.nan, math.nan, False, "Optimal", 0.0))
-    same, value = level._improve(greedy, 3, 4, running, None)
+    same, value = level._improve(greedy, 3, 4, running.done, None)
     assert value == 3 and same is greedy
     assert level.notes == ["0 neighbourhood MIPs"]
 

@@ -436,12 +436,17 @@ def test_a_bound_far_above_the_optimum_is_brought_down_in_few_steps(
         caplog: pytest.LogCaptureFixture) -> None:
     """Binds: priorities of 1,000 beside 1-3 leave the level-1 LP bound (2,860) 842 above
     the optimum (2,018). Targets lowered one at a time took 842 MIPs (about 14 s); the
-    targets step down 1, 2, 4, ... instead, and both levels are the plain model's."""
+    targets step down 1, 2, 4, ... instead, and both levels are the plain model's. The
+    plan of 2,018 comes from the search at a target (which then proves it optimal) or,
+    when the neighbourhood MIPs beside it find it first, from them; the search then
+    proves 2,019 out of reach."""
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         assert _assert_proven_as_plain(DATA / "large_priority_gap.json", time_limit=30) == 47
     steps = caplog.text.count("proven impossible")
     assert 1 <= steps <= 12
-    assert "optimal at 2018, proven from target" in caplog.text
+    assert "level 1 2018.0 (bound 2018.0)" in caplog.text
+    assert ("optimal at 2018, proven from target" in caplog.text
+            or "target 2019 proven impossible']" in caplog.text)
 
 
 def test_a_search_stopped_in_time_keeps_a_bound_that_holds_outside_its_model(
@@ -1153,3 +1158,46 @@ def test_the_last_progress_reports_the_plan_s_final_values(
     assert first[-1].bound == r.bound["delivered_priority"]
     assert cost[-1].incumbent == r.objective["batch_cost"]
     assert min(p.incumbent for p in first[1:]) < r.objective["delivered_priority"]
+
+
+def _level1_search_finds_nothing(level: Any, model: MipModel, lo: Any, hi: Any, start: Any,
+                                 time_limit: float | None, target: int,
+                                 cancel: threading.Event | None = None) -> Any:
+    """Level 1's MIPs (the search and RENS) as on a month they cannot solve in time: each
+    runs to its time limit (or until stopped) and returns no plan and no bound."""
+    from parcelroute.parcels.mip import MipOutcome
+
+    (cancel or threading.Event()).wait(time_limit)
+    return MipOutcome(None, math.nan, math.inf, False, "Time limit reached", 0.0)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_level_1_neighbourhood_mips_lift_a_plan_the_search_cannot_find(workers: int) -> None:
+    """Binds: on a month whose level-1 MIPs find nothing in time (as on months with
+    crossings of 30 parcels a day, see SIDE_RENS_SHARE), the neighbourhood MIPs lift the
+    LP-rounded plan from 306 to the optimum, 310, beside the search (two workers) or
+    before it (one); without them the plan stays at 306. The bound holds either way."""
+    s = pr.read_scenario(DATA / "cent_costs_month.json")
+    with mock.patch.object(parcel_solver._Level1, "_mip", _level1_search_finds_nothing):
+        lifted = solve(s, time_limit=3, workers=workers)
+        with mock.patch.object(parcel_solver._Level1, "_improve",
+                               lambda _self, assign, best, *_a, **_k: (assign, best)):
+            rounded = solve(s, time_limit=3, workers=workers)
+    for r in (lifted, rounded):
+        assert pr.verify(s, r) == []
+        assert r.bound["delivered_priority"] >= 310
+    assert rounded.objective["delivered_priority"] == 306
+    assert lifted.objective["delivered_priority"] == 310
+
+
+def test_level_1_neighbourhood_mips_leave_a_proven_level_as_it_is() -> None:
+    """Does not bind: where the search proves level 1 (the same month, solved whole) the
+    level is the same optimum with or without the neighbourhood MIPs beside it."""
+    s = pr.read_scenario(DATA / "cent_costs_month.json")
+    with_them = solve(s, time_limit=20, workers=2)
+    with mock.patch.object(parcel_solver._Level1, "_improve",
+                           lambda _self, assign, best, *_a, **_k: (assign, best)):
+        without = solve(s, time_limit=20, workers=2)
+    for r in (with_them, without):
+        assert pr.verify(s, r) == []
+        assert r.objective["delivered_priority"] == r.bound["delivered_priority"] == 310
