@@ -435,18 +435,39 @@ def test_scarce_month_with_a_cost_per_batch_is_proven() -> None:
 def test_a_bound_far_above_the_optimum_is_brought_down_in_few_steps(
         caplog: pytest.LogCaptureFixture) -> None:
     """Binds: priorities of 1,000 beside 1-3 leave the level-1 LP bound (2,860) 842 above
-    the optimum (2,018). Targets lowered one at a time took 842 MIPs (about 14 s); the
-    targets step down 1, 2, 4, ... instead, and both levels are the plain model's. The
-    plan of 2,018 comes from the search at a target (which then proves it optimal) or,
-    when the neighbourhood MIPs beside it find it first, from them; the search then
-    proves 2,019 out of reach."""
+    the optimum (2,018). Targets lowered one at a time took 842 MIPs (about 14 s), and
+    steps of 1, 2, 4, ... take ten; steps of a share of the gap to the best plan
+    (LADDER_PARTS) take at most four, and both levels are the plain model's. The plan of
+    2,018 comes from the search at a target (which then proves it optimal) or, when the
+    neighbourhood MIPs beside it find it first, from them; the search then proves 2,019
+    out of reach."""
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         assert _assert_proven_as_plain(DATA / "large_priority_gap.json", time_limit=30) == 47
     steps = caplog.text.count("proven impossible")
-    assert 1 <= steps <= 12
+    assert 1 <= steps <= 4
     assert "level 1 2018.0 (bound 2018.0)" in caplog.text
     assert ("optimal at 2018, proven from target" in caplog.text
             or "target 2019 proven impossible']" in caplog.text)
+
+
+def test_steps_of_one_bring_a_far_bound_down_in_more_steps(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same month with LADDER_PARTS off (steps of 1, 2, 4, ...): the same optimum,
+    proven in ten steps or more."""
+    monkeypatch.setattr(parcel_solver, "LADDER_PARTS", 0)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        assert _assert_proven_as_plain(DATA / "large_priority_gap.json", time_limit=30) == 47
+    assert caplog.text.count("proven impossible") >= 10
+    assert "level 1 2018.0 (bound 2018.0)" in caplog.text
+
+
+def test_a_gap_of_a_few_points_keeps_steps_of_one() -> None:
+    """Does not bind: with a gap below twice LADDER_PARTS the unit stays 1 (the months of
+    `parcelroute generate`, whose LP bound is within a few points of the optimum)."""
+    assert parcel_solver._ladder_step(2671, 2669) == 1
+    assert parcel_solver._ladder_step(2671, 2668) == 1
+    assert parcel_solver._ladder_step(2671, 2667) == 2
+    assert parcel_solver._ladder_step(2859, 2018) == 420
 
 
 def test_a_search_stopped_in_time_keeps_a_bound_that_holds_outside_its_model(

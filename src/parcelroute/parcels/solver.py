@@ -10,7 +10,8 @@ fixing*: every plan delivering at least ``T`` priority keeps the options,
 parcels and crossings whose reduced cost exceeds ``bound - T`` at their LP
 bound. The MIP is then solved (by SCIP) only over what is left, for ``T``
 the bound itself and, if that is proven impossible, lower ones (``T - 1``,
-then 2, 4, ... lower). Meanwhile a RENS model and neighbourhood MIPs (one
+then ``s``, ``3 s``, ``7 s``, ... lower, ``s`` a share of the gap to the best
+plan). Meanwhile a RENS model and neighbourhood MIPs (one
 origin's batches of one day at a time) look for plans on the other core.
 
 Level 2 minimises the cost of operated batches among plans delivering the
@@ -144,6 +145,14 @@ LEVEL1_LNS_SECONDS = 1.0
 #: Level 1's RENS model keeps an option as the LP decided it when the LP's value is within
 #: this of 0 or 1 (the interior point LP stops short of exact zeros and ones).
 RENS_TOLERANCE = 0.05
+#: Level 1's targets below the first: once the LP bound ``T`` is proven out of reach, the
+#: next targets are ``T - 1``, then ``s``, ``3 s``, ``7 s``, ... lower, ``s`` being the gap
+#: between ``T - 1`` and the best plan then, divided by this (at least 1). With ``s`` = 1 the
+#: bound of months with large priorities hardly moved: at 10 s, independent 2,000-parcel
+#: months with priorities in the hundreds ended 0.99 % and 2.54 % below their bounds; now
+#: 0.15 % and 0.10 % (64 parts: 0.88 % and 2.21 %; 8: 0.70 % and 0.34 %; 4: 0.54 % and
+#: 0.11 %). Months whose first target is not proven out of reach in time do not change.
+LADDER_PARTS = 2
 #: With two workers and a time limit, beside level 1's search: the share of the level's
 #: time left for the RENS model before neighbourhood MIPs improve the best plan known.
 SIDE_RENS_SHARE = 0.5
@@ -751,8 +760,10 @@ class _Level1:
         what is left (capped at the bound proven so far) either reaches the
         bound, or finds the best plan worth the target or more (the optimum),
         or proves that no plan is worth the target: the bound then drops below
-        it and the next target is lower by 1, 2, 4, ... (a bound far above the
-        optimum, as large priorities can leave it, takes few steps).
+        it and the next target is lower by 1, then by ``s``, ``2 s``, ``4 s``, ...,
+        ``s`` being a share of the gap to the best plan (:func:`_ladder_step`): a
+        bound far above the optimum, as large priorities can leave it, takes few
+        steps.
 
         A RENS model (the options the LP all but decided kept as it decided
         them) and neighbourhood MIPs (:meth:`_improve`) improve the plan: with
@@ -783,7 +794,7 @@ class _Level1:
             assign, best = self._take(out, x, assign, best, target)
         # `upper`: no plan delivers more (proven); `target`: every plan worth at least
         # `target` keeps the fixings of the model solved next, which is capped at `upper`
-        upper, failed = target, 0
+        upper, failed, step = target, 0, 0
         try:
             while best < upper:
                 if side is not None and side.job.done():
@@ -820,11 +831,13 @@ class _Level1:
                         upper = best
                         self.notes.append(f"optimal at {best}, proven from target {target}")
                         break
-                    # no plan is worth `target`; the next targets step down 1, 2, 4, ...
-                    # (each next model holds every plan up to the new `upper`)
+                    # no plan is worth `target`; the next targets step down 0, s, 2 s, 4 s,
+                    # ... from `upper` (each next model holds every plan up to it)
                     self.notes.append(f"target {target} proven impossible")
                     upper = target - 1
-                    target = max(best + 1, upper - (2**failed - 1))
+                    if step == 0:
+                        step = _ladder_step(upper, best)
+                    target = max(best + 1, upper - step * (2**failed - 1))
                     failed += 1
                     self.report(best, upper)
                     continue
@@ -858,6 +871,17 @@ class _Level1:
         capped.add_row(np.flatnonzero(pri != 0), pri[pri != 0], upper=float(target))
         return solve_scip(capped, time_limit=time_limit, seed=self.options.seed, start=start,
                           lower=lo, upper=hi, cancel=cancel)
+
+
+def _ladder_step(upper: int, best: int) -> int:
+    """The unit ``s`` of level 1's targets below the first (see :data:`LADDER_PARTS`).
+
+    Examples
+    --------
+    >>> _ladder_step(2859, 2018), _ladder_step(2671, 2669), _ladder_step(2671, 2671)
+    (420, 1, 1)
+    """
+    return max(1, (upper - best) // LADDER_PARTS) if LADDER_PARTS > 0 else 1
 
 
 class _Beside:
