@@ -149,7 +149,7 @@ RENS_TOLERANCE = 0.05
 #: next targets are ``T - 1``, then ``s``, ``3 s``, ``7 s``, ... lower, ``s`` being the gap
 #: between ``T - 1`` and the best plan then, divided by this (at least 1). With ``s`` = 1 the
 #: bound of months with large priorities hardly moved: at 10 s, independent 2,000-parcel
-#: months with priorities in the hundreds ended 0.99 % and 2.54 % below their bounds; now
+#: months with priorities up to 1,000 ended 0.99 % and 2.54 % below their bounds; now
 #: 0.15 % and 0.10 % (64 parts: 0.88 % and 2.21 %; 8: 0.70 % and 0.34 %; 4: 0.54 % and
 #: 0.11 %). Months whose first target is not proven out of reach in time do not change.
 LADDER_PARTS = 2
