@@ -1222,3 +1222,16 @@ def test_level_1_neighbourhood_mips_leave_a_proven_level_as_it_is() -> None:
     for r in (with_them, without):
         assert pr.verify(s, r) == []
         assert r.objective["delivered_priority"] == r.bound["delivered_priority"] == 310
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_without_a_time_limit_level_1_runs_no_neighbourhood_mips(
+        workers: int, caplog: pytest.LogCaptureFixture) -> None:
+    """Does not bind: without a time limit the search runs to its proof, and the plan of
+    a solve does not depend on how far neighbourhood MIPs got in the meantime."""
+    s = pr.read_scenario(DATA / "cent_costs_month.json")
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        r = solve(s, workers=workers)
+    level1 = [line for line in caplog.text.splitlines() if "parcels: level 1 " in line]
+    assert level1 and "neighbourhood MIPs" not in level1[-1].split("; level 2")[0]
+    assert r.objective["delivered_priority"] == r.bound["delivered_priority"] == 310

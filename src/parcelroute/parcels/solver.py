@@ -770,7 +770,8 @@ class _Level1:
         two workers and a time limit on the other core, beside the search
         (RENS first, for :data:`SIDE_RENS_SHARE` of the time; whichever
         reaches the target first stops the other), else before it
-        (neighbourhood MIPs first, for at most :data:`SIDE_LNS_SHARE`). On
+        (neighbourhood MIPs first, for at most :data:`SIDE_LNS_SHARE`, and
+        only with a time limit: without one the search runs to its proof). On
         months whose LP bound is far above the optimum the search rarely finds
         a plan in time, and the plan is theirs: on an independent 2,000-parcel
         month with crossings of 30 parcels a day, 3,869 priority with the
@@ -788,8 +789,10 @@ class _Level1:
             side = _Beside(self, model, x, lo, hi, target, assign, best)
         else:
             left = self.left()
-            assign, best = self._improve(assign, best, target, lambda: False,
-                                         None if left is None else (1 - SIDE_LNS_SHARE) * left)
+            if left is not None:
+                # (without a time limit the search runs to its proof: no need for them)
+                assign, best = self._improve(assign, best, target, lambda: False,
+                                             (1 - SIDE_LNS_SHARE) * left)
             out = self._mip(model, lo, hi, None, self._share(0.15), target)
             assign, best = self._take(out, x, assign, best, target)
         # `upper`: no plan delivers more (proven); `target`: every plan worth at least
