@@ -6,6 +6,7 @@ import functools
 import logging
 import math
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from types import SimpleNamespace
@@ -329,8 +330,42 @@ def test_the_pdlp_cost_bound_never_passes_the_optimum(monkeypatch: pytest.Monkey
                     "for another level-1 value")
     # the subgradient steps first (a bound in any case), then PDLP's
     assert re.search(r"level 2 .*'Lagrangian bound after \d+ steps'.*'PDLP bound'", caplog.text)
-    assert "second neighbourhood search" not in caplog.text
+    assert "PDLP would not finish" not in caplog.text
     assert 0 < big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+
+
+def test_after_the_batch_cost_pdlp_its_core_joins_the_neighbourhood_search(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Binds: PDLP's bound is in long before the searches' time is up (a 150-parcel month
+    on the large path, 30 s): its core then searches beside the first search, sharing
+    its queue, and the plan of the two verifies."""
+    s = generate_scenario(150, 0, 1)
+    _without_the_batch_cost_lp(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=30, workers=2)
+    assert pr.verify(s, big) == []
+    assert re.search(r"level 2 .*'PDLP bound', 'a second neighbourhood search after PDLP'",
+                     caplog.text)
+
+
+def test_a_batch_cost_pdlp_that_takes_the_searches_time_is_followed_by_no_search(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Does not bind: a batch-cost PDLP that returns only when the searches' time is up
+    (made to wait out its time limit here) leaves its core nothing to join them with."""
+    s = generate_scenario(150, 0, 1)
+    _without_the_batch_cost_lp(monkeypatch)
+
+    def slow(model: MipModel, **kw: Any) -> MipOutcome:
+        if kw.get("pdlp") and not model.maximize and kw.get("time_limit"):
+            time.sleep(kw["time_limit"] / parcel_solver.PDLP_OVERRUN)
+        return solve_lp(model, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", slow)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=8, workers=2)
+    assert pr.verify(s, big) == []
+    assert re.search(r"level 2 .*'PDLP bound'", caplog.text)
+    assert "second neighbourhood search" not in caplog.text
 
 
 def _record_pdlp(monkeypatch: pytest.MonkeyPatch) -> list[bool]:

@@ -1417,6 +1417,11 @@ class _Level2:
                     if pdlp > 0:
                         self._raise_bound(pdlp)
                         self.notes.append("PDLP bound")
+                    rest = share * left - (self.deadline.elapsed() - t0) if left else 0.0
+                    if rest >= LP_MIN_SECONDS and not self._done():
+                        # the bound is in before the searches' time is up: this core joins
+                        self.notes.append("a second neighbourhood search after PDLP")
+                        self._local_search(queue, rest, threads=1)
                 if left is None and pdlp <= 0:
                     self._take_lagrangian(cost_bound(prob, level1, target=self.best_cost))
             finally:
