@@ -368,6 +368,55 @@ def test_a_batch_cost_pdlp_that_takes_the_searches_time_is_followed_by_no_search
     assert "second neighbourhood search" not in caplog.text
 
 
+def _level1_steps_shares(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the share of the time left that each level-1 subgradient run is given."""
+    shares: list[float] = []
+    original = parcel_solver._Level1._lagrangian
+
+    def recorded(self: Any, assign: Any, best: int, upper: int, fraction: float) -> Any:
+        shares.append(fraction)
+        return original(self, assign, best, upper, fraction)
+
+    monkeypatch.setattr(parcel_solver._Level1, "_lagrangian", recorded)
+    return shares
+
+
+def test_after_a_level1_pdlp_that_returned_nothing_the_steps_take_most_of_the_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: beside the interior point LP, PDLP's approximate LP returns nothing (made to
+    here): the subgradient steps then get STEPS_AFTER_PDLP_SHARE of the time left, and
+    their bound holds."""
+    s = generate_scenario(150, 0, 1)
+    exact = pr.solve(s, time_limit=60)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    shares = _level1_steps_shares(monkeypatch)
+
+    def no_pdlp(model: MipModel, **kw: Any) -> MipOutcome:
+        if kw.get("pdlp") and model.maximize:
+            return MipOutcome(None, math.nan, math.inf, False, "Time limit reached", 0.0)
+        return solve_lp(model, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", no_pdlp)
+    big = pr.solve(s, time_limit=20, workers=2)
+    assert pr.verify(s, big) == []
+    assert shares == [parcel_solver.STEPS_AFTER_PDLP_SHARE]
+    assert big.bound["delivered_priority"] >= exact.objective["delivered_priority"]
+
+
+def test_beside_the_main_pdlp_or_after_one_that_returned_the_steps_share_is_small(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Does not bind: where PDLP's approximate LP returns, no subgradient run follows it;
+    where PDLP is the main LP (national volume), the steps beside it keep 0.15."""
+    s = generate_scenario(150, 0, 1)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    shares = _level1_steps_shares(monkeypatch)
+    pr.solve(s, time_limit=20, workers=2)
+    assert shares == []
+    monkeypatch.setattr(parcel_solver, "LP_MAX_PAIRS", 0)
+    pr.solve(s, time_limit=20, workers=2)
+    assert shares == [0.15]
+
+
 def _record_pdlp(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Record every PDLP solve from now on: ``model.maximize`` of each (level 1's LP
     maximises, the batch-cost LP minimises)."""
