@@ -368,14 +368,16 @@ def test_a_batch_cost_pdlp_that_takes_the_searches_time_is_followed_by_no_search
     assert "second neighbourhood search" not in caplog.text
 
 
-def _level1_steps_shares(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Record the share of the time left that each level-1 subgradient run is given."""
-    shares: list[float] = []
+def _level1_steps_shares(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, bool]]:
+    """Record the share of the time left that each level-1 subgradient run is given, and
+    whether it also stops when something else ends (``until``)."""
+    shares: list[tuple[float, bool]] = []
     original = parcel_solver._Level1._lagrangian
 
-    def recorded(self: Any, assign: Any, best: int, upper: int, fraction: float) -> Any:
-        shares.append(fraction)
-        return original(self, assign, best, upper, fraction)
+    def recorded(self: Any, assign: Any, best: int, upper: int, fraction: float,
+                 until: Any = None) -> Any:
+        shares.append((fraction, until is not None))
+        return original(self, assign, best, upper, fraction, until)
 
     monkeypatch.setattr(parcel_solver._Level1, "_lagrangian", recorded)
     return shares
@@ -399,22 +401,45 @@ def test_after_a_level1_pdlp_that_returned_nothing_the_steps_take_most_of_the_ti
     monkeypatch.setattr(parcel_solver, "solve_lp", no_pdlp)
     big = pr.solve(s, time_limit=20, workers=2)
     assert pr.verify(s, big) == []
-    assert shares == [parcel_solver.STEPS_AFTER_PDLP_SHARE]
+    assert shares == [(parcel_solver.STEPS_AFTER_PDLP_SHARE, False)]
     assert big.bound["delivered_priority"] >= exact.objective["delivered_priority"]
 
 
-def test_beside_the_main_pdlp_or_after_one_that_returned_the_steps_share_is_small(
+def test_after_a_level1_pdlp_that_returned_no_steps_follow(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Does not bind: where PDLP's approximate LP returns, no subgradient run follows it;
-    where PDLP is the main LP (national volume), the steps beside it keep 0.15."""
+    """Does not bind: where PDLP's approximate LP returns beside the interior point LP, no
+    subgradient run follows it."""
     s = generate_scenario(150, 0, 1)
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
     shares = _level1_steps_shares(monkeypatch)
     pr.solve(s, time_limit=20, workers=2)
     assert shares == []
+
+
+def test_beside_the_main_pdlp_the_steps_run_until_it_returns(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: PDLP as level 1's main LP on a month of up to STEPS_BESIDE_PDLP_MAX_PAIRS
+    options: the steps beside it may take 0.9 of the time and stop when it returns."""
+    s = generate_scenario(150, 0, 1)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
     monkeypatch.setattr(parcel_solver, "LP_MAX_PAIRS", 0)
+    shares = _level1_steps_shares(monkeypatch)
+    r = pr.solve(s, time_limit=20, workers=2)
+    assert pr.verify(s, r) == []
+    assert shares == [(0.9, True)]
+
+
+def test_beside_the_main_pdlp_of_a_larger_month_the_steps_keep_a_short_share(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Does not bind: above STEPS_BESIDE_PDLP_MAX_PAIRS options (made 0 here) the steps
+    beside PDLP keep 0.15 of the time, not to slow it down."""
+    s = generate_scenario(150, 0, 1)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "LP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "STEPS_BESIDE_PDLP_MAX_PAIRS", 0)
+    shares = _level1_steps_shares(monkeypatch)
     pr.solve(s, time_limit=20, workers=2)
-    assert shares == [0.15]
+    assert shares == [(0.15, False)]
 
 
 def _record_pdlp(monkeypatch: pytest.MonkeyPatch) -> list[bool]:

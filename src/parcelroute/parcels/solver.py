@@ -149,6 +149,13 @@ LEVEL1_LNS_SECONDS = 1.0
 #: 8 s, had 0.15 of the rest (0.4 s): a bound of 6,421,591 where 1 s gives 6,319,522,
 #: 2.8 s 6,252,911 and the exact LP 6,231,197 (23 s).
 STEPS_AFTER_PDLP_SHARE = 0.6
+#: Beyond the interior point LP's reach, with two workers: up to this many options the
+#: subgradient steps run beside PDLP's LP until it returns (0.9 of the time at most), and
+#: not for 0.15 of the time only. On an independent 20,000-parcel month of one destination
+#: (434,000 options) PDLP did not finish in level 1's 10 s, and 59 steps had proven a bound
+#: 7.7 % above the plan. Larger months keep the short share: beside PDLP the steps share
+#: the memory bandwidth and slow it down (906,502 options at 200,000 parcels).
+STEPS_BESIDE_PDLP_MAX_PAIRS = 600_000
 #: Level 1's RENS model keeps an option as the LP decided it when the LP's value is within
 #: this of 0 or 1 (the interior point LP stops short of exact zeros and ones).
 RENS_TOLERANCE = 0.05
@@ -647,10 +654,16 @@ class _Level1:
                 if side.x is not None and side.row_dual is not None:
                     guide = side.x[x]
             if guide is None and not self._level_done(best, upper):
-                # beside the main LP's PDLP, a share; after a PDLP that returned nothing, most
-                # of what is left: the steps' bound is then the level's, unless the LP returns
-                assign, quick = self._lagrangian(assign, best, upper,
-                                                 0.15 if pdlp else STEPS_AFTER_PDLP_SHARE)
+                # beside the main LP's PDLP, a share (or, below STEPS_BESIDE_PDLP_MAX_PAIRS,
+                # until it returns); after a PDLP that returned nothing, most of what is left:
+                # the steps' bound is then the level's, unless the LP returns
+                if not pdlp:
+                    fraction, until = STEPS_AFTER_PDLP_SHARE, None
+                elif self.prob.num_pairs <= STEPS_BESIDE_PDLP_MAX_PAIRS:
+                    fraction, until = 0.9, job.done
+                else:
+                    fraction, until = 0.15, None
+                assign, quick = self._lagrangian(assign, best, upper, fraction, until)
                 best, upper = int(quick.value), int(quick.bound)
             if not pdlp and not self._level_done(best, upper):
                 # (not beside PDLP's own solve: it shares the memory bandwidth and slows down,
@@ -740,12 +753,17 @@ class _Level1:
         gap = self.options.relative_gap
         return best >= bound or (gap > 0 and bound - best <= gap * max(abs(best), 1e-9))
 
-    def _lagrangian(self, assign: IntArray, best: int, upper: int,
-                    fraction: float) -> tuple[IntArray, LevelResult]:
-        """A subgradient bound and the plan its reduced costs lead to (any volume)."""
+    def _lagrangian(self, assign: IntArray, best: int, upper: int, fraction: float,
+                    until: Callable[[], bool] | None = None) -> tuple[IntArray, LevelResult]:
+        """A subgradient bound and the plan its reduced costs lead to (any volume).
+
+        The steps take ``fraction`` of the level's time left at most, and stop
+        early once ``until()`` is true.
+        """
         prob = self.prob
         out = subgradient_bound(prob, target=float(best), time_limit=self._share(fraction),
-                                should_stop=lambda bound: bound < best + 1 - EPS)
+                                should_stop=lambda bound: bound < best + 1 - EPS or (
+                                    until is not None and until()))
         bound = min(upper, floor_bound(out.bound))
         self.report(best, max(best, bound))
         pri = prob.priority[prob.pair_parcel].astype(np.float64)
