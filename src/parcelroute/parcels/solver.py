@@ -9,8 +9,8 @@ give a proven bound (recomputed from the multipliers, see
 fixing*: every plan delivering at least ``T`` priority keeps the options,
 parcels and crossings whose reduced cost exceeds ``bound - T`` at their LP
 bound. The MIP is then solved (by SCIP) only over what is left, for ``T``
-the bound itself and, if that is proven impossible, lower ones (``T - 1``,
-then ``s``, ``3 s``, ``7 s``, ... lower, ``s`` a share of the gap to the best
+the bound itself and, while each is proven impossible, lower ones (0, ``s``,
+``3 s``, ``7 s``, ... below the new bound, ``s`` a share of the gap to the best
 plan). Meanwhile a RENS model and neighbourhood MIPs (one
 origin's batches of one day at a time) look for plans on the other core.
 
@@ -159,9 +159,10 @@ STEPS_BESIDE_PDLP_MAX_PAIRS = 600_000
 #: Level 1's RENS model keeps an option as the LP decided it when the LP's value is within
 #: this of 0 or 1 (the interior point LP stops short of exact zeros and ones).
 RENS_TOLERANCE = 0.05
-#: Level 1's targets below the first: once the LP bound ``T`` is proven out of reach, the
-#: next targets are ``T - 1``, then ``s``, ``3 s``, ``7 s``, ... lower, ``s`` being the gap
-#: between ``T - 1`` and the best plan then, divided by this (at least 1). With ``s`` = 1 the
+#: Level 1's targets below the first: once the LP bound ``T`` is proven out of reach, each
+#: next target is 0, ``s``, ``3 s``, ``7 s``, ... below the new bound (``T - 1``, then one
+#: below the target proven out of reach), ``s`` being the gap between ``T - 1`` and the best
+#: plan then, divided by this (at least 1). With ``s`` = 1 the
 #: bound of months with large priorities hardly moved: at 10 s, independent 2,000-parcel
 #: months with priorities up to 1,000 ended 0.99 % and 2.54 % below their bounds; now
 #: 0.15 % and 0.10 % (64 parts: 0.88 % and 2.21 %; 8: 0.70 % and 0.34 %; 4: 0.54 % and
@@ -788,10 +789,10 @@ class _Level1:
         what is left (capped at the bound proven so far) either reaches the
         bound, or finds the best plan worth the target or more (the optimum),
         or proves that no plan is worth the target: the bound then drops below
-        it and the next target is lower by 1, then by ``s``, ``2 s``, ``4 s``, ...,
-        ``s`` being a share of the gap to the best plan (:func:`_ladder_step`): a
-        bound far above the optimum, as large priorities can leave it, takes few
-        steps.
+        it, and the next targets are 0, ``s``, ``3 s``, ``7 s``, ... below each
+        new bound, ``s`` being a share of the gap to the best plan
+        (:func:`_ladder_step`): a bound far above the optimum, as large
+        priorities can leave it, takes few steps.
 
         A RENS model (the options the LP all but decided kept as it decided
         them) and neighbourhood MIPs (:meth:`_improve`) improve the plan: with
@@ -862,8 +863,8 @@ class _Level1:
                         upper = best
                         self.notes.append(f"optimal at {best}, proven from target {target}")
                         break
-                    # no plan is worth `target`; the next targets step down 0, s, 2 s, 4 s,
-                    # ... from `upper` (each next model holds every plan up to it)
+                    # no plan is worth `target`; the next targets are 0, s, 3 s, 7 s, ...
+                    # below the new `upper` (each next model holds every plan up to it)
                     self.notes.append(f"target {target} proven impossible")
                     upper = target - 1
                     if step == 0:
