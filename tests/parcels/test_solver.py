@@ -580,6 +580,108 @@ def test_lp_guided_batch_mip_cancelled_keeps_the_plan_and_bound() -> None:
     assert (level2.best_cost, level2.lower_bound) == (30, 0.0)
 
 
+def _two_hubs_one_crossing(room: int = 2) -> Scenario:
+    """Hubs H-1 and H-2 each send a batch through crossing X (``room`` parcels a day).
+
+    Each hub has two parcels of priority 1 that must cross on day 0; with a room
+    of 2 any two of the four fill the crossing. H-2's batch alone, carrying its
+    two parcels, is enough (cost 7); one parcel per hub uses both batches (17).
+    """
+    b = pr.ScenarioBuilder(name="two hubs, one crossing")
+    b.add_node("H-1", kind="hub").add_node("H-2", kind="hub")
+    b.add_node("X", kind="crossing", daily_capacity=room).add_node("F-1")
+    b.add_link("H-1", "X", hours=10).add_link("H-2", "X", hours=10).add_link("X", "F-1", hours=10)
+    for bid, hub, cost in (("B-1", "H-1", 10), ("B-2", "H-2", 7)):
+        b.add_batch(bid, origin=hub, departs=day(0), stops=["X", "F-1"], cost=cost,
+                    max_parcels=4)
+    for pid, hub in (("P-1", "H-1"), ("P-2", "H-1"), ("Q-1", "H-2"), ("Q-2", "H-2")):
+        b.add_parcel(pid, origin=hub, destination="F-1", weight_kg=1, ready=day(0), due=day(1))
+    return b.build()
+
+
+def _one_parcel_per_hub() -> tuple[Any, tuple[Any, ...]]:
+    """The batch-cost level of :func:`_two_hubs_one_crossing` at P-1 on B-1 and Q-1 on B-2."""
+    from parcelroute.parcels.solver import _cost, _fixing, _Level1Info, _Level2
+
+    s = _two_hubs_one_crossing()
+    prob = ParcelProblem(s, Compatibility(s))
+    plan = np.full(prob.num_parcels, -1, np.int64)
+    for parcel_index in (0, 2):  # each parcel has one option, on its hub's batch
+        plan[parcel_index] = int(np.flatnonzero(prob.pair_parcel == parcel_index)[0])
+    level2 = _Level2(prob, SolveOptions(time_limit=30), Deadline(30))
+    fix = _fixing(prob, 2, _Level1Info(None, None, None, None))
+    none = np.zeros(prob.num_parcels, bool)
+    built = level2._model(fix, none, none, 2, [])
+    level2.best, level2.best_cost, level2.level1 = plan, _cost(prob, plan), 2
+    return level2, built
+
+
+def test_only_a_crossing_s_day_frees_room_across_hubs() -> None:
+    """Binds: neither batch alone (nor one hub's day) can be closed, both together can."""
+    from parcelroute.parcels.neighbourhood import local_replan
+
+    level2, _ = _one_parcel_per_hub()
+    prob, plan = level2.prob, level2.best
+    assert level2.best_cost == 17
+    hoods = parcel_solver.crossing_day_hoods(prob)
+    assert [h.tolist() for h in hoods] == [[0, 1]]
+    for hood in ([0], [1]):
+        cand = local_replan(prob, plan, np.array(hood), 2, time_limit=10)
+        assert cand is None or parcel_solver._cost(prob, cand) == 17
+    cand = local_replan(prob, plan, hoods[0], 2, time_limit=10)
+    assert cand is not None and parcel_solver._cost(prob, cand) == 7
+
+
+def test_no_crossing_limit_that_can_bind_gives_no_crossing_hoods() -> None:
+    """Slack: with room for all four parcels the crossing has no row, and no neighbourhood."""
+    s = _two_hubs_one_crossing(room=4)
+    assert parcel_solver.crossing_day_hoods(ParcelProblem(s, Compatibility(s))) == []
+
+
+def _guided_finds_nothing(monkeypatch: pytest.MonkeyPatch, cancel: threading.Event | None = None,
+                          ) -> None:
+    """The LP-guided MIP returns no plan at its time limit (and sets ``cancel``, if given)."""
+    def nothing(*_args: Any, **_kwargs: Any) -> Any:
+        if cancel is not None:
+            cancel.set()
+        return parcel_solver.MipOutcome(None, math.inf, -math.inf, False, "Time limit reached",
+                                        0.0)
+
+    monkeypatch.setattr(parcel_solver, "solve_mip", nothing)
+
+
+def test_after_the_lp_guided_mip_neighbourhood_mips_lower_the_plan(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: the LP-guided MIP finds nothing; the crossing's neighbourhood closes a batch."""
+    _guided_finds_nothing(monkeypatch)
+    level2, (model, x, y, build) = _one_parcel_per_hub()
+    level2._guided(model, x, y, build, threading.Event(), 1)
+    assert level2.best_cost == 7
+    assert level2.notes[-1].endswith("neighbourhood MIPs") and level2.notes[-1][0] != "0"
+
+
+def test_without_a_time_limit_no_neighbourhood_mips_follow_the_lp_guided_mip(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slack: without a time limit the LP-guided MIP has all the time; nothing follows it."""
+    _guided_finds_nothing(monkeypatch)
+    level2, (model, x, y, build) = _one_parcel_per_hub()
+    level2.deadline = Deadline(None)
+    level2._guided(model, x, y, build, threading.Event(), 1)
+    assert level2.best_cost == 17
+    assert not any(n.endswith("neighbourhood MIPs") for n in level2.notes)
+
+
+def test_a_cancelled_lp_guided_mip_has_no_neighbourhood_mips_after_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slack: once the whole MIP has returned (``cancel``), the neighbourhood MIPs do not start."""
+    cancel = threading.Event()
+    _guided_finds_nothing(monkeypatch, cancel)
+    level2, (model, x, y, build) = _one_parcel_per_hub()
+    level2._guided(model, x, y, build, cancel, 1)
+    assert level2.best_cost == 17
+    assert not any(n.endswith("neighbourhood MIPs") for n in level2.notes)
+
+
 def test_lp_guided_bound_never_passes_the_optimum() -> None:
     """Where the LP is weak (parcels of 0.6 of a batch) its bound stays below the optimum.
 

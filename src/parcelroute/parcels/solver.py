@@ -106,6 +106,10 @@ LARGE_LNS_SECONDS = 0.5
 #: 2,000-parcel month (seed 2026) the 10 s plan of 78,990 drops to 78,150 in 0.1 s.
 POLISH_SHARE = 0.05
 POLISH_MAX_SECONDS = 0.5
+#: Within the MIP's reach, with two workers and a time limit: the share of the whole MIP's
+#: time that the LP-guided MIP beside it may take; neighbourhood MIPs over the best plan
+#: known take the rest of that core's time.
+GUIDED_SHARE = 0.3
 #: Most re-solves of :meth:`_Level2._confirm` (each below the best plan found so far).
 CONFIRM_ROUNDS = 3
 #: Least time left, in seconds, for one of them.
@@ -460,6 +464,37 @@ def origin_day_hoods(prob: ParcelProblem, batches: BoolArray, seed: int) -> list
             hoods.append(np.flatnonzero(mine & (dep == day)))
     order = np.random.default_rng(seed).permutation(len(hoods))
     return [hoods[k] for k in order.tolist()]
+
+
+def crossing_day_hoods(prob: ParcelProblem) -> list[IntArray]:
+    """Every batch inspected at one crossing point on one day, for each such limit that can bind.
+
+    A crossing's daily limit is shared by the batches of every origin that
+    pass it that day: moving its room from one origin's parcels to another's
+    needs all of them in one MIP, which neither a single batch nor one
+    origin's day offers.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> from parcelroute.parcels.compat import Compatibility
+    >>> b = pr.ScenarioBuilder(name="one crossing, two hubs")
+    >>> _ = b.add_node("H-1", kind="hub").add_node("H-2", kind="hub")
+    >>> _ = b.add_node("X", kind="crossing", daily_capacity=1).add_node("F-1")
+    >>> _ = b.add_link("H-1", "X", hours=1).add_link("H-2", "X", hours=1)
+    >>> _ = b.add_link("X", "F-1", hours=1)
+    >>> for bid, hub in (("B-1", "H-1"), ("B-2", "H-2")):
+    ...     _ = b.add_batch(bid, origin=hub, departs="2026-12-01", stops=["X", "F-1"],
+    ...                     max_parcels=5, cost=10)
+    >>> for pid, hub in (("P-1", "H-1"), ("P-2", "H-2")):
+    ...     _ = b.add_parcel(pid, origin=hub, destination="F-1", weight_kg=1,
+    ...                      ready="2026-12-01", due="2026-12-03")
+    >>> s = b.build()
+    >>> [h.tolist() for h in crossing_day_hoods(ParcelProblem(s, Compatibility(s)))]
+    [[0, 1]]
+    """
+    hoods = [np.unique(prob.pair_batch[es]) for _node, _day, _cap, es in prob.crossing_rows]
+    return [h for h in hoods if len(h)]
 
 
 def least_filled_hoods(prob: ParcelProblem, assign: IntArray) -> list[IntArray]:
@@ -1357,14 +1392,17 @@ class _Level2:
 
     def _guided(self, model: MipModel, x: IntArray, y: IntArray, build: _Builder,
                 cancel: threading.Event, threads: int) -> None:
-        """The LP's proven bound, then a MIP over the batches the LP operates.
+        """The LP's proven bound, a MIP over the batches the LP operates, then neighbourhood MIPs.
 
         Batches the LP leaves closed stay closed and those it operates in
         full stay operated (a RENS model over the batches). On months whose
         LP bound is exact or nearly so, this finds the optimal plan much
         sooner than the whole MIP's own heuristics, and the LP bound proves
-        it. Its plans go to :meth:`_offer`; ``cancel`` stops it; ``threads``
-        is HiGHS's thread count.
+        it. That MIP gets :data:`GUIDED_SHARE` of the whole MIP's time; the
+        rest goes to neighbourhood MIPs over the best plan known (the whole
+        MIP's included), those of a crossing's day first. Plans go to
+        :meth:`_offer`; ``cancel`` stops it all; ``threads`` is HiGHS's
+        thread count for the LP and the MIP.
         """
         lp = solve_lp(model, time_limit=self._mip_left(), threads=threads, ipm=False,
                       cancel=cancel)
@@ -1383,14 +1421,26 @@ class _Level2:
         lo[y[yv >= 1 - EPS]] = 1.0
         start = self._start(model, x, y, build)
         inside = bool(np.all(start >= lo - EPS) and np.all(start <= hi + EPS))
+        left = self._mip_left()
         # (its dual bound holds for the restricted model only: never used as a bound)
-        out = solve_mip(model, time_limit=self._mip_left(), threads=threads,
-                        seed=self.options.seed, lower=lo, upper=hi, start=start if inside else None,
+        out = solve_mip(model, time_limit=None if left is None else GUIDED_SHARE * left,
+                        threads=threads, seed=self.options.seed, lower=lo, upper=hi,
+                        start=start if inside else None,
                         on_solution=partial(self._offer_solution, build, x),
                         stop=lambda _bound: self._done(), cancel=cancel)
         if out.x is not None:
             self._offer(_assign_from_pairs_local(self.prob, build, out.x[x]))
         self.notes.append(f"LP-guided batch MIP {out.status}")
+        left = self._mip_left()
+        if left is None or cancel.is_set() or self._done():
+            return
+        # the rest of the whole MIP's time: neighbourhood MIPs over the best plan known,
+        # which the whole MIP's plans join as they come
+        used = np.zeros(self.prob.num_batches, bool)
+        used[self.prob.pair_batch] = True
+        hoods = crossing_day_hoods(self.prob) + least_filled_hoods(self.prob, self.best) \
+            + origin_day_hoods(self.prob, used, self.options.seed)
+        self._local_search(hoods, left, threads=1, stop=cancel.is_set)
 
     def _large(self, best: IntArray, best_cost: float, lower_bound: float, level1: int,
                fix: _Fixing, forced: BoolArray, forced_free: BoolArray,
@@ -1495,20 +1545,22 @@ class _Level2:
         self.notes.append(f"Lagrangian bound after {lag.iterations} steps")
 
     def _local_search(self, hoods: list[IntArray] | _HoodQueue, budget: float | None,
-                      threads: int | None = None) -> None:
+                      threads: int | None = None,
+                      stop: Callable[[], bool] | None = None) -> None:
         """Re-plan one neighbourhood at a time with its own small MIP, keeping improvements.
 
         Each MIP gets ``threads`` HiGHS threads (by default every worker).
         ``hoods`` may be a :class:`_HoodQueue` that another search on another
         thread takes neighbourhoods from too; each then keeps the changes of
-        its own re-plans only (see :meth:`_offer_change`).
+        its own re-plans only (see :meth:`_offer_change`). The search also
+        ends when ``stop()`` is true.
         """
         queue = hoods if isinstance(hoods, _HoodQueue) else _HoodQueue(hoods, LNS_ROUNDS)
         month = MonthRows(self.prob) if queue.month is None else queue.month
         workers = self.options.workers if threads is None else threads
         t0 = self.deadline.elapsed()
         count = 0
-        while not self._done():
+        while not self._done() and (stop is None or not stop()):
             spent = self.deadline.elapsed() - t0
             if budget is not None and spent >= budget:
                 break
