@@ -580,12 +580,13 @@ def test_lp_guided_batch_mip_cancelled_keeps_the_plan_and_bound() -> None:
     assert (level2.best_cost, level2.lower_bound) == (30, 0.0)
 
 
-def _two_hubs_one_crossing(room: int = 2) -> Scenario:
+def _two_hubs_one_crossing(room: int = 2, h1_priority: int = 1) -> Scenario:
     """Hubs H-1 and H-2 each send a batch through crossing X (``room`` parcels a day).
 
-    Each hub has two parcels of priority 1 that must cross on day 0; with a room
-    of 2 any two of the four fill the crossing. H-2's batch alone, carrying its
-    two parcels, is enough (cost 7); one parcel per hub uses both batches (17).
+    Each hub has two parcels that must cross on day 0, of priority 1 (H-1's of
+    ``h1_priority``); with a room of 2 any two of the four fill the crossing. At
+    priority 1, H-2's batch alone, carrying its two parcels, is enough (cost 7);
+    one parcel per hub uses both batches (17).
     """
     b = pr.ScenarioBuilder(name="two hubs, one crossing")
     b.add_node("H-1", kind="hub").add_node("H-2", kind="hub")
@@ -595,7 +596,8 @@ def _two_hubs_one_crossing(room: int = 2) -> Scenario:
         b.add_batch(bid, origin=hub, departs=day(0), stops=["X", "F-1"], cost=cost,
                     max_parcels=4)
     for pid, hub in (("P-1", "H-1"), ("P-2", "H-1"), ("Q-1", "H-2"), ("Q-2", "H-2")):
-        b.add_parcel(pid, origin=hub, destination="F-1", weight_kg=1, ready=day(0), due=day(1))
+        b.add_parcel(pid, origin=hub, destination="F-1", weight_kg=1, ready=day(0), due=day(1),
+                     priority=h1_priority if hub == "H-1" else 1)
     return b.build()
 
 
@@ -636,6 +638,34 @@ def test_no_crossing_limit_that_can_bind_gives_no_crossing_hoods() -> None:
     """Slack: with room for all four parcels the crossing has no row, and no neighbourhood."""
     s = _two_hubs_one_crossing(room=4)
     assert parcel_solver.crossing_day_hoods(ParcelProblem(s, Compatibility(s))) == []
+
+
+def _level1_from_one_parcel_per_hub() -> tuple[Any, np.ndarray]:
+    """Level 1 of :func:`_two_hubs_one_crossing` with H-1's parcels of priority 2, at
+    P-1 and Q-1 delivered (priority 3; P-1 and P-2 deliver 4)."""
+    s = _two_hubs_one_crossing(h1_priority=2)
+    prob = ParcelProblem(s, Compatibility(s))
+    plan = np.full(prob.num_parcels, -1, np.int64)
+    for parcel_index in (0, 2):
+        plan[parcel_index] = int(np.flatnonzero(prob.pair_parcel == parcel_index)[0])
+    return parcel_solver._Level1(prob, SolveOptions(time_limit=30), Deadline(30), 30.0), plan
+
+
+def test_level_1_neighbourhood_mips_move_a_crossing_s_room_between_hubs() -> None:
+    """Binds: only the crossing's day frees both hubs' parcels at once (3 -> 4)."""
+    level, plan = _level1_from_one_parcel_per_hub()
+    assign, best = level._improve(plan, 3, 4, lambda: False, None)
+    assert best == 4 == parcel_solver._value(level.prob, assign)
+    assert sorted(np.flatnonzero(assign >= 0).tolist()) == [0, 1]
+
+
+def test_level_1_origin_days_alone_cannot_move_a_crossing_s_room(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Does not bind without the crossing's day: each hub's day keeps the plan at 3."""
+    monkeypatch.setattr(parcel_solver, "crossing_day_hoods", lambda _prob: [])
+    level, plan = _level1_from_one_parcel_per_hub()
+    assign, best = level._improve(plan, 3, 4, lambda: False, None)
+    assert best == 3 == parcel_solver._value(level.prob, assign)
 
 
 def _guided_finds_nothing(monkeypatch: pytest.MonkeyPatch, cancel: threading.Event | None = None,

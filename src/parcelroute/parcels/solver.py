@@ -742,16 +742,18 @@ class _Level1:
                  ) -> tuple[IntArray, int]:
         """Re-plan a neighbourhood at a time for more delivered priority until ``stop()``.
 
-        Each neighbourhood is every batch of one origin leaving on one day; the
-        parcels that could ride one of them may move among them (or stay where
-        they are). With ``guide`` (an LP's value of every option) each round
+        Each neighbourhood is every batch inspected at one crossing point on one
+        day (whose limit the origins share), or every batch of one origin leaving
+        on one day; the parcels that could ride one of them may move among them
+        (or stay where they are). With ``guide`` (an LP's value of every option) each round
         takes first the neighbourhoods whose batches carry the most priority
         in the LP beyond what they carry in the plan. Stops when ``stop()``
         is true, the level's time left falls to ``stop_at``, the plan reaches
         the bound or the accepted gap, or a round brings nothing.
         """
         prob = self.prob
-        hoods = origin_day_hoods(prob, np.ones(prob.num_batches, bool), self.options.seed)
+        hoods = crossing_day_hoods(prob) + origin_day_hoods(
+            prob, np.ones(prob.num_batches, bool), self.options.seed)
         month = MonthRows(prob)
         pri = prob.priority[prob.pair_parcel].astype(np.float64)
         count = 0
