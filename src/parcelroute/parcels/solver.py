@@ -107,9 +107,10 @@ LARGE_LNS_SECONDS = 0.5
 POLISH_SHARE = 0.05
 POLISH_MAX_SECONDS = 0.5
 #: Within the MIP's reach, with two workers and a time limit: the share of the whole MIP's
-#: time that the LP-guided MIP beside it may take; neighbourhood MIPs over the best plan
-#: known take the rest of that core's time.
+#: time that the LP-guided MIP beside it takes at least; neighbourhood MIPs over the best
+#: plan known take the rest of that core's time, at most :data:`GUIDED_LNS_MAX_SECONDS`.
 GUIDED_SHARE = 0.3
+GUIDED_LNS_MAX_SECONDS = 6.0
 #: Most re-solves of :meth:`_Level2._confirm` (each below the best plan found so far).
 CONFIRM_ROUNDS = 3
 #: Least time left, in seconds, for one of them.
@@ -1425,7 +1426,8 @@ class _Level2:
         inside = bool(np.all(start >= lo - EPS) and np.all(start <= hi + EPS))
         left = self._mip_left()
         # (its dual bound holds for the restricted model only: never used as a bound)
-        out = solve_mip(model, time_limit=None if left is None else GUIDED_SHARE * left,
+        out = solve_mip(model, time_limit=None if left is None else left - min(
+                            (1 - GUIDED_SHARE) * left, GUIDED_LNS_MAX_SECONDS),
                         threads=threads, seed=self.options.seed, lower=lo, upper=hi,
                         start=start if inside else None,
                         on_solution=partial(self._offer_solution, build, x),
