@@ -601,15 +601,20 @@ def _two_hubs_one_crossing(room: int = 2, h1_priority: int = 1) -> Scenario:
     return b.build()
 
 
+def _p1_and_q1(s: Scenario) -> tuple[ParcelProblem, np.ndarray]:
+    """The problem of ``s`` and the plan delivering P-1 and Q-1 (one option each)."""
+    prob = ParcelProblem(s, Compatibility(s))
+    plan = np.full(prob.num_parcels, -1, np.int64)
+    for parcel_index in (0, 2):
+        plan[parcel_index] = int(np.flatnonzero(prob.pair_parcel == parcel_index)[0])
+    return prob, plan
+
+
 def _one_parcel_per_hub() -> tuple[Any, tuple[Any, ...]]:
     """The batch-cost level of :func:`_two_hubs_one_crossing` at P-1 on B-1 and Q-1 on B-2."""
     from parcelroute.parcels.solver import _cost, _fixing, _Level1Info, _Level2
 
-    s = _two_hubs_one_crossing()
-    prob = ParcelProblem(s, Compatibility(s))
-    plan = np.full(prob.num_parcels, -1, np.int64)
-    for parcel_index in (0, 2):  # each parcel has one option, on its hub's batch
-        plan[parcel_index] = int(np.flatnonzero(prob.pair_parcel == parcel_index)[0])
+    prob, plan = _p1_and_q1(_two_hubs_one_crossing())
     level2 = _Level2(prob, SolveOptions(time_limit=30), Deadline(30))
     fix = _fixing(prob, 2, _Level1Info(None, None, None, None))
     none = np.zeros(prob.num_parcels, bool)
@@ -643,11 +648,7 @@ def test_no_crossing_limit_that_can_bind_gives_no_crossing_hoods() -> None:
 def _level1_from_one_parcel_per_hub() -> tuple[Any, np.ndarray]:
     """Level 1 of :func:`_two_hubs_one_crossing` with H-1's parcels of priority 2, at
     P-1 and Q-1 delivered (priority 3; P-1 and P-2 deliver 4)."""
-    s = _two_hubs_one_crossing(h1_priority=2)
-    prob = ParcelProblem(s, Compatibility(s))
-    plan = np.full(prob.num_parcels, -1, np.int64)
-    for parcel_index in (0, 2):
-        plan[parcel_index] = int(np.flatnonzero(prob.pair_parcel == parcel_index)[0])
+    prob, plan = _p1_and_q1(_two_hubs_one_crossing(h1_priority=2))
     return parcel_solver._Level1(prob, SolveOptions(time_limit=30), Deadline(30), 30.0), plan
 
 
