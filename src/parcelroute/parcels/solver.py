@@ -1401,9 +1401,10 @@ class _Level2:
         full stay operated (a RENS model over the batches). On months whose
         LP bound is exact or nearly so, this finds the optimal plan much
         sooner than the whole MIP's own heuristics, and the LP bound proves
-        it. That MIP gets :data:`GUIDED_SHARE` of the whole MIP's time; the
-        rest goes to neighbourhood MIPs over the best plan known (the whole
-        MIP's included), those of a crossing's day first. Plans go to
+        it. That MIP gets at least :data:`GUIDED_SHARE` of the whole MIP's
+        time; the rest, at most :data:`GUIDED_LNS_MAX_SECONDS`, goes to
+        neighbourhood MIPs over the best plan known (the whole MIP's
+        included), those of a crossing's day first. Plans go to
         :meth:`_offer`; ``cancel`` stops it all; ``threads`` is HiGHS's
         thread count for the LP and the MIP.
         """
