@@ -12,6 +12,7 @@ from concurrent.futures import Future
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 import parcelroute as pr
 from parcelroute.generate import generate_scenario
 from parcelroute.options import Deadline, SolveOptions
+from parcelroute.parcels import lagrange
 from parcelroute.parcels import solver as parcel_solver
 from parcelroute.parcels.compat import Compatibility
 from parcelroute.parcels.greedy import Loads, greedy_assign
@@ -157,6 +159,50 @@ def test_cost_bound_binds_when_one_batch_is_needed() -> None:
     two = cost_bound(prob, 2, target=40, max_iterations=2000)
     assert one.bound == pytest.approx(10.0, abs=1e-6)
     assert 10.0 < two.bound <= 40.0 + 1e-6
+
+
+@functools.cache
+def _problem_150() -> ParcelProblem:
+    return _problem(generate_scenario(150, 0, 1))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seeds=st.lists(st.integers(0, 2**31), min_size=1, max_size=4),
+       keyed=st.booleans(), ties=st.booleans())
+def test_kept_order_knapsacks_give_dantzigs_bound(seeds: list[int], keyed: bool,
+                                                  ties: bool) -> None:
+    """Call after call (values drifting as in the ascent), the kept-order knapsacks give the
+    bound of sorting from scratch, and their load is worth that bound in every batch."""
+    prob = _problem_150()
+    knapsacks = lagrange._Knapsacks(prob)
+    old = lagrange.MAX_KEYED_BATCHES
+    lagrange.MAX_KEYED_BATCHES = old if keyed else 0
+    try:
+        value = np.zeros(prob.num_pairs)
+        for seed in seeds:
+            rng = np.random.default_rng(seed)
+            step = rng.normal(0.0, 3.0, prob.num_pairs)
+            value = np.round(value + step) if ties else value + step
+            bound, load = knapsacks(value)
+            want, _ = lagrange._knapsack_bound(prob, value)
+            np.testing.assert_allclose(bound, want, rtol=1e-9, atol=1e-9)
+            assert np.all((load >= 0) & (load <= 1)) and np.all(load[value <= 0] == 0)
+            worth = np.bincount(prob.pair_batch, weights=load * value,
+                                minlength=prob.num_batches)
+            np.testing.assert_allclose(worth, bound, rtol=1e-9, atol=1e-9)
+    finally:
+        lagrange.MAX_KEYED_BATCHES = old
+
+
+def test_batch_ratio_key_orders_by_batch_then_decreasing_ratio() -> None:
+    """Every ratio, infinite ones included, falls in its batch's band, largest first."""
+    rng = np.random.default_rng(7)
+    batch = rng.integers(0, 50, 2000)
+    ratio = np.concatenate([rng.normal(0, 1e3, 1990), [np.inf, -np.inf] * 5])
+    order = np.argsort(lagrange._batch_ratio_key(batch, ratio), kind="stable")
+    assert np.all(np.diff(batch[order]) >= 0)
+    same = batch[order][1:] == batch[order][:-1]
+    assert np.all(ratio[order][1:][same] <= ratio[order][:-1][same])
 
 
 def test_cost_bound_is_zero_with_nothing_to_deliver() -> None:

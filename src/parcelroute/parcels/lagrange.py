@@ -50,6 +50,7 @@ logger = logging.getLogger("parcelroute")
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,127 @@ def _knapsack_bound(prob: ParcelProblem, value: FloatArray) -> tuple[FloatArray,
     return np.asarray(best, np.float64), load
 
 
+#: Relative difference of two ratios below which their order within a batch is not checked
+#: (sums of the same multipliers taken in another order differ in their last bits).
+RATIO_SLACK = 1e-12
+#: The most batches :func:`_batch_ratio_key` can tell apart (more: sorted from scratch).
+MAX_KEYED_BATCHES = 2**16
+
+
+class _Knapsacks:
+    """:func:`_knapsack_bound` for one ascent, each dimension's order kept between calls.
+
+    Successive subgradient steps change the values little, so the options of
+    each batch stay nearly in the order of the step before. Re-sorting that
+    order with a merge sort (on a key of batch and ratio) is then about twice
+    as fast as sorting from scratch (20 ms against 39 ms a step at 20,000
+    parcels). Where the key cannot tell two ratios apart and they come out of
+    order by more than :data:`RATIO_SLACK`, the dimension is sorted exactly.
+    The bound is :func:`_knapsack_bound`'s, except that ratios within
+    :data:`RATIO_SLACK` of each other may be taken in either order: a
+    difference of about that share of the bound, far below the tolerance of
+    :data:`parcelroute._integral.TOLERANCE` with which bounds are rounded.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> from parcelroute.parcels.compat import Compatibility
+    >>> b = pr.ScenarioBuilder(name="one batch, room for two")
+    >>> _ = b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    >>> _ = b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["F-1"],
+    ...                 max_parcels=2, cost=10)
+    >>> for p in ("P-1", "P-2", "P-3"):
+    ...     _ = b.add_parcel(p, origin="HUB", destination="F-1", weight_kg=1,
+    ...                      ready="2026-12-01", due="2026-12-03")
+    >>> s = b.build()
+    >>> prob = ParcelProblem(s, Compatibility(s))
+    >>> bound, load = _Knapsacks(prob)(np.array([3.0, 5.0, 4.0]))
+    >>> bound.tolist(), load.tolist()
+    ([9.0], [0.0, 1.0, 1.0])
+    """
+
+    def __init__(self, prob: ParcelProblem) -> None:
+        self.prob = prob
+        nb = prob.num_batches
+        pb = prob.pair_batch
+        # per dimension that can bind somewhere: its batches, their options grouped by
+        # batch (the order the next call starts from), sizes and capacities
+        self._dims: list[tuple[BoolArray, IntArray, FloatArray, FloatArray]] = []
+        for d, dim in enumerate(prob.dims):
+            binds = np.zeros(nb, bool)
+            binds[prob.binding_dims[d]] = True
+            sel = np.flatnonzero(binds[pb])
+            if not len(sel):
+                continue
+            order = sel[np.argsort(pb[sel], kind="stable")]
+            self._dims.append((binds, order,
+                               dim.per_parcel[prob.pair_parcel].astype(np.float64),
+                               dim.capacity.astype(np.float64)))
+
+    def __call__(self, value: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Per batch, the bound of :func:`_knapsack_bound` on ``value``; and its load."""
+        prob = self.prob
+        nb = prob.num_batches
+        pb = prob.pair_batch
+        pos = value > 0
+        best = np.bincount(pb, weights=np.where(pos, value, 0.0), minlength=nb)
+        load = pos.astype(np.float64)
+        for k, (binds, order, size, capacity) in enumerate(self._dims):
+            v, w, g = value[order], size[order], pb[order]
+            p = v > 0
+            # by value per unit, the options of value <= 0 last (they carry nothing)
+            ratio = np.full(len(v), -np.inf)
+            ratio[p] = np.inf
+            div = p & (w > 0)
+            ratio[div] = v[div] / w[div]
+            if nb <= MAX_KEYED_BATCHES:
+                perm = np.argsort(_batch_ratio_key(g, ratio), kind="stable")
+                order, v, w, g, p, ratio = (order[perm], v[perm], w[perm], g[perm], p[perm],
+                                            ratio[perm])
+                fin = np.isfinite(ratio)
+                r = np.where(fin, ratio, 0.0)
+                both = (g[1:] == g[:-1]) & fin[1:] & fin[:-1]
+                unsorted = bool(np.any(both & (r[1:] > r[:-1] + RATIO_SLACK * np.abs(r[:-1]))))
+            else:
+                unsorted = True
+            if unsorted:
+                exact = np.lexsort((-ratio, g))
+                order, v, w, g, p = order[exact], v[exact], w[exact], g[exact], p[exact]
+            self._dims[k] = (binds, order, size, capacity)
+            w = np.where(p, w, 0.0)
+            cw = np.cumsum(w)
+            heads = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+            offset = np.repeat(cw[heads] - w[heads], np.diff(np.r_[heads, len(g)]))
+            before = cw - offset - w
+            frac = np.where(w > 0, np.clip((capacity[g] - before) / np.maximum(w, 1e-300),
+                                           0.0, 1.0), 1.0)
+            frac = np.where(p, frac, 0.0)
+            bound = np.bincount(g, weights=frac * np.where(p, v, 0.0), minlength=nb)
+            tighter = binds & (bound < best - 1e-12)  # as in _knapsack_bound
+            if tighter.any():
+                best = np.where(tighter, bound, best)
+                take = tighter[g] & p
+                load[order[take]] = frac[take]
+        return np.asarray(best, np.float64), load
+
+
+def _batch_ratio_key(batch: IntArray, ratio: FloatArray) -> IntArray:
+    """An int64 key in the order of (batch, decreasing ratio); near-equal ratios may tie.
+
+    The ratio's float bits are made monotone as integers and their low 17
+    bits dropped, which leaves room for 65,536 batches above them.
+
+    Examples
+    --------
+    >>> key = _batch_ratio_key(np.array([0, 0, 1, 1]), np.array([2.0, -1.0, np.inf, 3.0]))
+    >>> np.argsort(key).tolist()
+    [0, 1, 2, 3]
+    """
+    bits = (-ratio).view(np.int64)
+    monotone = np.where(bits < 0, np.int64(-(2**63)) - bits - 1, bits)
+    return (batch.astype(np.int64) << 47) + ((monotone >> 17) + (1 << 46))
+
+
 def cost_bound(
     prob: ParcelProblem,
     level1: float,
@@ -335,7 +457,8 @@ def cost_bound(
     # time and of the steps), the best one goes on
     rows = RelaxedRows.of(prob, with_capacity=False)
     prio = prob.priority[prob.pair_parcel].astype(np.float64) / float(level1)
-    runs = [_CostAscent(prob, rows, prio, target, mu) for mu in MU_STARTS]
+    knapsacks = _Knapsacks(prob)
+    runs = [_CostAscent(prob, rows, prio, target, mu, knapsacks) for mu in MU_STARTS]
     trial = min(COST_TRIAL, max(1, max_iterations // (2 * len(runs))))
     for k, run in enumerate(runs):
         run.steps(trial, partial(_past, t0, None if time_limit is None
@@ -358,8 +481,9 @@ class _CostAscent:
     """Subgradient ascent of the batch-cost bound from one start of ``mu``."""
 
     def __init__(self, prob: ParcelProblem, rows: RelaxedRows, prio: FloatArray, target: float,
-                 mu_start: float) -> None:
+                 mu_start: float, knapsacks: _Knapsacks | None = None) -> None:
         self.prob = prob
+        self.knapsacks = _Knapsacks(prob) if knapsacks is None else knapsacks
         self.cost = prob.scaled_cost()
         self.rows = rows
         self.prio = prio
@@ -387,7 +511,7 @@ class _CostAscent:
             self.iterations += 1
             value = mu * prio - pi[pp] - np.bincount(
                 rows.pair, weights=rows.coef * sigma[rows.row], minlength=prob.num_pairs)
-            k_b, load = _knapsack_bound(prob, value)
+            k_b, load = self.knapsacks(value)
             gain = cost - k_b
             opened = gain < 0
             lag = float(mu - math.fsum(pi.tolist()) - math.fsum(sigma.tolist())
