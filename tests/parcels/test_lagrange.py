@@ -384,9 +384,11 @@ def test_after_the_batch_cost_pdlp_its_core_joins_the_neighbourhood_search(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """Binds: PDLP's bound is in long before the searches' time is up (a 150-parcel month
     on the large path, 30 s): its core then searches beside the first search, sharing
-    its queue, and the plan of the two verifies."""
+    its queue, and the plan of the two verifies. (No second, tighter PDLP here: on so small a
+    month it would leave the second search an empty queue.)"""
     s = generate_scenario(150, 0, 1)
     _without_the_batch_cost_lp(monkeypatch)
+    monkeypatch.setattr(parcel_solver, "PDLP_SECOND_SECONDS_PER_OPTION", 1e9)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=30, workers=2)
     assert pr.verify(s, big) == []
@@ -412,6 +414,61 @@ def test_a_batch_cost_pdlp_that_takes_the_searches_time_is_followed_by_no_search
     assert pr.verify(s, big) == []
     assert re.search(r"level 2 .*'PDLP bound'", caplog.text)
     assert "second neighbourhood search" not in caplog.text
+
+
+def _batch_cost_pdlps(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, float]]:
+    """Record each batch-cost PDLP solve: its optimality tolerance and the (scaled) bound."""
+    calls: list[tuple[float, float]] = []
+    real = parcel_solver._Level2._lp_bound
+
+    def spy(self: Any, *args: Any, **kw: Any) -> float:
+        out: float = real(self, *args, **kw)
+        if kw.get("pdlp"):
+            tolerances = kw.get("tolerances") or parcel_solver.PDLP_LOOSE_TOLERANCES
+            calls.append((tolerances["pdlp_optimality_tolerance"], out))
+        return out
+
+    monkeypatch.setattr(parcel_solver._Level2, "_lp_bound", spy)
+    return calls
+
+
+def test_with_time_to_spare_a_second_tighter_pdlp_bounds_the_batch_cost(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Binds: with time to spare after PDLP's loose solve (a 300-parcel month on the large
+    path, 10 s), PDLP runs again to the tighter tolerance. Here its bound is the higher
+    (28,110 against 27,270), and the level keeps it; it is never above the cost proven
+    optimal."""
+    s, exact = _month_300()
+    _without_the_batch_cost_lp(monkeypatch)
+    calls = _batch_cost_pdlps(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=10, workers=2)
+    assert pr.verify(s, big) == []
+    assert [tol for tol, _ in calls] == [
+        parcel_solver.PDLP_LOOSE_TOLERANCES["pdlp_optimality_tolerance"],
+        parcel_solver.PDLP_SECOND_TOLERANCES["pdlp_optimality_tolerance"]]
+    (_, loose), (_, tight) = calls
+    assert tight > loose
+    assert "'a second, tighter PDLP bound'" in caplog.text
+    assert big.bound["batch_cost"] >= _problem(s).unscale_cost(tight) - 1e-6
+    if big.objective["delivered_priority"] == exact.objective["delivered_priority"]:
+        assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+
+
+def test_without_time_to_spare_pdlp_runs_once(monkeypatch: pytest.MonkeyPatch,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """Does not bind: when the time left is below what the tighter PDLP may need, only the
+    loose solve runs."""
+    s, _exact = _month_300()
+    _without_the_batch_cost_lp(monkeypatch)
+    monkeypatch.setattr(parcel_solver, "PDLP_SECOND_SECONDS_PER_OPTION", 1e9)
+    calls = _batch_cost_pdlps(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=10, workers=2)
+    assert pr.verify(s, big) == []
+    assert [tol for tol, _ in calls] == [
+        parcel_solver.PDLP_LOOSE_TOLERANCES["pdlp_optimality_tolerance"]]
+    assert "tighter PDLP" not in caplog.text
 
 
 def _level1_steps_shares(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, bool]]:

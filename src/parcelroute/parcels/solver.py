@@ -63,6 +63,7 @@ from parcelroute.parcels.greedy import (
 from parcelroute.parcels.lagrange import LagrangeOutcome, cost_bound, subgradient_bound
 from parcelroute.parcels.mip import (
     PDLP_LOOSE_TOLERANCES,
+    PDLP_SECOND_TOLERANCES,
     PDLP_TIGHT_TOLERANCES,
     LagrangianBound,
     MipModel,
@@ -140,6 +141,12 @@ PDLP_OVERRUN = 0.85
 #: neighbourhood search. (Level 1's PDLP time, used before, foretold it badly: 7.2 s at
 #: level 1 on a month whose batch-cost PDLP took 4.1 s, 3.0 s on one where it took 3.4 s.)
 PDLP_SECONDS_PER_OPTION = 5e-5
+#: Seconds per option the second, tighter batch-cost PDLP solve
+#: (:data:`~parcelroute.parcels.mip.PDLP_SECOND_TOLERANCES`) may need: it runs only when
+#: the searches' time left is at least this (before :data:`PDLP_OVERRUN`), as it returns
+#: nothing at its time limit. Alone it took up to 17.2 s for 100,000 options; beside the
+#: neighbourhood MIPs PDLP runs about 1.2 times slower.
+PDLP_SECOND_SECONDS_PER_OPTION = 3e-4
 #: Beyond the MIP's reach, with two workers: the share of level 1's time left that PDLP's
 #: approximate LP may take beside the interior point LP (which may not finish), and the
 #: time limit of each level-1 neighbourhood MIP run while an LP solves on the other core.
@@ -1502,6 +1509,16 @@ class _Level2:
                         self._raise_bound(pdlp)
                         self.notes.append("PDLP bound")
                     rest = share * left - (self.deadline.elapsed() - t0) if left else 0.0
+                    if left is not None and pdlp > 0 and not self._done() and PDLP_OVERRUN \
+                            * rest >= PDLP_SECOND_SECONDS_PER_OPTION * prob.num_pairs:
+                        # time to spare: PDLP again, to a tighter tolerance (a better bound)
+                        second_pdlp = self._lp_bound(fix, forced, forced_free, level1, rec_sets,
+                                                     time_limit=PDLP_OVERRUN * rest, pdlp=True,
+                                                     tolerances=PDLP_SECOND_TOLERANCES)
+                        if second_pdlp > self.lower_bound:
+                            self._raise_bound(second_pdlp)
+                            self.notes.append("a second, tighter PDLP bound")
+                        rest = share * left - (self.deadline.elapsed() - t0)
                     if rest >= LP_MIN_SECONDS and not self._done():
                         # the bound is in before the searches' time is up: this core joins
                         self.notes.append("a second neighbourhood search after PDLP")
@@ -1694,8 +1711,10 @@ class _Level2:
         for window, k in cuts:
             model.add_row(y[window], np.ones(len(window)), lower=float(k))
         covers = _flow_cover_rows(prob, build, model, x, y)
-        self.notes.append(f"{len(cuts)} window cuts, {covers} flow covers, "
-                          f"{int(forced.sum())} forced, {n} of {prob.num_pairs} options")
+        note = (f"{len(cuts)} window cuts, {covers} flow covers, "
+                f"{int(forced.sum())} forced, {n} of {prob.num_pairs} options")
+        if note not in self.notes:  # the same model built again says nothing new
+            self.notes.append(note)
         return model, x, y, build
 
     def _lifted(self, model: MipModel, start: FloatArray, x: IntArray,
@@ -1720,12 +1739,14 @@ class _Level2:
 
     def _lp_bound(self, fix: _Fixing, forced: BoolArray, forced_free: BoolArray, level1: int,
                   rec_sets: list[tuple[IntArray, list[BoolArray]]], *,
-                  time_limit: float | None = None, pdlp: bool = False) -> float:
+                  time_limit: float | None = None, pdlp: bool = False,
+                  tolerances: dict[str, float] | None = None) -> float:
         """The LP bound of the level-2 model, proven from its duals (0 when none come).
 
         By the interior point method in ``time_limit`` (default:
         :data:`LP_TIME_SHARE` of the time left) with every worker, or with
-        ``pdlp`` by PDLP's loose solve on one thread.
+        ``pdlp`` by PDLP's solve on one thread, to ``tolerances`` (default:
+        :data:`~parcelroute.parcels.mip.PDLP_LOOSE_TOLERANCES`).
         ``time_limit`` counts from the call: building the model takes part of it.
         """
         t0 = self.deadline.elapsed()
@@ -1736,7 +1757,8 @@ class _Level2:
         else:
             time_limit = max(0.0, time_limit - (self.deadline.elapsed() - t0))
         lp = solve_lp(model, time_limit=time_limit, threads=1 if pdlp else self.options.workers,
-                      ipm=True, pdlp=pdlp, pdlp_options=PDLP_LOOSE_TOLERANCES if pdlp else None)
+                      ipm=True, pdlp=pdlp,
+                      pdlp_options=(tolerances or PDLP_LOOSE_TOLERANCES) if pdlp else None)
         if lp.row_dual is None:
             return 0.0
         lag = lagrangian_bound(model, lp.row_dual, best_choice=pdlp)
