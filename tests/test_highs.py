@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,55 @@ def test_a_run_left_behind_reports_no_bound_for_a_maximisation() -> None:
     assert not h.getSolution().value_valid
     del h._abandoned
     assert _highs._Highs._abandoned is False
+
+
+def _slow_run(monkeypatch: pytest.MonkeyPatch, seconds: float) -> threading.Event:
+    """Make every HiGHS run ignore its limit: it returns only after ``seconds`` (or when the
+    returned event is set)."""
+    release = threading.Event()
+
+    def run(self: highspy.Highs) -> highspy.HighsStatus:
+        release.wait(seconds)
+        return highspy.HighsStatus.kOk
+
+    monkeypatch.setattr(highspy.Highs, "run", run)
+    return release
+
+
+def test_a_run_is_not_waited_for_past_the_end_of_the_solve(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: a run of limit 0.2 s that ignores it would be waited for 1.72 s; with the solve
+    ending 0.9 s from now it is left behind at the solve's end."""
+    release = _slow_run(monkeypatch, 10.0)
+    h = _knapsack(1, 0.2)
+    try:
+        with _highs.solve_ends_at(time.perf_counter() + 0.9):
+            t0 = time.perf_counter()
+            h.run()
+            waited = time.perf_counter() - t0
+        assert h._abandoned
+        assert 0.85 <= waited < 1.5
+    finally:
+        release.set()
+
+
+def test_a_run_gets_a_little_past_its_own_limit_even_at_the_end_of_the_solve(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Does not bind: a solve already at its end still waits END_OVERRUN_SECONDS past the
+    run's limit, and a run returning within that keeps its results; without a solve under
+    way the usual overrun holds (1.5 s + 10 % here)."""
+    monkeypatch.setattr(highspy.Highs, "run", lambda self: time.sleep(0.45) or
+                        highspy.HighsStatus.kOk)
+    with _highs.solve_ends_at(time.perf_counter()):
+        h = _knapsack(1, 0.2)
+        h.run()
+        assert not h._abandoned
+    release = _slow_run(monkeypatch, 10.0)
+    h = _knapsack(1, 0.2)
+    try:
+        t0 = time.perf_counter()
+        h.run()
+        assert h._abandoned
+        assert time.perf_counter() - t0 >= 0.2 + _highs.OVERRUN_SECONDS - 0.05
+    finally:
+        release.set()

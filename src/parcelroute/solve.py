@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from parcelroute._highs import solve_ends_at
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, PartOutcome, ProgressCallback, SolveOptions, SubDeadline
 from parcelroute.result import LEVELS, Result, Status
@@ -76,6 +77,12 @@ def solve(
     """
     options = SolveOptions(time_limit, seed, relative_gap, workers, callback)
     deadline = Deadline(time_limit)
+    with solve_ends_at(None if time_limit is None else deadline.start + time_limit):
+        return _solve(scenario, options, deadline)
+
+
+def _solve(scenario: Scenario, options: SolveOptions, deadline: Deadline) -> Result:
+    """The body of :func:`solve`, under its deadline."""
     parts: list[PartOutcome] = []
     has_visits = bool(scenario.visit_requests)
     has_parcels = bool(scenario.parcels or scenario.batches or not has_visits)
