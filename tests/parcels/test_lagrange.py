@@ -559,6 +559,31 @@ def _record_pdlp(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return pdlp_models
 
 
+@pytest.mark.parametrize("pdlp_max", [None, 10])
+def test_beyond_the_interior_point_lp_pdlp_still_bounds_the_batch_cost(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+        pdlp_max: int | None) -> None:
+    """A month above LP_MAX_PAIRS (no interior point LP) gets PDLP's batch-cost bound where
+    PDLP is expected to finish, as the 200,000-parcel month does; above PDLP_MAX_PAIRS the
+    subgradient steps alone bound it. Either bound holds."""
+    s, exact = _month_300()
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "LP_MAX_PAIRS", 10)
+    if pdlp_max is not None:
+        monkeypatch.setattr(parcel_solver, "PDLP_MAX_PAIRS", pdlp_max)
+    pdlp_models = _record_pdlp(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=10, workers=2)
+    assert pr.verify(s, big) == []
+    level2 = caplog.text[caplog.text.index("level 2"):]
+    assert ("'PDLP bound'" in level2) is (pdlp_max is None)
+    assert (False in pdlp_models) is (pdlp_max is None)  # a PDLP run on the batch-cost LP
+    assert "LP bound (too large for a MIP)" not in level2  # no interior point LP
+    assert big.bound["batch_cost"] > 0
+    if big.objective["delivered_priority"] == exact.objective["delivered_priority"]:
+        assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+
+
 def test_a_batch_cost_pdlp_that_would_not_finish_leaves_its_core_to_a_second_search(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """PDLP expected to outlast the time: after the subgradient steps its core searches too.
