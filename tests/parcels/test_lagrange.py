@@ -388,7 +388,7 @@ def test_after_the_batch_cost_pdlp_its_core_joins_the_neighbourhood_search(
     month it would leave the second search an empty queue.)"""
     s = generate_scenario(150, 0, 1)
     _without_the_batch_cost_lp(monkeypatch)
-    monkeypatch.setattr(parcel_solver, "PDLP_SECOND_SECONDS_PER_OPTION", 1e9)
+    monkeypatch.setattr(parcel_solver, "PDLP_SECOND_FACTOR", 1e9)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=30, workers=2)
     assert pr.verify(s, big) == []
@@ -457,11 +457,11 @@ def test_with_time_to_spare_a_second_tighter_pdlp_bounds_the_batch_cost(
 
 def test_without_time_to_spare_pdlp_runs_once(monkeypatch: pytest.MonkeyPatch,
                                               caplog: pytest.LogCaptureFixture) -> None:
-    """Does not bind: when the time left is below what the tighter PDLP may need, only the
-    loose solve runs."""
+    """Does not bind: when the time left is below what the tighter PDLP may need (a factor of
+    the loose solve's time), only the loose solve runs."""
     s, _exact = _month_300()
     _without_the_batch_cost_lp(monkeypatch)
-    monkeypatch.setattr(parcel_solver, "PDLP_SECOND_SECONDS_PER_OPTION", 1e9)
+    monkeypatch.setattr(parcel_solver, "PDLP_SECOND_FACTOR", 1e9)
     calls = _batch_cost_pdlps(monkeypatch)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=10, workers=2)

@@ -144,12 +144,12 @@ PDLP_OVERRUN = 0.85
 #: neighbourhood search. (Level 1's PDLP time, used before, foretold it badly: 7.2 s at
 #: level 1 on a month whose batch-cost PDLP took 4.1 s, 3.0 s on one where it took 3.4 s.)
 PDLP_SECONDS_PER_OPTION = 5e-5
-#: Seconds per option the second, tighter batch-cost PDLP solve
+#: How many times the first batch-cost PDLP solve's time the second, tighter one
 #: (:data:`~parcelroute.parcels.mip.PDLP_SECOND_TOLERANCES`) may need: it runs only when
-#: the searches' time left is at least this (before :data:`PDLP_OVERRUN`), as it returns
-#: nothing at its time limit. Alone it took up to 17.2 s for 100,000 options; beside the
-#: neighbourhood MIPs PDLP runs about 1.2 times slower.
-PDLP_SECOND_SECONDS_PER_OPTION = 3e-4
+#: the searches' time left (before :data:`PDLP_OVERRUN`) is at least that. Alone, on five
+#: generated 20,000-parcel months, it took 1.6-5.2 times as long as the first. It returns
+#: nothing at its time limit, and then only its time is lost (the first bound stays).
+PDLP_SECOND_FACTOR = 4.0
 #: Beyond the MIP's reach, with two workers: the share of level 1's time left that PDLP's
 #: approximate LP may take beside the interior point LP (which may not finish), and the
 #: time limit of each level-1 neighbourhood MIP run while an LP solves on the other core.
@@ -1508,12 +1508,13 @@ class _Level2:
                                           time_limit=None if left is None
                                           else PDLP_OVERRUN * max(0.0, share * left - spent),
                                           pdlp=True)
+                    first_seconds = self.deadline.elapsed() - t0 - spent
                     if pdlp > 0:
                         self._raise_bound(pdlp)
                         self.notes.append("PDLP bound")
                     rest = share * left - (self.deadline.elapsed() - t0) if left else 0.0
                     if left is not None and pdlp > 0 and not self._done() and PDLP_OVERRUN \
-                            * rest >= PDLP_SECOND_SECONDS_PER_OPTION * prob.num_pairs:
+                            * rest >= PDLP_SECOND_FACTOR * first_seconds:
                         # time to spare: PDLP again, to a tighter tolerance (a better bound)
                         second_pdlp = self._lp_bound(fix, forced, forced_free, level1, rec_sets,
                                                      time_limit=PDLP_OVERRUN * rest, pdlp=True,
