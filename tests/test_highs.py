@@ -224,3 +224,69 @@ def test_a_run_gets_a_little_past_its_own_limit_even_at_the_end_of_the_solve(
         assert time.perf_counter() - t0 >= 0.2 + _highs.OVERRUN_SECONDS - 0.05
     finally:
         release.set()
+
+
+_EXIT_WAIT = """
+import sys, time, threading, highspy
+import numpy as np
+import parcelroute._highs as guard
+seconds, wait = float(sys.argv[1]), float(sys.argv[2])
+guard.OVERRUN_SECONDS, guard.OVERRUN_FRACTION = 0.3, 0.0
+if wait >= 0:
+    guard.EXIT_WAIT_SECONDS = wait
+
+def run(self):  # a run that ignores its limit and returns after the given seconds
+    time.sleep(seconds)
+    print("run returned", flush=True)
+    return highspy.HighsStatus.kOk
+
+highspy.Highs.run = run
+h = guard.new_highs()
+h.setOptionValue("output_flag", False)
+h.addVars(1, np.zeros(1), np.ones(1))
+h.setOptionValue("time_limit", 0.2)
+h.run()
+print("left behind", guard.runs_left_behind(), time.monotonic(), flush=True)
+"""
+
+
+def _exit_wait(run_script: Callable[..., Any], seconds: float, wait: float) -> tuple[Any, float]:
+    """Run :data:`_EXIT_WAIT`; the process and the seconds from the script's end to the exit."""
+    proc = run_script(_EXIT_WAIT, seconds, wait, fail="the process did not end")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    left = next(line for line in lines if line.startswith("left behind"))
+    assert left.split()[2] == "1"
+    return proc, time.monotonic() - float(left.split()[3])
+
+
+def test_the_process_waits_at_its_end_for_a_run_left_behind(
+        run_script: Callable[..., Any]) -> None:
+    """Binds: the script ends while its run left behind still runs (2.5 s after the
+    start); the process waits for the run to return, with a warning, and ends then."""
+    proc, _ = _exit_wait(run_script, 2.5, -1)
+    assert proc.stdout.splitlines()[-1] == "run returned"
+    assert "left behind to return before the process ends" in proc.stderr
+    assert "still run as the process ends" not in proc.stderr
+
+
+def test_the_wait_at_the_process_end_is_bounded(run_script: Callable[..., Any]) -> None:
+    """Binds the other way: a run that would return only after 60 s is waited for
+    EXIT_WAIT_SECONDS (1 s here), then the process ends without it."""
+    proc, after = _exit_wait(run_script, 60.0, 1.0)
+    assert "run returned" not in proc.stdout
+    assert "still run as the process ends" in proc.stderr
+    assert 0.9 <= after < 30.0
+
+
+def test_no_wait_at_the_process_end_without_a_run_left_behind(
+        run_script: Callable[..., Any]) -> None:
+    """Does not bind: a run that returns in time leaves nothing to wait for."""
+    proc = run_script("import parcelroute._highs as guard, numpy as np\n"
+                      "h = guard.new_highs(); h.setOptionValue('output_flag', False)\n"
+                      "h.addVars(1, np.zeros(1), np.ones(1)); h.setOptionValue('time_limit', 5.0)\n"
+                      "h.run(); print(guard.runs_left_behind(), guard._exit_wait_registered)",
+                      fail="the process did not end")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[-2:] == ["0", "False"]
+    assert "waiting" not in proc.stderr

@@ -18,10 +18,18 @@ and the thread pool is never reset while it still runs. While a solve with a
 time limit is under way (:func:`solve_ends_at`), no run is waited for past the
 solve's end (but each still gets :data:`END_OVERRUN_SECONDS` past its own
 limit): a 60 s solve whose last MIP ignored its limit used to end at 63.5 s.
+
+A process that ends while a run left behind still runs can be aborted by
+HiGHS' own clean-up (``terminate called without an active exception``). Once
+a run is left behind, the end of the process therefore waits (up to
+:data:`EXIT_WAIT_SECONDS`) for every such run to return; the ``parcelroute``
+command, which ends with :func:`os._exit` once its output is written, does
+not wait.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
 import os
@@ -33,7 +41,7 @@ from contextlib import contextmanager
 
 import highspy
 
-__all__ = ["END_OVERRUN_SECONDS", "OVERRUN_FRACTION", "OVERRUN_SECONDS", "new_highs",
+__all__ = ["END_OVERRUN_SECONDS", "EXIT_WAIT_SECONDS", "OVERRUN_FRACTION", "OVERRUN_SECONDS", "new_highs",
            "prepare_threads", "runs_left_behind", "solve_ends_at"]
 
 logger = logging.getLogger("parcelroute")
@@ -45,6 +53,9 @@ OVERRUN_FRACTION = 0.1
 #: Seconds past its own time limit that a run is waited for in any case, even past the end
 #: of the solve under way (runs that keep their limit return within 0.8 s of it).
 END_OVERRUN_SECONDS = 0.5
+#: Longest wait, when the process ends, for the runs left behind to return (a run caught in
+#: one of HiGHS' endless loops never does; the process then ends as it would have).
+EXIT_WAIT_SECONDS = 120.0
 
 _banner_shown = False
 #: held while the first instance is made with standard output silenced (see new_highs)
@@ -56,6 +67,9 @@ _pool_lock = threading.Lock()
 _running = 0
 #: Runs left behind that have not returned yet.
 _left_behind = 0
+#: Notified whenever a run left behind returns.
+_returned = threading.Condition(_pool_lock)
+_exit_wait_registered = False
 #: The ends (``time.perf_counter()`` values) of the solves under way with a time limit.
 _solve_ends: list[float] = []
 _ends_lock = threading.Lock()
@@ -121,6 +135,34 @@ def _count_ended(abandoned: bool) -> None:
     _running -= 1
     if abandoned:
         _left_behind -= 1
+        _returned.notify_all()
+
+
+def _leave_behind() -> None:
+    """Count a run as left behind (``_pool_lock`` held); the process's end will wait for it."""
+    global _left_behind, _exit_wait_registered
+    _left_behind += 1
+    if not _exit_wait_registered:
+        atexit.register(_wait_at_exit)
+        _exit_wait_registered = True
+
+
+def _wait_at_exit() -> None:
+    """Wait, up to :data:`EXIT_WAIT_SECONDS`, for the runs left behind to return.
+
+    Registered with :mod:`atexit` when a run is first left behind, so that
+    the process does not end (and HiGHS' clean-up abort it) while one runs.
+    """
+    end = time.monotonic() + EXIT_WAIT_SECONDS
+    with _returned:
+        if _left_behind:
+            logger.warning("waiting up to %.0f s for %d HiGHS run(s) left behind to return "
+                           "before the process ends", EXIT_WAIT_SECONDS, _left_behind)
+        while _left_behind and (left := end - time.monotonic()) > 0:
+            _returned.wait(left)
+        if _left_behind:
+            logger.warning("%d HiGHS run(s) left behind still run as the process ends",
+                           _left_behind)
 
 
 def _run_ended() -> None:
@@ -142,7 +184,6 @@ class _Highs(highspy.Highs):
         plus :data:`OVERRUN_FRACTION` of its limit after that limit is left
         behind: the instance then reports ``kTimeLimit``, no solution and no bound.
         """
-        global _left_behind
         threads = int(self.getOptionValue("threads")[1])
         pool = _match_pool(threads, start=True)
         if pool != threads:
@@ -187,7 +228,7 @@ class _Highs(highspy.Highs):
             with _pool_lock:
                 if not finished:
                     self._abandoned = True
-                    _left_behind += 1
+                    _leave_behind()
             if self._abandoned:
                 logger.warning("HiGHS has not returned %.1f s after its time limit of %.1f s: "
                                "its run is left behind and none of its results is used",
@@ -231,9 +272,10 @@ def runs_left_behind() -> int:
 
     Each keeps running on a thread of its own until it returns. A process that
     ends while one does may be aborted by HiGHS' own clean-up (``terminate
-    called without an active exception``); the ``parcelroute`` command
-    therefore ends with :func:`os._exit` when this is not 0, once its output
-    is written and flushed.
+    called without an active exception``): the end of a process waits for
+    them (see the module's description), and the ``parcelroute`` command
+    ends with :func:`os._exit` when this is not 0, once its output is
+    written and flushed.
     """
     with _pool_lock:
         return _left_behind
