@@ -545,6 +545,76 @@ def test_beside_the_main_pdlp_of_a_larger_month_the_steps_keep_a_short_share(
     assert shares == [(0.15, False)]
 
 
+def _level1_lp_limits(monkeypatch: pytest.MonkeyPatch, seconds: float = 0.0,
+                      ) -> list[tuple[bool, float]]:
+    """Record each level-1 main LP (PDLP or not, time limit); with ``seconds`` the interior
+    point LP takes that long (at most its limit, even if cancelled) and returns nothing, as
+    one that misses its limit."""
+    limits: list[tuple[bool, float]] = []
+
+    def recorded(model: MipModel, **kw: Any) -> MipOutcome:
+        if model.maximize and kw.get("cancel") is not None and \
+                kw.get("pdlp_options") is None:  # the main LP (PDLP beside has its options)
+            limits.append((bool(kw.get("pdlp")), float(kw["time_limit"])))
+            if seconds and not kw.get("pdlp"):
+                time.sleep(min(seconds, kw["time_limit"]))
+                return MipOutcome(None, math.nan, math.inf, False, "Time limit reached", 0.0)
+        return solve_lp(model, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", recorded)
+    return limits
+
+
+def test_level1_interior_point_lp_may_run_past_the_level_share(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: beyond the MIP's reach level 1's interior point LP may take LP_PAST_LEVEL1
+    times the level's time left, past the level's own share of the time limit (on an
+    independent 20,000-parcel month it needed 10.5 s where the level had 9.5 s)."""
+    s = generate_scenario(150, 0, 1)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    limits = _level1_lp_limits(monkeypatch)
+    r = pr.solve(s, time_limit=20, workers=2)
+    assert pr.verify(s, r) == []
+    [(pdlp, limit)] = limits
+    assert not pdlp
+    share = parcel_solver.LEVEL1_SHARE_LARGE * 20
+    assert share < limit <= parcel_solver.LP_PAST_LEVEL1 * share
+
+
+def test_level1_pdlp_as_main_lp_keeps_within_the_level_share(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Does not bind: PDLP as the main LP (above LP_MAX_PAIRS, made 0 here) keeps 0.9 of
+    the level's time left."""
+    s = generate_scenario(150, 0, 1)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "LP_MAX_PAIRS", 0)
+    limits = _level1_lp_limits(monkeypatch)
+    pr.solve(s, time_limit=20, workers=2)
+    [(pdlp, limit)] = limits
+    assert pdlp
+    assert limit <= 0.9 * parcel_solver.LEVEL1_SHARE_LARGE * 20
+
+
+def test_a_level1_lp_past_the_level_share_leaves_the_solve_within_its_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interior point LP that takes all the time it may (past the level's share) and
+    returns nothing: the level keeps the steps' bound, level 2 gets what is left, and the
+    solve keeps its limit."""
+    s = generate_scenario(150, 0, 1)
+    exact = pr.solve(s, time_limit=60)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    limits = _level1_lp_limits(monkeypatch, seconds=60.0)
+    t0 = time.perf_counter()
+    r = pr.solve(s, time_limit=4, workers=2)
+    seconds = time.perf_counter() - t0
+    [(pdlp, limit)] = limits
+    assert not pdlp and limit > parcel_solver.LEVEL1_SHARE_LARGE * 4
+    assert limit <= seconds < 4.8
+    assert pr.verify(s, r) == []
+    assert r.bound["delivered_priority"] >= exact.objective["delivered_priority"]
+    assert r.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+
+
 def _record_pdlp(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Record every PDLP solve from now on: ``model.maximize`` of each (level 1's LP
     maximises, the batch-cost LP minimises)."""
