@@ -41,8 +41,8 @@ from contextlib import contextmanager
 
 import highspy
 
-__all__ = ["END_OVERRUN_SECONDS", "EXIT_WAIT_SECONDS", "OVERRUN_FRACTION", "OVERRUN_SECONDS", "new_highs",
-           "prepare_threads", "runs_left_behind", "solve_ends_at"]
+__all__ = ["END_OVERRUN_SECONDS", "EXIT_WAIT_SECONDS", "OVERRUN_FRACTION", "OVERRUN_SECONDS",
+           "new_highs", "prepare_threads", "runs_left_behind", "solve_ends_at"]
 
 logger = logging.getLogger("parcelroute")
 

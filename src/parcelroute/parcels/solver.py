@@ -674,8 +674,8 @@ class _Level1:
         With two workers or more the LP (the interior point method, or PDLP's
         loose solve when ``pdlp``) runs on a thread of its own and gets nearly
         the whole budget (the interior point LP a little more:
-        :data:`LP_PAST_LEVEL1`). Beside PDLP this core takes the subgradient steps.
-        Beside the interior point LP (which may not finish in time) it solves
+        :data:`LP_PAST_LEVEL1`). Beside PDLP this core takes the subgradient
+        steps. Beside the interior point LP (which may not finish in time) it solves
         PDLP's approximate LP (the subgradient steps only if that returns
         nothing), then re-plans one neighbourhood after another for more
         priority until the LP returns. Every LP that returns duals proves a
