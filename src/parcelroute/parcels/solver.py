@@ -178,15 +178,6 @@ RENS_TOLERANCE = 0.05
 #: 1's LP and its rounding matter most, and level 2 only bounds.
 LEVEL1_SHARE = 0.45
 LEVEL1_SHARE_LARGE = 0.55
-#: Beyond the MIP's reach, with two workers: the interior point LP of level 1 may take this
-#: many times the level's time left (past the level's share; level 2 gets what is left;
-#: 0.9 before). At 20 s, on independent 20,000-parcel months whose LP missed 0.9 of it
-#: (96,000-163,000 options; alone it took 9.8 s on one of them, where the level had 10.5 s
-#: and PDLP beside it slowed it down), level 1 ended 2.02 % → 1.77 %, 1.16 → 0.92 % and
-#: 4.65 → 2.74 % below its bound (1.42-4.73 % in later runs of that month: how many steps
-#: follow PDLP varies), and 0.05 → 0.02 % on a fourth; the batch-cost gap moved by -2.0, 0
-#: and +1.8 points. Months whose LP ends within the share do not change.
-LP_PAST_LEVEL1 = 1.25
 #: Level 1's targets below the first: once the LP bound ``T`` is proven out of reach, each
 #: next target is 0, ``s``, ``3 s``, ``7 s``, ... below the new bound (``T - 1``, then one
 #: below the target proven out of reach), ``s`` being the gap between ``T - 1`` and the best
@@ -674,9 +665,8 @@ class _Level1:
 
         With two workers or more the LP (the interior point method, or PDLP's
         loose solve when ``pdlp``) runs on a thread of its own and gets nearly
-        the whole budget (the interior point LP a little more:
-        :data:`LP_PAST_LEVEL1`). Beside PDLP this core takes the subgradient
-        steps. Beside the interior point LP (which may not finish in time) it solves
+        the whole budget. Beside PDLP this core takes the subgradient steps.
+        Beside the interior point LP (which may not finish in time) it solves
         PDLP's approximate LP (the subgradient steps only if that returns
         nothing), then re-plans one neighbourhood after another for more
         priority until the LP returns. Every LP that returns duals proves a
@@ -699,8 +689,7 @@ class _Level1:
         cancel = threading.Event()
         # one HiGHS thread: the other core is the subgradient steps' and the MIPs'
         prepare_threads(1)
-        left_then = self.left()
-        lp_limit = self._share(0.9 if pdlp else LP_PAST_LEVEL1)
+        left_then, lp_limit = self.left(), self._share(0.9)
         # the neighbourhood MIPs end when the LP's time does
         stop_at = None if left_then is None or lp_limit is None else left_then - lp_limit
         job = _in_background(partial(solve_lp, model, time_limit=lp_limit, threads=1, ipm=True,
