@@ -14,6 +14,7 @@ import datetime as dt
 import itertools
 import logging
 import math
+import re
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -459,6 +460,34 @@ def test_steps_of_one_bring_a_far_bound_down_in_more_steps(
         assert _assert_proven_as_plain(DATA / "large_priority_gap.json", time_limit=30) == 47
     assert caplog.text.count("proven impossible") >= 10
     assert "level 1 2018.0 (bound 2018.0)" in caplog.text
+
+
+def _impossible_targets(caplog: pytest.LogCaptureFixture) -> list[int]:
+    """The level-1 targets proven out of reach, in order (from the level's notes)."""
+    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith(
+        "parcels: level 1 "))
+    return [int(t) for t in re.findall(r"target (\d+) proven impossible", line)]
+
+
+def test_after_the_first_target_the_ladder_starts_a_step_below(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Binds: the LP bound 2,860 is out of reach and the gap to the best plan is hundreds
+    of points, so the next target is a step ``s`` below 2,859, not 2,859 itself (which
+    would be proven out of reach much as 2,860 was)."""
+    with caplog.at_level(logging.DEBUG, logger="parcelroute"):
+        assert _assert_proven_as_plain(DATA / "large_priority_gap.json", time_limit=30) == 47
+    first, second, *_ = _impossible_targets(caplog)
+    assert first == 2860 and 2018 < second < first - 2
+
+
+def test_with_a_step_of_one_the_ladder_tries_one_below_first(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Does not bind: with steps of one (LADDER_PARTS off, as on months whose LP bound is a
+    few points above the best plan) the target after 2,860 is 2,859."""
+    monkeypatch.setattr(parcel_solver, "LADDER_PARTS", 0)
+    with caplog.at_level(logging.DEBUG, logger="parcelroute"):
+        assert _assert_proven_as_plain(DATA / "large_priority_gap.json", time_limit=30) == 47
+    assert _impossible_targets(caplog)[:2] == [2860, 2859]
 
 
 def test_a_gap_of_a_few_points_keeps_steps_of_one() -> None:
