@@ -270,13 +270,7 @@ def _knapsack_bound(prob: ParcelProblem, value: FloatArray) -> tuple[FloatArray,
         order = np.lexsort((-ratio, pb[sel]))
         sel, w, v = sel[order], w[order], v[order]
         groups = pb[sel]
-        cw = np.cumsum(w)
-        heads = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-        offset = np.repeat(cw[heads] - w[heads], np.diff(np.r_[heads, len(sel)]))
-        before = cw - offset - w
-        cap = dim.capacity[groups].astype(np.float64)
-        frac = np.where(w > 0, np.clip((cap - before) / np.maximum(w, 1e-300), 0.0, 1.0),
-                        1.0)
+        frac = _fill(groups, w, dim.capacity[groups].astype(np.float64))
         bound = np.bincount(groups, weights=frac * v, minlength=nb)
         tighter = binds & (bound < best - 1e-12)  # batches this dimension does not bind keep theirs
         if tighter.any():
@@ -284,6 +278,26 @@ def _knapsack_bound(prob: ParcelProblem, value: FloatArray) -> tuple[FloatArray,
             take = tighter[groups]
             load[sel[take]] = frac[take]
     return np.asarray(best, np.float64), load
+
+
+def _fill(groups: IntArray, size: FloatArray, capacity: FloatArray) -> FloatArray:
+    """The share of each option that fits, options in order within their batch (Dantzig).
+
+    ``groups`` are the options' batches (each batch's options together),
+    ``capacity`` each option's batch capacity; an option of size 0 always fits.
+
+    Examples
+    --------
+    >>> _fill(np.array([0, 0, 0, 1]), np.array([2.0, 2.0, 2.0, 1.0]),
+    ...       np.array([5.0, 5.0, 5.0, 0.5])).tolist()
+    [1.0, 1.0, 0.5, 0.5]
+    """
+    cw = np.cumsum(size)
+    heads = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    offset = np.repeat(cw[heads] - size[heads], np.diff(np.r_[heads, len(groups)]))
+    before = cw - offset - size
+    return np.where(size > 0, np.clip((capacity - before) / np.maximum(size, 1e-300), 0.0, 1.0),
+                    1.0)
 
 
 #: Relative difference of two ratios below which their order within a batch is not checked
@@ -373,14 +387,7 @@ class _Knapsacks:
                 exact = np.lexsort((-ratio, g))
                 order, v, w, g, p = order[exact], v[exact], w[exact], g[exact], p[exact]
             self._dims[k] = (binds, order, size, capacity)
-            w = np.where(p, w, 0.0)
-            cw = np.cumsum(w)
-            heads = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-            offset = np.repeat(cw[heads] - w[heads], np.diff(np.r_[heads, len(g)]))
-            before = cw - offset - w
-            frac = np.where(w > 0, np.clip((capacity[g] - before) / np.maximum(w, 1e-300),
-                                           0.0, 1.0), 1.0)
-            frac = np.where(p, frac, 0.0)
+            frac = np.where(p, _fill(g, np.where(p, w, 0.0), capacity[g]), 0.0)
             bound = np.bincount(g, weights=frac * np.where(p, v, 0.0), minlength=nb)
             tighter = binds & (bound < best - 1e-12)  # as in _knapsack_bound
             if tighter.any():
