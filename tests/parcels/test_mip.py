@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import threading
@@ -14,7 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parcelroute._highs import new_highs
-from parcelroute.parcels.mip import MipModel, lagrangian_bound, solve_lp, solve_mip
+from parcelroute.parcels.mip import (
+    MipModel,
+    knapsack_bound,
+    lagrangian_bound,
+    solve_lp,
+    solve_mip,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -190,6 +197,116 @@ def test_the_lagrangian_bound_holds_for_any_multipliers(data: st.DataObject,
     bound = lagrangian_bound(model, mult).bound
     tol = 1e-7 * max(1.0, abs(lp.value))
     assert bound >= lp.value - tol if maximize else bound <= lp.value + tol
+
+
+def _blocks_model(data: st.DataObject, maximize: bool) -> tuple[MipModel, np.ndarray]:
+    """A random 0-1 model of two or three blocks: knapsack rows inside a block, choice rows
+    and knapsack rows across blocks."""
+    n = data.draw(st.integers(2, 8))
+    block = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
+    cost = np.array(data.draw(st.lists(st.integers(-5, 9), min_size=n, max_size=n)), float)
+    model = MipModel(maximize=maximize)
+    x = model.add_columns(cost, upper=np.ones(n))
+    for b in np.unique(block).tolist():
+        cols = np.flatnonzero(block == b)
+        for _ in range(data.draw(st.integers(0, 2))):
+            weights = np.array(data.draw(st.lists(st.integers(0, 6), min_size=len(cols),
+                                                  max_size=len(cols))), float)
+            model.add_row(x[cols], weights, upper=float(data.draw(st.integers(0, 9))))
+    for _ in range(data.draw(st.integers(0, 3))):
+        cols = sorted(data.draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=n)))
+        if data.draw(st.booleans()):
+            model.add_row(x[cols], np.ones(len(cols)), upper=1.0)
+        else:
+            weights = np.array(data.draw(st.lists(st.integers(1, 6), min_size=len(cols),
+                                                  max_size=len(cols))), float)
+            model.add_row(x[cols], weights, upper=float(data.draw(st.integers(1, 10))))
+    return model, block
+
+
+def _brute_force(model: MipModel) -> float | None:
+    """The optimum of a 0-1 model by enumeration (None when nothing is feasible)."""
+    start, index, value, rl, ru = model.matrix()
+    rows = np.repeat(np.arange(model.num_rows), np.diff(start))
+    best: float | None = None
+    for bits in itertools.product((0.0, 1.0), repeat=model.num_cols):
+        v = np.array(bits)
+        act = np.bincount(rows, weights=value * v[index], minlength=model.num_rows)
+        if np.all(act <= ru + 1e-9) and np.all(act >= rl - 1e-9):
+            obj = float(model.cost @ v)
+            if best is None or (obj > best if model.maximize else obj < best):
+                best = obj
+    return best
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data(), maximize=st.booleans())
+def test_the_knapsack_bound_holds_for_any_multipliers(data: st.DataObject,
+                                                      maximize: bool) -> None:
+    """Whatever the multipliers, no 0-1 vector beats the knapsack bound."""
+    model, block = _blocks_model(data, maximize)
+    best = _brute_force(model)
+    if best is None:
+        return
+    mult = np.array(data.draw(st.lists(st.floats(-6, 6), min_size=model.num_rows,
+                                       max_size=model.num_rows)))
+    bound = knapsack_bound(model, mult, block).bound
+    assert bound >= best - 1e-6 if maximize else bound <= best + 1e-6
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_at_the_lp_duals_the_knapsack_bound_is_at_most_the_lp(data: st.DataObject) -> None:
+    """Between the integer optimum and the LP's value."""
+    model, block = _blocks_model(data, True)
+    lp = solve_lp(model, ipm=False)
+    assert lp.optimal and lp.row_dual is not None  # x = 0 is always feasible here
+    out = knapsack_bound(model, lagrangian_bound(model, lp.row_dual, best_choice=False)
+                         .multiplier, block)
+    best = _brute_force(model)
+    assert best is not None
+    assert best - 1e-6 <= out.bound <= lp.value + 1e-6 * max(1.0, abs(lp.value))
+
+
+def _two_batches(capacity: float) -> tuple[MipModel, np.ndarray]:
+    """Two batches of ``capacity`` kg, four parcels of 2 kg worth 1 that each may take."""
+    model = MipModel(maximize=True)
+    x = model.add_columns(np.ones(8), upper=np.ones(8))  # parcel p on batch b: x[2 p + b]
+    for p in range(4):
+        model.add_row(x[[2 * p, 2 * p + 1]], np.ones(2), upper=1.0)
+    for b in range(2):
+        model.add_row(x[[b, 2 + b, 4 + b, 6 + b]], np.full(4, 2.0), upper=capacity)
+    return model, np.array([0, 1] * 4)
+
+
+def test_the_knapsack_bound_counts_whole_parcels() -> None:
+    """Binds: batches of 3 kg carry one parcel of 2 kg each; the LP carries 1.5 each."""
+    model, block = _two_batches(3.0)
+    lp = solve_lp(model)
+    assert lp.value == pytest.approx(3.0)
+    assert lp.row_dual is not None
+    out = knapsack_bound(model, lp.row_dual, block)
+    assert out.bound == pytest.approx(2.0) and out.blocks == out.solved == 2
+
+
+def test_with_room_for_every_parcel_the_knapsack_bound_is_the_lagrangian() -> None:
+    """Does not bind: batches of 8 kg take every parcel, and no knapsack is solved."""
+    model, block = _two_batches(8.0)
+    lp = solve_lp(model)
+    assert lp.value == pytest.approx(4.0)
+    assert lp.row_dual is not None
+    out = knapsack_bound(model, lp.row_dual, block)
+    assert out.bound == pytest.approx(lagrangian_bound(model, lp.row_dual).bound)
+    assert out.bound == pytest.approx(4.0) and out.blocks == 0
+
+
+def test_a_knapsack_out_of_time_counts_its_box() -> None:
+    """With no time, each batch counts every parcel worth taking: the bound still holds."""
+    model, block = _two_batches(3.0)
+    lp = solve_lp(model)
+    assert lp.row_dual is not None
+    out = knapsack_bound(model, lp.row_dual, block, time_limit=0.0)
+    assert out.solved == 0 and out.blocks == 2 and out.bound >= 2.0
 
 
 def _presolve_rules_off(monkeypatch: pytest.MonkeyPatch, columns: int, relax: bool) -> int:

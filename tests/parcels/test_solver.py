@@ -434,14 +434,15 @@ def test_scarce_month_with_a_cost_per_batch_is_proven() -> None:
 
 
 def test_a_bound_far_above_the_optimum_is_brought_down_in_few_steps(
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     """Binds: priorities of 1,000 beside 1-3 leave the level-1 LP bound (2,860) 842 above
     the optimum (2,018). Targets lowered one at a time took 842 MIPs (about 14 s), and
     steps of 1, 2, 4, ... take ten; steps of a share of the gap to the best plan
     (LADDER_PARTS) take at most four, and both levels are the plain model's. The plan of
     2,018 comes from the search at a target (which then proves it optimal) or, when the
     neighbourhood MIPs beside it find it first, from them; the search then proves 2,019
-    out of reach."""
+    out of reach. The knapsack bound is off (it proves 2,019 on this month at once)."""
+    monkeypatch.setattr(parcel_solver, "KNAPSACK_SHARE", 0)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         assert _assert_proven_as_plain(DATA / "large_priority_gap.json", time_limit=30) == 47
     steps = caplog.text.count("proven impossible")
@@ -454,8 +455,9 @@ def test_a_bound_far_above_the_optimum_is_brought_down_in_few_steps(
 def test_steps_of_one_bring_a_far_bound_down_in_more_steps(
         caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same month with LADDER_PARTS off (steps of 1, 2, 4, ...): the same optimum,
-    proven in ten steps or more."""
+    proven in ten steps or more (the knapsack bound off: on this month it proves 2,019)."""
     monkeypatch.setattr(parcel_solver, "LADDER_PARTS", 0)
+    monkeypatch.setattr(parcel_solver, "KNAPSACK_SHARE", 0)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         assert _assert_proven_as_plain(DATA / "large_priority_gap.json", time_limit=30) == 47
     assert caplog.text.count("proven impossible") >= 10
@@ -470,10 +472,12 @@ def _impossible_targets(caplog: pytest.LogCaptureFixture) -> list[int]:
 
 
 def test_after_the_first_target_the_ladder_starts_a_step_below(
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     """Binds: the LP bound 2,860 is out of reach and the gap to the best plan is hundreds
     of points, so the next target is a step ``s`` below 2,859, not 2,859 itself (which
-    would be proven out of reach much as 2,860 was)."""
+    would be proven out of reach much as 2,860 was). The knapsack bound is off (on this
+    month it proves 2,019, and no ladder is needed: see the next tests)."""
+    monkeypatch.setattr(parcel_solver, "KNAPSACK_SHARE", 0)
     with caplog.at_level(logging.DEBUG, logger="parcelroute"):
         assert _assert_proven_as_plain(DATA / "large_priority_gap.json", time_limit=30) == 47
     first, second, *_ = _impossible_targets(caplog)
@@ -483,11 +487,35 @@ def test_after_the_first_target_the_ladder_starts_a_step_below(
 def test_with_a_step_of_one_the_ladder_tries_one_below_first(
         caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     """Does not bind: with steps of one (LADDER_PARTS off, as on months whose LP bound is a
-    few points above the best plan) the target after 2,860 is 2,859."""
+    few points above the best plan) the target after 2,860 is 2,859 (knapsack bound off)."""
     monkeypatch.setattr(parcel_solver, "LADDER_PARTS", 0)
+    monkeypatch.setattr(parcel_solver, "KNAPSACK_SHARE", 0)
     with caplog.at_level(logging.DEBUG, logger="parcelroute"):
         assert _assert_proven_as_plain(DATA / "large_priority_gap.json", time_limit=30) == 47
     assert _impossible_targets(caplog)[:2] == [2860, 2859]
+
+
+def test_the_knapsack_bound_ends_the_ladder_after_the_first_target(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Binds: the LP fills batches with parts of parcels worth 1,000; with whole parcels the
+    same duals prove 2,019. Once the LP bound 2,860 is out of reach the bound is 2,019, and
+    the optimum 2,018 is proven with no other target out of reach (the ladder without the
+    knapsack bound proves several: see the tests above)."""
+    with caplog.at_level(logging.DEBUG, logger="parcelroute"):
+        assert _assert_proven_as_plain(DATA / "large_priority_gap.json", time_limit=30) == 47
+    assert _impossible_targets(caplog) == [2860]
+    assert "knapsack bound (3 of 3 batches)" in caplog.text
+    assert "level 1 2018.0 (bound 2018.0)" in caplog.text
+
+
+def test_without_a_knapsack_that_binds_the_bound_is_the_lps(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Does not bind: no batch of this month can be filled with parts of parcels beyond
+    what whole parcels fill, so no knapsack is solved and the LP's bound stands."""
+    with caplog.at_level(logging.DEBUG, logger="parcelroute"):
+        r = solve(pr.read_scenario(DATA / "large_priorities.json"), time_limit=30)
+    assert r.objective["delivered_priority"] == r.bound["delivered_priority"] == 11077385
+    assert "knapsack" not in caplog.text
 
 
 def test_a_gap_of_a_few_points_keeps_steps_of_one() -> None:
@@ -514,6 +542,8 @@ def test_a_search_stopped_in_time_keeps_a_bound_that_holds_outside_its_model(
         return MipOutcome(None, math.nan, target - 500.0, False, "Time limit reached", 0.0)
 
     monkeypatch.setattr(parcel_solver._Level1, "_mip", stopped)
+    # (the knapsack bound off: on this month it proves 2,019 whatever the MIPs do)
+    monkeypatch.setattr(parcel_solver, "KNAPSACK_SHARE", 0)
     s = pr.read_scenario(DATA / "large_priority_gap.json")
     r = solve(s, workers=1)
     assert seen and seen[-1] == 2860  # the RENS model, then the search at the LP bound

@@ -22,13 +22,16 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 import numpy.typing as npt
+from ortools.algorithms.python import knapsack_solver
 
 from parcelroute._highs import new_highs
 
 __all__ = [
+    "KnapsackBound",
     "LagrangianBound",
     "MipModel",
     "MipOutcome",
+    "knapsack_bound",
     "lagrangian_bound",
     "solve_lp",
     "solve_mip",
@@ -906,3 +909,135 @@ def _best_choice_multipliers(model: MipModel, pi: FloatArray, choice: BoolArray,
     top = reduce.reduceat(seg, heads)[choice[nonempty]]
     pi[choice] = np.where(rl[choice] == 1.0, top, reduce(top, 0.0))
     return pi
+
+
+#: OR-Tools' solver of :func:`knapsack_bound`'s knapsacks. On the level-1 LPs of independent
+#: 2,000-parcel months (300-1,300 blocks) its CP-SAT solver took 0.97 s in all where its SCIP
+#: solver took 1.9 s and its branch and bound 53 s (45 s on one knapsack of 66 items).
+KNAPSACK_SOLVER = knapsack_solver.SolverType.KNAPSACK_MULTIDIMENSION_CP_SAT_SOLVER
+KNAPSACK_QUICK_SOLVER = knapsack_solver.SolverType.KNAPSACK_MULTIDIMENSION_BRANCH_AND_BOUND_SOLVER
+KNAPSACK_QUICK_SECONDS = 0.005
+#: Largest total profit handed to the knapsack solver (its profits are 64-bit integers).
+KNAPSACK_MAX_PROFIT = 1e15
+
+
+@dataclass(frozen=True)
+class KnapsackBound:
+    """A bound proven with each block's knapsack rows kept (see :func:`knapsack_bound`)."""
+
+    bound: float
+    blocks: int
+    """Blocks whose kept rows could bind, each a knapsack to solve."""
+    solved: int
+    """Of those, the knapsacks solved to optimality in time (the others count their box)."""
+
+
+def knapsack_bound(model: MipModel, multiplier: FloatArray, block: IntArray, *,
+                   time_limit: float | None = None) -> KnapsackBound:
+    """The Lagrangian bound of ``model`` with each block's knapsack rows kept, in integers.
+
+    ``block`` gives the block of every column (-1: none), such as each
+    option's batch. A row is kept out of the pricing when all its columns
+    are 0-1 columns of one block and its coefficients are non-negative
+    integers under a finite upper side (a batch's weight, volume and count
+    rows); its lower side is dropped. Every other row is priced by
+    ``multiplier`` as in :func:`lagrangian_bound` (taken as given). Then the
+    columns of each block choose the best 0-1 vector within its kept rows, a
+    multi-dimensional knapsack solved by OR-Tools, instead of the best corner
+    of their box; the other columns keep their box. The bound holds for any
+    multipliers; at an LP's duals it is at most the LP's value (maximising),
+    and lower where the LP fills a batch with part of a parcel. A knapsack not
+    solved to optimality within ``time_limit`` (all of them together) counts
+    its box, which holds too.
+
+    Examples
+    --------
+    Two items of value 3 and weight 2 in one knapsack of capacity 3: the LP
+    takes one and a half, the knapsack one.
+
+    >>> m = MipModel(maximize=True)
+    >>> x = m.add_columns(np.array([3.0, 3.0]), upper=np.ones(2))
+    >>> m.add_row(x, np.array([2.0, 2.0]), upper=3.0)
+    >>> lagrangian_bound(m, np.array([1.5])).bound
+    4.5
+    >>> knapsack_bound(m, np.array([1.5]), np.array([0, 0])).bound
+    3.0
+    """
+    t0 = time.perf_counter()
+    start, index, value, _rl, ru = model.matrix()
+    n_rows = model.num_rows
+    length = np.diff(start)
+    rows = np.repeat(np.arange(n_rows), length)
+    lo, hi = model.lower, model.upper
+    blk = np.asarray(block, np.int64)[index]
+    binary = model.integer & (lo >= 0) & (hi <= 1)
+    bad = (value < 0) | (value != np.round(value)) | ~binary[index] | (blk < 0)
+    keep = (length > 0) & np.isfinite(ru) & (np.bincount(rows[bad], minlength=n_rows) == 0)
+    nonempty = np.flatnonzero(length > 0)
+    one_block = np.zeros(n_rows, bool)
+    if len(nonempty):
+        heads = start[:-1][nonempty]
+        one_block[nonempty] = (np.minimum.reduceat(blk, heads)
+                               == np.maximum.reduceat(blk, heads))
+    keep &= one_block
+    pi = np.where(keep, 0.0, np.asarray(multiplier, np.float64))
+    lag = lagrangian_bound(model, pi, best_choice=False)
+    if not math.isfinite(lag.bound) or not keep.any():
+        return KnapsackBound(lag.bound, 0, 0)
+    sense = 1.0 if model.maximize else -1.0
+    gain = sense * lag.reduced_cost
+    # each kept row's load of forced columns, and of the free columns worth taking
+    kept_nz = keep[rows]
+    forced = lo >= 1
+    free = ~forced & (hi >= 1) & (gain > 0)
+    must = np.bincount(rows, weights=value * forced[index], minlength=n_rows)
+    could = np.bincount(rows, weights=value * free[index], minlength=n_rows)
+    binds = keep & (must + could > ru + 1e-9)
+    # blocks with a kept row that binds: their columns in kept rows are the knapsack's items
+    solve = np.zeros(int(blk.max()) + 1, bool)
+    solve[blk[binds[rows]]] = True
+    nz = np.flatnonzero(kept_nz & solve[blk])
+    order = np.lexsort((rows[nz], blk[nz]))
+    nz = nz[order]
+    bounds = np.flatnonzero(np.diff(blk[nz])) + 1
+    solver = knapsack_solver.KnapsackSolver(KNAPSACK_SOLVER, "parcelroute")
+    quick = knapsack_solver.KnapsackSolver(KNAPSACK_QUICK_SOLVER, "parcelroute quick")
+    delta, n_blocks, solved = 0.0, 0, 0
+    for part in np.split(nz, bounds) if len(nz) else []:
+        n_blocks += 1
+        cols = np.unique(index[part])
+        box = float(np.sum(np.maximum(gain[cols] * lo[cols], gain[cols] * hi[cols])))
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if left is not None and left <= 0:
+            continue
+        row_ids, r_pos = np.unique(rows[part], return_inverse=True)
+        weights = np.zeros((len(row_ids), len(cols)))
+        weights[r_pos, np.searchsorted(cols, index[part])] = value[part]
+        is_forced = forced[cols]
+        capacity = np.floor(ru[row_ids] - weights[:, is_forced].sum(axis=1) + 1e-9)
+        if np.any(capacity < 0):
+            continue  # no 0-1 vector fits: the box stands
+        take = free[cols] & np.all(weights <= capacity[:, None], axis=0)
+        base = float(np.sum(gain[cols][is_forced]))
+        g = gain[cols][take]
+        scale = min(1e6, KNAPSACK_MAX_PROFIT / max(1.0, float(g.sum())))
+        profits = np.ceil(g * scale).astype(np.int64)
+        args = (profits.tolist(), weights[:, take].astype(np.int64).tolist(),
+                capacity.astype(np.int64).tolist())
+        quick.init(*args)
+        quick.set_time_limit(KNAPSACK_QUICK_SECONDS if left is None
+                             else min(left, KNAPSACK_QUICK_SECONDS))
+        best = quick.solve()
+        if not quick.is_solution_optimal():
+            left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+            if left is not None and left <= 0:
+                continue
+            solver.init(*args)
+            if left is not None:
+                solver.set_time_limit(left)
+            best = solver.solve()
+            if not solver.is_solution_optimal():
+                continue
+        solved += 1
+        delta += max(0.0, box - (base + best / scale))
+    return KnapsackBound(lag.bound - sense * delta, n_blocks, solved)
