@@ -243,15 +243,20 @@ def _brute_force(model: MipModel) -> float | None:
 @given(data=st.data(), maximize=st.booleans())
 def test_the_knapsack_bound_holds_for_any_multipliers(data: st.DataObject,
                                                       maximize: bool) -> None:
-    """Whatever the multipliers, no 0-1 vector beats the knapsack bound."""
+    """Whatever the multipliers, no 0-1 vector beats the knapsack bound, and it is never
+    weaker than the Lagrangian bound at the same multipliers (knapsacks solved or not)."""
     model, block = _blocks_model(data, maximize)
     best = _brute_force(model)
     if best is None:
         return
     mult = np.array(data.draw(st.lists(st.floats(-6, 6), min_size=model.num_rows,
                                        max_size=model.num_rows)))
-    bound = knapsack_bound(model, mult, block).bound
+    bound = knapsack_bound(model, mult, block, time_limit=data.draw(
+        st.sampled_from([None, 0.0]))).bound
     assert bound >= best - 1e-6 if maximize else bound <= best + 1e-6
+    plain = lagrangian_bound(model, mult, best_choice=False).bound
+    tol = 1e-6 * max(1.0, abs(plain))
+    assert bound <= plain + tol if maximize else bound >= plain - tol
 
 
 @settings(max_examples=60, deadline=None)
@@ -300,13 +305,14 @@ def test_with_room_for_every_parcel_the_knapsack_bound_is_the_lagrangian() -> No
     assert out.bound == pytest.approx(4.0) and out.blocks == 0
 
 
-def test_a_knapsack_out_of_time_counts_its_box() -> None:
-    """With no time, each batch counts every parcel worth taking: the bound still holds."""
+def test_a_knapsack_out_of_time_counts_its_rows_priced() -> None:
+    """With no time, each batch counts its capacity priced by the duals: the LP's bound."""
     model, block = _two_batches(3.0)
     lp = solve_lp(model)
     assert lp.row_dual is not None
     out = knapsack_bound(model, lp.row_dual, block, time_limit=0.0)
-    assert out.solved == 0 and out.blocks == 2 and out.bound >= 2.0
+    assert out.solved == 0 and out.blocks == 2
+    assert out.bound == pytest.approx(3.0)
 
 
 def _presolve_rules_off(monkeypatch: pytest.MonkeyPatch, columns: int, relax: bool) -> int:

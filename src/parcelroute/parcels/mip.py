@@ -834,29 +834,37 @@ def lagrangian_bound(
         pi = sign * np.asarray(multiplier, np.float64)
         if polish:
             pi = _best_choice_multipliers(model, pi, choice, start, index, value, rows, rl)
-        if model.maximize:
-            pi = np.where((pi > 0) & ~np.isfinite(ru), 0.0, pi)
-            pi = np.where((pi < 0) & ~np.isfinite(rl), 0.0, pi)
-            row_part = np.where(pi > 0, pi * np.where(np.isfinite(ru), ru, 0.0),
-                                pi * np.where(np.isfinite(rl), rl, 0.0))
-        else:
-            pi = np.where((pi > 0) & ~np.isfinite(rl), 0.0, pi)
-            pi = np.where((pi < 0) & ~np.isfinite(ru), 0.0, pi)
-            row_part = np.where(pi > 0, pi * np.where(np.isfinite(rl), rl, 0.0),
-                                pi * np.where(np.isfinite(ru), ru, 0.0))
-        rc = model.cost - np.bincount(index, weights=value * pi[rows], minlength=model.num_cols)
-        up_side = rc > 0 if model.maximize else rc < 0
-        col_bound = np.where(up_side, hi, lo)
-        if np.any((rc != 0) & ~np.isfinite(col_bound)):
-            total = INF if model.maximize else -INF
-        else:
-            total = float(math.fsum(row_part.tolist()) + math.fsum((rc * np.where(
-                rc != 0, col_bound, 0.0)).tolist()))
-        cand = LagrangianBound(total, rc, pi)
+        cand = _priced(model, pi, index, value, rows, rl, ru, lo, hi)
+        total = cand.bound
         if best is None or (total < best.bound if model.maximize else total > best.bound):
             best = cand
     assert best is not None
     return best
+
+
+def _priced(model: MipModel, pi: FloatArray, index: IntArray, value: FloatArray,
+            rows: IntArray, rl: FloatArray, ru: FloatArray, lo: FloatArray,
+            hi: FloatArray) -> LagrangianBound:
+    """The Lagrangian of ``model`` at ``pi`` (its multipliers on the wrong side set to zero)."""
+    if model.maximize:
+        pi = np.where((pi > 0) & ~np.isfinite(ru), 0.0, pi)
+        pi = np.where((pi < 0) & ~np.isfinite(rl), 0.0, pi)
+        row_part = np.where(pi > 0, pi * np.where(np.isfinite(ru), ru, 0.0),
+                            pi * np.where(np.isfinite(rl), rl, 0.0))
+    else:
+        pi = np.where((pi > 0) & ~np.isfinite(rl), 0.0, pi)
+        pi = np.where((pi < 0) & ~np.isfinite(ru), 0.0, pi)
+        row_part = np.where(pi > 0, pi * np.where(np.isfinite(rl), rl, 0.0),
+                            pi * np.where(np.isfinite(ru), ru, 0.0))
+    rc = model.cost - np.bincount(index, weights=value * pi[rows], minlength=model.num_cols)
+    up_side = rc > 0 if model.maximize else rc < 0
+    col_bound = np.where(up_side, hi, lo)
+    if np.any((rc != 0) & ~np.isfinite(col_bound)):
+        total = INF if model.maximize else -INF
+    else:
+        total = float(math.fsum(row_part.tolist()) + math.fsum((rc * np.where(
+            rc != 0, col_bound, 0.0)).tolist()))
+    return LagrangianBound(total, rc, pi)
 
 
 def _choice_rows(start: IntArray, index: IntArray, value: FloatArray, rows: IntArray,
@@ -915,6 +923,12 @@ def _best_choice_multipliers(model: MipModel, pi: FloatArray, choice: BoolArray,
 #: 2,000-parcel months (300-1,300 blocks) its CP-SAT solver took 0.97 s in all where its SCIP
 #: solver took 1.9 s and its branch and bound 53 s (45 s on one knapsack of 66 items).
 KNAPSACK_SOLVER = knapsack_solver.SolverType.KNAPSACK_MULTIDIMENSION_CP_SAT_SOLVER
+#: At most this long on one knapsack (which then counts its rows priced), so that one hard
+#: knapsack leaves time for the others. The slowest of the 2,000-parcel months took 0.15 s.
+KNAPSACK_MAX_SECONDS = 0.5
+#: Each knapsack goes first to OR-Tools' branch and bound for this long: it solves most of
+#: them at once (0.03-0.4 s for a whole 2,000-parcel month where it used to be 0.8-1.0 s with
+#: CP-SAT alone); CP-SAT takes the rest.
 KNAPSACK_QUICK_SOLVER = knapsack_solver.SolverType.KNAPSACK_MULTIDIMENSION_BRANCH_AND_BOUND_SOLVER
 KNAPSACK_QUICK_SECONDS = 0.005
 #: Largest total profit handed to the knapsack solver (its profits are 64-bit integers).
@@ -945,10 +959,11 @@ def knapsack_bound(model: MipModel, multiplier: FloatArray, block: IntArray, *,
     columns of each block choose the best 0-1 vector within its kept rows, a
     multi-dimensional knapsack solved by OR-Tools, instead of the best corner
     of their box; the other columns keep their box. The bound holds for any
-    multipliers; at an LP's duals it is at most the LP's value (maximising),
-    and lower where the LP fills a batch with part of a parcel. A knapsack not
-    solved to optimality within ``time_limit`` (all of them together) counts
-    its box, which holds too.
+    multipliers and is never weaker than :func:`lagrangian_bound`'s at them
+    (without ``best_choice``): a knapsack not solved to optimality within
+    ``time_limit`` (all of them together) counts the better of its box and
+    its rows priced by ``multiplier``. At an LP's duals it is lower than the
+    LP's value (maximising) where the LP fills a batch with part of a parcel.
 
     Examples
     --------
@@ -964,7 +979,7 @@ def knapsack_bound(model: MipModel, multiplier: FloatArray, block: IntArray, *,
     3.0
     """
     t0 = time.perf_counter()
-    start, index, value, _rl, ru = model.matrix()
+    start, index, value, rl, ru = model.matrix()
     n_rows = model.num_rows
     length = np.diff(start)
     rows = np.repeat(np.arange(n_rows), length)
@@ -980,12 +995,17 @@ def knapsack_bound(model: MipModel, multiplier: FloatArray, block: IntArray, *,
         one_block[nonempty] = (np.minimum.reduceat(blk, heads)
                                == np.maximum.reduceat(blk, heads))
     keep &= one_block
-    pi = np.where(keep, 0.0, np.asarray(multiplier, np.float64))
-    lag = lagrangian_bound(model, pi, best_choice=False)
-    if not math.isfinite(lag.bound) or not keep.any():
-        return KnapsackBound(lag.bound, 0, 0)
+    full = lagrangian_bound(model, multiplier, best_choice=False)
+    if not math.isfinite(full.bound) or not keep.any():
+        return KnapsackBound(full.bound, 0, 0)
+    lag = _priced(model, np.where(keep, 0.0, full.multiplier), index, value, rows, rl, ru,
+                  lo, hi)
     sense = 1.0 if model.maximize else -1.0
     gain = sense * lag.reduced_cost
+    # each kept row's multiplier on its upper side: a knapsack not solved in time counts
+    # the bound it gives (its rows priced as in ``full``), or its box if lower
+    mu = np.where(keep, np.maximum(sense * full.multiplier, 0.0), 0.0)
+    priced_gain = gain - np.bincount(index, weights=value * mu[rows], minlength=len(lo))
     # each kept row's load of forced columns, and of the free columns worth taking
     kept_nz = keep[rows]
     forced = lo >= 1
@@ -1006,17 +1026,21 @@ def knapsack_bound(model: MipModel, multiplier: FloatArray, block: IntArray, *,
     for part in np.split(nz, bounds) if len(nz) else []:
         n_blocks += 1
         cols = np.unique(index[part])
+        row_ids, r_pos = np.unique(rows[part], return_inverse=True)
         box = float(np.sum(np.maximum(gain[cols] * lo[cols], gain[cols] * hi[cols])))
+        priced = float(np.sum(mu[row_ids] * ru[row_ids]) + np.sum(np.maximum(
+            priced_gain[cols] * lo[cols], priced_gain[cols] * hi[cols])))
+        delta += max(0.0, box - priced)
+        box = min(box, priced)
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if left is not None and left <= 0:
             continue
-        row_ids, r_pos = np.unique(rows[part], return_inverse=True)
         weights = np.zeros((len(row_ids), len(cols)))
         weights[r_pos, np.searchsorted(cols, index[part])] = value[part]
         is_forced = forced[cols]
         capacity = np.floor(ru[row_ids] - weights[:, is_forced].sum(axis=1) + 1e-9)
         if np.any(capacity < 0):
-            continue  # no 0-1 vector fits: the box stands
+            continue  # no 0-1 vector fits (no plan either): the bound above stands
         take = free[cols] & np.all(weights <= capacity[:, None], axis=0)
         base = float(np.sum(gain[cols][is_forced]))
         g = gain[cols][take]
@@ -1033,8 +1057,8 @@ def knapsack_bound(model: MipModel, multiplier: FloatArray, block: IntArray, *,
             if left is not None and left <= 0:
                 continue
             solver.init(*args)
-            if left is not None:
-                solver.set_time_limit(left)
+            solver.set_time_limit(KNAPSACK_MAX_SECONDS if left is None
+                                  else min(left, KNAPSACK_MAX_SECONDS))
             best = solver.solve()
             if not solver.is_solution_optimal():
                 continue
