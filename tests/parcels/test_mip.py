@@ -305,6 +305,22 @@ def test_with_room_for_every_parcel_the_knapsack_bound_is_the_lagrangian() -> No
     assert out.bound == pytest.approx(4.0) and out.blocks == 0
 
 
+def test_a_knapsack_beyond_64_bit_integers_counts_its_rows_priced() -> None:
+    """Capacities of 1e19 units do not fit the solver's integers: the LP's bound stands."""
+    model, block = _two_batches(3.0)
+    lp = solve_lp(model)
+    assert lp.row_dual is not None
+    big = MipModel(maximize=True)
+    x = big.add_columns(np.ones(8), upper=np.ones(8))
+    for p in range(4):
+        big.add_row(x[[2 * p, 2 * p + 1]], np.ones(2), upper=1.0)
+    for b in range(2):
+        big.add_row(x[[b, 2 + b, 4 + b, 6 + b]], np.full(4, 2e19), upper=3e19)
+    out = knapsack_bound(big, lp.row_dual / np.array([1, 1, 1, 1, 1e19, 1e19]), block)
+    assert out.solved == 0 and out.blocks == 2
+    assert out.bound == pytest.approx(3.0)
+
+
 def test_a_knapsack_out_of_time_counts_its_rows_priced() -> None:
     """With no time, each batch counts its capacity priced by the duals: the LP's bound."""
     model, block = _two_batches(3.0)

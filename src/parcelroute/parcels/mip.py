@@ -933,6 +933,9 @@ KNAPSACK_QUICK_SOLVER = knapsack_solver.SolverType.KNAPSACK_MULTIDIMENSION_BRANC
 KNAPSACK_QUICK_SECONDS = 0.005
 #: Largest total profit handed to the knapsack solver (its profits are 64-bit integers).
 KNAPSACK_MAX_PROFIT = 1e15
+#: A knapsack whose capacity reaches this is not solved (its weights and capacities are
+#: 64-bit integers too); it counts its rows priced.
+KNAPSACK_MAX_INTEGER = 2.0**62
 
 
 @dataclass(frozen=True)
@@ -1042,6 +1045,8 @@ def knapsack_bound(model: MipModel, multiplier: FloatArray, block: IntArray, *,
         if np.any(capacity < 0):
             continue  # no 0-1 vector fits (no plan either): the bound above stands
         take = free[cols] & np.all(weights <= capacity[:, None], axis=0)
+        if capacity.max(initial=0.0) >= KNAPSACK_MAX_INTEGER:
+            continue  # beyond the solver's 64-bit integers: the bound above stands
         base = float(np.sum(gain[cols][is_forced]))
         g = gain[cols][take]
         scale = min(1e6, KNAPSACK_MAX_PROFIT / max(1.0, float(g.sum())))
