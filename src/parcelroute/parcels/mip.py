@@ -946,7 +946,8 @@ class KnapsackBound:
     blocks: int
     """Blocks whose kept rows could bind, each a knapsack to solve."""
     solved: int
-    """Of those, the knapsacks solved to optimality in time (the others count their box)."""
+    """Of those, the knapsacks solved to optimality in time (the others count the better of
+    their box and their rows priced)."""
 
 
 def knapsack_bound(model: MipModel, multiplier: FloatArray, block: IntArray, *,
