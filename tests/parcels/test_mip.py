@@ -273,60 +273,59 @@ def test_at_the_lp_duals_the_knapsack_bound_is_at_most_the_lp(data: st.DataObjec
     assert best - 1e-6 <= out.bound <= lp.value + 1e-6 * max(1.0, abs(lp.value))
 
 
-def _two_batches(capacity: float) -> tuple[MipModel, np.ndarray]:
-    """Two batches of ``capacity`` kg, four parcels of 2 kg worth 1 that each may take."""
+def _batches_model(capacity: float, unit: float) -> MipModel:
+    """Two batches of ``capacity`` kg, four parcels of 2 kg worth 1 that each may take
+    (weights and capacities in units of ``unit`` kg)."""
     model = MipModel(maximize=True)
     x = model.add_columns(np.ones(8), upper=np.ones(8))  # parcel p on batch b: x[2 p + b]
     for p in range(4):
         model.add_row(x[[2 * p, 2 * p + 1]], np.ones(2), upper=1.0)
     for b in range(2):
-        model.add_row(x[[b, 2 + b, 4 + b, 6 + b]], np.full(4, 2.0), upper=capacity)
-    return model, np.array([0, 1] * 4)
+        model.add_row(x[[b, 2 + b, 4 + b, 6 + b]], np.full(4, 2.0 * unit),
+                      upper=capacity * unit)
+    return model
+
+
+def _two_batches(capacity: float) -> tuple[MipModel, np.ndarray, float, np.ndarray]:
+    """:func:`_batches_model` in kg, each option's batch, the LP's value and its duals."""
+    model = _batches_model(capacity, 1.0)
+    lp = solve_lp(model)
+    assert lp.row_dual is not None
+    return model, np.array([0, 1] * 4), lp.value, lp.row_dual
 
 
 def test_the_knapsack_bound_counts_whole_parcels() -> None:
     """Binds: batches of 3 kg carry one parcel of 2 kg each; the LP carries 1.5 each."""
-    model, block = _two_batches(3.0)
-    lp = solve_lp(model)
-    assert lp.value == pytest.approx(3.0)
-    assert lp.row_dual is not None
-    out = knapsack_bound(model, lp.row_dual, block)
+    model, block, value, dual = _two_batches(3.0)
+    assert value == pytest.approx(3.0)
+    out = knapsack_bound(model, dual, block)
     assert out.bound == pytest.approx(2.0) and out.blocks == out.solved == 2
 
 
 def test_with_room_for_every_parcel_the_knapsack_bound_is_the_lagrangian() -> None:
     """Does not bind: batches of 8 kg take every parcel, and no knapsack is solved."""
-    model, block = _two_batches(8.0)
-    lp = solve_lp(model)
-    assert lp.value == pytest.approx(4.0)
-    assert lp.row_dual is not None
-    out = knapsack_bound(model, lp.row_dual, block)
-    assert out.bound == pytest.approx(lagrangian_bound(model, lp.row_dual).bound)
+    model, block, value, dual = _two_batches(8.0)
+    assert value == pytest.approx(4.0)
+    out = knapsack_bound(model, dual, block)
+    assert out.bound == pytest.approx(lagrangian_bound(model, dual).bound)
     assert out.bound == pytest.approx(4.0) and out.blocks == 0
 
 
 def test_a_knapsack_beyond_64_bit_integers_counts_its_rows_priced() -> None:
-    """Capacities of 1e19 units do not fit the solver's integers: the LP's bound stands."""
-    model, block = _two_batches(3.0)
-    lp = solve_lp(model)
-    assert lp.row_dual is not None
-    big = MipModel(maximize=True)
-    x = big.add_columns(np.ones(8), upper=np.ones(8))
-    for p in range(4):
-        big.add_row(x[[2 * p, 2 * p + 1]], np.ones(2), upper=1.0)
-    for b in range(2):
-        big.add_row(x[[b, 2 + b, 4 + b, 6 + b]], np.full(4, 2e19), upper=3e19)
-    out = knapsack_bound(big, lp.row_dual / np.array([1, 1, 1, 1, 1e19, 1e19]), block)
+    """Capacities of 3e19 units do not fit the solver's integers: the LP's bound stands
+    (the duals of the same model in kg, each capacity's per unit)."""
+    _model, block, value, dual = _two_batches(3.0)
+    assert value == pytest.approx(3.0)
+    out = knapsack_bound(_batches_model(3.0, 1e19), dual / np.array([1, 1, 1, 1, 1e19, 1e19]),
+                         block)
     assert out.solved == 0 and out.blocks == 2
     assert out.bound == pytest.approx(3.0)
 
 
 def test_a_knapsack_out_of_time_counts_its_rows_priced() -> None:
     """With no time, each batch counts its capacity priced by the duals: the LP's bound."""
-    model, block = _two_batches(3.0)
-    lp = solve_lp(model)
-    assert lp.row_dual is not None
-    out = knapsack_bound(model, lp.row_dual, block, time_limit=0.0)
+    model, block, _value, dual = _two_batches(3.0)
+    out = knapsack_bound(model, dual, block, time_limit=0.0)
     assert out.solved == 0 and out.blocks == 2
     assert out.bound == pytest.approx(3.0)
 
