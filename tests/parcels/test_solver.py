@@ -527,11 +527,10 @@ def test_a_gap_of_a_few_points_keeps_steps_of_one() -> None:
     assert parcel_solver._ladder_step(2859, 2018) == 420
 
 
-def test_a_search_stopped_in_time_keeps_a_bound_that_holds_outside_its_model(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A MIP over the fixed model that stops with a dual bound far below its target
-    bounds only the plans inside the model: those outside are worth less than the
-    target, so the level's bound is one below the target, not the MIP's bound."""
+def _search_stopped_in_time(monkeypatch: pytest.MonkeyPatch,
+                            caplog: pytest.LogCaptureFixture) -> tuple[list[int], pr.Result]:
+    """``large_priority_gap.json`` with every level-1 MIP stopped by time, its dual bound
+    500 below its target; the targets the MIPs were given, and the result."""
     from parcelroute.parcels.mip import MipOutcome
 
     seen: list[int] = []
@@ -542,13 +541,32 @@ def test_a_search_stopped_in_time_keeps_a_bound_that_holds_outside_its_model(
         return MipOutcome(None, math.nan, target - 500.0, False, "Time limit reached", 0.0)
 
     monkeypatch.setattr(parcel_solver._Level1, "_mip", stopped)
-    # (the knapsack bound off: on this month it proves 2,019 whatever the MIPs do)
+    with caplog.at_level(logging.DEBUG, logger="parcelroute"):
+        r = solve(pr.read_scenario(DATA / "large_priority_gap.json"), workers=1)
+    return seen, r
+
+
+def test_a_search_stopped_in_time_keeps_a_bound_that_holds_outside_its_model(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A MIP over the fixed model that stops with a dual bound far below its target
+    bounds only the plans inside the model: those outside are worth less than the
+    target, so the level's bound is one below the target, not the MIP's bound (the
+    knapsack bound off: on this month it proves 2,019 whatever the MIPs do)."""
     monkeypatch.setattr(parcel_solver, "KNAPSACK_SHARE", 0)
-    s = pr.read_scenario(DATA / "large_priority_gap.json")
-    r = solve(s, workers=1)
+    seen, r = _search_stopped_in_time(monkeypatch, caplog)
     assert seen and seen[-1] == 2860  # the RENS model, then the search at the LP bound
     assert r.bound["delivered_priority"] == 2859
     assert r.objective["delivered_priority"] <= 2018
+
+
+def test_a_search_stopped_in_time_ends_with_the_knapsack_bound_below_it(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Binds: the same stopped search, with the knapsack bound on: the level ends with
+    that bound (2,019), below the one the search proves (2,859)."""
+    seen, r = _search_stopped_in_time(monkeypatch, caplog)
+    assert seen and seen[-1] == 2860
+    assert r.bound["delivered_priority"] == 2019
+    assert "the knapsack bound stands" in caplog.text
 
 
 def test_batch_cost_bound_rounds_up_to_a_multiple_of_the_costs_divisor() -> None:
