@@ -508,6 +508,22 @@ def test_the_knapsack_bound_ends_the_ladder_after_the_first_target(
     assert "level 1 2018.0 (bound 2018.0)" in caplog.text
 
 
+def test_the_progress_bound_stays_at_or_below_the_knapsack_bound() -> None:
+    """Binds: the targets of the search (2,860 first) lie above the knapsack bound (2,019);
+    once that bound is known no progress report of the level shows a higher one."""
+    seen: list[float] = []
+
+    def record(p: pr.Progress) -> None:
+        if p.phase == "parcels: delivered_priority" and p.bound is not None:
+            seen.append(p.bound)
+
+    r = solve(pr.read_scenario(DATA / "large_priority_gap.json"), time_limit=30,
+              callback=record)
+    assert r.bound["delivered_priority"] == 2018
+    first = next(k for k, b in enumerate(seen) if b <= 2019)
+    assert seen[:first] and max(seen[first:]) <= 2019
+
+
 def test_without_a_knapsack_that_binds_the_bound_is_the_lps(
         caplog: pytest.LogCaptureFixture) -> None:
     """Does not bind: no batch of this month can be filled with parts of parcels beyond

@@ -619,6 +619,9 @@ class _Level1:
         """Seconds the level-1 LP took, when it was solved."""
         self.lag: LagrangianBound | None = None
         """The best bound an LP's duals proved beyond the MIP's reach."""
+        self.proven = math.inf
+        """A bound proven beside the search's targets (the knapsack bound), which caps
+        every bound reported."""
 
     def left(self) -> float | None:
         if self.budget is None:
@@ -626,6 +629,7 @@ class _Level1:
         return max(0.0, self.budget - (self.deadline.elapsed() - self.t0))
 
     def report(self, value: float, bound: float) -> None:
+        bound = max(value, min(bound, self.proven))  # (the targets may lie above it)
         self.options.report(Progress("parcels: delivered_priority", self.deadline.elapsed(),
                                      float(value), float(bound)))
 
@@ -695,6 +699,7 @@ class _Level1:
                              time_limit=self._share(KNAPSACK_SHARE))
         if math.isfinite(out.bound) and floor_bound(out.bound) < bound:
             bound = max(best, floor_bound(out.bound))
+            self.proven = bound
             self.notes.append(f"knapsack bound ({out.solved} of {out.blocks} batches)")
             self.report(best, bound)
         return bound
