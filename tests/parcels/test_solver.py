@@ -1331,6 +1331,80 @@ def test_least_filled_hoods_by_count_when_weight_is_slack() -> None:
     assert [h.tolist() for h in hoods] == [[0], [1]]
 
 
+def _two_routes() -> ParcelProblem:
+    """Route A (HUB -> X -> F-1 -> F-2) runs on days 0-6, route B (HUB -> X -> F-1) on days
+    0 and 3; A's batches are listed out of date order."""
+    b = base()
+    for d in (3, 0, 6, 1, 5, 2, 4):
+        batch(b, f"A-{d}", departs=d, max_parcels=5)
+    for d in (0, 3):
+        batch(b, f"B-{d}", departs=d, stops=("X", "F-1"), max_parcels=5)
+    parcel(b, "P-1", ready=0, due=9)
+    s = b.build()
+    return ParcelProblem(s, Compatibility(s))
+
+
+def test_route_window_hoods_are_runs_of_one_route_in_date_order() -> None:
+    """Runs of four consecutive batches, overlapping by two, the last run ending the route;
+    a route shorter than a run is one hood."""
+    prob = _two_routes()
+    names = [bt.id for bt in prob.scenario.batches]
+    every = np.ones(prob.num_batches, bool)
+    hoods = parcel_solver.route_window_hoods(prob, every, seed=1, width=4)
+    got = sorted([names[b] for b in h] for h in hoods)
+    assert got == [["A-0", "A-1", "A-2", "A-3"], ["A-2", "A-3", "A-4", "A-5"],
+                   ["A-3", "A-4", "A-5", "A-6"], ["B-0", "B-3"]]
+    # the same hoods in another order for another seed, and the same order for the same seed
+    again = parcel_solver.route_window_hoods(prob, every, seed=1, width=4)
+    assert [h.tolist() for h in again] == [h.tolist() for h in hoods]
+    other = parcel_solver.route_window_hoods(prob, every, seed=2, width=4)
+    assert sorted(h.tolist() for h in other) == sorted(h.tolist() for h in hoods)
+
+
+def test_route_window_hoods_keep_to_the_batches_given() -> None:
+    prob = _two_routes()
+    names = [bt.id for bt in prob.scenario.batches]
+    some = np.array([n in ("A-0", "A-2", "A-4", "B-3") for n in names])
+    hoods = parcel_solver.route_window_hoods(prob, some, seed=0, width=2)
+    got = sorted([names[b] for b in h] for h in hoods)
+    assert got == [["A-0", "A-2"], ["A-2", "A-4"], ["B-3"]]
+
+
+def _spread_level2(seconds: float) -> tuple[parcel_solver._Level2, parcel_solver._HoodQueue]:
+    """Two parcels on two batches of 10 where one batch carries both: level 2 at its start."""
+    b = base()
+    for bid in ("B-1", "B-2"):
+        batch(b, bid, max_parcels=2)
+    parcel(b, "P-1")
+    parcel(b, "P-2")
+    s = b.build()
+    prob = ParcelProblem(s, Compatibility(s))
+    level2 = parcel_solver._Level2(prob, SolveOptions(workers=2), Deadline(seconds))
+    spread = np.array([0, 3])  # P-1 on B-1, P-2 on B-2 (options 0, 1 and 2, 3)
+    level2.best, level2.best_cost = spread, parcel_solver._cost(prob, spread)
+    level2.level1 = 2
+    hoods = parcel_solver.least_filled_hoods(prob, spread)
+    return level2, parcel_solver._HoodQueue(hoods, parcel_solver.LNS_ROUNDS)
+
+
+def test_search_to_end_uses_the_time_the_bounds_leave() -> None:
+    """With time left beyond the reserve, the searches run and close a batch."""
+    level2, queue = _spread_level2(30.0)
+    assert level2.best_cost == 20.0
+    level2._search_to_end(queue, reserve=1.0)
+    assert level2.best_cost == 10.0
+    assert any(n.endswith("neighbourhood MIPs") and not n.startswith("0 ")
+               for n in level2.notes)
+
+
+def test_search_to_end_keeps_the_reserve() -> None:
+    """No search starts where only the reserve is left."""
+    level2, queue = _spread_level2(30.0)
+    level2._search_to_end(queue, reserve=30.0)
+    assert level2.best_cost == 20.0
+    assert level2.notes == []
+
+
 def _confirmed(scenario: pr.Scenario, caplog: pytest.LogCaptureFixture) -> tuple[pr.Result, bool]:
     """Solve; and whether the batch-cost optimum was confirmed below HiGHS' tolerance."""
     with caplog.at_level(logging.DEBUG, logger="parcelroute"):
