@@ -28,6 +28,10 @@ phases and stops as soon as the packing uses as many bins as the bound:
    bin-completion search (which also proves a bin count impossible when it
    exhausts its tree, settling instances whose LP bound is not tight), a dive in
    the LP solution (once), and the local search from a fresh construction.
+   Before the second round, where the arc-flow graph is small enough (up to
+   :data:`_MAX_ARCFLOW_ARCS` arcs), Valério de Carvalho's arc-flow model goes to
+   HiGHS as a MIP for part of the time left: it settles random instances of many
+   sizes whose packings the searches end a bin above.
 
 Every choice comes from random streams seeded by ``seed``: a run is reproducible
 whenever the time limit is not reached. Sizes that share a factor are divided by
@@ -46,9 +50,11 @@ import logging
 import math
 import operator
 import random
+import threading
 import time
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from itertools import islice
 
@@ -95,6 +101,17 @@ _COVER_SHARE = 0.1
 _COVER_NODES_PER_BIN = 3
 #: Without a time limit, the improvement loop gives up after this many rounds.
 _ROUNDS_WITHOUT_LIMIT = 12
+#: Largest arc-flow graph (arcs) whose MIP is solved (:class:`_ArcFlow`): a random
+#: instance of 300 items of 40-100 into bins of 200 (61 sizes) has 3,500 arcs, and HiGHS
+#: proves its 105 bins in about 2 s where the other phases end at 106 after 60 s.
+_MAX_ARCFLOW_ARCS = 60_000
+#: Share of the time left that the arc-flow MIP gets, once the first round is done.
+_ARCFLOW_SHARE = 0.3
+#: With one worker, the round before which the arc-flow MIP runs (with two it runs beside
+#: the searches from the start of the rounds).
+_ARCFLOW_ROUND = 2
+#: Seconds the engine waits at its end for the arc-flow MIP's result.
+_ARCFLOW_GRACE_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -121,13 +138,15 @@ class PackingResult:
 
 
 class _Clock:
-    def __init__(self, time_limit: float | None) -> None:
+    def __init__(self, time_limit: float | None, stop: threading.Event | None = None) -> None:
         self.start = time.perf_counter()
         self.limited = time_limit is not None
         self.deadline = math.inf if time_limit is None else self.start + max(0.0, time_limit)
+        self.stop = threading.Event() if stop is None else stop
+        """Set when the search is over before its time (shared by every share of the clock)."""
 
     def expired(self) -> bool:
-        return time.perf_counter() >= self.deadline
+        return self.stop.is_set() or time.perf_counter() >= self.deadline
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
@@ -136,7 +155,7 @@ class _Clock:
         """A clock that expires after ``fraction`` of the time this one has left."""
         if not self.limited:
             return self
-        return _Clock(fraction * max(0.0, self.deadline - time.perf_counter()))
+        return _Clock(fraction * max(0.0, self.deadline - time.perf_counter()), self.stop)
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -1308,11 +1327,153 @@ class _ExactCover:
                     return None
 
 
+class _ArcFlow:
+    """Valério de Carvalho's arc-flow model of bin packing, as a MIP for HiGHS.
+
+    A bin is a path from 0 to the capacity through the loads a bin can reach: an arc
+    ``(v, v + w)`` per item of size ``w`` put in it, then a loss arc to the
+    capacity. The number of paths is minimised subject to each size's demand. Its LP
+    relaxation is the Gilmore-Gomory bound; HiGHS' branch and bound settles instances
+    where neither the searches nor that bound do. (Arcs of every size from every
+    load, not only in non-increasing order of size: on a random instance of 300
+    items of 40-100 into bins of 200, HiGHS proved 105 bins in 2.0 s, against 16.5-32 s
+    with three random seeds on the graph of non-increasing order.)
+    """
+
+    def __init__(self, sizes: Sequence[int], demand: Sequence[int], capacity: int,
+                 max_arcs: int | None = None) -> None:
+        self.sizes, self.demand, self.cap = list(sizes), list(demand), capacity
+        if max_arcs is None:
+            max_arcs = _MAX_ARCFLOW_ARCS
+        self.too_large = capacity * len(self.sizes) > 50 * max_arcs
+        if self.too_large:
+            return
+        reach = np.zeros(capacity + 1, bool)
+        reach[0] = True
+        for w in self.sizes:  # loads of any number of items of these sizes
+            for v in range(w, capacity + 1):
+                if reach[v - w]:
+                    reach[v] = True
+        loads = np.flatnonzero(reach)
+        tails: list[IntArray] = []
+        kinds: list[IntArray] = []
+        count = 0
+        for t, w in enumerate(self.sizes):
+            froms = loads[loads + w <= capacity]
+            froms = froms[reach[froms + w]]
+            tails.append(froms)
+            kinds.append(np.full(len(froms), t, np.int64))
+            count += len(froms)
+            if count > max_arcs:
+                self.too_large = True
+                return
+        size = np.array(self.sizes, np.int64)
+        nodes = np.union1d(loads, [capacity])
+        lossy = nodes[(nodes > 0) & (nodes < capacity)]
+        tail = np.concatenate([*tails, lossy])
+        kind = np.concatenate([*kinds, np.full(len(lossy), -1, np.int64)])
+        self.nodes = nodes.tolist()
+        self.tail = tail
+        self.kind = kind
+        self.head = np.where(kind >= 0, tail + size[np.maximum(kind, 0)], capacity)
+
+    def _model(self) -> highspy.Highs:
+        """The MIP: column 0 counts the bins, one integer column per arc."""
+        n_arcs = len(self.tail)
+        pos = {v: k for k, v in enumerate(self.nodes)}
+        h = new_highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("random_seed", 0)
+        inf = highspy.kHighsInf
+        ncol = n_arcs + 1
+        h.addVars(ncol, np.zeros(ncol), np.full(ncol, inf))
+        cost = np.zeros(ncol)
+        cost[0] = 1.0
+        h.changeColsCost(ncol, np.arange(ncol, dtype=np.int32), cost)
+        h.changeColsIntegrality(ncol, np.arange(ncol, dtype=np.int32),
+                                np.full(ncol, highspy.HighsVarType.kInteger))
+        # flow conservation: out - in = z at 0, -z at the capacity, 0 elsewhere
+        cols = np.arange(1, ncol)
+        row = np.concatenate([[pos[v] for v in self.tail.tolist()],
+                              [pos[v] for v in self.head.tolist()], [pos[0], pos[self.cap]]])
+        col = np.concatenate([cols, cols, [0, 0]])
+        val = np.concatenate([np.ones(n_arcs), -np.ones(n_arcs), [-1.0, 1.0]])
+        order = np.lexsort((col, row))
+        starts = np.searchsorted(row[order], np.arange(len(self.nodes) + 1))
+        zero = np.zeros(len(self.nodes))
+        h.addRows(len(self.nodes), zero, zero, len(order), starts.astype(np.int32),
+                  col[order].astype(np.int32), val[order])
+        # each size's demand
+        items = np.flatnonzero(self.kind >= 0)
+        by = items[np.argsort(self.kind[items], kind="stable")]
+        starts = np.searchsorted(self.kind[by], np.arange(len(self.sizes) + 1))
+        h.addRows(len(self.sizes), np.array(self.demand, np.float64),
+                  np.full(len(self.sizes), inf), len(by), starts.astype(np.int32),
+                  (by + 1).astype(np.int32), np.ones(len(by)))
+        return h
+
+    def solve(self, clock: _Clock,
+              cancel: threading.Event | None = None) -> tuple[list[IntArray] | None, int]:
+        """Patterns (a count per size) of the best packing HiGHS finds, and its proven bound.
+
+        HiGHS gets no start: the best packing as one made it slower (a random instance
+        of 300 items into bins of 200: 18.9 s from a first-fit decreasing start of 113
+        bins, 2.0 s without).
+        """
+        h = self._model()
+        if clock.limited:
+            h.setOptionValue("time_limit", max(0.0, clock.deadline - time.perf_counter()))
+        if cancel is not None:
+
+            def _cancelled(event: object) -> None:
+                if cancel.is_set():
+                    event.data_in.user_interrupt = True  # type: ignore[attr-defined]
+
+            for hook in (h.cbSimplexInterrupt, h.cbMipInterrupt):
+                hook.subscribe(_cancelled)
+        h.run()
+        info = h.getInfo()
+        bound = info.mip_dual_bound
+        proven = math.ceil(bound - 1e-6) if math.isfinite(bound) else 0
+        if info.primal_solution_status != 2:  # no feasible solution
+            return None, proven
+        flow = np.rint(np.array(h.getSolution().col_value)[1:]).astype(np.int64)
+        return self._paths(flow), proven
+
+    def _paths(self, flow: IntArray) -> list[IntArray]:
+        """Decompose an integral flow into bins, each a count per size."""
+        out: dict[int, list[int]] = {}
+        for k in np.flatnonzero(flow > 0).tolist():
+            out.setdefault(int(self.tail[k]), []).append(k)
+        left = flow.copy()
+        patterns: list[IntArray] = []
+        while True:
+            v, pattern = 0, np.zeros(len(self.sizes), np.int64)
+            while v != self.cap:
+                arcs = [k for k in out.get(v, ()) if left[k] > 0]
+                if not arcs:
+                    break
+                k = arcs[0]
+                left[k] -= 1
+                if self.kind[k] >= 0:
+                    pattern[self.kind[k]] += 1
+                v = int(self.head[k])
+            if v == 0:
+                return patterns
+            patterns.append(pattern)
+
+
 class _Engine:
     """Bounds and packings for sizes in non-increasing order (all positive)."""
 
-    def __init__(self, sz: list[int], capacity: int, seed: int, clock: _Clock) -> None:
+    def __init__(self, sz: list[int], capacity: int, seed: int, clock: _Clock,
+                 workers: int = 1) -> None:
         self.sz = sz
+        self.workers = workers
+        self._flow: Future[tuple[list[IntArray] | None, int]] | None = None
+        self._flow_cancel = threading.Event()
+        self._flow_arcs = 0
         self.cap = capacity
         self.clock = clock
         self.rng = random.Random(seed)
@@ -1380,6 +1541,12 @@ class _Engine:
 
     def solve(self, hint: list[list[int]] | None) -> None:
         """Fill ``best`` and ``lower`` (see the module docstring for the phases)."""
+        try:
+            self._solve(hint)
+        finally:
+            self._end_arcflow()
+
+    def _solve(self, hint: list[list[int]] | None) -> None:
         sz, cap, clock = self.sz, self.cap, self.clock
         self.lower = max(1, _l2_bound(sz, cap))
         self.offer(_first_fit_decreasing(sz, cap))
@@ -1424,6 +1591,8 @@ class _Engine:
         logger.debug("bin packing: bound %d after %.2f s", self.lower, clock.elapsed())
         if self.done():
             return
+        if self.workers >= 2:
+            self._start_arcflow()
         exact = _BinCompletion(self.type_sizes, self.demand, cap, clock)
         rounds = 0
         dived = False
@@ -1431,6 +1600,9 @@ class _Engine:
             if not clock.limited and rounds >= _ROUNDS_WITHOUT_LIMIT:
                 break
             rounds += 1
+            if self.workers < 2 and rounds == _ARCFLOW_ROUND and \
+                    self.arcflow_round(_ARCFLOW_SHARE):
+                return
             if not cg.settled:
                 self.lower = cg.bound(clock, len(self.best), self.lower, _CG_SLICE * rounds)
                 if self.done():
@@ -1451,6 +1623,74 @@ class _Engine:
                 start = _min_bin_slack(self.hz, self.hcap, self.rng, clock)
             if start is not None:
                 self.improve(start, 1000 << min(rounds - 1, 6))
+
+    def arcflow_round(self, share: float) -> bool:
+        """The arc-flow MIP, in ``share`` of the time left; True when the best packing is
+        then proven optimal (one worker: the searches wait for it)."""
+        flow = _ArcFlow(self.type_sizes, self.demand, self.cap)
+        if flow.too_large:
+            return False
+        self._flow_arcs = len(flow.tail)
+        self._take_flow(*flow.solve(self.clock.share(share)))
+        return self.done()
+
+    def _start_arcflow(self) -> None:
+        """The arc-flow MIP on a thread of its own, beside the searches (HiGHS on the other
+        worker). A packing it proves optimal stops the searches through the clock."""
+        flow = _ArcFlow(self.type_sizes, self.demand, self.cap)
+        if flow.too_large:
+            return
+        self._flow_arcs = len(flow.tail)
+        job: Future[tuple[list[IntArray] | None, int]] = Future()
+        clock, cancel = self.clock, self._flow_cancel
+
+        def run() -> None:
+            try:
+                patterns, proven = flow.solve(clock, cancel)
+            except BaseException as exc:  # handed to the engine's thread
+                job.set_exception(exc)
+                return
+            job.set_result((patterns, proven))
+            if (patterns is not None and len(patterns) <= max(proven, self.lower)) or \
+                    proven >= len(self.best):
+                clock.stop.set()  # the searches can stop: the result is proven
+
+        self._flow = job
+        threading.Thread(target=run, name="parcelroute-arc-flow", daemon=True).start()
+
+    def _end_arcflow(self) -> None:
+        """Take the arc-flow MIP's result if it ends within a moment; cancel it otherwise."""
+        job = self._flow
+        if job is None:
+            return
+        self._flow = None
+        if not job.done() and self.best and len(self.best) <= self.lower:
+            self._flow_cancel.set()  # the searches proved the packing: no need for it
+        try:
+            patterns, proven = job.result(timeout=_ARCFLOW_GRACE_SECONDS)
+        except TimeoutError:
+            self._flow_cancel.set()
+            logger.debug("bin packing: the arc-flow MIP did not end in time; left behind")
+            return
+        except Exception:  # the MIP is optional: the searches' packing and bound stand
+            logger.exception("bin packing: the arc-flow MIP failed")
+            return
+        self._take_flow(patterns, proven)
+
+    def _take_flow(self, patterns: list[IntArray] | None, proven: int) -> None:
+        """Keep the arc-flow MIP's bound and packing (a count per size, for each bin)."""
+        self.lower = max(self.lower, proven)
+        if patterns is not None:
+            left = np.array(self.demand, dtype=np.int64)
+            kept: list[IntArray] = []
+            for p in patterns:  # (a size may be covered more often than it is demanded)
+                q = np.minimum(p, left)
+                left -= q
+                if q.any():
+                    kept.append(q)
+            self.offer(self.from_patterns(kept, left))
+        logger.debug("bin packing: arc flow of %d arcs: %d bins, bound %d after %.2f s",
+                     self._flow_arcs, len(self.best), self.lower, self.clock.elapsed())
 
     def fill_round(self, fill: _FillSearch, nodes: int, share: float = _FILL_SHARE) -> bool:
         """Fill the bins of the lower bound (within ``nodes``); True when that proves the
@@ -1527,6 +1767,7 @@ def solve_bin_packing(
     time_limit: float | None = 10.0,
     seed: int = 0,
     upper_bound_hint: Sequence[Sequence[int]] | None = None,
+    workers: int = 1,
 ) -> PackingResult:
     """Pack items into as few bins of one capacity as possible, with a proof.
 
@@ -1545,6 +1786,10 @@ def solve_bin_packing(
         the time limit is not reached.
     upper_bound_hint : sequence of sequences of int, optional
         A known packing (item indices per bin) to start from.
+    workers : int, default 1
+        With 2 or more, the arc-flow MIP runs on a thread of its own beside the
+        searches (HiGHS releases Python's lock while it solves); with 1 it runs
+        between two rounds of the searches.
 
     Returns
     -------
@@ -1584,7 +1829,7 @@ def solve_bin_packing(
     rank = {i: k for k, i in enumerate(order)}
     # Sizes that share a factor: the capacity rounds down to a multiple of it.
     g = math.gcd(*(w[i] for i in order))
-    engine = _Engine([w[i] // g for i in order], cap // g, seed, clock)
+    engine = _Engine([w[i] // g for i in order], cap // g, seed, clock, workers)
     internal_hint = None
     if hint is not None:
         internal_hint = [[rank[i] for i in b if w[i] > 0] for b in hint]

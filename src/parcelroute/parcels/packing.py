@@ -199,7 +199,8 @@ def solve_parcel_half(scenario: Scenario, options: SolveOptions,
         sum(len(p.batches) for p in parts) == len(scenario.batches)
     for k, part in enumerate(parts):
         limit = deadline.share(0.95 / (len(parts) - k) if alone else 1 / (len(parts) - k + 1))
-        res = solve_bin_packing(list(part.sizes), part.capacity, time_limit=limit, seed=options.seed)
+        res = solve_bin_packing(list(part.sizes), part.capacity, time_limit=limit, seed=options.seed,
+                                workers=options.workers)
         if len(res.bins) > len(part.batches):
             logger.info("packing part of %d parcels needs %d bins but has %d batches: "
                         "solved in general", len(part.parcels), len(res.bins), len(part.batches))
