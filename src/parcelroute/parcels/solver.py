@@ -107,10 +107,10 @@ PDLP_MAX_PAIRS = 1_200_000
 #: Beyond the MIP's reach: share of the batch-cost level's time for neighbourhood MIPs,
 #: and the time limit of each.
 LARGE_LNS_SHARE = 0.2
+LARGE_LNS_SECONDS = 0.5
 #: Beyond the MIP's reach: the share of the batch-cost level's time after which no new
 #: neighbourhood MIP starts (the rest is for reading the plan back).
 LARGE_SEARCH_END = 0.9
-LARGE_LNS_SECONDS = 0.5
 #: Within the MIP's reach, under a time limit: the share of the batch-cost level's time (at
 #: most :data:`POLISH_MAX_SECONDS`) kept from the whole MIP for a last pass of single-batch
 #: neighbourhood MIPs over its best plan, which is rarely locally optimal. On the
@@ -537,14 +537,6 @@ def route_window_hoods(prob: ParcelProblem, batches: BoolArray, seed: int,
         hoods.extend(run[f:f + width] for f in firsts)
     order = np.random.default_rng(seed).permutation(len(hoods))
     return [hoods[k] for k in order.tolist()]
-
-
-def _interleaved(*lists: list[IntArray]) -> list[IntArray]:
-    """One of each list in turn, while any lasts."""
-    out: list[IntArray] = []
-    for k in range(max((len(h) for h in lists), default=0)):
-        out.extend(h[k] for h in lists if k < len(h))
-    return out
 
 
 def crossing_day_hoods(prob: ParcelProblem) -> list[IntArray]:
