@@ -404,3 +404,18 @@ def test_without_the_arc_flow_mip_the_random_instance_stays_open(
     res = solve_bin_packing(sizes, capacity, time_limit=3, workers=2)
     check(res, sizes, capacity)
     assert (len(res.bins), res.lower_bound) == (106, 105)
+
+
+def test_progress_reports_each_better_packing_and_bound() -> None:
+    # Falkenauer-like triplets: first-fit decreasing is above the bound, the searches close it
+    rng = random.Random(3)
+    sizes = falkenauer_triplets(rng, 40, 1000)
+    reports: list[tuple[int, int]] = []
+    res = solve_bin_packing(sizes, 1000, time_limit=10, on_progress=lambda b, lb: reports.append((b, lb)))
+    check(res, sizes, 1000)
+    assert reports[-1] == (len(res.bins), res.lower_bound)
+    assert len(reports) >= 2 and reports[0][0] > reports[-1][0]  # (47 bins first, then 40)
+    assert len(set(reports)) == len(reports)  # a report only when something moved
+    bins = [b for b, _ in reports]
+    bounds = [lb for _, lb in reports]
+    assert bins == sorted(bins, reverse=True) and bounds == sorted(bounds)

@@ -189,3 +189,20 @@ def test_a_scenario_that_is_one_packing_part_gives_it_nearly_all_the_time() -> N
         result = pr.solve(scenario, time_limit=10)
     assert result.status is pr.Status.OPTIMAL
     assert len(given) == 1 and given[0] is not None and given[0] >= 9.0
+
+
+def test_a_bin_packing_solve_reports_its_progress() -> None:
+    """The callback hears the engine's packings and bounds as they improve, not only the end."""
+    rng = random.Random(0)
+    sizes: list[int] = []
+    for _ in range(40):  # Falkenauer-like triplets: first-fit decreasing needs 47 bins
+        a = rng.randint(380, 490)
+        b = rng.randint(250, 1000 - a - 250)
+        sizes += [a, b, 1000 - a - b]
+    scenario = pr.read_scenario_dict(bin_packing_scenario_dict(sizes, 1000))
+    seen: list[pr.Progress] = []
+    result = pr.solve(scenario, time_limit=10, callback=seen.append)
+    assert result.status is pr.Status.OPTIMAL and result.objective["batch_cost"] == 40
+    packing = [p for p in seen if "bin packing" in p.phase]
+    assert packing[-1].incumbent == packing[-1].bound == 40
+    assert max(p.incumbent or 0 for p in packing) > 40

@@ -1469,9 +1469,11 @@ class _Engine:
     """Bounds and packings for sizes in non-increasing order (all positive)."""
 
     def __init__(self, sz: list[int], capacity: int, seed: int, clock: _Clock,
-                 workers: int = 1) -> None:
+                 workers: int = 1, on_progress: Callable[[int, int], None] | None = None) -> None:
         self.sz = sz
         self.workers = workers
+        self.on_progress = on_progress
+        self._reported = (0, 0)
         self._flow: Future[tuple[list[IntArray] | None, int]] | None = None
         self._flow_cancel = threading.Event()
         self._flow_arcs = 0
@@ -1500,9 +1502,18 @@ class _Engine:
     def offer(self, bins: list[list[int]]) -> None:
         if not self.best or len(bins) < len(self.best):
             self.best = bins
+            self.report()
 
     def done(self) -> bool:
+        self.report()
         return len(self.best) <= self.lower or self.clock.expired()
+
+    def report(self) -> None:
+        """Tell ``on_progress`` the best packing's bins and the bound, when either moved."""
+        now = (len(self.best), self.lower)
+        if self.on_progress is not None and self.best and now != self._reported:
+            self._reported = now
+            self.on_progress(*now)
 
     def improve(self, start: list[list[int]], max_iters: int) -> None:
         """Local search from ``start`` down to the lower bound, one bin at a time."""
@@ -1769,6 +1780,7 @@ def solve_bin_packing(
     seed: int = 0,
     upper_bound_hint: Sequence[Sequence[int]] | None = None,
     workers: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> PackingResult:
     """Pack items into as few bins of one capacity as possible, with a proof.
 
@@ -1791,6 +1803,10 @@ def solve_bin_packing(
         With 2 or more, the arc-flow MIP runs on a thread of its own beside the
         searches (HiGHS releases Python's lock while it solves); with 1 it runs
         between two rounds of the searches.
+    on_progress : callable, optional
+        Called as ``on_progress(bins, lower_bound)`` from the calling thread
+        whenever the best packing or the bound improves (the last call may come
+        before the final result, which can still improve once more).
 
     Returns
     -------
@@ -1830,7 +1846,7 @@ def solve_bin_packing(
     rank = {i: k for k, i in enumerate(order)}
     # Sizes that share a factor: the capacity rounds down to a multiple of it.
     g = math.gcd(*(w[i] for i in order))
-    engine = _Engine([w[i] // g for i in order], cap // g, seed, clock, workers)
+    engine = _Engine([w[i] // g for i in order], cap // g, seed, clock, workers, on_progress)
     internal_hint = None
     if hint is not None:
         internal_hint = [[rank[i] for i in b if w[i] > 0] for b in hint]

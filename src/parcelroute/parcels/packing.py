@@ -199,16 +199,22 @@ def solve_parcel_half(scenario: Scenario, options: SolveOptions,
         sum(len(p.batches) for p in parts) == len(scenario.batches)
     for k, part in enumerate(parts):
         limit = deadline.share(0.95 / (len(parts) - k) if alone else 1 / (len(parts) - k + 1))
+        phase = "parcels: batch_cost (bin packing)" if len(parts) == 1 else \
+            f"parcels: batch_cost (bin packing, part {k + 1} of {len(parts)})"
+
+        def progress(bins: int, lower: int, phase: str = phase) -> None:
+            options.report(Progress(phase, deadline.elapsed(), float(bins), float(lower)))
+
         res = solve_bin_packing(list(part.sizes), part.capacity, time_limit=limit, seed=options.seed,
-                                workers=options.workers)
+                                workers=options.workers, on_progress=progress)
         if len(res.bins) > len(part.batches):
             logger.info("packing part of %d parcels needs %d bins but has %d batches: "
                         "solved in general", len(part.parcels), len(res.bins), len(part.batches))
             continue
         bins = [[part.parcels[k] for k in members] for members in res.bins if members]
         solved.append((part, _PartPlan(bins, res.lower_bound)))
-        options.report(Progress("parcels: batch_cost (bin packing)", deadline.elapsed(),
-                                float(len(bins)), float(res.lower_bound)))
+        options.report(Progress(phase, deadline.elapsed(), float(len(bins)),
+                                float(res.lower_bound)))
     if not solved:
         return solve_parcels(scenario, options, deadline)
 
