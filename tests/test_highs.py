@@ -290,3 +290,49 @@ def test_no_wait_at_the_process_end_without_a_run_left_behind(
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[-2:] == ["0", "False"]
     assert "waiting" not in proc.stderr
+
+
+def _two_second_run(time_limit: float | None) -> highspy.Highs:
+    """The arc-flow MIP of a random bin packing instance: HiGHS needs about two seconds."""
+    from parcelroute.bpplib import read_bpp_instance
+    from parcelroute.parcels.binpacking import _ArcFlow
+
+    capacity, sizes = read_bpp_instance(
+        Path(__file__).parent / "data" / "bins_random_300_of_200.txt")
+    values, demand = np.unique(sizes, return_counts=True)
+    h = _ArcFlow(values[::-1].tolist(), demand[::-1].tolist(), capacity)._model()
+    if time_limit is not None:
+        h.setOptionValue("time_limit", time_limit)
+    return h
+
+
+@pytest.mark.parametrize("time_limit", [None, 60.0])
+def test_a_run_under_way_can_be_left_behind(time_limit: float | None) -> None:
+    """Binds: a run whose result is no longer wanted counts as left behind until it
+    returns (the process's end would wait for it), then reports no solution and no bound."""
+    h = _two_second_run(time_limit)
+    runner = threading.Thread(target=h.run)
+    runner.start()
+    end = time.monotonic() + 1.0
+    while not h._in_run and time.monotonic() < end:  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    assert _highs.leave_behind(h)
+    assert not _highs.leave_behind(h)  # once only
+    assert _highs.runs_left_behind() == 1
+    runner.join(timeout=60)
+    assert not runner.is_alive()
+    assert _highs.runs_left_behind() == 0
+    assert h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
+    assert math.isinf(h.getInfo().mip_dual_bound)
+    assert len(h.getSolution().col_value) == 0
+
+
+def test_an_instance_without_a_run_under_way_is_not_left_behind() -> None:
+    """Does not bind: before and after its run an instance has nothing to leave behind."""
+    h = _knapsack(1, 5.0)
+    assert not _highs.leave_behind(h)
+    h.run()
+    assert not _highs.leave_behind(h)
+    assert _highs.runs_left_behind() == 0
+    assert h.getInfo().objective_function_value == pytest.approx(-8.0)
+    assert not _highs.leave_behind(highspy.Highs())  # not an instance of new_highs

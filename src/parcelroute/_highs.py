@@ -42,7 +42,7 @@ from contextlib import contextmanager
 import highspy
 
 __all__ = ["END_OVERRUN_SECONDS", "EXIT_WAIT_SECONDS", "OVERRUN_FRACTION", "OVERRUN_SECONDS",
-           "new_highs", "prepare_threads", "runs_left_behind", "solve_ends_at"]
+           "leave_behind", "new_highs", "prepare_threads", "runs_left_behind", "solve_ends_at"]
 
 logger = logging.getLogger("parcelroute")
 
@@ -177,6 +177,28 @@ class _Highs(highspy.Highs):
 
     _abandoned = False
     _minimize = True
+    _in_run = False
+
+    def leave_behind(self) -> bool:
+        """Count this instance's run, under way on another thread, as left behind.
+
+        For a run whose result is no longer wanted but which does not stop at
+        once (an interrupt is only seen between HiGHS' phases): the process's
+        end then waits for it, as for a run that ignores its time limit, and
+        the instance reports no solution and no bound. False when no run is
+        under way or it was already left behind.
+        """
+        with _pool_lock:
+            if not self._in_run or self._abandoned:
+                return False
+            self._abandoned = True
+            _leave_behind()
+            return True
+
+    def _ended(self) -> None:
+        """Count the run as ended (``_pool_lock`` held)."""
+        self._in_run = False
+        _count_ended(self._abandoned)
 
     def run(self) -> highspy.HighsStatus:
         """Solve, after matching the global thread pool to this instance.
@@ -190,12 +212,15 @@ class _Highs(highspy.Highs):
         if pool != threads:
             logger.debug("HiGHS runs with the %s threads of a pool still in use", pool)
             self.setOptionValue("threads", pool)
+        with _pool_lock:
+            self._in_run = True
         limit = float(self.getOptionValue("time_limit")[1])
         if not math.isfinite(limit) or limit >= 1e9:
             try:
                 return super().run()
             finally:
-                _run_ended()
+                with _pool_lock:
+                    self._ended()
         self._minimize = self.getObjectiveSense()[1] == highspy.ObjSense.kMinimize
         outcome: list[object] = []
         done = threading.Event()
@@ -210,7 +235,7 @@ class _Highs(highspy.Highs):
             finally:
                 with _pool_lock:
                     finished = True
-                    _count_ended(self._abandoned)
+                    self._ended()
                 done.set()
 
         worker = threading.Thread(target=work, name="parcelroute-highs", daemon=True)
@@ -218,7 +243,8 @@ class _Highs(highspy.Highs):
         try:
             worker.start()
         except BaseException:
-            _run_ended()
+            with _pool_lock:
+                self._ended()
             raise
         wait = limit + OVERRUN_SECONDS + OVERRUN_FRACTION * limit
         cap = _wait_cap()
@@ -227,7 +253,7 @@ class _Highs(highspy.Highs):
             wait = min(wait, max(limit + END_OVERRUN_SECONDS, cap))
         if not done.wait(wait):
             with _pool_lock:
-                if not finished:
+                if not finished and not self._abandoned:
                     self._abandoned = True
                     _leave_behind()
             if self._abandoned:
@@ -266,6 +292,12 @@ class _Highs(highspy.Highs):
         if self._abandoned:
             return highspy.HighsSolution()
         return super().getSolution()
+
+
+def leave_behind(h: highspy.Highs) -> bool:
+    """Count the run of ``h`` (from :func:`new_highs`), under way on another thread, as left
+    behind (see :meth:`_Highs.leave_behind`); False for any other instance."""
+    return isinstance(h, _Highs) and h.leave_behind()
 
 
 def runs_left_behind() -> int:
