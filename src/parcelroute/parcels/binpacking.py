@@ -114,8 +114,8 @@ _ARCFLOW_ROUND = 2
 #: HiGHS' sub-MIP heuristics left off in the arc-flow MIP. Its root reduced-cost sub-MIP
 #: checks no interrupt: on Falkenauer_u250_12 it ran 3.7 s past a time limit of 2.8 s. Without
 #: these three, HiGHS proved Falkenauer_u250_12 in 1.07 s instead of 7.53 s, a random instance
-#: of 300 items in 1.29 s instead of 1.96 s, and four of Falkenauer's u500 in 2.1-2.6 s
-#: instead of 6.4-9.2 s (the fifth in neither way within 20 s).
+#: of 300 items in 1.29 s instead of 1.96 s, and three of Falkenauer's u500 in 2.1-2.6 s
+#: instead of 6.4-9.2 s (a fourth, u500_01, in neither way within 20 s).
 _ARCFLOW_HEURISTICS_OFF = ("mip_heuristic_run_root_reduced_cost", "mip_heuristic_run_rens",
                            "mip_heuristic_run_rins")
 #: Seconds the engine waits at its end for the arc-flow MIP's result.
