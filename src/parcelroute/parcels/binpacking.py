@@ -1390,7 +1390,7 @@ class _ArcFlow:
     def _model(self) -> highspy.Highs:
         """The MIP: column 0 counts the bins, one integer column per arc."""
         n_arcs = len(self.tail)
-        pos = {v: k for k, v in enumerate(self.nodes)}
+        nodes = np.array(self.nodes, np.int64)
         h = new_highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
@@ -1407,8 +1407,7 @@ class _ArcFlow:
                                 np.full(ncol, highspy.HighsVarType.kInteger))
         # flow conservation: out - in = z at 0, -z at the capacity, 0 elsewhere
         cols = np.arange(1, ncol)
-        row = np.concatenate([[pos[v] for v in self.tail.tolist()],
-                              [pos[v] for v in self.head.tolist()], [pos[0], pos[self.cap]]])
+        row = np.searchsorted(nodes, np.concatenate([self.tail, self.head, [0, self.cap]]))
         col = np.concatenate([cols, cols, [0, 0]])
         val = np.concatenate([np.ones(n_arcs), -np.ones(n_arcs), [-1.0, 1.0]])
         order = np.lexsort((col, row))
@@ -1654,21 +1653,27 @@ class _Engine:
     def arcflow_round(self, share: float) -> bool:
         """The arc-flow MIP, in ``share`` of the time left; True when the best packing is
         then proven optimal (one worker: the searches wait for it)."""
-        flow = _ArcFlow(self.type_sizes, self.demand, self.cap)
-        if flow.too_large:
+        flow = self._arcflow_model()
+        if flow is None:
             return False
-        self._flow_arcs = len(flow.tail)
         self._take_flow(*flow.solve(self.clock.share(share)))
         return self.done()
+
+    def _arcflow_model(self) -> _ArcFlow | None:
+        """The arc-flow model of the items (kept for :meth:`_end_arcflow`); None when too large."""
+        flow = _ArcFlow(self.type_sizes, self.demand, self.cap)
+        if flow.too_large:
+            return None
+        self._flow_arcs = len(flow.tail)
+        self._flow_model = flow
+        return flow
 
     def _start_arcflow(self) -> None:
         """The arc-flow MIP on a thread of its own, beside the searches (HiGHS on the other
         worker). A packing it proves optimal stops the searches through the clock."""
-        flow = _ArcFlow(self.type_sizes, self.demand, self.cap)
-        if flow.too_large:
+        flow = self._arcflow_model()
+        if flow is None:
             return
-        self._flow_arcs = len(flow.tail)
-        self._flow_model = flow
         job: Future[tuple[list[IntArray] | None, int]] = Future()
         clock, cancel = self.clock, self._flow_cancel
 
