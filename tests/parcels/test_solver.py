@@ -899,20 +899,100 @@ def test_a_re_plan_keeps_what_another_search_changed_meanwhile(
 
 
 def test_neighbourhoods_go_round_again_only_after_a_cheaper_plan() -> None:
-    """Handed out in order; a second round after a round that lowered the cost, not after one
+    """Handed out in order; a second round after a round that saved something, not after one
     that did not; never more rounds than allowed."""
     hoods = [np.array([k], np.int64) for k in range(3)]
-    queue = parcel_solver._HoodQueue(hoods, 5)
-    first = [queue.next(100.0) for _ in range(3)]
-    assert [h.tolist() for h in first if h is not None] == [[0], [1], [2]]
-    second = [queue.next(90.0) for _ in range(3)]  # the first round saved 10
-    assert [h.tolist() for h in second if h is not None] == [[0], [1], [2]]
-    assert queue.next(90.0) is None  # the second round saved nothing
-    assert queue.next(50.0) is None  # the search has ended, whatever comes after
-    once = parcel_solver._HoodQueue(hoods, 1)
-    assert [once.next(100.0) is not None for _ in range(3)] == [True] * 3
-    assert once.next(10.0) is None  # one round only, however much it saved
-    assert parcel_solver._HoodQueue([], 5).next(0.0) is None
+    queue = parcel_solver._HoodQueue({"single": hoods}, 5)
+
+    def round_of(q: parcel_solver._HoodQueue) -> list[list[int]]:
+        return [p.batches.tolist() for p in (q.next() for _ in range(3)) if p is not None]
+
+    assert round_of(queue) == [[0], [1], [2]]
+    queue.record(0, saved=10.0, seconds=0.1)  # the first round saved 10
+    assert round_of(queue) == [[0], [1], [2]]
+    queue.record(0, saved=0.0, seconds=0.1)
+    assert queue.next() is None  # the second round saved nothing
+    queue.record(0, saved=50.0, seconds=0.1)
+    assert queue.next() is None  # the search has ended, whatever comes after
+    once = parcel_solver._HoodQueue({"single": hoods}, 1)
+    assert [once.next() is not None for _ in range(3)] == [True] * 3
+    once.record(0, saved=90.0, seconds=0.1)
+    assert once.next() is None  # one round only, however much it saved
+    assert parcel_solver._HoodQueue({"none": []}, 5).next() is None
+
+
+def _kinds_drawn(rates: tuple[float, float], seconds: tuple[float, float],
+                 draws: int) -> list[int]:
+    """Kind 'a' (three neighbourhoods) goes through its first round, then kind 'b' is tried;
+    each re-plan saves ``rates`` per second and takes ``seconds``: the kinds of the next
+    ``draws``."""
+    many = [np.array([k], np.int64) for k in range(10_000)]
+    queue = parcel_solver._HoodQueue({"a": many[:3], "b": many}, 10**6, seed=3)
+    picked: list[int] = []
+    while picked.count(1) < 3:
+        pick = queue.next()
+        assert pick is not None
+        picked.append(pick.kind)
+        queue.record(pick.kind, saved=rates[pick.kind] * seconds[pick.kind],
+                     seconds=seconds[pick.kind])
+    assert picked[:3] == [0, 0, 0]  # the first round of 'a' comes first
+    kinds = []
+    for _ in range(draws):
+        pick = queue.next()
+        assert pick is not None
+        kinds.append(pick.kind)
+        queue.record(pick.kind, saved=rates[pick.kind] * seconds[pick.kind],
+                     seconds=seconds[pick.kind])
+    return kinds
+
+
+def test_the_first_kind_goes_round_first_in_its_order() -> None:
+    """The first kind's first round comes before any other kind, in its order."""
+    first = [np.array([k], np.int64) for k in (5, 3, 9)]
+    queue = parcel_solver._HoodQueue({"a": first, "none": [], "b": [np.array([1])] * 9}, 5)
+    picks = [queue.next() for _ in range(3)]
+    assert [(p.kind, p.batches.tolist()) for p in picks if p is not None] == [
+        (0, [5]), (0, [3]), (0, [9])]
+    queue.record(0, saved=0.0, seconds=0.1)
+    assert [p.kind for p in (queue.next() for _ in range(9)) if p is not None] == [2] * 9
+    # an empty first kind leaves the draw to the others from the start
+    no_first = parcel_solver._HoodQueue({"none": [], "b": [np.array([1])]}, 1)
+    pick = no_first.next()
+    assert pick is not None and pick.kind == 1
+
+
+def test_the_kind_that_saves_more_per_second_is_drawn_more_often() -> None:
+    """Binds: kind 'b' saved ten times as much per second, and is drawn about ten times as often
+    (its odds 10 to 1); kind 'a' is still drawn (the floor keeps it in the search)."""
+    kinds = _kinds_drawn((1.0, 10.0), (0.5, 0.5), 1100)
+    assert 850 <= kinds.count(1) <= 1100 - 50
+
+
+def test_kinds_that_save_alike_are_drawn_alike() -> None:
+    """Does not bind: two kinds that saved the same per second, in re-plans of the same
+    length, are drawn about equally."""
+    kinds = _kinds_drawn((5.0, 5.0), (0.5, 0.5), 1000)
+    assert 400 <= kinds.count(1) <= 600
+
+
+def test_a_kind_of_quick_re_plans_is_drawn_more_often() -> None:
+    """Two kinds that save the same per second share the time equally: the one whose re-plans
+    take a tenth of the time is drawn about ten times as often."""
+    kinds = _kinds_drawn((5.0, 5.0), (0.5, 0.05), 1100)
+    assert 850 <= kinds.count(1) <= 1100 - 50
+
+
+def test_a_kind_that_ends_leaves_the_draw_to_the_others() -> None:
+    """A kind whose round saved nothing ends; the others go on alone."""
+    queue = parcel_solver._HoodQueue(
+        {"short": [np.array([0])], "long": [np.array([1])] * 50}, 5)
+    seen = []
+    while (pick := queue.next()) is not None:
+        seen.append(pick.kind)
+        queue.record(pick.kind, saved=1.0 if pick.kind == 1 else 0.0, seconds=0.5)
+    assert seen[:2] == [0, 1]  # 'short' went round once; its round saved nothing
+    assert seen.count(0) == 1
+    assert seen.count(1) == 50 * 5  # every round of 'long' saved something
 
 
 def test_roomy_month_is_proven_by_one_worker_and_by_two() -> None:
@@ -1384,7 +1464,7 @@ def _spread_level2(seconds: float) -> tuple[parcel_solver._Level2, parcel_solver
     level2.best, level2.best_cost = spread, parcel_solver._cost(prob, spread)
     level2.level1 = 2
     hoods = parcel_solver.least_filled_hoods(prob, spread)
-    return level2, parcel_solver._HoodQueue(hoods, parcel_solver.LNS_ROUNDS)
+    return level2, parcel_solver._HoodQueue({"least filled": hoods}, parcel_solver.LNS_ROUNDS)
 
 
 def test_search_to_end_uses_the_time_the_bounds_leave() -> None:
