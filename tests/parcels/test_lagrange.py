@@ -609,6 +609,42 @@ def test_a_batch_cost_pdlp_that_would_not_finish_leaves_its_core_to_a_second_sea
         assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
 
 
+@pytest.mark.parametrize("pdlp_fits", [False, True])
+def test_the_steps_take_the_bound_s_whole_share_when_pdlp_would_not_finish(
+        monkeypatch: pytest.MonkeyPatch, pdlp_fits: bool) -> None:
+    """Binds where PDLP would not finish: the subgradient steps' bound is the level's, and
+    they get the bound's whole share of the time (COST_NO_PDLP_SHARE). Does not bind where
+    PDLP is expected to finish: the steps get COST_FIRST_SHARE of it, PDLP the rest."""
+    s = generate_scenario(150, 0, 1)
+    _without_the_batch_cost_lp(monkeypatch)
+    if not pdlp_fits:
+        monkeypatch.setattr(parcel_solver, "PDLP_SECONDS_PER_OPTION", 1e9)
+    limits: list[float | None] = []
+    real = parcel_solver.cost_bound
+
+    def recorded(*args: Any, time_limit: float | None = None, **kwargs: Any) -> Any:
+        limits.append(time_limit)
+        return real(*args, time_limit=time_limit, **kwargs)
+
+    monkeypatch.setattr(parcel_solver, "cost_bound", recorded)
+    level2 = parcel_solver._Level2
+    shares: list[float] = []
+    original = level2._large
+
+    def large(self: parcel_solver._Level2, *args: Any, **kwargs: Any) -> Any:
+        left = self.deadline.left()
+        assert left is not None
+        shares.append(0.9 * left)  # the bound's share of the level's time (no LP)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(level2, "_large", large)
+    result = pr.solve(s, time_limit=8, workers=2)
+    assert pr.verify(s, result) == []
+    assert len(limits) == 1 and limits[0] is not None and len(shares) == 1
+    expected = parcel_solver.COST_FIRST_SHARE if pdlp_fits else parcel_solver.COST_NO_PDLP_SHARE
+    assert limits[0] == pytest.approx(expected * shares[0], rel=0.05)
+
+
 @pytest.mark.parametrize(("share", "fits"), [(1.01, True), (0.99, False)])
 def test_the_batch_cost_pdlp_is_expected_to_take_its_time_per_option(share: float,
                                                                       fits: bool) -> None:

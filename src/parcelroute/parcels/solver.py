@@ -147,6 +147,13 @@ LP_MIN_SECONDS = 1.0
 #: 316,000-317,000), more than a 20 or 30 s solve leaves it; the steps reach about 240,000
 #: in a second.
 COST_FIRST_SHARE = 0.15
+#: The same share when PDLP is not expected to finish: the steps' bound is then the level's,
+#: and they take all of it (the core joins the neighbourhood search for what they leave).
+#: At 20 s on independent 20,000-parcel months a share of 0.15 left it at 485,057-497,092
+#: and 395,245-405,940, and the whole share raised it to 718,724-738,659 and 598,150, with
+#: plans in the same range (1,536,957-1,650,315 against 1,497,411-1,603,696, and 1,225,458
+#: against 1,211,476-1,267,431).
+COST_NO_PDLP_SHARE = 1.0
 #: PDLP runs past its time limit before it stops (0.75-1.3 s past 5.6 s at 20,000 parcels):
 #: it is given this share of the time it may take.
 PDLP_OVERRUN = 0.85
@@ -1702,7 +1709,8 @@ class _Level2:
                     use_pdlp = False
                 if left is not None:
                     lag = cost_bound(prob, level1, target=self.best_cost, time_limit=(
-                        COST_FIRST_SHARE if use_pdlp or second else 1.0) * share * left)
+                        COST_FIRST_SHARE if use_pdlp else COST_NO_PDLP_SHARE if second
+                        else 1.0) * share * left)
                     self._take_lagrangian(lag)
                 if second and left is not None:
                     # PDLP would not finish: this core searches beside the other one
