@@ -159,10 +159,14 @@ COST_NO_PDLP_SHARE = 1.0
 PDLP_OVERRUN = 0.85
 #: Seconds per option the batch-cost PDLP solve (:data:`PDLP_LOOSE_TOLERANCES`) is expected
 #: to take beside the neighbourhood MIPs: 2.7-5.7 s for 90,000-106,000 options at 20,000
-#: parcels. When it is not expected to end in time, the core it would take runs a second
-#: neighbourhood search. (Level 1's PDLP time, used before, foretold it badly: 7.2 s at
-#: level 1 on a month whose batch-cost PDLP took 4.1 s, 3.0 s on one where it took 3.4 s.)
-PDLP_SECONDS_PER_OPTION = 5e-5
+#: parcels, and more than 6 s for the 118,390 of an independent month. When it is not
+#: expected to end in time, the subgradient steps bound the level instead
+#: (:data:`COST_NO_PDLP_SHARE`). A PDLP that runs out of time leaves the steps' short first
+#: share as the bound: 5e-5 let that month's PDLP start at 20 s, for a bound of 178,000
+#: where the steps alone reach 346,415. (Level 1's PDLP time, used before, foretold it
+#: badly: 7.2 s at level 1 on a month whose batch-cost PDLP took 4.1 s, 3.0 s on one where
+#: it took 3.4 s.)
+PDLP_SECONDS_PER_OPTION = 5.5e-5
 #: How many times the first batch-cost PDLP solve's time the second, tighter one
 #: (:data:`~parcelroute.parcels.mip.PDLP_SECOND_TOLERANCES`) may need: it runs only when
 #: the searches' time left (before :data:`PDLP_OVERRUN`) is at least that. Alone, on five
