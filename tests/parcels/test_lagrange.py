@@ -519,6 +519,29 @@ def test_after_a_level1_pdlp_that_returned_no_steps_follow(
     assert shares == []
 
 
+@pytest.mark.parametrize("fits", [False, True])
+def test_a_level1_pdlp_beside_that_would_not_finish_does_not_start(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fits: bool) -> None:
+    """Binds where PDLP's approximate LP beside the interior point LP is expected to outlast
+    its share (LEVEL1_PDLP_SECONDS_PER_OPTION made far too long): it does not start, the
+    subgradient steps take STEPS_AFTER_PDLP_SHARE of the time left, and their bound holds.
+    Does not bind where it is expected to end: it runs, and no steps follow it."""
+    s = generate_scenario(150, 0, 1)
+    exact = pr.solve(s, time_limit=60)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    if not fits:
+        monkeypatch.setattr(parcel_solver, "LEVEL1_PDLP_SECONDS_PER_OPTION", 1e9)
+    shares = _level1_steps_shares(monkeypatch)
+    pdlp_models = _record_pdlp(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=20, workers=2)
+    assert pr.verify(s, big) == []
+    assert (True in pdlp_models) is fits  # a PDLP run on level 1's LP
+    assert ("PDLP beside would not finish" in caplog.text) is not fits
+    assert shares == ([] if fits else [(parcel_solver.STEPS_AFTER_PDLP_SHARE, False)])
+    assert big.bound["delivered_priority"] >= exact.objective["delivered_priority"]
+
+
 def test_beside_the_main_pdlp_the_steps_run_until_it_returns(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Binds: PDLP as level 1's main LP on a month of up to STEPS_BESIDE_PDLP_MAX_PAIRS

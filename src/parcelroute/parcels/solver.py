@@ -180,6 +180,13 @@ PDLP_SECOND_FACTOR = 4.0
 #: share of 0.5 (4.3 s there) missed once.
 PDLP_BESIDE_SHARE = 0.8
 LEVEL1_LNS_SECONDS = 1.0
+#: Seconds per option that PDLP's approximate LP beside level 1's interior point LP is
+#: expected to take: 3.9-4.2 s for the 101,635 options of the generated 20,000-parcel month,
+#: and more than 7 s for the 161,647 of an independent month. When it is not expected to end
+#: in its share, it does not start: the subgradient steps and the neighbourhood MIPs take
+#: its time. On that month at 20 s level 1 then ends at 6,164,387 / 6,250,911 (1.4 %)
+#: instead of 6,127,818 / 6,315,881 (3.0 %).
+LEVEL1_PDLP_SECONDS_PER_OPTION = 4.5e-5
 #: Beyond the MIP's reach, with two workers: the share of level 1's time left that the
 #: subgradient steps take when PDLP's approximate LP returned nothing (the neighbourhood
 #: MIPs get the rest). On an independent 20,000-parcel month with priorities up to 1,000
@@ -892,11 +899,14 @@ class _Level1:
                                      cancel=cancel, pdlp=pdlp))
         guide: FloatArray | None = None
         try:
-            if not pdlp:
+            beside = self._share(PDLP_BESIDE_SHARE)
+            if not pdlp and beside is not None and not self._beside_fits(beside):
+                self.notes.append("PDLP beside would not finish")
+            elif not pdlp:
                 # PDLP's approximate LP first: its bound and rounding are far better than the
                 # subgradient steps', which only run if it returns nothing
-                side = solve_lp(model, time_limit=self._share(PDLP_BESIDE_SHARE), threads=1,
-                                pdlp=True, pdlp_options=PDLP_TIGHT_TOLERANCES, cancel=cancel)
+                side = solve_lp(model, time_limit=beside, threads=1, pdlp=True,
+                                pdlp_options=PDLP_TIGHT_TOLERANCES, cancel=cancel)
                 assign, best, upper = self._take_lp(model, x, side, assign, best, upper, True)
                 if side.x is not None and side.row_dual is not None:
                     guide = side.x[x]
@@ -924,6 +934,11 @@ class _Level1:
         lp = job.result()
         assign, best, upper = self._take_lp(model, x, lp, assign, best, upper, pdlp)
         return assign, LevelResult(float(best), float(upper), 0.0, self.notes)
+
+    def _beside_fits(self, seconds: float) -> bool:
+        """Whether PDLP's approximate LP beside the interior point LP is expected to end in
+        ``seconds`` (:data:`LEVEL1_PDLP_SECONDS_PER_OPTION`, within :data:`PDLP_OVERRUN`)."""
+        return LEVEL1_PDLP_SECONDS_PER_OPTION * self.prob.num_pairs <= PDLP_OVERRUN * seconds
 
     def _take_lp(self, model: MipModel, x: IntArray, lp: MipOutcome, assign: IntArray,
                  best: int, bound: int, pdlp: bool) -> tuple[IntArray, int, int]:
