@@ -619,19 +619,20 @@ def least_filled_hoods(prob: ParcelProblem, assign: IntArray) -> list[IntArray]:
     >>> [h.tolist() for h in least_filled_hoods(prob, np.array([0, 2, 5]))]
     [[1], [0]]
     """
-    fill = _fill(prob, assign)
-    used = np.unique(prob.pair_batch[assign[assign >= 0]])
+    chosen = assign[assign >= 0]
+    fill = np.zeros(prob.num_batches)
+    for limit, load in _batch_loads(prob, chosen):
+        cap = limit.astype(np.float64)
+        fill = np.maximum(fill, np.where(cap > 0, load / np.maximum(cap, 1.0), 0.0))
+    used = np.unique(prob.pair_batch[chosen])
     order = used[np.argsort(fill[used], kind="stable")]
     return [np.array([b], np.int64) for b in order.tolist()]
 
 
-def _fill(prob: ParcelProblem, assign: IntArray) -> FloatArray:
-    """Each batch's fill under ``assign``: the largest share of a limit its load takes."""
-    fill = np.zeros(prob.num_batches)
-    for limit, load in _batch_loads(prob, assign[assign >= 0]):
-        cap = limit.astype(np.float64)
-        fill = np.maximum(fill, np.where(cap > 0, load / np.maximum(cap, 1.0), 0.0))
-    return fill
+def _pdlp_ends(seconds_per_option: float, options: int, seconds: float) -> bool:
+    """Whether a PDLP solve of ``options`` options, expected to take ``seconds_per_option``
+    each, ends within :data:`PDLP_OVERRUN` of ``seconds`` (it runs past its time limit)."""
+    return seconds_per_option * options <= PDLP_OVERRUN * seconds
 
 
 def _in_background(job: Callable[[], _T]) -> Future[_T]:
@@ -899,8 +900,9 @@ class _Level1:
                                      cancel=cancel, pdlp=pdlp))
         guide: FloatArray | None = None
         try:
-            beside = self._share(PDLP_BESIDE_SHARE)
-            if not pdlp and beside is not None and not self._beside_fits(beside):
+            beside = None if pdlp else self._share(PDLP_BESIDE_SHARE)
+            if not pdlp and beside is not None and not _pdlp_ends(
+                    LEVEL1_PDLP_SECONDS_PER_OPTION, self.prob.num_pairs, beside):
                 self.notes.append("PDLP beside would not finish")
             elif not pdlp:
                 # PDLP's approximate LP first: its bound and rounding are far better than the
@@ -934,11 +936,6 @@ class _Level1:
         lp = job.result()
         assign, best, upper = self._take_lp(model, x, lp, assign, best, upper, pdlp)
         return assign, LevelResult(float(best), float(upper), 0.0, self.notes)
-
-    def _beside_fits(self, seconds: float) -> bool:
-        """Whether PDLP's approximate LP beside the interior point LP is expected to end in
-        ``seconds`` (:data:`LEVEL1_PDLP_SECONDS_PER_OPTION`, within :data:`PDLP_OVERRUN`)."""
-        return LEVEL1_PDLP_SECONDS_PER_OPTION * self.prob.num_pairs <= PDLP_OVERRUN * seconds
 
     def _take_lp(self, model: MipModel, x: IntArray, lp: MipOutcome, assign: IntArray,
                  best: int, bound: int, pdlp: bool) -> tuple[IntArray, int, int]:
@@ -1824,7 +1821,7 @@ class _Level2:
         Expected to take :data:`PDLP_SECONDS_PER_OPTION` per option, within
         :data:`PDLP_OVERRUN` of the time it may have.
         """
-        return PDLP_SECONDS_PER_OPTION * self.prob.num_pairs <= PDLP_OVERRUN * seconds
+        return _pdlp_ends(PDLP_SECONDS_PER_OPTION, self.prob.num_pairs, seconds)
 
     def _take_lagrangian(self, lag: LagrangeOutcome) -> None:
         self._raise_bound(self._round_bound(lag.bound))
