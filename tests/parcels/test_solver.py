@@ -10,6 +10,7 @@ scenarios.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import itertools
 import logging
@@ -30,6 +31,7 @@ import parcelroute as pr
 from parcelroute.generate import generate_scenario
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, SolveOptions
+from parcelroute.parcels import components
 from parcelroute.parcels import solver as parcel_solver
 from parcelroute.parcels.compat import Compatibility
 from parcelroute.parcels.mip import MipModel, lagrangian_bound, solve_lp, solve_mip, solve_scip
@@ -1147,6 +1149,134 @@ def test_random_scenarios_match_brute_force(s: Scenario) -> None:
             assert r.objective[level] == pytest.approx(r.bound[level])
     if r.objective["delivered_priority"] == prio:
         assert r.bound["batch_cost"] <= float(cost) + 1e-9
+
+
+# -- independent parts ---------------------------------------------------------------
+@contextlib.contextmanager
+def every_part_alone(max_share: float = 1.0) -> Any:
+    """Solve every independent part on its own, however small."""
+    with mock.patch.object(components, "MIN_PART_OPTIONS", 1), \
+            mock.patch.object(parcel_solver, "SPLIT_MAX_SHARE", max_share):
+        yield
+
+
+@st.composite
+def two_hub_scenarios(draw: st.DrawFn) -> Scenario:
+    """Two hubs whose batches cross at X: apart unless X's limit or D-1's joins them."""
+    b = base("two hubs", crossing=draw(st.one_of(st.none(), st.integers(0, 4))))
+    b.add_node("HUB-2", kind="hub").add_link("HUB-2", "X", hours=10)
+    b.add_detainee("D-1", side="A", facility="F-1", max_parcels=draw(st.integers(0, 3)))
+    for hub in ("HUB", "HUB-2"):
+        for k in range(draw(st.integers(1, 2))):
+            limits: dict[str, Any] = {}
+            if draw(st.booleans()):
+                limits["max_parcels"] = draw(st.integers(0, 2))
+            if draw(st.booleans()):
+                limits["max_weight_kg"] = draw(st.sampled_from([1, 2.5]))
+            b.add_batch(f"B-{hub}-{k}", origin=hub, departs=day(draw(st.integers(0, 2))),
+                        stops=list(draw(st.sampled_from([("X", "F-1", "F-2"), ("X", "F-2")]))),
+                        cost=draw(st.sampled_from([0, 5, 10, 12.5])), **limits)
+        for k in range(draw(st.integers(1, 3))):
+            ready = draw(st.integers(0, 2))
+            fields: dict[str, Any] = {
+                "origin": hub, "destination": draw(st.sampled_from(["F-1", "F-2"])),
+                "weight_kg": draw(st.sampled_from([0.5, 1, 1.5])), "volume_l": 1,
+                "ready": day(ready), "due": day(ready + draw(st.integers(0, 3))),
+                "priority": draw(st.integers(0, 3))}
+            if draw(st.booleans()):
+                fields["recipient"] = "D-1"
+            b.add_parcel(f"P-{hub}-{k}", **fields)
+    return b.build()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(two_hub_scenarios())
+def test_months_solved_part_by_part_match_brute_force(s: Scenario) -> None:
+    with every_part_alone():
+        r = solve(s, time_limit=20)
+    prio, cost = brute_force(s)
+    assert_optimal(r)
+    assert r.objective["delivered_priority"] == prio
+    assert Decimal(repr(r.objective["batch_cost"])) == cost
+
+
+@pytest.mark.parametrize(("seed", "size"), [(0, 40), (2, 60), (4, 60)])
+def test_parts_prove_the_levels_of_the_whole_month(seed: int, size: int) -> None:
+    s = generate_scenario(size, 0, seed)
+    whole = solve(s, time_limit=30)
+    with every_part_alone():
+        parts = solve(s, time_limit=30)
+    assert parts.stats["parcels_parts"] == 2 and whole.stats["parcels_parts"] == 1
+    assert_optimal(whole)
+    assert_optimal(parts)
+    assert levels(parts) == pytest.approx(levels(whole))
+
+
+def hubs_with(north: int, south: int) -> Scenario:
+    """Hubs N and S, one batch each to F-1, with ``north`` and ``south`` parcels."""
+    b = pr.ScenarioBuilder(name="parts")
+    b.add_node("N", kind="hub").add_node("S", kind="hub").add_node("F-1")
+    b.add_link("N", "F-1", hours=5).add_link("S", "F-1", hours=5)
+    for hub, count in (("N", north), ("S", south)):
+        b.add_batch(f"B-{hub}", origin=hub, departs=day(0), stops=["F-1"], cost=10,
+                    max_parcels=max(1, count - 1))
+        for k in range(count):
+            b.add_parcel(f"P-{hub}{k}", origin=hub, destination="F-1", weight_kg=1,
+                         volume_l=1, ready=day(0), due=day(3), priority=k % 3)
+    return b.build()
+
+
+@pytest.mark.parametrize(("north", "parts"), [(20, 1), (19, 2)])
+def test_a_part_of_nearly_every_option_leaves_the_month_whole(north: int, parts: int) -> None:
+    # 20 of 21 options is more than 0.95 of them (binds); 19 of 20 is not (does not bind)
+    with every_part_alone(max_share=0.95):
+        r = solve(hubs_with(north, 1))
+    assert_optimal(r)
+    assert r.stats["parcels_parts"] == parts
+
+
+def test_parts_report_progress_under_their_own_names_then_the_totals() -> None:
+    seen: list[pr.Progress] = []
+    with every_part_alone():
+        r = solve(hubs_with(4, 3), callback=seen.append)
+    assert_optimal(r)
+    phases = [p.phase for p in seen]
+    assert "parcels: delivered_priority (part 1 of 2)" in phases
+    assert "parcels: batch_cost (part 2 of 2)" in phases
+    assert phases[-2:] == ["parcels: delivered_priority", "parcels: batch_cost"]
+    # each batch leaves out a parcel of priority 0: 1 + 2 from each hub, two batches run
+    assert (seen[-2].incumbent, seen[-1].incumbent) == (6, 20)
+
+
+def test_each_part_gets_a_share_in_proportion_to_its_options() -> None:
+    shares: list[float] = []
+    real = parcel_solver._solve_problem
+
+    def record(prob: ParcelProblem, options: SolveOptions, deadline: Deadline,
+               t0: float) -> Any:
+        shares.append(deadline.left() or 0.0)
+        return real(prob, options, deadline, t0)
+
+    with every_part_alone(), mock.patch.object(parcel_solver, "_solve_problem", record):
+        solve(hubs_with(3, 9), time_limit=40)
+    # the part of 3 options first, with about 3/12 of the time; the other with what is left
+    assert shares[0] == pytest.approx(10, abs=1)
+    assert shares[1] > 25
+
+
+def test_parts_whose_options_differ_from_the_whole_leave_the_month_whole(
+        caplog: pytest.LogCaptureFixture) -> None:
+    def reversed_batches(s: Scenario, part: components.Part) -> Scenario:
+        sub = components.part_scenario(s, part)
+        return dataclasses.replace(sub, batches=sub.batches[::-1])
+
+    s = generate_scenario(40, 0, 0)
+    with every_part_alone(), caplog.at_level(logging.WARNING, logger="parcelroute"), \
+            mock.patch.object(parcel_solver, "part_scenario", reversed_batches):
+        r = solve(s, time_limit=30)
+    assert "solved whole" in caplog.text
+    assert_optimal(r)
+    assert r.stats["parcels_parts"] == 1
 
 
 #: The paths of months too large for one MIP, forced on small ones: (name, solver constants).

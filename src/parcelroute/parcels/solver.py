@@ -1,5 +1,8 @@
 """Parcel allocation: two objective levels solved in strict order, each with a proof.
 
+A month's independent parts (:mod:`parcelroute.parcels.components`) are solved
+one after the other, each as below, and their levels and bounds add up.
+
 Level 1 maximises the delivered priority. Its model has one binary per
 (parcel, batch) option and, for every detainee whose limits can bind, the
 convex hull of the parcel sets the detainee may receive (one continuous
@@ -35,6 +38,7 @@ its bound.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
@@ -52,6 +56,7 @@ from parcelroute._integral import TOLERANCE, ceil_bound, floor_bound
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions, SubDeadline
 from parcelroute.parcels.compat import Compatibility
+from parcelroute.parcels.components import Part, independent_parts, part_scenario
 from parcelroute.parcels.explain import explain
 from parcelroute.parcels.greedy import (
     Loads,
@@ -232,6 +237,9 @@ SIDE_RENS_SHARE = 0.5
 #: With one worker and a time limit: the share of level 1's time left that its
 #: neighbourhood MIPs may take before the RENS model and the search.
 SIDE_LNS_SHARE = 0.15
+#: Independent parts are solved one by one (:mod:`parcelroute.parcels.components`)
+#: unless the largest holds more than this share of the options.
+SPLIT_MAX_SHARE = 0.95
 
 
 @dataclass
@@ -2073,7 +2081,45 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline)
     t0 = deadline.elapsed()
     compat = Compatibility(scenario)
     prob = ParcelProblem(scenario, compat)
+    # rounded sizes keep a bound over every parcel not blocked outright: no split then
+    parts = independent_parts(prob) if prob.weight_exact and prob.volume_exact else []
+    if parts and max(p.options for p in parts) > SPLIT_MAX_SHARE * prob.num_pairs:
+        parts = []  # one part holds nearly everything: not worth a second copy of it
     t_build = deadline.elapsed() - t0
+    stats: dict[str, float] = {}
+    if len(parts) > 1:
+        assign, lv1, lv2 = _solve_parts(prob, parts, options, deadline, stats)
+    else:
+        assign, lv1, lv2 = _solve_problem(prob, options, deadline, t0)
+    # the final values of both levels (parcels added after level 2 raise level 1)
+    options.report(Progress("parcels: delivered_priority", deadline.elapsed(), lv1.value,
+                            lv1.bound))
+    options.report(Progress("parcels: batch_cost", deadline.elapsed(), lv2.value, lv2.bound))
+    parcels, batches = explain(prob, assign)
+    stats.update({
+        "parcels_build_seconds": t_build + stats.get("parcels_build_seconds", 0.0),
+        "parcels_level1_seconds": lv1.seconds,
+        "parcels_level2_seconds": lv2.seconds,
+        "parcels_pairs": float(prob.num_pairs),
+    })
+    stats.setdefault("parcels_parts", float(max(1, len(parts))))
+    logger.info("parcels: level 1 %s (bound %s) %s; level 2 %s (bound %s) %s",
+                lv1.value, lv1.bound, lv1.notes, lv2.value, lv2.bound, lv2.notes)
+    return PartOutcome(
+        objective={"delivered_priority": lv1.value, "batch_cost": lv2.value},
+        bound={"delivered_priority": lv1.bound, "batch_cost": lv2.bound},
+        parcels=parcels,
+        batches=batches,
+        stats=stats,
+    )
+
+
+def _solve_problem(prob: ParcelProblem, options: SolveOptions, deadline: Deadline, t0: float
+                   ) -> tuple[IntArray, LevelResult, LevelResult]:
+    """Both levels of ``prob`` in order, within ``deadline`` (``t0``: when its build began).
+
+    Returns the plan (the option of each parcel, -1 for none) and both levels.
+    """
     budget = deadline.left()
     first = LEVEL1_SHARE_LARGE if prob.num_pairs > MIP_MAX_PAIRS else LEVEL1_SHARE
     level1 = _Level1(prob, options, deadline, None if budget is None else first * budget)
@@ -2104,23 +2150,57 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline)
                                              if prob.blocked.get(i) != "no_compatible_batch")))
         lv2.bound = 0.0
         lv1.notes.append("sizes rounded: no proof")
-    # the final values of both levels (parcels added after level 2 raise level 1)
-    options.report(Progress("parcels: delivered_priority", deadline.elapsed(), lv1.value,
-                            lv1.bound))
-    options.report(Progress("parcels: batch_cost", deadline.elapsed(), lv2.value, lv2.bound))
-    parcels, batches = explain(prob, assign)
-    stats = {
-        "parcels_build_seconds": t_build,
-        "parcels_level1_seconds": lv1.seconds,
-        "parcels_level2_seconds": lv2.seconds,
-        "parcels_pairs": float(prob.num_pairs),
-    }
-    logger.info("parcels: level 1 %s (bound %s) %s; level 2 %s (bound %s) %s",
-                lv1.value, lv1.bound, lv1.notes, lv2.value, lv2.bound, lv2.notes)
-    return PartOutcome(
-        objective={"delivered_priority": lv1.value, "batch_cost": lv2.value},
-        bound={"delivered_priority": lv1.bound, "batch_cost": lv2.bound},
-        parcels=parcels,
-        batches=batches,
-        stats=stats,
-    )
+    return assign, lv1, lv2
+
+
+def _solve_parts(prob: ParcelProblem, parts: list[Part], options: SolveOptions,
+                 deadline: Deadline, stats: dict[str, float]
+                 ) -> tuple[IntArray, LevelResult, LevelResult]:
+    """Both levels of each independent part of ``prob`` in turn, merged into one plan.
+
+    Smaller parts come first; each gets a share of the time left in proportion to
+    its options, and what a part leaves goes to the parts after it. The levels'
+    values and bounds add up: a plan with the most delivered priority has the
+    most on every part, so each part's second level may ask for its own.
+    """
+    keys = prob.pair_parcel * prob.num_batches + prob.pair_batch  # ascending
+    t_build = deadline.elapsed()
+    built = []
+    for part in parts:
+        sub = part_scenario(prob.scenario, part)
+        sub_prob = ParcelProblem(sub, Compatibility(sub))
+        sub_keys = (part.parcels[sub_prob.pair_parcel] * prob.num_batches
+                    + part.batches[sub_prob.pair_batch])
+        where = np.minimum(np.searchsorted(keys, sub_keys), len(keys) - 1)
+        if not np.array_equal(keys[where], sub_keys):  # not expected: the rules are per option
+            logger.warning("parcels: a part's options differ from the whole problem's; "
+                           "solved whole")
+            stats["parcels_parts"] = 1.0
+            return _solve_problem(prob, options, deadline, deadline.elapsed())
+        built.append((part, sub_prob, where))
+    stats["parcels_build_seconds"] = deadline.elapsed() - t_build
+    assign = np.full(prob.num_parcels, -1, np.int64)
+    lv1, lv2 = LevelResult(0.0, 0.0), LevelResult(0.0, 0.0)
+    left = sum(part.options for part in parts)
+    logger.info("parcels: %d independent parts of %s options", len(parts),
+                [part.options for part in parts])
+    for k, (part, sub_prob, where) in enumerate(built):
+        t0 = deadline.elapsed()
+        budget = deadline.left()
+        own = deadline if budget is None else SubDeadline(deadline, budget * part.options / left)
+        left -= part.options
+
+        def relabel(progress: Progress, tag: str = f" (part {k + 1} of {len(parts)})") -> None:
+            if options.callback is not None:
+                options.callback(dataclasses.replace(progress, phase=progress.phase + tag))
+
+        sub_assign, p1, p2 = _solve_problem(
+            sub_prob, dataclasses.replace(options, callback=relabel), own, t0)
+        placed = sub_assign >= 0
+        assign[part.parcels[placed]] = where[sub_assign[placed]]
+        for total, level in ((lv1, p1), (lv2, p2)):
+            total.value += level.value
+            total.bound += level.bound
+            total.seconds += level.seconds
+            total.notes.extend(f"part {k + 1}: {note}" for note in level.notes)
+    return assign, lv1, lv2
