@@ -1235,6 +1235,15 @@ def test_a_part_of_nearly_every_option_leaves_the_month_whole(north: int, parts:
     assert r.stats["parcels_parts"] == parts
 
 
+@pytest.mark.parametrize(("mip_max_pairs", "parts"), [(6, 1), (7, 2)])
+def test_a_month_beyond_the_mips_reach_stays_whole(mip_max_pairs: int, parts: int) -> None:
+    # seven options: beyond a MIP of six (binds), within one of seven (does not bind)
+    with every_part_alone(), mock.patch.object(parcel_solver, "MIP_MAX_PAIRS", mip_max_pairs):
+        r = solve(hubs_with(4, 3))
+    assert r.stats["parcels_parts"] == parts
+    assert r.objective["delivered_priority"] == 6
+
+
 def test_parts_report_progress_under_their_own_names_then_the_totals() -> None:
     seen: list[pr.Progress] = []
     with every_part_alone():

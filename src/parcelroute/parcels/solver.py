@@ -2081,8 +2081,10 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline)
     t0 = deadline.elapsed()
     compat = Compatibility(scenario)
     prob = ParcelProblem(scenario, compat)
-    # rounded sizes keep a bound over every parcel not blocked outright: no split then
-    parts = independent_parts(prob) if prob.weight_exact and prob.volume_exact else []
+    # rounded sizes keep a bound over every parcel not blocked outright: no split then; nor
+    # beyond the MIP's reach, where parts of a month would each take paths tuned for months
+    parts = independent_parts(prob) if (prob.weight_exact and prob.volume_exact
+                                        and prob.num_pairs <= MIP_MAX_PAIRS) else []
     if parts and max(p.options for p in parts) > SPLIT_MAX_SHARE * prob.num_pairs:
         parts = []  # one part holds nearly everything: not worth a second copy of it
     t_build = deadline.elapsed() - t0
