@@ -542,6 +542,56 @@ def test_a_level1_pdlp_beside_that_would_not_finish_does_not_start(
     assert big.bound["delivered_priority"] >= exact.objective["delivered_priority"]
 
 
+@pytest.mark.parametrize(("ratio", "runs"), [(2.0, False), (3.0, True)])
+def test_a_level1_pdlp_beside_does_not_start_where_priorities_spread_widely(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, ratio: float,
+        runs: bool) -> None:
+    """Binds where the priorities (1 to 3 here) spread more than
+    LEVEL1_PDLP_MAX_PRIORITY_RATIO (made 2): PDLP beside the interior point LP does not
+    start and the steps take its time. Does not bind at a ratio of 3: it runs."""
+    s = generate_scenario(150, 0, 1)
+    assert {p.priority for p in s.parcels} == {1, 2, 3}
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "LEVEL1_PDLP_MAX_PRIORITY_RATIO", ratio)
+    shares = _level1_steps_shares(monkeypatch)
+    pdlp_models = _record_pdlp(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=20, workers=2)
+    assert pr.verify(s, big) == []
+    assert (True in pdlp_models) is runs
+    assert ("PDLP beside would not finish" in caplog.text) is not runs
+    assert shares == ([] if runs else [(parcel_solver.STEPS_AFTER_PDLP_SHARE, False)])
+
+
+@pytest.mark.parametrize("cap", [1.25, 1e9])
+def test_a_level1_pdlp_beside_gets_little_more_than_its_expected_time(
+        monkeypatch: pytest.MonkeyPatch, cap: float) -> None:
+    """Binds at LEVEL1_PDLP_CAP = 1.25: PDLP beside the interior point LP gets 1.25 times
+    its expected time (LEVEL1_PDLP_SECONDS_PER_OPTION per option). Does not bind with a
+    cap too large to matter: it gets its whole share of level 1's time."""
+    s = generate_scenario(150, 0, 1)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "LEVEL1_PDLP_CAP", cap)
+    monkeypatch.setattr(parcel_solver, "LEVEL1_PDLP_SECONDS_PER_OPTION", 1e-3)
+    limits: list[float] = []
+
+    def recorded(model: MipModel, **kw: Any) -> MipOutcome:
+        if kw.get("pdlp") and model.maximize:
+            limits.append(kw["time_limit"])
+        return solve_lp(model, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", recorded)
+    prob = ParcelProblem(s, Compatibility(s))
+    r = pr.solve(s, time_limit=20, workers=2)
+    assert pr.verify(s, r) == []
+    expected = 1e-3 * prob.num_pairs
+    assert len(limits) == 1
+    if cap == 1.25:
+        assert limits[0] == pytest.approx(1.25 * expected)
+    else:
+        assert limits[0] > 2 * expected  # the share: 0.8 of level 1's 11 s
+
+
 def test_beside_the_main_pdlp_the_steps_run_until_it_returns(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Binds: PDLP as level 1's main LP on a month of up to STEPS_BESIDE_PDLP_MAX_PAIRS
