@@ -1244,6 +1244,17 @@ def test_a_month_beyond_the_mips_reach_stays_whole(mip_max_pairs: int, parts: in
     assert r.objective["delivered_priority"] == 6
 
 
+@pytest.mark.parametrize(("seconds_per_part", "parts"), [(20.0, 1), (0.5, 2)])
+def test_a_month_with_little_time_per_part_stays_whole(seconds_per_part: float,
+                                                       parts: int) -> None:
+    # 30 s for two parts: less than 20 s each (binds), more than 0.5 s each (does not)
+    with every_part_alone(), \
+            mock.patch.object(parcel_solver, "SPLIT_MIN_SECONDS", seconds_per_part):
+        r = solve(hubs_with(4, 3), time_limit=30)
+    assert_optimal(r)
+    assert r.stats["parcels_parts"] == parts
+
+
 def test_parts_report_progress_under_their_own_names_then_the_totals() -> None:
     seen: list[pr.Progress] = []
     with every_part_alone():
