@@ -79,13 +79,13 @@ def independent_parts(prob: ParcelProblem, min_options: int | None = None) -> li
     # recipient row's batches connected in a path (a path connects as a clique would)
     edges = [np.zeros((2, 0), np.int64)]
     starts, ends = prob.option_start[:-1], prob.option_start[1:]
+    has = ends > starts  # parcels with options
     inner = np.ones(len(pb), bool)
-    inner[starts[ends > starts]] = False  # the first option of each parcel starts no edge
+    inner[starts[has]] = False  # the first option of each parcel starts no edge
     idx = np.flatnonzero(inner)
     edges.append(np.vstack([pb[idx - 1], pb[idx]]))
     for *_, pairs in prob.crossing_rows:
         edges.append(_chain(np.unique(pb[pairs])))
-    has = ends > starts
     for *_, parcels in prob.recipient_rows:
         ps = parcels[has[parcels]]
         edges.append(_chain(np.unique(pb[starts[ps]])))
