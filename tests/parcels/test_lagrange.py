@@ -353,6 +353,7 @@ def _without_the_batch_cost_lp(monkeypatch: pytest.MonkeyPatch) -> None:
     too slow for the time left (PDLP's loose LP or the subgradient steps bound the level)."""
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
     monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
+    monkeypatch.setattr(parcel_solver, "LP_LEVEL2_SIMPLEX_FACTOR", 1e9)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -392,7 +393,7 @@ def test_after_the_batch_cost_pdlp_its_core_joins_the_neighbourhood_search(
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=30, workers=2)
     assert pr.verify(s, big) == []
-    assert re.search(r"level 2 .*'PDLP bound', 'a second neighbourhood search after PDLP'",
+    assert re.search(r"level 2 .*'PDLP bound', 'a second neighbourhood search after the LP'",
                      caplog.text)
 
 
@@ -524,8 +525,9 @@ def test_a_level1_pdlp_beside_that_would_not_finish_does_not_start(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fits: bool) -> None:
     """Binds where PDLP's approximate LP beside the interior point LP is expected to outlast
     its share (LEVEL1_PDLP_SECONDS_PER_OPTION made far too long): it does not start, the
-    subgradient steps take STEPS_AFTER_PDLP_SHARE of the time left, and their bound holds.
-    Does not bind where it is expected to end: it runs, and no steps follow it."""
+    LP is solved by the dual simplex method, the subgradient steps take
+    STEPS_AFTER_PDLP_SHARE of the time left (or until that LP returns), and the bound
+    holds. Does not bind where it is expected to end: it runs, and no steps follow it."""
     s = generate_scenario(150, 0, 1)
     exact = pr.solve(s, time_limit=60)
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
@@ -538,7 +540,8 @@ def test_a_level1_pdlp_beside_that_would_not_finish_does_not_start(
     assert pr.verify(s, big) == []
     assert (True in pdlp_models) is fits  # a PDLP run on level 1's LP
     assert ("PDLP beside would not finish" in caplog.text) is not fits
-    assert shares == ([] if fits else [(parcel_solver.STEPS_AFTER_PDLP_SHARE, False)])
+    assert ("'dual simplex LP'" in caplog.text) is not fits
+    assert shares == ([] if fits else [(parcel_solver.STEPS_AFTER_PDLP_SHARE, True)])
     assert big.bound["delivered_priority"] >= exact.objective["delivered_priority"]
 
 
@@ -548,7 +551,8 @@ def test_a_level1_pdlp_beside_does_not_start_where_priorities_spread_widely(
         runs: bool) -> None:
     """Binds where the priorities (1 to 3 here) spread more than
     LEVEL1_PDLP_MAX_PRIORITY_RATIO (made 2): PDLP beside the interior point LP does not
-    start and the steps take its time. Does not bind at a ratio of 3: it runs."""
+    start, the LP is solved by the dual simplex method and the steps take PDLP's time
+    until that LP returns. Does not bind at a ratio of 3: it runs."""
     s = generate_scenario(150, 0, 1)
     assert {p.priority for p in s.parcels} == {1, 2, 3}
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
@@ -560,7 +564,8 @@ def test_a_level1_pdlp_beside_does_not_start_where_priorities_spread_widely(
     assert pr.verify(s, big) == []
     assert (True in pdlp_models) is runs
     assert ("PDLP beside would not finish" in caplog.text) is not runs
-    assert shares == ([] if runs else [(parcel_solver.STEPS_AFTER_PDLP_SHARE, False)])
+    assert ("'dual simplex LP'" in caplog.text) is not runs
+    assert shares == ([] if runs else [(parcel_solver.STEPS_AFTER_PDLP_SHARE, True)])
 
 
 @pytest.mark.parametrize("cap", [1.25, 1e9])
@@ -738,7 +743,7 @@ def test_the_batch_cost_lp_is_expected_to_end_in_the_time_it_gets(share: float,
     before it (LP_SEARCH_SHARE) leave: it binds just below that time, not just above it."""
     s = generate_scenario(20, 0, 1)
     level2 = parcel_solver._Level2(_problem(s), SolveOptions(workers=2), Deadline(None))
-    level2.first = SimpleNamespace(lp_seconds=6.9)  # type: ignore[assignment]
+    level2.first = SimpleNamespace(lp_seconds=6.9, lp_simplex=False)  # type: ignore[assignment]
     gets = parcel_solver.LP_TIME_SHARE * (1 - parcel_solver.LP_SEARCH_SHARE)
     assert level2._lp_fits(share * parcel_solver.LP_LEVEL2_FACTOR * 6.9 / gets) is fits
 
@@ -748,7 +753,7 @@ def test_the_batch_cost_lp_is_not_expected_to_end_in_time_without_level_1s() -> 
     s = generate_scenario(20, 0, 1)
     level2 = parcel_solver._Level2(_problem(s), SolveOptions(workers=2), Deadline(None))
     assert not level2._lp_fits(1e9)
-    level2.first = SimpleNamespace(lp_seconds=None)  # type: ignore[assignment]
+    level2.first = SimpleNamespace(lp_seconds=None, lp_simplex=False)  # type: ignore[assignment]
     assert not level2._lp_fits(1e9)
 
 
@@ -758,7 +763,7 @@ def test_the_20000_parcel_month_at_60_s_gives_the_lp_the_time_it_needs() -> None
     PDLP's bound instead. With 112 s left (a 120 s solve) it gets 53.8 s and runs."""
     s = generate_scenario(20, 0, 1)
     level2 = parcel_solver._Level2(_problem(s), SolveOptions(workers=2), Deadline(None))
-    level2.first = SimpleNamespace(lp_seconds=6.9)  # type: ignore[assignment]
+    level2.first = SimpleNamespace(lp_seconds=6.9, lp_simplex=False)  # type: ignore[assignment]
     assert not level2._lp_fits(51.9)
     assert level2._lp_fits(112.0)
 
@@ -800,5 +805,108 @@ def test_the_batch_cost_pdlp_returning_nothing_leaves_the_subgradient_bound(
     assert re.search(r"level 2 .*'Lagrangian bound after \d+ steps'", caplog.text)
     assert not re.search(r"level 2 .*'PDLP bound'", caplog.text)
     assert big.bound["batch_cost"] > 0
+    if big.objective["delivered_priority"] == exact.objective["delivered_priority"]:
+        assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+
+
+def _record_lps(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, str]]:
+    """Record every LP solve from now on: ``model.maximize`` and the method of each
+    ("pdlp", "ipm" or "simplex")."""
+    lps: list[tuple[bool, str]] = []
+
+    def recorded(model: MipModel, **kw: Any) -> MipOutcome:
+        method = "pdlp" if kw.get("pdlp") else "ipm" if kw.get("ipm", True) else "simplex"
+        lps.append((model.maximize, method))
+        return solve_lp(model, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", recorded)
+    return lps
+
+
+@pytest.mark.parametrize("simplex", [True, False])
+def test_without_pdlp_beside_level_1s_lp_is_the_dual_simplex(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+        simplex: bool) -> None:
+    """Binds where PDLP does not run beside level 1's LP (priorities spread more than
+    LEVEL1_PDLP_MAX_PRIORITY_RATIO, made 2): the LP is solved by the dual simplex method,
+    its bound holds, and neighbourhood MIPs guided by it follow. With LEVEL1_SIMPLEX off
+    the interior point method solves it, as where PDLP runs beside."""
+    s = generate_scenario(150, 0, 1)
+    exact = pr.solve(s, time_limit=60)
+    _without_the_batch_cost_lp(monkeypatch)
+    monkeypatch.setattr(parcel_solver, "LEVEL1_PDLP_MAX_PRIORITY_RATIO", 2.0)
+    monkeypatch.setattr(parcel_solver, "LEVEL1_SIMPLEX", simplex)
+    lps = _record_lps(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=20, workers=2)
+    assert pr.verify(s, big) == []
+    level1 = [method for maximize, method in lps if maximize]
+    assert level1 == ["simplex" if simplex else "ipm"]
+    assert ("'dual simplex LP'" in caplog.text) is simplex
+    assert big.bound["delivered_priority"] >= exact.objective["delivered_priority"]
+    if simplex and big.objective["delivered_priority"] < big.bound["delivered_priority"]:
+        # the LP returned long before its time was up: guided neighbourhoods follow it
+        assert re.search(r"level 1 .*'LP bound'.*'\d+ neighbourhood MIPs'\]", caplog.text)
+
+
+def test_with_pdlp_beside_level_1s_lp_is_the_interior_point_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Does not bind where PDLP runs beside level 1's LP (priorities 1 to 3 within
+    LEVEL1_PDLP_MAX_PRIORITY_RATIO): the interior point method solves that LP."""
+    s = generate_scenario(150, 0, 1)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    lps = _record_lps(monkeypatch)
+    r = pr.solve(s, time_limit=20, workers=2)
+    assert pr.verify(s, r) == []
+    assert "simplex" not in [method for maximize, method in lps if maximize]
+    assert (True, "ipm") in lps
+
+
+@pytest.mark.parametrize(("share", "fits"), [(1.01, True), (0.99, False)])
+def test_the_batch_cost_simplex_lp_is_expected_to_take_a_multiple_of_level_1s(
+        share: float, fits: bool) -> None:
+    """LP_LEVEL2_SIMPLEX_FACTOR times level 1's dual simplex LP: it binds just below that
+    time, not just above it. The interior point LP is then not expected to fit at all."""
+    s = generate_scenario(20, 0, 1)
+    level2 = parcel_solver._Level2(_problem(s), SolveOptions(workers=2), Deadline(None))
+    level2.first = SimpleNamespace(lp_seconds=2.0, lp_simplex=True)  # type: ignore[assignment]
+    expected = parcel_solver.LP_LEVEL2_SIMPLEX_FACTOR * 2.0
+    assert level2._simplex_fits(share * expected) is fits
+    assert not level2._lp_fits(1e9)
+
+
+def test_the_batch_cost_simplex_lp_needs_level_1s_by_the_simplex_method() -> None:
+    """Does not bind after an interior point LP, or none, at level 1: never expected."""
+    s = generate_scenario(20, 0, 1)
+    level2 = parcel_solver._Level2(_problem(s), SolveOptions(workers=2), Deadline(None))
+    assert not level2._simplex_fits(1e9)
+    level2.first = SimpleNamespace(lp_seconds=2.0, lp_simplex=False)  # type: ignore[assignment]
+    assert not level2._simplex_fits(1e9)
+    level2.first = SimpleNamespace(lp_seconds=None, lp_simplex=True)  # type: ignore[assignment]
+    assert not level2._simplex_fits(1e9)
+
+
+@pytest.mark.parametrize("fits", [True, False])
+def test_after_level_1s_simplex_lp_the_batch_cost_lp_takes_pdlps_place(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fits: bool) -> None:
+    """Binds where level 1's LP was solved by the dual simplex method and the batch-cost
+    LP is expected to end in PDLP's time (LP_LEVEL2_SIMPLEX_FACTOR made tiny): the
+    batch-cost LP is solved that way instead of by PDLP, once, and its bound never passes
+    the cost proven optimal. Does not bind where it is not expected to end: PDLP's."""
+    s, exact = _month_300()
+    _without_the_batch_cost_lp(monkeypatch)
+    monkeypatch.setattr(parcel_solver, "LEVEL1_PDLP_MAX_PRIORITY_RATIO", 0.5)
+    monkeypatch.setattr(parcel_solver, "LP_LEVEL2_SIMPLEX_FACTOR", 1e-9 if fits else 1e9)
+    lps = _record_lps(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=10, workers=2)
+    assert pr.verify(s, big) == []
+    assert (True, "simplex") in lps
+    level2 = [method for maximize, method in lps if not maximize]
+    if fits:
+        assert level2 == ["simplex"]
+    else:
+        assert level2[0] == "pdlp" and "simplex" not in level2
+    assert ("'dual simplex LP bound'" in caplog.text) is fits
     if big.objective["delivered_priority"] == exact.objective["delivered_priority"]:
         assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6

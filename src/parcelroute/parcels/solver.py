@@ -138,6 +138,10 @@ CONFIRM_ROUNDS = 3
 CONFIRM_MIN_SECONDS = 0.05
 #: How many times the level-1 LP's time the batch-cost LP is expected to take.
 LP_LEVEL2_FACTOR = 5.0
+#: The same after a level-1 LP solved by the dual simplex method, for the batch-cost LP
+#: solved that way in PDLP's place (on three independent 20,000-parcel months the ratio
+#: was 2.3-2.7: level 1 in 1.3, 4.3 and 7.3 s, the batch cost in 3.0, 9.8 and 19.4 s).
+LP_LEVEL2_SIMPLEX_FACTOR = 2.5
 #: Beyond the MIP's reach, when the batch-cost LP (interior point) is expected to finish:
 #: the share of the batch-cost level's time for the neighbourhood MIPs and the subgradient
 #: steps before it (the share is 0.9 otherwise), and the share of the rest the LP gets.
@@ -198,6 +202,12 @@ LEVEL1_PDLP_SECONDS_PER_OPTION = 4.5e-5
 #: 20,000-parcel months whose PDLP did not end in its 8.3 s share: level 1 at 2.2-3.3 % at
 #: 20 s with the cap, 2.3-10 % without it.
 LEVEL1_PDLP_CAP = 1.25
+#: Beyond one MIP's reach, where PDLP does not run beside it, level 1's LP is solved by the
+#: dual simplex method instead of the interior point one: on five independent 20,000-parcel
+#: months it took 1.3-7.3 s where the interior point method took 8.0-25.3 s (on the
+#: generated months, where PDLP runs beside, it is the other way round: the interior point
+#: method ends in 7-9 s, the simplex method not in 60 s).
+LEVEL1_SIMPLEX = True
 #: Nor does it start where the largest priority is more than this many times the smallest
 #: positive one: PDLP's iterations grow with the spread of the objective. On an
 #: independent 20,000-parcel month with priorities of 1 to 1,000 it took 17.6 s alone
@@ -805,6 +815,8 @@ class _Level1:
         self.notes: list[str] = []
         self.lp_seconds: float | None = None
         """Seconds the level-1 LP took, when it was solved."""
+        self.lp_simplex = False
+        """Whether that LP was solved by the dual simplex method (else the interior point one)."""
         self.lag: LagrangianBound | None = None
         """The best bound an LP's duals proved beyond the MIP's reach."""
         self.proven = math.inf
@@ -903,8 +915,13 @@ class _Level1:
         Beside the interior point LP (which may not finish in time) it solves
         PDLP's approximate LP (the subgradient steps only if that returns
         nothing), then re-plans one neighbourhood after another for more
-        priority until the LP returns. Every LP that returns duals proves a
-        bound (through the Lagrangian) and is rounded to a plan.
+        priority until the LP returns. Where PDLP is not expected to end in its
+        share, or the priorities spread too widely for it, the LP is solved by
+        the dual simplex method instead (:data:`LEVEL1_SIMPLEX`), this core
+        takes the subgradient steps and neighbourhoods until it returns, and
+        the neighbourhoods guided by the LP's values take the time it leaves.
+        Every LP that returns duals proves a bound (through the Lagrangian)
+        and is rounded to a plan.
         With one worker the subgradient steps go first and the LP gets what
         is left. The interior point LP is stopped once the plan reaches the
         bound (or the accepted gap); PDLP cannot be stopped (HiGHS 1.16's PDLP
@@ -926,15 +943,19 @@ class _Level1:
         left_then, lp_limit = self.left(), self._share(0.9)
         # the neighbourhood MIPs end when the LP's time does
         stop_at = None if left_then is None or lp_limit is None else left_then - lp_limit
-        job = _in_background(partial(solve_lp, model, time_limit=lp_limit, threads=1, ipm=True,
-                                     cancel=cancel, pdlp=pdlp))
+        beside = None if pdlp else self._share(PDLP_BESIDE_SHARE)
+        no_pdlp = not pdlp and beside is not None and (not _pdlp_ends(
+            LEVEL1_PDLP_SECONDS_PER_OPTION, self.prob.num_pairs, beside)
+            or _priority_ratio(self.prob) > LEVEL1_PDLP_MAX_PRIORITY_RATIO)
+        simplex = no_pdlp and LEVEL1_SIMPLEX
+        job = _in_background(partial(solve_lp, model, time_limit=lp_limit, threads=1,
+                                     ipm=not simplex, cancel=cancel, pdlp=pdlp))
         guide: FloatArray | None = None
         try:
-            beside = None if pdlp else self._share(PDLP_BESIDE_SHARE)
-            if not pdlp and beside is not None and (not _pdlp_ends(
-                    LEVEL1_PDLP_SECONDS_PER_OPTION, self.prob.num_pairs, beside)
-                    or _priority_ratio(self.prob) > LEVEL1_PDLP_MAX_PRIORITY_RATIO):
+            if no_pdlp:
                 self.notes.append("PDLP beside would not finish")
+                if simplex:
+                    self.notes.append("dual simplex LP")
             elif not pdlp:
                 # PDLP's approximate LP first: its bound and rounding are far better than the
                 # subgradient steps', which only run if it returns nothing; not for much
@@ -952,7 +973,7 @@ class _Level1:
                 # until it returns); after a PDLP that returned nothing, most of what is left:
                 # the steps' bound is then the level's, unless the LP returns
                 if not pdlp:
-                    fraction, until = STEPS_AFTER_PDLP_SHARE, None
+                    fraction, until = STEPS_AFTER_PDLP_SHARE, (job.done if simplex else None)
                 elif self.prob.num_pairs <= STEPS_BESIDE_PDLP_MAX_PAIRS:
                     fraction, until = 0.9, job.done
                 else:
@@ -969,11 +990,16 @@ class _Level1:
         if self._level_done(best, upper):
             cancel.set()
         lp = job.result()
-        assign, best, upper = self._take_lp(model, x, lp, assign, best, upper, pdlp)
+        assign, best, upper = self._take_lp(model, x, lp, assign, best, upper, pdlp, simplex)
+        if simplex and lp.x is not None and not self._level_done(best, upper):
+            # the simplex LP often returns with much of the level's time left: neighbourhoods
+            # guided by its values, until the LP's time would have ended
+            assign, best = self._improve(assign, best, upper, lambda: False, stop_at, lp.x[x])
         return assign, LevelResult(float(best), float(upper), 0.0, self.notes)
 
     def _take_lp(self, model: MipModel, x: IntArray, lp: MipOutcome, assign: IntArray,
-                 best: int, bound: int, pdlp: bool) -> tuple[IntArray, int, int]:
+                 best: int, bound: int, pdlp: bool, simplex: bool = False
+                 ) -> tuple[IntArray, int, int]:
         """The bound an LP's duals prove and the plan its rounding gives, where better."""
         name = "PDLP" if pdlp else "LP"
         if lp.row_dual is None or lp.x is None:
@@ -981,6 +1007,7 @@ class _Level1:
             return assign, best, bound
         if not pdlp:
             self.lp_seconds = lp.seconds
+            self.lp_simplex = simplex
         lag = lagrangian_bound(model, lp.row_dual, best_choice=pdlp)
         if math.isfinite(lag.bound) and floor_bound(lag.bound) < bound:
             bound = max(best, floor_bound(lag.bound))
@@ -1754,7 +1781,11 @@ class _Level2:
                 # first, briefly, for a bound that holds even if PDLP does not finish
                 use_pdlp = not lp_fits and prob.num_pairs <= PDLP_MAX_PAIRS and (
                     left is None or (1 - COST_FIRST_SHARE) * share * left >= LP_MIN_SECONDS)
-                second = left is not None and use_pdlp and not self._pdlp_fits(
+                # in PDLP's place, the exact LP by the dual simplex method where it is
+                # expected to end in time
+                simplex = use_pdlp and left is not None and self._simplex_fits(
+                    PDLP_OVERRUN * (1 - COST_FIRST_SHARE) * share * left)
+                second = left is not None and use_pdlp and not simplex and not self._pdlp_fits(
                     (1 - COST_FIRST_SHARE) * share * left)
                 if second:
                     use_pdlp = False
@@ -1774,13 +1805,13 @@ class _Level2:
                     pdlp = self._lp_bound(fix, forced, forced_free, level1, rec_sets,
                                           time_limit=None if left is None
                                           else PDLP_OVERRUN * max(0.0, share * left - spent),
-                                          pdlp=True)
+                                          pdlp=not simplex, simplex=simplex)
                     first_seconds = self.deadline.elapsed() - t0 - spent
                     if pdlp > 0:
                         self._raise_bound(pdlp)
-                        self.notes.append("PDLP bound")
+                        self.notes.append("dual simplex LP bound" if simplex else "PDLP bound")
                     rest = share * left - (self.deadline.elapsed() - t0) if left else 0.0
-                    if left is not None and pdlp > 0 and not self._done() and PDLP_OVERRUN \
+                    if left is not None and pdlp > 0 and not simplex and not self._done() and PDLP_OVERRUN \
                             * rest >= PDLP_SECOND_FACTOR * first_seconds:
                         # time to spare: PDLP again, to a tighter tolerance (a better bound)
                         second_pdlp = self._lp_bound(fix, forced, forced_free, level1, rec_sets,
@@ -1792,7 +1823,7 @@ class _Level2:
                         rest = share * left - (self.deadline.elapsed() - t0)
                     if rest >= LP_MIN_SECONDS and not self._done():
                         # the bound is in before the searches' time is up: this core joins
-                        self.notes.append("a second neighbourhood search after PDLP")
+                        self.notes.append("a second neighbourhood search after the LP")
                         self._local_search(queue, rest, threads=1)
                 if left is None and pdlp <= 0:
                     self._take_lagrangian(cost_bound(prob, level1, target=self.best_cost))
@@ -1848,7 +1879,20 @@ class _Level2:
         if first is None or first.lp_seconds is None:
             return False
         gets = LP_TIME_SHARE * (1 - LP_SEARCH_SHARE) * left
+        if first.lp_simplex:  # (then the dual simplex LP takes PDLP's place: _simplex_fits)
+            return False
         return LP_LEVEL2_FACTOR * first.lp_seconds < gets
+
+    def _simplex_fits(self, seconds: float) -> bool:
+        """Whether the batch-cost LP is expected to end within ``seconds`` by the dual simplex
+        method: only after level 1's LP was solved that way, in
+        :data:`LP_LEVEL2_SIMPLEX_FACTOR` times its time."""
+        first = self.first
+        if first is None or first.lp_seconds is None or not first.lp_simplex:
+            return False
+        logger.debug("batch-cost LP by the dual simplex method: expected %.2f s, gets %.2f s",
+                     LP_LEVEL2_SIMPLEX_FACTOR * first.lp_seconds, seconds)
+        return LP_LEVEL2_SIMPLEX_FACTOR * first.lp_seconds <= seconds
 
     def _pdlp_fits(self, seconds: float) -> bool:
         """Whether the batch-cost LP's PDLP solve is expected to end within ``seconds``.
@@ -2041,12 +2085,13 @@ class _Level2:
 
     def _lp_bound(self, fix: _Fixing, forced: BoolArray, forced_free: BoolArray, level1: int,
                   rec_sets: list[tuple[IntArray, list[BoolArray]]], *,
-                  time_limit: float | None = None, pdlp: bool = False,
+                  time_limit: float | None = None, pdlp: bool = False, simplex: bool = False,
                   tolerances: dict[str, float] | None = None) -> float:
         """The LP bound of the level-2 model, proven from its duals (0 when none come).
 
         By the interior point method in ``time_limit`` (default:
-        :data:`LP_TIME_SHARE` of the time left) with every worker, or with
+        :data:`LP_TIME_SHARE` of the time left) with every worker, with
+        ``simplex`` by the dual simplex method on one thread, or with
         ``pdlp`` by PDLP's solve on one thread, to ``tolerances`` (default:
         :data:`~parcelroute.parcels.mip.PDLP_LOOSE_TOLERANCES`).
         ``time_limit`` counts from the call: building the model takes part of it.
@@ -2058,8 +2103,9 @@ class _Level2:
             time_limit = None if left is None else LP_TIME_SHARE * left
         else:
             time_limit = max(0.0, time_limit - (self.deadline.elapsed() - t0))
-        lp = solve_lp(model, time_limit=time_limit, threads=1 if pdlp else self.options.workers,
-                      ipm=True, pdlp=pdlp,
+        lp = solve_lp(model, time_limit=time_limit,
+                      threads=1 if pdlp or simplex else self.options.workers,
+                      ipm=not simplex, pdlp=pdlp and not simplex,
                       pdlp_options=(tolerances or PDLP_LOOSE_TOLERANCES) if pdlp else None)
         if lp.row_dual is None:
             return 0.0
