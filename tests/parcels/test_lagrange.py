@@ -255,10 +255,12 @@ def _solve_300_with_lps_out_of_time(monkeypatch: pytest.MonkeyPatch,
                                     caplog: pytest.LogCaptureFixture,
                                     out_of_time: Callable[[MipModel, bool], bool],
                                     ) -> tuple[pr.Scenario, pr.Result, pr.Result]:
-    """The 300-parcel month on the large path (two workers), with every LP for which
+    """The 300-parcel month on the large path (two workers, level 1's LP not expected to
+    end in time for the two methods side by side), with every LP for which
     ``out_of_time(model, pdlp)`` holds stopped at its limit (no solution, no duals)."""
     s, exact = _month_300()
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    _lp_not_expected_in_time(monkeypatch)
     monkeypatch.setattr(parcel_solver, "solve_lp", _lps_stopped(out_of_time))
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=60, workers=2)
@@ -338,6 +340,7 @@ def test_a_plan_the_first_bound_proves_skips_the_lp(monkeypatch: pytest.MonkeyPa
     """
     s = _one_seat([1, 3], 1)
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    _lp_not_expected_in_time(monkeypatch)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         result = pr.solve(s, time_limit=30, workers=workers)
     assert result.objective["delivered_priority"] == result.bound["delivered_priority"] == 3
@@ -346,6 +349,12 @@ def test_a_plan_the_first_bound_proves_skips_the_lp(monkeypatch: pytest.MonkeyPa
     assert first in caplog.text and other not in caplog.text
     assert "'LP bound'" not in caplog.text
     assert pr.verify(s, result) == []
+
+
+def _lp_not_expected_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make level 1's LP look too slow for the two methods side by side (LEVEL1_RACE):
+    the paths of months where it is not expected to end in time."""
+    monkeypatch.setattr(parcel_solver, "LEVEL1_LP_SECONDS_PER_OPTION", 1e9)
 
 
 def _without_the_batch_cost_lp(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -495,6 +504,7 @@ def test_after_a_level1_pdlp_that_returned_nothing_the_steps_take_most_of_the_ti
     s = generate_scenario(150, 0, 1)
     exact = pr.solve(s, time_limit=60)
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    _lp_not_expected_in_time(monkeypatch)
     shares = _level1_steps_shares(monkeypatch)
 
     def no_pdlp(model: MipModel, **kw: Any) -> MipOutcome:
@@ -531,6 +541,7 @@ def test_a_level1_pdlp_beside_that_would_not_finish_does_not_start(
     s = generate_scenario(150, 0, 1)
     exact = pr.solve(s, time_limit=60)
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    _lp_not_expected_in_time(monkeypatch)
     if not fits:
         monkeypatch.setattr(parcel_solver, "LEVEL1_PDLP_SECONDS_PER_OPTION", 1e9)
     shares = _level1_steps_shares(monkeypatch)
@@ -556,6 +567,7 @@ def test_a_level1_pdlp_beside_does_not_start_where_priorities_spread_widely(
     s = generate_scenario(150, 0, 1)
     assert {p.priority for p in s.parcels} == {1, 2, 3}
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    _lp_not_expected_in_time(monkeypatch)
     monkeypatch.setattr(parcel_solver, "LEVEL1_PDLP_MAX_PRIORITY_RATIO", ratio)
     shares = _level1_steps_shares(monkeypatch)
     pdlp_models = _record_pdlp(monkeypatch)
@@ -576,6 +588,7 @@ def test_a_level1_pdlp_beside_gets_little_more_than_its_expected_time(
     cap too large to matter: it gets its whole share of level 1's time."""
     s = generate_scenario(150, 0, 1)
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    _lp_not_expected_in_time(monkeypatch)
     monkeypatch.setattr(parcel_solver, "LEVEL1_PDLP_CAP", cap)
     monkeypatch.setattr(parcel_solver, "LEVEL1_PDLP_SECONDS_PER_OPTION", 1e-3)
     limits: list[float] = []
@@ -674,6 +687,7 @@ def test_a_batch_cost_pdlp_that_would_not_finish_leaves_its_core_to_a_second_sea
     exact = pr.solve(s, time_limit=60)
     assert exact.status is pr.Status.OPTIMAL
     _without_the_batch_cost_lp(monkeypatch)
+    _lp_not_expected_in_time(monkeypatch)
     monkeypatch.setattr(parcel_solver, "PDLP_SECONDS_PER_OPTION", 1e9)
     pdlp_models = _record_pdlp(monkeypatch)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
@@ -834,6 +848,7 @@ def test_without_pdlp_beside_level_1s_lp_is_the_dual_simplex(
     s = generate_scenario(150, 0, 1)
     exact = pr.solve(s, time_limit=60)
     _without_the_batch_cost_lp(monkeypatch)
+    _lp_not_expected_in_time(monkeypatch)
     monkeypatch.setattr(parcel_solver, "LEVEL1_PDLP_MAX_PRIORITY_RATIO", 2.0)
     monkeypatch.setattr(parcel_solver, "LEVEL1_SIMPLEX", simplex)
     lps = _record_lps(monkeypatch)
@@ -855,6 +870,7 @@ def test_with_pdlp_beside_level_1s_lp_is_the_interior_point_one(
     LEVEL1_PDLP_MAX_PRIORITY_RATIO): the interior point method solves that LP."""
     s = generate_scenario(150, 0, 1)
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    _lp_not_expected_in_time(monkeypatch)
     lps = _record_lps(monkeypatch)
     r = pr.solve(s, time_limit=20, workers=2)
     assert pr.verify(s, r) == []
@@ -910,3 +926,59 @@ def test_after_level_1s_simplex_lp_the_batch_cost_lp_takes_pdlps_place(
     assert ("'dual simplex LP bound'" in caplog.text) is fits
     if big.objective["delivered_priority"] == exact.objective["delivered_priority"]:
         assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+
+
+@pytest.mark.parametrize("race", [True, False])
+def test_where_level_1s_lp_is_expected_in_time_two_methods_race(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, race: bool) -> None:
+    """Binds where level 1's LP is expected to end in its time (a 300-parcel month on the
+    large path): the dual simplex and the interior point methods solve it side by side, no
+    PDLP runs beside them, the first to return gives the bound, and neighbourhoods guided by
+    it may follow. Does not bind where it is not expected to end in time
+    (LEVEL1_LP_SECONDS_PER_OPTION made far too long): one LP, PDLP beside it."""
+    s, exact = _month_300()
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    if not race:
+        _lp_not_expected_in_time(monkeypatch)
+    lps = _record_lps(monkeypatch)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=20, workers=2)
+    assert pr.verify(s, big) == []
+    level1 = sorted(method for maximize, method in lps if maximize)
+    optimum = exact.objective["delivered_priority"]
+    assert big.objective["delivered_priority"] <= optimum <= big.bound["delivered_priority"]
+    if race:
+        assert level1 == ["ipm", "simplex"]
+        assert re.search(r"level 1 [\d.]+ \(bound [\d.]+\) "
+                         r"\['the (dual simplex|interior point) LP first', 'LP bound'", caplog.text)
+    else:
+        assert level1 == ["ipm", "pdlp"]
+        assert "LP first" not in caplog.text
+
+
+def test_a_race_neither_lp_wins_leaves_the_subgradient_bound(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Both of level 1's LPs side by side stopped at their limit (no duals): the
+    subgradient steps bound the level, and that bound holds."""
+    s, exact = _month_300()
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "solve_lp",
+                        _lps_stopped(lambda model, pdlp: model.maximize))
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=20, workers=2)
+    assert pr.verify(s, big) == []
+    assert re.search(r"level 1 .*'neither LP in time'.*'Lagrangian bound after \d+ steps'",
+                     caplog.text)
+    optimum = exact.objective["delivered_priority"]
+    assert big.objective["delivered_priority"] <= optimum <= big.bound["delivered_priority"]
+
+
+def test_with_race_off_level_1s_lp_is_not_raced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Does not bind with LEVEL1_RACE off: one LP (the interior point one, PDLP beside)."""
+    s = generate_scenario(150, 0, 1)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "LEVEL1_RACE", False)
+    lps = _record_lps(monkeypatch)
+    r = pr.solve(s, time_limit=20, workers=2)
+    assert pr.verify(s, r) == []
+    assert sorted(method for maximize, method in lps if maximize) == ["ipm", "pdlp"]
