@@ -950,10 +950,10 @@ def test_where_level_1s_lp_is_expected_in_time_two_methods_race(
     if race:
         assert level1 == ["ipm", "simplex"]
         assert re.search(r"level 1 [\d.]+ \(bound [\d.]+\) "
-                         r"\['the (dual simplex|interior point) LP first', 'LP bound'", caplog.text)
+                         r"\['race: the (dual simplex|interior point) LP', 'LP bound'", caplog.text)
     else:
         assert level1 == ["ipm", "pdlp"]
-        assert "LP first" not in caplog.text
+        assert "race:" not in caplog.text
 
 
 def test_a_race_neither_lp_wins_leaves_the_subgradient_bound(
@@ -967,7 +967,7 @@ def test_a_race_neither_lp_wins_leaves_the_subgradient_bound(
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=20, workers=2)
     assert pr.verify(s, big) == []
-    assert re.search(r"level 1 .*'neither LP in time'.*'Lagrangian bound after \d+ steps'",
+    assert re.search(r"level 1 .*'race: neither LP in time'.*'Lagrangian bound after \d+ steps'",
                      caplog.text)
     optimum = exact.objective["delivered_priority"]
     assert big.objective["delivered_priority"] <= optimum <= big.bound["delivered_priority"]
@@ -982,3 +982,30 @@ def test_with_race_off_level_1s_lp_is_not_raced(monkeypatch: pytest.MonkeyPatch)
     r = pr.solve(s, time_limit=20, workers=2)
     assert pr.verify(s, r) == []
     assert sorted(method for maximize, method in lps if maximize) == ["ipm", "pdlp"]
+
+
+@pytest.mark.parametrize("failing", ["ipm", "simplex"])
+def test_a_race_lp_that_fails_at_once_leaves_the_other_to_end(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+        failing: str) -> None:
+    """One of level 1's two LPs returns at once without duals (a solver error): it does
+    not stop the other, whose bound and values the level then takes."""
+    s, exact = _month_300()
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+
+    def one_fails(model: MipModel, **kw: Any) -> MipOutcome:
+        method = "ipm" if kw.get("ipm", True) else "simplex"
+        if model.maximize and not kw.get("pdlp") and method == failing:
+            return MipOutcome(None, math.nan, math.nan, False, "Solve error", 0.0)
+        if model.maximize and method != failing:
+            time.sleep(0.3)  # (so that the failing one is back first)
+        return solve_lp(model, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", one_fails)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=20, workers=2)
+    assert pr.verify(s, big) == []
+    other = "interior point" if failing == "simplex" else "dual simplex"
+    assert f"'race: the {other} LP', 'LP bound'" in caplog.text
+    optimum = exact.objective["delivered_priority"]
+    assert big.objective["delivered_priority"] <= optimum <= big.bound["delivered_priority"]

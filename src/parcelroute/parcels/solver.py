@@ -1024,19 +1024,27 @@ class _Level1:
         stop_simplex, stop_ipm = threading.Event(), threading.Event()
         job = _in_background(partial(solve_lp, model, time_limit=lp_limit, threads=1,
                                      ipm=False, cancel=stop_simplex))
-        job.add_done_callback(lambda _: stop_ipm.set())
+
+        def returned(done: Future[MipOutcome]) -> None:
+            """The simplex LP's end stops the other, if it brings duals."""
+            if done.exception() is None and done.result().row_dual is not None:
+                stop_ipm.set()
+
+        job.add_done_callback(returned)
         try:
             ipm = solve_lp(model, time_limit=lp_limit, threads=1, ipm=True, cancel=stop_ipm)
-        finally:
-            if not job.done():
-                stop_simplex.set()
+        except BaseException:
+            stop_simplex.set()
+            raise
+        if ipm.row_dual is not None and ipm.x is not None:
+            stop_simplex.set()  # (the other may end on its own meanwhile, and is then kept)
         lp = job.result()
         simplex = lp.row_dual is not None and lp.x is not None
         if not simplex:
             lp = ipm
-        self.notes.append("the dual simplex LP first" if simplex
-                          else "the interior point LP first" if lp.row_dual is not None
-                          else "neither LP in time")
+        self.notes.append("race: the dual simplex LP" if simplex
+                          else "race: the interior point LP" if lp.row_dual is not None
+                          else "race: neither LP in time")
         assign, best, upper = self._take_lp(model, x, lp, assign, best, upper, False, simplex)
         if lp.x is None or lp.row_dual is None:
             assign, quick = self._lagrangian(assign, best, upper, 0.9)
