@@ -911,6 +911,7 @@ def test_after_level_1s_simplex_lp_the_batch_cost_lp_takes_pdlps_place(
     the cost proven optimal. Does not bind where it is not expected to end: PDLP's."""
     s, exact = _month_300()
     _without_the_batch_cost_lp(monkeypatch)
+    _lp_not_expected_in_time(monkeypatch)  # (no race: level 1's LP by the simplex method)
     monkeypatch.setattr(parcel_solver, "LEVEL1_PDLP_MAX_PRIORITY_RATIO", 0.5)
     monkeypatch.setattr(parcel_solver, "LP_LEVEL2_SIMPLEX_FACTOR", 1e-9 if fits else 1e9)
     lps = _record_lps(monkeypatch)
