@@ -1010,3 +1010,40 @@ def test_a_race_lp_that_fails_at_once_leaves_the_other_to_end(
     assert f"'race: the {other} LP', 'LP bound'" in caplog.text
     optimum = exact.objective["delivered_priority"]
     assert big.objective["delivered_priority"] <= optimum <= big.bound["delivered_priority"]
+
+
+@pytest.mark.parametrize(("workers", "parallel"), [(2, True), (1, True), (2, False)])
+def test_level1_guided_neighbourhoods_run_on_every_worker(workers: int, parallel: bool,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """After level 1's LP, the guided neighbourhoods are searched on every worker (binds with
+    two), each keeping the changes of its own re-plans; with one worker, or with
+    LEVEL1_PARALLEL_LNS off, one search as before (does not bind). Either way the swap of A
+    for B and C is found (3 -> 4) and the plan keeps every rule."""
+    monkeypatch.setattr(parcel_solver, "LEVEL1_PARALLEL_LNS", parallel)
+    s = _one_batch_swap()
+    prob = _problem(s)
+    level = parcel_solver._Level1(prob, SolveOptions(workers=workers), Deadline(None), None)
+    greedy = greedy_assign(prob, Loads(prob))
+    guide = np.ones(prob.num_pairs)
+    better, value = level._improve_both(greedy, 3, 4, None, guide)
+    assert value == 4 == parcel_solver._value(prob, better)
+    assert parcel_solver._plan_ok(prob, better)
+    assert sorted(better.tolist()) == [-1, 1, 2]
+    both = workers == 2 and parallel
+    assert any("on 2 workers" in note for note in level.notes) is both
+
+
+def test_level1_guided_neighbourhoods_keep_only_plans_that_keep_every_rule(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two searches side by side on the generated 150-parcel month, each re-plan merged into
+    the best plan: whatever they find, the plan returned keeps every rule, and it is worth
+    at least the plan it started from."""
+    s = generate_scenario(150, 0, 1)
+    prob = _problem(s)
+    level = parcel_solver._Level1(prob, SolveOptions(workers=2), Deadline(10.0), 10.0)
+    start = greedy_assign(prob, Loads(prob))
+    first = parcel_solver._value(prob, start)
+    guide = np.random.default_rng(0).random(prob.num_pairs)
+    better, value = level._improve_both(start, first, prob.deliverable_priority(), 0.0, guide)
+    assert value == parcel_solver._value(prob, better) >= first
+    assert parcel_solver._plan_ok(prob, better)

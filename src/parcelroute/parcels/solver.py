@@ -42,7 +42,7 @@ import dataclasses
 import logging
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -216,6 +216,7 @@ LEVEL1_SIMPLEX = True
 #: interior point one in 8.0-25.3 s. Level 1 at 20 s: 0.12 % instead of 0.20 % on the
 #: generated month of seed 2026, 0.47 % instead of 2.20 % on an independent month.
 LEVEL1_RACE = True
+LEVEL1_PARALLEL_LNS = True
 #: What level 1's LP is expected to take per option, by the faster of the two methods
 #: (7.0e-5 s on the generated 20,000-parcel month, with the other method beside it).
 LEVEL1_LP_SECONDS_PER_OPTION = 7.5e-5
@@ -468,6 +469,15 @@ class _Builder:
 
 
 # -- level 1 ------------------------------------------------------------------------------
+@dataclass
+class _Shared:
+    """The best plan of searches on several threads (read and changed under a lock)."""
+
+    assign: IntArray
+    best: int
+    count: int = 0
+
+
 @dataclass
 class _Level1Info:
     """What level 1 proved, reused by level 2."""
@@ -1008,7 +1018,7 @@ class _Level1:
         if simplex and lp.x is not None and not self._level_done(best, upper):
             # the simplex LP often returns with much of the level's time left: neighbourhoods
             # guided by its values, until the LP's time would have ended
-            assign, best = self._improve(assign, best, upper, lambda: False, stop_at, lp.x[x])
+            assign, best = self._improve_both(assign, best, upper, stop_at, lp.x[x])
         return assign, LevelResult(float(best), float(upper), 0.0, self.notes)
 
     def _race(self, model: MipModel, x: IntArray, assign: IntArray, best: int, upper: int,
@@ -1050,7 +1060,7 @@ class _Level1:
             assign, quick = self._lagrangian(assign, best, upper, 0.9)
             return assign, quick
         if not self._level_done(best, upper):
-            assign, best = self._improve(assign, best, upper, lambda: False, stop_at, lp.x[x])
+            assign, best = self._improve_both(assign, best, upper, stop_at, lp.x[x])
         return assign, LevelResult(float(best), float(upper), 0.0, self.notes)
 
     def _take_lp(self, model: MipModel, x: IntArray, lp: MipOutcome, assign: IntArray,
@@ -1126,6 +1136,67 @@ class _Level1:
                 break
         self.notes.append(f"{count} neighbourhood MIPs")
         return assign, best
+
+    def _improve_both(self, assign: IntArray, best: int, bound: int, stop_at: float | None,
+                      guide: FloatArray) -> tuple[IntArray, int]:
+        """:meth:`_improve` with ``guide`` on every worker: the neighbourhoods of each round
+        are handed out one at a time to a search per worker, and each keeps the changes
+        of its own re-plans only (the merged plan is checked against every rule)."""
+        workers = self.options.workers if LEVEL1_PARALLEL_LNS else 1
+        if workers < 2:
+            return self._improve(assign, best, bound, lambda: False, stop_at, guide)
+        prob = self.prob
+        hoods = crossing_day_hoods(prob) + origin_day_hoods(
+            prob, np.ones(prob.num_batches, bool), self.options.seed)
+        month = MonthRows(prob)
+        pri = prob.priority[prob.pair_parcel].astype(np.float64)
+        lock = threading.Lock()
+        state = _Shared(assign, best)
+
+        def search(queue: Iterator[IntArray]) -> None:
+            while True:
+                left = self.left()
+                seconds = None if left is None or stop_at is None else left - stop_at
+                with lock:
+                    base, value = state.assign, state.best
+                    hood = next(queue, None)
+                if hood is None or self._level_done(value, bound) or (
+                        seconds is not None and seconds <= 0.05):
+                    return
+                cand = local_replan(prob, base, hood, None, threads=1, seed=self.options.seed,
+                                    time_limit=LEVEL1_LNS_SECONDS if seconds is None else
+                                    min(LEVEL1_LNS_SECONDS, seconds), month=month)
+                with lock:
+                    state.count += 1
+                    if cand is None:
+                        continue
+                    moved = cand != base
+                    merged = state.assign.copy()
+                    merged[moved] = cand[moved]
+                    gain = _value(prob, merged)
+                    if gain > state.best and _plan_ok(prob, merged):
+                        state.assign, state.best = merged, gain
+                        self.report(gain, bound)
+
+        for _ in range(LNS_ROUNDS):
+            before = state.best
+            chosen = state.assign[state.assign >= 0]
+            room = (np.bincount(prob.pair_batch, weights=pri * guide, minlength=prob.num_batches)
+                    - np.bincount(prob.pair_batch[chosen], weights=pri[chosen],
+                                  minlength=prob.num_batches))
+            gain = np.array([room[h].sum() for h in hoods])
+            queue = iter([hoods[k] for k in np.argsort(-gain, kind="stable").tolist()])
+            side = _in_background(partial(search, queue))
+            try:
+                search(queue)
+            finally:
+                side.result()
+            left = self.left()
+            if state.best <= before or (
+                    left is not None and stop_at is not None and left - stop_at <= 0.05):
+                break
+        self.notes.append(f"{state.count} neighbourhood MIPs on {workers} workers")
+        return state.assign, state.best
 
     def _level_done(self, best: int, bound: int) -> bool:
         """Whether the plan reaches the bound, or the accepted relative gap."""
