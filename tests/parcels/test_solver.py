@@ -818,6 +818,86 @@ def test_without_a_time_limit_no_neighbourhood_mips_follow_the_lp_guided_mip(
     assert not any(n.endswith("neighbourhood MIPs") for n in level2.notes)
 
 
+def _lp_out_of_time(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
+    """The LP beside the whole MIP stops at its time limit; the limits it was given."""
+    limits: list[float | None] = []
+
+    def stopped(*_args: Any, time_limit: float | None = None, **_kwargs: Any) -> Any:
+        limits.append(time_limit)
+        return parcel_solver.MipOutcome(None, math.nan, -math.inf, False, "Time limit reached",
+                                        time_limit or 0.0)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", stopped)
+    return limits
+
+
+def test_an_lp_not_back_in_its_share_guides_no_mip_and_the_neighbourhoods_start(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: the LP gets a quarter of the time; out of it, no LP-guided MIP runs (and no
+    bound is claimed), and the crossing's neighbourhood closes a batch at once."""
+    limits = _lp_out_of_time(monkeypatch)
+    rens: list[object] = []
+    monkeypatch.setattr(parcel_solver, "solve_mip", lambda *a, **k: rens.append(a))
+    level2, (model, x, y, build) = _one_parcel_per_hub()
+    left = level2._mip_left()
+    level2._guided(model, x, y, build, threading.Event(), 1)
+    assert len(limits) == 1 and limits[0] is not None and left is not None
+    assert parcel_solver.GUIDED_LP_SHARE * (left - 1.0) <= limits[0] \
+        <= parcel_solver.GUIDED_LP_SHARE * left
+    assert rens == []
+    assert any("no LP-guided batch MIP" in n for n in level2.notes)
+    assert (level2.best_cost, level2.lower_bound) == (7, 0.0)
+
+
+def test_an_lp_back_in_its_share_guides_the_batch_mip() -> None:
+    """Slack: the LP returns at once, its bound counts and the LP-guided MIP runs."""
+    level2, (model, x, y, build) = _one_parcel_per_hub()
+    level2._guided(model, x, y, build, threading.Event(), 1)
+    assert level2.best_cost == 7 and level2.lower_bound == 7
+    assert not any("no LP-guided batch MIP" in n for n in level2.notes)
+
+
+def _whole_mip_solution(level2: Any, model: MipModel, x: np.ndarray, y: np.ndarray, build: Any,
+                        plan: np.ndarray) -> np.ndarray:
+    """The whole MIP's column values of ``plan``."""
+    kept = level2.best
+    level2.best = plan
+    try:
+        return np.asarray(level2._start(model, x, y, build))
+    finally:
+        level2.best = kept
+
+
+@pytest.mark.parametrize("cheaper", [True, False])
+def test_a_cheaper_plan_of_the_whole_mip_starts_the_searches_rounds_again(cheaper: bool) -> None:
+    """Binds with a cheaper plan: a search's kinds that had ended (a round that saved
+    nothing) give their neighbourhoods again, "least filled" those of the new plan. Slack
+    with a plan no cheaper: the kinds stay ended."""
+    level2, (model, x, y, build) = _one_parcel_per_hub()
+    prob = level2.prob
+    queue = parcel_solver._HoodQueue({"crossing day": [np.array([0, 1])],
+                                      "least filled": [np.array([0]), np.array([1])]}, rounds=3)
+    while queue.next() is not None:
+        pass
+    level2._queues.append(queue)
+    plan = np.full(prob.num_parcels, -1, np.int64)
+    if cheaper:  # Q-1 and Q-2 on B-2 alone (7 instead of 17)
+        for parcel_index in (2, 3):
+            plan[parcel_index] = int(np.flatnonzero(prob.pair_parcel == parcel_index)[0])
+    else:
+        plan = level2.best.copy()
+    level2._offer_solution(build, x, _whole_mip_solution(level2, model, x, y, build, plan), 0.0)
+    assert level2.best_cost == (7 if cheaper else 17)
+    picks = []
+    while (pick := queue.next()) is not None:
+        picks.append((queue.names[pick.kind], pick.batches.tolist()))
+    if cheaper:
+        assert ("crossing day", [0, 1]) in picks and ("least filled", [1]) in picks
+        assert ("least filled", [0]) not in picks  # B-1 no longer operated
+    else:
+        assert picks == []
+
+
 def test_a_cancelled_lp_guided_mip_has_no_neighbourhood_mips_after_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Slack: once the whole MIP has returned (``cancel``), the neighbourhood MIPs do not start."""
