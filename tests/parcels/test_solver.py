@@ -818,6 +818,22 @@ def test_without_a_time_limit_no_neighbourhood_mips_follow_the_lp_guided_mip(
     assert not any(n.endswith("neighbourhood MIPs") for n in level2.notes)
 
 
+@pytest.mark.parametrize(("seconds", "polish"), [(5.0, 0.5), (60.0, 1.0)])
+def test_the_last_pass_keeps_a_tenth_of_the_time_or_one_second(
+        monkeypatch: pytest.MonkeyPatch, seconds: float, polish: float) -> None:
+    """The whole MIP leaves a tenth of the level's time for the last pass of single
+    batches (slack at 5 s: 0.5 s), and at most 1 s (binds at 60 s)."""
+    kept: list[float] = []
+    monkeypatch.setattr(parcel_solver._Level2, "_exact",
+                        lambda self, *_args: kept.append(self._polish_seconds))
+    s = _six_parcels_three_batches()
+    prob = ParcelProblem(s, Compatibility(s))
+    level2 = parcel_solver._Level2(prob, SolveOptions(time_limit=seconds), Deadline(seconds))
+    level2.solve(_plan_of(prob, [0, 0, 1, 1, 2, 2]), 12,
+                 parcel_solver._Level1Info(None, None, None, None))
+    assert len(kept) == 1 and polish - 0.05 <= kept[0] <= polish
+
+
 def _lp_out_of_time(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
     """The LP beside the whole MIP stops at its time limit; the limits it was given."""
     limits: list[float | None] = []
@@ -930,10 +946,10 @@ def test_lp_guided_bound_never_passes_the_optimum() -> None:
     assert r.objective["batch_cost"] == 30
 
 
-@pytest.mark.parametrize(("time_limit", "kept", "cost"), [(30.0, 0.5, 20), (None, 0.0, 30)])
+@pytest.mark.parametrize(("time_limit", "kept", "cost"), [(30.0, 1.0, 20), (None, 0.0, 30)])
 def test_last_pass_over_the_mip_plan_only_under_a_time_limit(
         time_limit: float | None, kept: float, cost: float) -> None:
-    """Under a time limit the whole MIP leaves 0.5 s for single-batch MIPs over its plan.
+    """Under a time limit the whole MIP leaves 1 s for single-batch MIPs over its plan.
 
     The whole MIP is stubbed out here (as if it found nothing in its time):
     the last pass then closes one of the three batches. Without a time limit

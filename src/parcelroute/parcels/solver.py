@@ -124,9 +124,12 @@ LARGE_SEARCH_END = 0.9
 #: Within the MIP's reach, under a time limit: the share of the batch-cost level's time (at
 #: most :data:`POLISH_MAX_SECONDS`) kept from the whole MIP for a last pass of single-batch
 #: neighbourhood MIPs over its best plan, which is rarely locally optimal. On the
-#: 2,000-parcel month (seed 2026) the 10 s plan of 78,990 drops to 78,150 in 0.1 s.
-POLISH_SHARE = 0.05
-POLISH_MAX_SECONDS = 0.5
+#: 2,000-parcel month (seed 2026) the 10 s plan of 78,990 drops to 78,150 in 0.1 s. On
+#: independent 2,000-parcel months (level 1 leaves the level 5-7 s) a tenth, at most 1 s,
+#: instead of 0.05 and 0.5 s: `a2k_17` 453,946-457,470 → 440,750-440,850, `a2k_12`
+#: 252,925-253,060 → 249,374-250,735 (two runs each), the generated months the same.
+POLISH_SHARE = 0.1
+POLISH_MAX_SECONDS = 1.0
 #: Within the MIP's reach, with two workers and a time limit: the share of the whole MIP's
 #: time that the LP-guided MIP beside it takes at least; neighbourhood MIPs over the best
 #: plan known take the rest of that core's time, at most :data:`GUIDED_LNS_MAX_SECONDS`.
