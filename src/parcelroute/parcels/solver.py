@@ -774,12 +774,13 @@ class _HoodQueue:
         n = len(self.kinds)
         self._rng = np.random.default_rng(seed)
         self._pos = [0] * n
-        self._mark = [0] * n
+        self._mark: list[int] = []
         """Where each kind's current round began (and ends)."""
-        self._in_round = [0] * n
-        self._round = [0] * n
-        self._round_saved = [0.0] * n
-        self._ended = [not k for k in self.kinds]
+        self._in_round: list[int] = []
+        self._round: list[int] = []
+        self._round_saved: list[float] = []
+        self._ended: list[bool] = []
+        self._new_rounds()
         self._tries = [0] * n
         self._saved = [0.0] * n
         self._seconds = [0.0] * n
@@ -839,12 +840,16 @@ class _HoodQueue:
                 if name in self.names:
                     k = self.names.index(name)
                     self.kinds[k], self._pos[k] = hoods, 0
-            n = len(self.kinds)
-            self._mark = [p % len(h) if h else 0 for p, h in zip(self._pos, self.kinds, strict=True)]
-            self._in_round = [0] * n
-            self._round = [0] * n
-            self._round_saved = [0.0] * n
-            self._ended = [not k for k in self.kinds]
+            self._new_rounds()
+
+    def _new_rounds(self) -> None:
+        """Each kind's first round, from where it stands; kinds without neighbourhoods end."""
+        n = len(self.kinds)
+        self._mark = [p % len(h) if h else 0 for p, h in zip(self._pos, self.kinds, strict=True)]
+        self._in_round = [0] * n
+        self._round = [0] * n
+        self._round_saved = [0.0] * n
+        self._ended = [not k for k in self.kinds]
 
     def record(self, kind: int, saved: float, seconds: float) -> None:
         """What one re-plan of ``kind`` saved, in ``seconds``."""
