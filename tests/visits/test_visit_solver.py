@@ -599,3 +599,70 @@ def test_a_small_month_keeps_the_linear_rule() -> None:
 
     assert not _full_model_fits(Deadline(4.0), 0.0, 1_252)
     assert _full_model_fits(Deadline(4.5), 0.0, 1_252)
+
+
+def _month_the_forecast_denies(monkeypatch: pytest.MonkeyPatch) -> pr.Scenario:
+    """A 120-request month (seed 3) whose full model the forecast now denies at 10 s:
+    the improved plan alone reaches 148 of its 149 priority."""
+    from parcelroute.generate import generate_scenario
+    from parcelroute.visits import solver
+
+    monkeypatch.setattr(solver, "FULL_MODEL_CHOICES_PER_SECOND", 1)
+    return generate_scenario(0, visits=120, seed=3)
+
+
+def test_the_full_model_runs_late_in_the_time_the_improvement_leaves(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The improvement and the pricing end in well under a second of the 10: the full
+    model then proves both levels, as when the forecast lets it run at once."""
+    scenario = _month_the_forecast_denies(monkeypatch)
+    result = pr.solve(scenario, time_limit=10)
+    assert result.stats["visits_late_full_model"] == 1.0
+    assert result.status is pr.Status.OPTIMAL
+    assert result.objective["visit_priority"] == result.bound["visit_priority"] == 149
+    assert result.objective["transport_cost"] == result.bound["transport_cost"] == 1900
+    assert pr.verify(scenario, result) == []
+
+
+def test_no_late_full_model_without_the_time_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With less than LATE_FULL_MODEL_MIN_SECONDS left the improved plan is the answer."""
+    from parcelroute.visits import solver
+
+    scenario = _month_the_forecast_denies(monkeypatch)
+    monkeypatch.setattr(solver, "LATE_FULL_MODEL_MIN_SECONDS", 60.0)
+    result = pr.solve(scenario, time_limit=10)
+    assert "visits_late_full_model" not in result.stats
+    assert result.status is pr.Status.FEASIBLE
+    assert result.objective["visit_priority"] == 148
+    assert result.bound["visit_priority"] == 149
+    assert pr.verify(scenario, result) == []
+
+
+def test_the_late_full_model_needs_a_second_beside_the_reserve() -> None:
+    from parcelroute.visits.solver import _late_full_model
+
+    assert not _late_full_model(Deadline(0.9), 0.0)
+    assert not _late_full_model(Deadline(1.2), 0.5)
+    assert _late_full_model(Deadline(10.0), 0.5)
+    assert not _late_full_model(Deadline(None), 0.0)  # (no limit: the forecast never denies)
+
+
+def test_the_priced_cost_bound_stays_when_the_late_model_proves_none(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A late level 2 that proves no cost bound leaves the priced one, at the plan's priority."""
+    from parcelroute.visits import solver
+
+    scenario = _month_the_forecast_denies(monkeypatch)
+    level2 = solver._level2
+
+    def unproven(*args: Any, **kwargs: Any) -> tuple[Any, float]:
+        state, _ = level2(*args, **kwargs)
+        return state, 0.0
+
+    monkeypatch.setattr(solver, "_level2", unproven)
+    result = pr.solve(scenario, time_limit=10)
+    assert result.stats["visits_late_full_model"] == 1.0
+    assert result.objective["visit_priority"] == 149
+    # the bound priced at 148 (the improved plan's) was 1,540; at 149 it is at least that
+    assert 1540 <= result.bound["transport_cost"] <= result.objective["transport_cost"]
+    assert pr.verify(scenario, result) == []

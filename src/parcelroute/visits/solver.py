@@ -33,7 +33,8 @@ requests on two cores:
    Each level's bound is the best one proven (for level 1 also the
    relaxation's and the steps down's, whichever is lower).
    On months too large for the full model in the time given, the improved
-   plan and the relaxation bounds are the answer.
+   plan and the relaxation bounds are the answer; when the improvement and
+   the pricing end early, though, the full model gets the time they leave.
 4. Requests that still fit are added, and every refused request gets a reason.
 """
 
@@ -53,7 +54,7 @@ from parcelroute._integral import ceil_bound, floor_bound
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
 from parcelroute.result import VisitAssignment
-from parcelroute.visits.bounds import cost_bound_in_background
+from parcelroute.visits.bounds import CostBound, cost_bound_in_background
 from parcelroute.visits.greedy import fill, greedy_plan
 from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.lns import (
@@ -114,6 +115,9 @@ FULL_MODEL_CHOICES_PER_SECOND = 300
 #: where the improved plan and the priced bound end within 0.1 % and 8-10 % (measured in
 #: benchmarks/HISTORY.md).
 FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED = 1.1
+#: When the improved plan and the priced bound end with at least this many seconds left
+#: (and the reserve), the full model runs after all in that time (:func:`_late_full_model`).
+LATE_FULL_MODEL_MIN_SECONDS = 1.0
 
 
 def _in_model(index: VisitIndex, ri: int) -> bool:
@@ -203,6 +207,7 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
                 state.priority(), bound1, options.relative_gap):
             ahead = _start_ahead(vm, bound1, options, deadline, reserve)
     pricing = None
+    priced: CostBound | None = None
     if not run_full and options.workers >= 2 and _has_costs(index, choices):
         # aim at the relaxation's bound: the improved plan usually ends close to it
         pricing = cost_bound_in_background(index, choices, bound1, lns_seconds, scale=scale,
@@ -221,6 +226,12 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
         stats["visits_prepare_seconds"] = time.perf_counter() - started
         options.report(Progress("visits: visit_priority", deadline.elapsed(),
                                 float(state.priority()), float(bound1)))
+        if vm is None and _late_full_model(deadline, reserve):
+            # the improvement and the pricing ended early (small months settle in a second
+            # or two): the full model gets what they left, the bounds found so far stay
+            vm = VisitModel(index, choices, scale=scale, caps=caps)
+            stats["visits_late_full_model"] = 1.0
+            logger.debug("visits: the full model in the %.2f s left", deadline.left() or 0.0)
 
         # 3. the full model, level by level
         if vm is not None:
@@ -241,6 +252,8 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
             if need_level2:
                 state, cost_bound = _level2(vm, state, options, deadline, reserve, stats,
                                             ahead)
+                if priced is not None:  # (it holds at any priority at least the one priced)
+                    cost_bound = max(cost_bound, priced.bound(state.priority()) / scale[0])
     except BaseException:
         if ahead is not None:
             ahead.cancel()
@@ -686,6 +699,17 @@ def _full_model_fits(deadline: Deadline, reserve: float, size: int) -> bool:
     need = max(size / FULL_MODEL_CHOICES_PER_SECOND,
                FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED * (size / 1000) ** 2)
     return left is None or left - reserve >= need
+
+
+def _late_full_model(deadline: Deadline, reserve: float) -> bool:
+    """Whether the full model runs after all, in the time the improvement leaves.
+
+    Its forecast (:func:`_full_model_fits`) is made for large months; on a
+    500-request month whose 6 s it denied, the improvement ended at 2.4 s
+    and the full model, given the rest, proves both levels.
+    """
+    left = deadline.left()
+    return left is not None and left - reserve >= LATE_FULL_MODEL_MIN_SECONDS
 
 
 def _lns_budget(deadline: Deadline, reserve: float, n: int, run_full: bool) -> float:
