@@ -1012,6 +1012,71 @@ def test_a_race_lp_that_fails_at_once_leaves_the_other_to_end(
     assert big.objective["delivered_priority"] <= optimum <= big.bound["delivered_priority"]
 
 
+def _race_of_slow_lps(monkeypatch: pytest.MonkeyPatch, needs: float, borrow: float,
+                      ) -> tuple[parcel_solver.LevelResult, list[float], int]:
+    """Level 1's race on the 300-parcel month, with 1 s for the level (the LPs get 0.9 s)
+    and ``borrow`` seconds to borrow, each LP needing ``needs`` seconds: it returns solved
+    when its limit allows that, and stops at its limit (no duals) otherwise. Returns the
+    level's result, the time limits the subgradient steps got, and the month's optimum."""
+    s, exact = _month_300()
+    prob = _problem(s)
+
+    def slow(model: MipModel, **kw: Any) -> MipOutcome:
+        limit = kw.get("time_limit")
+        if model.maximize and limit is not None and limit < needs:
+            time.sleep(limit)
+            return MipOutcome(None, math.nan, math.nan, False, "Time limit reached", limit)
+        if model.maximize:
+            time.sleep(needs)
+        return solve_lp(model, **kw)
+
+    steps: list[float] = []
+
+    def timed_steps(*args: Any, **kw: Any) -> Any:
+        steps.append(kw["time_limit"])
+        return subgradient_bound(*args, **kw)
+
+    monkeypatch.setattr(parcel_solver, "solve_lp", slow)
+    monkeypatch.setattr(parcel_solver, "subgradient_bound", timed_steps)
+    level = parcel_solver._Level1(prob, SolveOptions(workers=2), Deadline(None), 1.0, borrow)
+    model, x, _ = parcel_solver._level1_model(prob, parcel_solver._hulls(prob, prob.active))
+    assign = greedy_assign(prob, Loads(prob))
+    left = level.left()
+    assert left is not None
+    _, result = level._race(model, x, assign, parcel_solver._value(prob, assign),
+                            prob.deliverable_priority(), 0.9 * left, 0.1 * left)
+    return result, steps, int(exact.objective["delivered_priority"])
+
+
+
+def test_a_race_past_its_time_borrows_from_level_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: LPs that need 1.2 s return within the 0.9 s and the 0.6 s borrowed, and their
+    duals bound the level (no subgradient steps)."""
+    result, steps, optimum = _race_of_slow_lps(monkeypatch, needs=1.2, borrow=0.6)
+    assert re.search(r"race: the (dual simplex|interior point) LP", " ".join(result.notes))
+    assert "LP bound" in result.notes
+    assert steps == []
+    assert result.value <= optimum <= result.bound
+
+
+def test_a_race_without_time_to_borrow_ends_at_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slack: nothing to borrow, and the same LPs stop at 0.9 s; the steps bound the level."""
+    result, steps, optimum = _race_of_slow_lps(monkeypatch, needs=1.2, borrow=0.0)
+    assert "race: neither LP in time" in result.notes
+    assert len(steps) == 1
+    assert result.value <= optimum <= result.bound
+
+
+def test_after_a_race_lost_even_with_borrowed_time_the_steps_keep_their_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """LPs that never return: once the borrowed time is spent the level's own time is
+    gone, and the steps still get the 0.09 s they had without borrowing (not 0.05 s)."""
+    result, steps, optimum = _race_of_slow_lps(monkeypatch, needs=60.0, borrow=0.6)
+    assert "race: neither LP in time" in result.notes
+    assert len(steps) == 1 and steps[0] >= 0.085
+    assert result.value <= optimum <= result.bound
+
+
 @pytest.mark.parametrize(("workers", "parallel"), [(2, True), (1, True), (2, False)])
 def test_level1_guided_neighbourhoods_run_on_every_worker(workers: int, parallel: bool,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
