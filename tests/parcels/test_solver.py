@@ -1803,9 +1803,18 @@ def test_a_batch_cost_mip_that_proves_its_bound_needs_no_subgradient_steps(
 def test_the_last_progress_reports_the_plan_s_final_values(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Binds: parcels that still fit are added after level 2 (here level 1 hands over a plan
-    without one of its parcels, as a search stopped in time may), which raises level 1
-    past its last report; a final report gives both levels' values as in the plan."""
+    without one of its parcels, as a search stopped in time may, and the filling before
+    level 2 finds no room for it, as when only level 2's moves make room), which raises
+    level 1 past its last report; a final report gives both levels' values as in the plan."""
     solve_level1 = parcel_solver._Level1.solve
+    fill = parcel_solver.fill_left_out
+    calls: list[int] = []
+
+    def no_room_at_first(prob: ParcelProblem, assign: Any, **kw: Any) -> Any:
+        calls.append(1)
+        return assign if len(calls) == 1 else fill(prob, assign, **kw)
+
+    monkeypatch.setattr(parcel_solver, "fill_left_out", no_room_at_first)
 
     def one_short(self: Any) -> Any:
         assign, result, info = solve_level1(self)
@@ -1826,6 +1835,7 @@ def test_the_last_progress_reports_the_plan_s_final_values(
     assert first[-1].bound == r.bound["delivered_priority"]
     assert cost[-1].incumbent == r.objective["batch_cost"]
     assert min(p.incumbent for p in first[1:]) < r.objective["delivered_priority"]
+    assert len(calls) == 2  # (before level 2 and after it)
 
 
 def _level1_search_finds_nothing(level: Any, model: MipModel, lo: Any, hi: Any, start: Any,
@@ -1882,3 +1892,51 @@ def test_without_a_time_limit_level_1_runs_no_neighbourhood_mips(
     level1 = [line for line in caplog.text.splitlines() if "parcels: level 1 " in line]
     assert level1 and "neighbourhood MIPs" not in level1[-1].split("; level 2")[0]
     assert r.objective["delivered_priority"] == r.bound["delivered_priority"] == 310
+
+
+def _level1_leaves_out(monkeypatch: pytest.MonkeyPatch, s: Scenario, parcel: str) -> None:
+    """Level 1 ends unproven with ``parcel`` left out although it fits (as a plan of the
+    subgradient steps can, beyond one MIP's reach)."""
+    solve = parcel_solver._Level1.solve
+
+    def short(self: Any) -> Any:
+        assign, result, info = solve(self)
+        k = [p.id for p in s.parcels].index(parcel)
+        assign = assign.copy()
+        assign[k] = -1
+        result.value = float(parcel_solver._value(self.prob, assign))
+        return assign, result, info
+
+    monkeypatch.setattr(parcel_solver._Level1, "solve", short)
+
+
+def _two_destinations() -> Scenario:
+    """P-1 rides B-1 only, P-2 B-2 only (10 each)."""
+    b = base()
+    b.add_batch("B-1", origin="HUB", departs=day(1), stops=["F-1"], max_weight_kg=10, cost=10)
+    b.add_batch("B-2", origin="HUB", departs=day(1), stops=["F-2"], max_weight_kg=10, cost=10)
+    parcel(b, "P-1", ready=1)
+    parcel(b, "P-2", dest="F-2", ready=1)
+    return b.build()
+
+
+def test_a_parcel_level_1_left_out_goes_before_the_batch_cost(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: level 1 unproven and P-2 still fits (opening B-2): it goes in before level 2,
+    which then plans and proves the cost of both batches."""
+    s = _two_destinations()
+    _level1_leaves_out(monkeypatch, s, "P-2")
+    r = pr.solve(s, time_limit=10)
+    assert pr.verify(s, r) == []
+    assert {p.id: p.batch for p in r.parcels} == {"P-1": "B-1", "P-2": "B-2"}
+    assert r.objective["delivered_priority"] == 2
+    assert r.objective["batch_cost"] == r.bound["batch_cost"] == 20
+
+
+def test_a_proven_level_1_gets_no_parcel_before_the_batch_cost(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slack: level 1 proven, nothing to add; both parcels ride, at a proven 20."""
+    s = _two_destinations()
+    r = pr.solve(s, time_limit=10)
+    assert r.status is pr.Status.OPTIMAL
+    assert r.objective["batch_cost"] == r.bound["batch_cost"] == 20
