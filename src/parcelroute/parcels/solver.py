@@ -230,7 +230,7 @@ LEVEL1_RACE = True
 #: end of its own time (level 1 comes first; its neighbourhood MIPs still end on time). On
 #: an independent 20,000-parcel month (`a20k_22`, 86,624 options) the two LPs take 9.6 s
 #: and 11.8 s alone on this machine, and neither returned in the 9.5 s of a 20 s solve:
-#: level 1 ended 2.9-3.5 % from its bound, and at 0.02 % with 2.5 s more.
+#: level 1 ended 2.9-3.5 % from its bound, and with the time borrowed at 0.06-0.08 %.
 LEVEL1_LP_BORROW = 0.4
 #: After level 1's LP beyond one MIP's reach, the neighbourhood MIPs it guides run on every
 #: worker (each search merging its own changes): on three independent 20,000-parcel months
