@@ -607,7 +607,7 @@ def _month_the_forecast_denies(monkeypatch: pytest.MonkeyPatch) -> pr.Scenario:
     from parcelroute.generate import generate_scenario
     from parcelroute.visits import solver
 
-    monkeypatch.setattr(solver, "FULL_MODEL_CHOICES_PER_SECOND", 1)
+    monkeypatch.setattr(solver, "_full_model_fits", lambda *_args: False)
     return generate_scenario(0, visits=120, seed=3)
 
 
@@ -639,12 +639,23 @@ def test_no_late_full_model_without_the_time_for_it(monkeypatch: pytest.MonkeyPa
 
 
 def test_the_late_full_model_needs_a_second_beside_the_reserve() -> None:
+    """A second at least (binds on small months), beside the reserve."""
     from parcelroute.visits.solver import _late_full_model
 
-    assert not _late_full_model(Deadline(0.9), 0.0)
-    assert not _late_full_model(Deadline(1.2), 0.5)
-    assert _late_full_model(Deadline(10.0), 0.5)
-    assert not _late_full_model(Deadline(None), 0.0)  # (no limit: the forecast never denies)
+    assert not _late_full_model(Deadline(0.9), 0.0, 300)
+    assert not _late_full_model(Deadline(1.2), 0.5, 300)
+    assert _late_full_model(Deadline(10.0), 0.5, 300)
+    assert not _late_full_model(Deadline(None), 0.0, 300)  # (no limit: no forecast denies)
+
+
+def test_the_late_full_model_needs_the_time_to_build_it() -> None:
+    """And a tenth of a second per thousand choices: 1.7 s for 5,000 requests (16,832
+    choices, whose model takes 1.15 s to build), still a second for 500 (1,815)."""
+    from parcelroute.visits.solver import _late_full_model
+
+    assert not _late_full_model(Deadline(1.6), 0.0, 16_832)
+    assert _late_full_model(Deadline(1.8), 0.0, 16_832)
+    assert _late_full_model(Deadline(1.05), 0.0, 1_815)
 
 
 def test_the_priced_cost_bound_stays_when_the_late_model_proves_none(

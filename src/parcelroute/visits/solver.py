@@ -116,8 +116,13 @@ FULL_MODEL_CHOICES_PER_SECOND = 300
 #: benchmarks/HISTORY.md).
 FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED = 1.1
 #: When the improved plan and the priced bound end with at least this many seconds left
-#: (and the reserve), the full model runs after all in that time (:func:`_late_full_model`).
+#: (and the reserve), the full model runs after all in that time (:func:`_late_full_model`),
 LATE_FULL_MODEL_MIN_SECONDS = 1.0
+#: ... and at least this many seconds per thousand session choices, for building it (1.15 s
+#: at 16,832 choices, 0.48 s at 7,535, 0.13 s at 6,031). A floor of a fifth of its forecast
+#: instead left the 500-request months that it now proves at 4 s (1,129-1,815 choices)
+#: short of their proofs: 4 of 7 proven instead of 7.
+LATE_FULL_MODEL_SECONDS_PER_THOUSAND = 0.1
 
 
 def _in_model(index: VisitIndex, ri: int) -> bool:
@@ -226,7 +231,7 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
         stats["visits_prepare_seconds"] = time.perf_counter() - started
         options.report(Progress("visits: visit_priority", deadline.elapsed(),
                                 float(state.priority()), float(bound1)))
-        if vm is None and _late_full_model(deadline, reserve):
+        if vm is None and _late_full_model(deadline, reserve, size):
             # the improvement and the pricing ended early (small months settle in a second
             # or two): the full model gets what they left, the bounds found so far stay
             vm = VisitModel(index, choices, scale=scale, caps=caps)
@@ -701,15 +706,17 @@ def _full_model_fits(deadline: Deadline, reserve: float, size: int) -> bool:
     return left is None or left - reserve >= need
 
 
-def _late_full_model(deadline: Deadline, reserve: float) -> bool:
-    """Whether the full model runs after all, in the time the improvement leaves.
+def _late_full_model(deadline: Deadline, reserve: float, size: int) -> bool:
+    """Whether the full model of ``size`` session choices runs after all, in the time the
+    improvement leaves.
 
     Its forecast (:func:`_full_model_fits`) is made for large months; on a
     500-request month whose 6 s it denied, the improvement ended at 2.4 s
     and the full model, given the rest, proves both levels.
     """
     left = deadline.left()
-    return left is not None and left - reserve >= LATE_FULL_MODEL_MIN_SECONDS
+    return left is not None and left - reserve >= max(
+        LATE_FULL_MODEL_MIN_SECONDS, LATE_FULL_MODEL_SECONDS_PER_THOUSAND * size / 1000)
 
 
 def _lns_budget(deadline: Deadline, reserve: float, n: int, run_full: bool) -> float:
