@@ -120,8 +120,8 @@ FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED = 1.1
 LATE_FULL_MODEL_MIN_SECONDS = 1.0
 #: ... and at least this many seconds per thousand session choices, for building it (1.15 s
 #: at 16,832 choices, 0.48 s at 7,535, 0.13 s at 6,031). A floor of a fifth of its forecast
-#: instead left the 500-request months that it now proves at 4 s (1,129-1,815 choices)
-#: short of their proofs: 4 of 7 proven instead of 7.
+#: instead left one of the five independent 500-request months it proves at 4 s (1,645-1,815
+#: choices) unproven.
 LATE_FULL_MODEL_SECONDS_PER_THOUSAND = 0.1
 
 
