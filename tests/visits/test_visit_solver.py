@@ -593,16 +593,30 @@ def test_the_full_model_runs_on_months_it_can_get_through(choices: int, seconds:
     assert _full_model_fits(Deadline(None), 0.0, choices)
 
 
-def test_a_small_month_keeps_the_linear_rule() -> None:
-    """500 requests need 1,252 / 300 = 4.2 s, more than the square rule's 1.7 s."""
+def test_a_small_month_needs_the_cube_rule() -> None:
+    """Below about 2,600 choices the cube rule binds: 500 requests (1,252 choices) need
+    0.5 * 1.252**3 = 0.98 s, not the linear rule's 4.2 s; 1,815 choices need 3.0 s, not 6.05."""
     from parcelroute.visits.solver import _full_model_fits
 
-    assert not _full_model_fits(Deadline(4.0), 0.0, 1_252)
-    assert _full_model_fits(Deadline(4.5), 0.0, 1_252)
+    assert not _full_model_fits(Deadline(0.9), 0.0, 1_252)
+    assert _full_model_fits(Deadline(1.05), 0.0, 1_252)
+    assert not _full_model_fits(Deadline(2.9), 0.0, 1_815)
+    assert _full_model_fits(Deadline(3.05), 0.0, 1_815)
+
+
+def test_a_larger_month_keeps_the_older_rules() -> None:
+    """From about 2,600 choices the cube rule is the larger and does not bind: 2,700 choices
+    need 2,700 / 300 = 9.0 s (cube 9.8 s), 3,527 need 1.1 * 3.527**2 = 13.7 s (cube 21.9 s)."""
+    from parcelroute.visits.solver import _full_model_fits
+
+    assert not _full_model_fits(Deadline(8.9), 0.0, 2_700)
+    assert _full_model_fits(Deadline(9.05), 0.0, 2_700)
+    assert not _full_model_fits(Deadline(13.6), 0.0, 3_527)
+    assert _full_model_fits(Deadline(13.75), 0.0, 3_527)
 
 
 def _month_the_forecast_denies(monkeypatch: pytest.MonkeyPatch) -> pr.Scenario:
-    """A 120-request month (seed 3) whose full model the forecast now denies at 10 s:
+    """A 120-request month (seed 3) whose full model the forecast is made to deny at 10 s:
     the improved plan alone reaches 148 of its 149 priority."""
     from parcelroute.generate import generate_scenario
     from parcelroute.visits import solver

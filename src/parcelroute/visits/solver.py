@@ -115,6 +115,13 @@ FULL_MODEL_CHOICES_PER_SECOND = 300
 #: where the improved plan and the priced bound end within 0.1 % and 8-10 % (measured in
 #: benchmarks/HISTORY.md).
 FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED = 1.1
+#: Smaller months need less than both rules: at most this many seconds times the cube of the
+#: thousands of choices (which is less below about 2,600). Nine 500-request months of two
+#: generators (1,136-1,815 choices) are proven with the full model in 1.4-3.5 s, all but one
+#: of them at a 3 s limit, where the improved plan proved one; at 1,000 requests (2,478-3,527
+#: choices) the improved plan is still as good or better at 6.5-7.5 s (measured in
+#: benchmarks/HISTORY.md).
+FULL_MODEL_SECONDS_PER_THOUSAND_CUBED = 0.5
 #: When the improved plan and the priced bound end with at least this many seconds left
 #: (and the reserve), the full model runs after all in that time (:func:`_late_full_model`),
 LATE_FULL_MODEL_MIN_SECONDS = 1.0
@@ -701,8 +708,10 @@ def _scaled_total(state: PlanState, scale: int) -> int:
 def _full_model_fits(deadline: Deadline, reserve: float, size: int) -> bool:
     """Whether the full model can be expected to get anywhere in the time left."""
     left = deadline.left()
-    need = max(size / FULL_MODEL_CHOICES_PER_SECOND,
-               FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED * (size / 1000) ** 2)
+    thousands = size / 1000
+    need = min(FULL_MODEL_SECONDS_PER_THOUSAND_CUBED * thousands ** 3,
+               max(size / FULL_MODEL_CHOICES_PER_SECOND,
+                   FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED * thousands ** 2))
     return left is None or left - reserve >= need
 
 
