@@ -740,6 +740,53 @@ def test_no_crossing_limit_that_can_bind_gives_no_crossing_hoods() -> None:
     assert parcel_solver.crossing_day_hoods(ParcelProblem(s, Compatibility(s))) == []
 
 
+def _hubs_through_one_crossing(hubs: int) -> Scenario:
+    """``hubs`` hubs each send one batch with two parcels through crossing X (room for 3)
+    on day 0: any two batches' four parcels overflow it, a flow cover per pair."""
+    b = pr.ScenarioBuilder(name=f"{hubs} hubs, one crossing")
+    b.add_node("X", kind="crossing", daily_capacity=3).add_node("F-1")
+    b.add_link("X", "F-1", hours=10)
+    for h in range(hubs):
+        b.add_node(f"H-{h}", kind="hub").add_link(f"H-{h}", "X", hours=10)
+        b.add_batch(f"B-{h}", origin=f"H-{h}", departs=day(0), stops=["X", "F-1"],
+                    cost=10 + h, max_parcels=4)
+        for k in range(2):
+            b.add_parcel(f"P-{h}-{k}", origin=f"H-{h}", destination="F-1", weight_kg=1,
+                         ready=day(0), due=day(1))
+    return b.build()
+
+
+def _flow_covers(hubs: int) -> int:
+    """How many flow covers the batch-cost model of :func:`_hubs_through_one_crossing` has."""
+    from parcelroute.parcels.solver import _fixing, _Level1Info, _Level2
+
+    s = _hubs_through_one_crossing(hubs)
+    prob = ParcelProblem(s, Compatibility(s))
+    level2 = _Level2(prob, SolveOptions(time_limit=30), Deadline(30))
+    none = np.zeros(prob.num_parcels, bool)
+    level2._model(_fixing(prob, 3, _Level1Info(None, None, None, None)), none, none, 3, [])
+    (note,) = [n for n in level2.notes if "flow covers" in n]
+    return int(re.search(r"(\d+) flow covers", note).group(1))  # type: ignore[union-attr]
+
+
+def test_a_crossing_s_day_of_few_batches_gets_its_flow_covers() -> None:
+    """Slack: five batches (at most FLOW_COVER_MAX_BATCHES) give one cover per pair, 10."""
+    assert parcel_solver.FLOW_COVER_MAX_BATCHES == 5
+    assert _flow_covers(5) == 10
+
+
+def test_a_crossing_s_day_of_many_batches_gets_none() -> None:
+    """Binds: six batches would give 15 covers (63 subsets); none is derived, and the month
+    is still proven (HiGHS cuts on its own): the three parcels of the cheapest batches."""
+    assert _flow_covers(6) == 0
+    s = _hubs_through_one_crossing(6)
+    result = pr.solve(s, time_limit=30)
+    assert result.status is pr.Status.OPTIMAL
+    assert result.objective["delivered_priority"] == 3
+    assert result.objective["batch_cost"] == 21
+    assert pr.verify(s, result) == []
+
+
 def _level1_from_one_parcel_per_hub() -> tuple[Any, np.ndarray]:
     """Level 1 of :func:`_two_hubs_one_crossing` with H-1's parcels of priority 2, at
     P-1 and Q-1 delivered (priority 3; P-1 and P-2 deliver 4)."""

@@ -142,6 +142,15 @@ GUIDED_LNS_MAX_SECONDS = 6.0
 #: than with the neighbourhood MIPs from the start. The month with twice the capacity (whose
 #: LP takes 0.14 s and guides the MIP to its optimum) is proven as soon as before.
 GUIDED_LP_SHARE = 0.25
+#: Flow covers (:func:`_flow_cover_rows`) are derived for a crossing's day that at most this
+#: many batches cross: one per subset of them, so up to 31. The months of ``generate`` have
+#: at most five a day, and their covers raise the LP bound (69,782 -> 70,793 on the
+#: 2,000-parcel month). Months of an independent generator have up to ten: on one, 4,618
+#: covers held 86 % of the model's nonzeros, made its LP three times slower (4.5 s against
+#: 1.3 s) for 0.003 % of bound, and left the batch-cost level 54 % from its bound at 10 s,
+#: against 13 % without them (HiGHS' root adds cuts of its own; measured in
+#: benchmarks/HISTORY.md). With six, one month fell back from 0.9 % to 7.3 %.
+FLOW_COVER_MAX_BATCHES = 5
 #: Most re-solves of :meth:`_Level2._confirm` (each below the best plan found so far).
 CONFIRM_ROUNDS = 3
 #: Least time left, in seconds, for one of them.
@@ -1718,8 +1727,13 @@ def _window_cuts(prob: ParcelProblem, build: _Builder, forced: BoolArray,
 
 
 def _flow_cover_rows(prob: ParcelProblem, build: _Builder, model: MipModel, x: IntArray,
-                     y: IntArray, max_batches: int = 10) -> int:
-    """Flow covers of each crossing: ``sum(x in C) + sum((n_b - excess)+ (1 - y_b)) <= capacity``."""
+                     y: IntArray, max_batches: int = FLOW_COVER_MAX_BATCHES) -> int:
+    """Flow covers of each crossing: ``sum(x in C) + sum((n_b - excess)+ (1 - y_b)) <= capacity``.
+
+    One per subset ``C`` of the batches crossing on a day, for days that at
+    most ``max_batches`` cross (:data:`FLOW_COVER_MAX_BATCHES`). Returns
+    how many were added.
+    """
     added = 0
     count_cap = prob.dims[2].capacity
     for _node, _day, capacity, es in prob.crossing_rows:
