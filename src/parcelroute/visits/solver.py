@@ -719,9 +719,10 @@ def _late_full_model(deadline: Deadline, reserve: float, size: int) -> bool:
     """Whether the full model of ``size`` session choices runs after all, in the time the
     improvement leaves.
 
-    Its forecast (:func:`_full_model_fits`) is made for large months; on a
-    500-request month whose 6 s it denied, the improvement ended at 2.4 s
-    and the full model, given the rest, proves both levels.
+    Its forecast (:func:`_full_model_fits`) can deny a month the full model
+    proves: a 500-request month denied at 3 s (its 1,780 choices need 2.8 s)
+    ended its improvement at 1.6 s, and the full model, given the rest,
+    proved both levels by 2.6 s.
     """
     left = deadline.left()
     return left is not None and left - reserve >= max(
