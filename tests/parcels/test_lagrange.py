@@ -365,6 +365,101 @@ def _without_the_batch_cost_lp(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parcel_solver, "LP_LEVEL2_SIMPLEX_FACTOR", 1e9)
 
 
+def _two_lone_parcels() -> pr.Scenario:
+    """P-1 rides only B-1 and P-2 only B-2 (cost 100 each); Q rides either, or B-3 (cost 1).
+    Every plan delivering all three pays B-1 and B-2 (200, Q rides along), while the LP
+    pays half of each (their count rows hold two options each) and B-3 for Q: 101."""
+    b = pr.ScenarioBuilder(name="two lone parcels")
+    b.add_node("HUB", kind="hub").add_node("F-3").add_link("HUB", "F-3", hours=5)
+    for k in (1, 2):
+        b.add_node(f"F-{k}").add_link("HUB", f"F-{k}", hours=5).add_link(f"F-{k}", "F-3",
+                                                                          hours=5)
+        b.add_batch(f"B-{k}", origin="HUB", departs="2026-12-01", stops=[f"F-{k}", "F-3"],
+                    cost=100)
+        b.add_parcel(f"P-{k}", origin="HUB", destination=f"F-{k}", weight_kg=1,
+                     ready="2026-12-01", due="2026-12-03")
+    b.add_batch("B-3", origin="HUB", departs="2026-12-01", stops=["F-3"], cost=1)
+    b.add_parcel("Q", origin="HUB", destination="F-3", weight_kg=1, ready="2026-12-01",
+                 due="2026-12-03")
+    return b.build()
+
+
+def test_cost_steps_from_an_lp_s_duals_pass_the_weak_lp() -> None:
+    """Binds: the batch-cost LP pays half of B-1 and B-2 (101); the steps, started at its
+    duals, pay whole batches and prove 200, the optimum."""
+    s = _two_lone_parcels()
+    prob = _problem(s)
+    level2 = parcel_solver._Level2(prob, SolveOptions(), Deadline(None))
+    fix = parcel_solver._fixing(prob, 3, parcel_solver._Level1Info(None, None, None, None))
+    none = np.zeros(prob.num_parcels, bool)
+    model, _x, _y, build = level2._model(fix, none, none, 3, [])
+    lp = solve_lp(model)
+    assert lp.row_dual is not None and build.rows is not None
+    assert prob.unscale_cost(lp.value) == pytest.approx(101)
+    start = parcel_solver._cost_start(prob, build.rows, lp.row_dual, 3)
+    assert start.mu > 0 and np.all(start.pi >= 0) and np.all(start.sigma >= 0)
+    out = cost_bound(prob, 3, target=prob.scaled_cost().sum(), start=start)
+    assert prob.unscale_cost(out.bound) == pytest.approx(200)
+    exact = pr.solve(s)
+    assert exact.status is pr.Status.OPTIMAL and exact.objective["batch_cost"] == 200
+
+
+def test_cost_steps_from_no_multipliers_prove_nothing_in_one_step() -> None:
+    """Slack: from zero multipliers one step proves 0; the start is where the steps begin."""
+    prob = _problem(_two_lone_parcels())
+    rows = RelaxedRows.of(prob, with_capacity=False)
+    zero = lagrange.CostStart(0.0, np.zeros(prob.num_parcels), np.zeros(rows.num_rows))
+    out = cost_bound(prob, 3, target=prob.scaled_cost().sum(), start=zero, max_iterations=1)
+    assert out.bound == 0 and out.iterations == 1
+
+
+def _steps_after_pdlp(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+                      ratio: float) -> tuple[pr.Result, pr.Result, list[Any]]:
+    """The 150-parcel month (seed 1) proven optimal, then on the large path at 30 s with
+    PDLP's bound taken as weak below ``ratio`` times the first steps' and no second PDLP;
+    both results, and the starts the steps were given."""
+    s = generate_scenario(150, 0, 1)
+    exact = pr.solve(s, time_limit=60)
+    assert exact.status is pr.Status.OPTIMAL
+    _without_the_batch_cost_lp(monkeypatch)
+    monkeypatch.setattr(parcel_solver, "PDLP_SECOND_FACTOR", 1e9)
+    monkeypatch.setattr(parcel_solver, "WEAK_LP_RATIO", ratio)
+    starts: list[Any] = []
+    real = parcel_solver.cost_bound
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        starts.append(kw.get("start"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(parcel_solver, "cost_bound", spy)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=30, workers=2)
+    assert pr.verify(s, big) == []
+    return exact, big, starts
+
+
+def test_after_a_weak_pdlp_the_steps_go_on_from_its_duals(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Binds: a PDLP bound taken as weak (WEAK_LP_RATIO made huge) is followed by the steps,
+    started at its duals, in place of the second search; the bound stays a bound."""
+    exact, big, starts = _steps_after_pdlp(monkeypatch, caplog, 1e9)
+    assert re.search(r"level 2 .*'PDLP bound'.*'steps from the LP duals'", caplog.text)
+    assert starts[0] is None and isinstance(starts[-1], lagrange.CostStart)
+    if big.objective["delivered_priority"] == exact.objective["delivered_priority"]:
+        assert 0 < big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+
+
+def test_after_a_pdlp_stronger_than_the_steps_they_do_not_resume(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Slack: a PDLP bound not below WEAK_LP_RATIO (0 here) times the first steps' stands,
+    and its core joins the search."""
+    _exact, _big, starts = _steps_after_pdlp(monkeypatch, caplog, 0.0)
+    assert "steps from the LP duals" not in caplog.text
+    assert re.search(r"level 2 .*'PDLP bound', 'a second neighbourhood search after the LP'",
+                     caplog.text)
+    assert all(start is None for start in starts)
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_pdlp_cost_bound_never_passes_the_optimum(monkeypatch: pytest.MonkeyPatch,
                                                       caplog: pytest.LogCaptureFixture,

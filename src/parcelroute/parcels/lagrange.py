@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from parcelroute.parcels.problem import ParcelProblem
 
-__all__ = ["LagrangeOutcome", "RelaxedRows", "cost_bound", "subgradient_bound"]
+__all__ = ["CostStart", "LagrangeOutcome", "RelaxedRows", "cost_bound", "subgradient_bound"]
 
 STEP_SCALE = 0.5
 STALL = 20
@@ -65,6 +65,10 @@ class RelaxedRows:
     pair: IntArray
     coef: FloatArray
     num_rows: int
+    #: The relaxed row of each of ``prob.crossing_rows`` (-1: none), and of each of
+    #: ``prob.recipient_rows``' count and weight limits (shape ``(n, 2)``, -1: none).
+    crossing: IntArray | None = None
+    recipient: IntArray | None = None
 
     @classmethod
     def of(cls, prob: ParcelProblem, *, with_capacity: bool = True) -> RelaxedRows:
@@ -101,29 +105,35 @@ class RelaxedRows:
                 pairs.append(es.astype(np.int64))
                 coefs.append(dim.per_parcel[pp[es]].astype(np.float64) / cap)
                 count += 1
-        for _node, _day, capacity, es in prob.crossing_rows:
+        crossing = np.full(len(prob.crossing_rows), -1, np.int64)
+        for c, (_node, _day, capacity, es) in enumerate(prob.crossing_rows):
             if capacity <= 0:
                 continue
             rows.append(np.full(len(es), count, np.int64))
             pairs.append(es.astype(np.int64))
             coefs.append(np.full(len(es), 1.0 / capacity))
+            crossing[c] = count
             count += 1
         starts = prob.option_start
-        for _r, n_max, w_max, members in prob.recipient_rows:
+        recipient = np.full((len(prob.recipient_rows), 2), -1, np.int64)
+        for r, (_r, n_max, w_max, members) in enumerate(prob.recipient_rows):
             es = np.concatenate([np.arange(starts[i], starts[i + 1]) for i in members.tolist()])
             if not len(es):
                 continue
-            for limit, per in ((n_max, np.ones(len(es))),
-                               (w_max, prob.weight[pp[es]].astype(np.float64))):
+            for kind, (limit, per) in enumerate(((n_max, np.ones(len(es))),
+                                                 (w_max, prob.weight[pp[es]].astype(np.float64)))):
                 if limit <= 0:
                     continue
                 rows.append(np.full(len(es), count, np.int64))
                 pairs.append(es.astype(np.int64))
                 coefs.append(per / limit)
+                recipient[r, kind] = count
                 count += 1
         if not rows:
-            return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), 0)
-        return cls(np.concatenate(rows), np.concatenate(pairs), np.concatenate(coefs), count)
+            return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), 0, crossing,
+                       recipient)
+        return cls(np.concatenate(rows), np.concatenate(pairs), np.concatenate(coefs), count,
+                   crossing, recipient)
 
 
 @dataclass(frozen=True)
@@ -414,6 +424,17 @@ def _batch_ratio_key(batch: IntArray, ratio: FloatArray) -> IntArray:
     return (batch.astype(np.int64) << 47) + ((monotone >> 17) + (1 << 46))
 
 
+@dataclass(frozen=True)
+class CostStart:
+    """Multipliers for :func:`cost_bound` to start from, on rows divided by their right-hand
+    sides: ``mu`` of the priority row, ``pi`` of each parcel's "at most one batch",
+    ``sigma`` of each row of ``RelaxedRows.of(prob, with_capacity=False)``."""
+
+    mu: float
+    pi: FloatArray
+    sigma: FloatArray
+
+
 def cost_bound(
     prob: ParcelProblem,
     level1: float,
@@ -421,6 +442,7 @@ def cost_bound(
     target: float,
     time_limit: float | None = None,
     max_iterations: int = 5000,
+    start: CostStart | None = None,
 ) -> LagrangeOutcome:
     """A proven lower bound on the batch cost of every plan delivering ``level1`` priority.
 
@@ -437,7 +459,8 @@ def cost_bound(
     bound that can be reached, so each step aims at a variable target (Fumero's
     rule): the best bound so far plus a margin that grows while steps reach it
     and halves when :data:`COST_STALL` steps bring nothing better. The solve
-    stops at ``target``.
+    stops at ``target``. The steps start from ``start`` (an LP's duals, say)
+    where given, else from a short race of several starts of ``mu``.
 
     Examples
     --------
@@ -460,11 +483,20 @@ def cost_bound(
         return LagrangeOutcome(0.0, np.zeros(0), np.zeros(prob.num_pairs), 0, 0.0)
 
     out_of_time = partial(_past, t0, time_limit)
-    # the good start of mu varies by month: a short race of several (at most half of the
-    # time and of the steps), the best one goes on
     rows = RelaxedRows.of(prob, with_capacity=False)
     prio = prob.priority[prob.pair_parcel].astype(np.float64) / float(level1)
     knapsacks = _Knapsacks(prob)
+    if start is not None:
+        run = _CostAscent(prob, rows, prio, target, 0.0, knapsacks)
+        run.mu = max(0.0, start.mu)
+        run.pi, run.sigma = np.maximum(start.pi, 0.0), np.maximum(start.sigma, 0.0)
+        run.steps(max_iterations, out_of_time)
+        logger.debug("lagrange: cost bound %.3f after %d steps from a start in %.2f s",
+                     run.best_value, run.iterations, time.perf_counter() - t0)
+        return LagrangeOutcome(run.best_value, np.zeros(0), run.best_load, run.iterations,
+                               time.perf_counter() - t0)
+    # the good start of mu varies by month: a short race of several (at most half of the
+    # time and of the steps), the best one goes on
     runs = [_CostAscent(prob, rows, prio, target, mu, knapsacks) for mu in MU_STARTS]
     trial = min(COST_TRIAL, max(1, max_iterations // (2 * len(runs))))
     for k, run in enumerate(runs):
