@@ -211,11 +211,11 @@ PDLP_SECOND_FACTOR = 4.0
 #: LP pays a fraction of a batch for a fraction of its load, where the steps' relaxation
 #: pays the whole batch it opens. Where no second PDLP runs, the steps then go on from the
 #: LP's duals (:func:`_cost_start`) for the time left to the bound. On two independent
-#: 20,000-parcel months
-#: the LP ended within 1.01 of the first steps (170,989 against 173,021 on `a20k_21`), and
-#: the steps from its duals reached 223,109 in a second and 240,035 in two (from the first
-#: steps' start: 188,836 after 2.5 s in all); on the generated month (1.23) and `w20k_22`
-#: (3.0) the LP stays the better bound (measured in benchmarks/HISTORY.md).
+#: 20,000-parcel months the LP ended within 1.01 of the first steps (170,989 against
+#: 173,021 on `a20k_21`), and the steps from its duals reached 223,109 in a second and
+#: 240,035 in two (from the first steps' start: 188,836 after 2.5 s in all); on the
+#: generated month (1.23) and `w20k_22` (3.0) the LP stays the better bound (measured in
+#: benchmarks/HISTORY.md).
 WEAK_LP_RATIO = 1.1
 #: Beyond the MIP's reach, with two workers: the share of level 1's time left that PDLP's
 #: approximate LP may take beside the interior point LP (which may not finish), and the

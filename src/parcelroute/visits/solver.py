@@ -116,9 +116,9 @@ FULL_MODEL_CHOICES_PER_SECOND = 300
 #: benchmarks/HISTORY.md).
 FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED = 1.1
 #: Smaller months need less than both rules: at most this many seconds times the cube of the
-#: thousands of choices (which is less below about 2,600). Nine 500-request months of two
-#: generators (1,136-1,815 choices) are proven with the full model in 1.4-3.5 s, all but one
-#: of them at a 3 s limit, where the improved plan proved one; at 1,000 requests (2,478-3,527
+#: thousands of choices (which is less below about 2,600). Of nine 500-request months of
+#: two generators (1,136-1,815 choices), the full model proves seven in 1.4-3.6 s, six of
+#: them at a 3 s limit, where the improved plan proved one; at 1,000 requests (2,478-3,527
 #: choices) the improved plan is still as good or better at 6.5-7.5 s (measured in
 #: benchmarks/HISTORY.md).
 FULL_MODEL_SECONDS_PER_THOUSAND_CUBED = 0.5
