@@ -414,16 +414,19 @@ def test_cost_steps_from_no_multipliers_prove_nothing_in_one_step() -> None:
 
 
 def _steps_after_pdlp(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-                      ratio: float) -> tuple[pr.Result, pr.Result, list[Any]]:
+                      ratio: float, first_steps: int = 10**9,
+                      ) -> tuple[pr.Result, pr.Result, list[Any]]:
     """The 150-parcel month (seed 1) proven optimal, then on the large path at 30 s with
-    PDLP's bound taken as weak below ``ratio`` times the first steps' and no second PDLP;
-    both results, and the starts the steps were given."""
+    PDLP's bound taken as weak below ``ratio`` times the first steps' (when they made fewer
+    than ``first_steps``) and no second PDLP; both results, and the starts the steps were
+    given."""
     s = generate_scenario(150, 0, 1)
     exact = pr.solve(s, time_limit=60)
     assert exact.status is pr.Status.OPTIMAL
     _without_the_batch_cost_lp(monkeypatch)
     monkeypatch.setattr(parcel_solver, "PDLP_SECOND_FACTOR", 1e9)
     monkeypatch.setattr(parcel_solver, "WEAK_LP_RATIO", ratio)
+    monkeypatch.setattr(parcel_solver, "WEAK_LP_MAX_FIRST_STEPS", first_steps)
     starts: list[Any] = []
     real = parcel_solver.cost_bound
 
@@ -440,8 +443,9 @@ def _steps_after_pdlp(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCapture
 
 def test_after_a_weak_pdlp_the_steps_go_on_from_its_duals(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    """Binds: a PDLP bound taken as weak (WEAK_LP_RATIO made huge) is followed by the steps,
-    started at its duals, in place of the second search; the bound stays a bound."""
+    """Binds: a PDLP bound taken as weak (WEAK_LP_RATIO and WEAK_LP_MAX_FIRST_STEPS made
+    huge) is followed by the steps, started at its duals, in place of the second search;
+    the bound stays a bound."""
     exact, big, starts = _steps_after_pdlp(monkeypatch, caplog, 1e9)
     assert re.search(r"level 2 .*'PDLP bound'.*'steps from the LP duals'", caplog.text)
     assert starts[0] is None and isinstance(starts[-1], lagrange.CostStart)
@@ -457,6 +461,16 @@ def test_after_a_pdlp_stronger_than_the_steps_they_do_not_resume(
     assert "steps from the LP duals" not in caplog.text
     assert re.search(r"level 2 .*'PDLP bound', 'a second neighbourhood search after the LP'",
                      caplog.text)
+    assert all(start is None for start in starts)
+
+
+def test_after_first_steps_that_ran_long_a_close_pdlp_is_not_weak(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Slack: with a PDLP bound close to the first steps' (WEAK_LP_RATIO huge) but first
+    steps not cut short (WEAK_LP_MAX_FIRST_STEPS at 0: none counts as cut short), their
+    bound is taken as near their relaxation's: PDLP's stands, and the steps do not go on."""
+    _exact, _big, starts = _steps_after_pdlp(monkeypatch, caplog, 1e9, first_steps=0)
+    assert "steps from the LP duals" not in caplog.text
     assert all(start is None for start in starts)
 
 

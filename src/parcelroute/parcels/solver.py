@@ -217,6 +217,11 @@ PDLP_SECOND_FACTOR = 4.0
 #: generated month (1.23) and `w20k_22` (3.0) the LP stays the better bound (measured in
 #: benchmarks/HISTORY.md).
 WEAK_LP_RATIO = 1.1
+#: ... provided the first steps were cut short, at fewer than this many steps (31-57 there):
+#: after more, their bound is near their relaxation's, and an LP close to it is not weak
+#: (on months of 90-300 parcels forced onto this path, after 1,200-1,400 first steps, the
+#: steps from the LP's duals ended at 40-70 % of the LP's bound, in 0.8-2.5 s).
+WEAK_LP_MAX_FIRST_STEPS = 500
 #: Beyond the MIP's reach, with two workers: the share of level 1's time left that PDLP's
 #: approximate LP may take beside the interior point LP (which may not finish), and the
 #: time limit of each level-1 neighbourhood MIP run while an LP solves on the other core.
@@ -2067,7 +2072,8 @@ class _Level2:
                         self._raise_bound(lp_value)
                         self.notes.append("dual simplex LP bound" if simplex else "PDLP bound")
                     rest = share * left - (self.deadline.elapsed() - t0) if left else 0.0
-                    weak = left is not None and 0 < lp_value < WEAK_LP_RATIO * lag.bound
+                    weak = left is not None and 0 < lp_value < WEAK_LP_RATIO * lag.bound \
+                        and lag.iterations < WEAK_LP_MAX_FIRST_STEPS
                     if left is not None and lp_value > 0 and not simplex and not self._done() \
                             and PDLP_OVERRUN * rest >= PDLP_SECOND_FACTOR * first_seconds:
                         # time to spare: PDLP again, to a tighter tolerance (a better bound)
