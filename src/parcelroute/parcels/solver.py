@@ -220,7 +220,7 @@ WEAK_LP_RATIO = 1.1
 #: ... provided the first steps were cut short, at fewer than this many steps (31-57 there):
 #: after more, their bound is near their relaxation's, and an LP close to it is not weak
 #: (on months of 90-300 parcels forced onto this path, after 1,200-1,400 first steps, the
-#: steps from the LP's duals ended at 40-70 % of the LP's bound, in 0.8-2.5 s).
+#: steps from the LP's duals ended at 38-74 % of the LP's bound, in 0.8-2.5 s).
 WEAK_LP_MAX_FIRST_STEPS = 500
 #: Beyond the MIP's reach, with two workers: the share of level 1's time left that PDLP's
 #: approximate LP may take beside the interior point LP (which may not finish), and the
