@@ -639,7 +639,10 @@ def test_the_full_model_runs_late_in_the_time_the_improvement_leaves(
 
 
 def test_no_late_full_model_without_the_time_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With less than LATE_FULL_MODEL_MIN_SECONDS left the improved plan is the answer."""
+    """With less than LATE_FULL_MODEL_MIN_SECONDS left the improved plan is the answer, and
+    its transport cost stays above the bound the pricing proves (1,560 against 1,540 when
+    run alone, at priority 148; the relaxations before the improvement have time limits,
+    and on a busy machine it has also ended at 149)."""
     from parcelroute.visits import solver
 
     scenario = _month_the_forecast_denies(monkeypatch)
@@ -647,8 +650,9 @@ def test_no_late_full_model_without_the_time_for_it(monkeypatch: pytest.MonkeyPa
     result = pr.solve(scenario, time_limit=10)
     assert "visits_late_full_model" not in result.stats
     assert result.status is pr.Status.FEASIBLE
-    assert result.objective["visit_priority"] == 148
+    assert result.objective["visit_priority"] in (148, 149)
     assert result.bound["visit_priority"] == 149
+    assert result.objective["transport_cost"] > result.bound["transport_cost"]
     assert pr.verify(scenario, result) == []
 
 
