@@ -151,11 +151,12 @@ GUIDED_LP_SHARE = 0.25
 #: Flow covers (:func:`_flow_cover_rows`) are derived for a crossing's day that at most this
 #: many batches cross: one per subset of them, so up to 31. On the generated 2,000-parcel
 #: month (seed 2026) no day has more, and its covers raise the LP bound (69,782 -> 70,793);
-#: other generated months have some days of six to thirteen. Months of an independent generator have up to ten: on one, 4,618
-#: covers held 86 % of the model's nonzeros, made its LP three times slower (4.5 s against
-#: 1.3 s) for 0.003 % of bound, and left the batch-cost level 54 % from its bound at 10 s,
-#: against 13 % without them (HiGHS' root adds cuts of its own; measured in
-#: benchmarks/HISTORY.md). With six, one month fell back from 0.9 % to 7.3 %.
+#: other generated months have some days of six to thirteen. Months of an independent
+#: generator have six to ten on most days: on one, 4,618 covers held 86 % of the model's
+#: nonzeros, made its LP three times slower (4.5 s against 1.3 s) for 0.003 % of bound,
+#: and left the batch-cost level 54 % from its bound at 10 s, against 13 % without them
+#: (HiGHS' root adds cuts of its own; measured in benchmarks/HISTORY.md). With six, one
+#: month fell back from 0.9 % to 7.3 %.
 FLOW_COVER_MAX_BATCHES = 5
 #: Most re-solves of :meth:`_Level2._confirm` (each below the best plan found so far).
 CONFIRM_ROUNDS = 3
