@@ -1355,6 +1355,58 @@ def test_parts_prove_the_levels_of_the_whole_month(seed: int, size: int) -> None
     assert levels(parts) == pytest.approx(levels(whole))
 
 
+# -- the MIP's reach under a time limit ---------------------------------------------------
+@pytest.mark.parametrize(("pairs", "seconds", "beyond"), [
+    (9_262, 2.0, True),  # the generated 2,000-parcel month at 2 s: options per second bind
+    (9_262, 10.0, False),  # at 10 s: slack
+    (9_262, None, False),  # without a time limit: slack
+    (50_000, 60.0, True),  # the timed cap binds
+    (50_000, None, False),  # no time limit: the cap of every solve is slack
+    (70_000, None, True),  # MIP_MAX_PAIRS binds
+    (4_000, 0.5, False),  # too few options for the rule
+])
+def test_the_mips_reach_depends_on_the_time_limit(pairs: int, seconds: float | None,
+                                                  beyond: bool) -> None:
+    month = mock.Mock(num_pairs=pairs)
+    assert parcel_solver._beyond_mip(month, seconds) is beyond
+
+
+def test_a_month_beyond_the_mips_reach_in_its_time_takes_that_path() -> None:
+    """With a time limit too short for its options, a month takes the path beyond one MIP's
+    reach: its plan verifies and its bounds hold against the optimum proven without a limit,
+    where the same month is solved as one MIP."""
+    s = generate_scenario(150, 0, 11)
+    exact = solve(s, time_limit=None)
+    assert_optimal(exact)
+    assert exact.stats["parcels_beyond_mip"] == 0
+    with mock.patch.object(parcel_solver, "MIP_TIMED_MIN_PAIRS", 0), \
+            mock.patch.object(parcel_solver, "MIP_PAIRS_PER_SECOND", 1.0):
+        timed = solve(s, time_limit=10)
+        unlimited = solve(s, time_limit=None)
+    assert timed.stats["parcels_beyond_mip"] == 1
+    assert unlimited.stats["parcels_beyond_mip"] == 0
+    assert_optimal(unlimited)
+    prio = exact.objective["delivered_priority"]
+    assert timed.objective["delivered_priority"] <= prio <= timed.bound["delivered_priority"]
+    if timed.objective["delivered_priority"] == prio:
+        assert timed.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+    # by default a month this small keeps the MIP at a 10 s limit
+    assert solve(s, time_limit=10).stats["parcels_beyond_mip"] == 0
+
+
+def test_a_month_beyond_the_mips_reach_in_its_time_is_not_split() -> None:
+    """Independent parts are planned apart only within one MIP's reach (binds); the same
+    month within it is split (slack)."""
+    s = generate_scenario(40, 0, 0)
+    with every_part_alone():
+        apart = solve(s, time_limit=30)
+        with mock.patch.object(parcel_solver, "MIP_TIMED_MIN_PAIRS", 0), \
+                mock.patch.object(parcel_solver, "MIP_PAIRS_PER_SECOND", 1.0):
+            whole = solve(s, time_limit=30)
+    assert apart.stats["parcels_parts"] == 2 and apart.stats["parcels_beyond_mip"] == 0
+    assert whole.stats["parcels_parts"] == 1 and whole.stats["parcels_beyond_mip"] == 1
+
+
 def hubs_with(north: int, south: int) -> Scenario:
     """Hubs N and S, one batch each to F-1, with ``north`` and ``south`` parcels."""
     b = pr.ScenarioBuilder(name="parts")
@@ -1416,9 +1468,9 @@ def test_each_part_gets_a_share_in_proportion_to_its_options() -> None:
     real = parcel_solver._solve_problem
 
     def record(prob: ParcelProblem, options: SolveOptions, deadline: Deadline,
-               t0: float) -> Any:
+               t0: float, stats: dict[str, float] | None = None) -> Any:
         shares.append(deadline.left() or 0.0)
-        return real(prob, options, deadline, t0)
+        return real(prob, options, deadline, t0, stats)
 
     with every_part_alone(), mock.patch.object(parcel_solver, "_solve_problem", record):
         solve(hubs_with(3, 9), time_limit=40)

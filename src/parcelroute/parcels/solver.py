@@ -103,6 +103,19 @@ _T = TypeVar("_T")
 HULL_MAX_MEMBERS = 12
 #: Largest model (options) solved as a MIP; larger ones get LP bounds and rounding only.
 MIP_MAX_PAIRS = 60_000
+#: With a time limit, a model is solved as a MIP only up to this many options per second of
+#: the parcels' time, and up to :data:`MIP_TIMED_MAX_PAIRS` options (see :func:`_beyond_mip`);
+#: from :data:`MIP_TIMED_MIN_PAIRS` options on. Beyond, level 1's interior point LP does not
+#: return in its share and the batch-cost MIP's root does not end: on independent months of
+#: 8,000-10,000 parcels (36,000-54,000 options) at 15 s, level 1 ended 0.5-4.1 % from its
+#: bound and the batch cost 42-100 %, against 0.001-0.06 % and 20-36 % on the path beyond
+#: the MIP's reach; at 10 s so did months of 32,000-37,000 options, and at 2 s the 2,000-parcel
+#: months (9,000-10,500 options; batch-cost gaps summed over 15 months 1,014 -> 572 points).
+#: Months of 16,000-26,500 options at 10 s, 32,000-37,000 at 15 s and 36,000-45,000 at 30 s
+#: are planned better as one MIP (measured in benchmarks/HISTORY.md).
+MIP_PAIRS_PER_SECOND = 3_000.0
+MIP_TIMED_MAX_PAIRS = 48_000
+MIP_TIMED_MIN_PAIRS = 5_000
 #: Beyond the MIP's reach: rounds of the neighbourhood search at most.
 LNS_ROUNDS = 5
 #: Batches of one route re-planned together by :func:`route_window_hoods`.
@@ -735,6 +748,27 @@ def least_filled_hoods(prob: ParcelProblem, assign: IntArray) -> list[IntArray]:
     return [np.array([b], np.int64) for b in order.tolist()]
 
 
+def _beyond_mip(prob: ParcelProblem, seconds: float | None) -> bool:
+    """Whether ``prob`` is planned as a month beyond one MIP's reach in ``seconds`` (None:
+    no time limit): above :data:`MIP_MAX_PAIRS` options, or with a time limit above
+    :data:`MIP_TIMED_MAX_PAIRS` or :data:`MIP_PAIRS_PER_SECOND` per second (from
+    :data:`MIP_TIMED_MIN_PAIRS` options on).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> month = SimpleNamespace(num_pairs=30_000)
+    >>> _beyond_mip(month, None), _beyond_mip(month, 15.0), _beyond_mip(month, 9.0)
+    (False, False, True)
+    """
+    pairs = prob.num_pairs
+    if pairs > MIP_MAX_PAIRS:
+        return True
+    if seconds is None or pairs < MIP_TIMED_MIN_PAIRS:
+        return False
+    return pairs > min(MIP_TIMED_MAX_PAIRS, MIP_PAIRS_PER_SECOND * seconds)
+
+
 def _priority_ratio(prob: ParcelProblem) -> float:
     """The largest priority of a parcel with options over the smallest positive one."""
     pri = prob.priority[prob.pair_parcel]
@@ -928,8 +962,11 @@ class _HoodQueue:
 
 class _Level1:
     def __init__(self, prob: ParcelProblem, options: SolveOptions, deadline: Deadline,
-                 budget: float | None, borrow: float = 0.0) -> None:
+                 budget: float | None, borrow: float = 0.0, large: bool | None = None) -> None:
         self.prob = prob
+        self.large = prob.num_pairs > MIP_MAX_PAIRS if large is None else large
+        """Whether the month is planned as one beyond the MIP's reach (:func:`_beyond_mip`;
+        by default above :data:`MIP_MAX_PAIRS` options)."""
         self.options = options
         self.deadline = deadline
         self.t0 = deadline.elapsed()
@@ -974,7 +1011,7 @@ class _Level1:
         hulls = _hulls(prob, prob.active)
         model, x, rows = _level1_model(prob, hulls)
         info.model, info.rows, info.x_cols = model, rows, x
-        if prob.num_pairs > MIP_MAX_PAIRS:
+        if self.large:
             pdlp = prob.num_pairs > LP_MAX_PAIRS
             if pdlp:
                 # too large for the interior point LP in time: PDLP's loose duals beside the
@@ -1794,6 +1831,8 @@ class _Level2:
                  level1: _Level1 | None = None) -> None:
         self.first = level1
         self.prob = prob
+        self.large = prob.num_pairs > MIP_MAX_PAIRS if level1 is None else level1.large
+        """Whether the month is planned as one beyond the MIP's reach (as level 1 was)."""
         self.options = options
         self.deadline = deadline
         self.notes: list[str] = []
@@ -1841,8 +1880,8 @@ class _Level2:
             rec_sets = []
         lower_bound = self._trivial_bound(fix, forced)
         self.report(best_cost, lower_bound)
-        if best_cost <= lower_bound + EPS or prob.num_pairs > MIP_MAX_PAIRS:
-            if prob.num_pairs > MIP_MAX_PAIRS and best_cost > lower_bound + EPS:
+        if best_cost <= lower_bound + EPS or self.large:
+            if self.large and best_cost > lower_bound + EPS:
                 return self._large(best, best_cost, lower_bound, level1, fix, forced,
                                    forced_free, rec_sets)
             return best, self._result(best_cost, lower_bound)
@@ -2476,7 +2515,7 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline)
     # rounded sizes keep a bound over every parcel not blocked outright: no split then; nor
     # beyond the MIP's reach, where parts of a month would each take paths tuned for months
     parts = independent_parts(prob) if (prob.weight_exact and prob.volume_exact
-                                        and prob.num_pairs <= MIP_MAX_PAIRS) else []
+                                        and not _beyond_mip(prob, deadline.left())) else []
     if parts and max(p.options for p in parts) > SPLIT_MAX_SHARE * prob.num_pairs:
         parts = []  # one part holds nearly everything: not worth a second copy of it
     left = deadline.left()
@@ -2489,7 +2528,7 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline)
         within = deadline if left is None else SubDeadline(deadline, max(0.0, left - t_build))
         assign, lv1, lv2 = _solve_parts(prob, parts, options, within, stats)
     else:
-        assign, lv1, lv2 = _solve_problem(prob, options, deadline, t0)
+        assign, lv1, lv2 = _solve_problem(prob, options, deadline, t0, stats)
     # the final values of both levels (parcels added after level 2 raise level 1)
     options.report(Progress("parcels: delivered_priority", deadline.elapsed(), lv1.value,
                             lv1.bound))
@@ -2513,16 +2552,22 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline)
     )
 
 
-def _solve_problem(prob: ParcelProblem, options: SolveOptions, deadline: Deadline, t0: float
+def _solve_problem(prob: ParcelProblem, options: SolveOptions, deadline: Deadline, t0: float,
+                   stats: dict[str, float] | None = None
                    ) -> tuple[IntArray, LevelResult, LevelResult]:
     """Both levels of ``prob`` in order, within ``deadline`` (``t0``: when its build began).
 
     Returns the plan (the option of each parcel, -1 for none) and both levels.
+    ``stats["parcels_beyond_mip"]`` becomes 1 when the month (or one of its
+    parts) is planned as one beyond the MIP's reach (:func:`_beyond_mip`).
     """
     budget = deadline.left()
-    first = LEVEL1_SHARE_LARGE if prob.num_pairs > MIP_MAX_PAIRS else LEVEL1_SHARE
+    large = _beyond_mip(prob, budget)
+    if stats is not None:
+        stats["parcels_beyond_mip"] = max(stats.get("parcels_beyond_mip", 0.0), float(large))
+    first = LEVEL1_SHARE_LARGE if large else LEVEL1_SHARE
     level1 = _Level1(prob, options, deadline, None if budget is None else first * budget,
-                     0.0 if budget is None else LEVEL1_LP_BORROW * (1 - first) * budget)
+                     0.0 if budget is None else LEVEL1_LP_BORROW * (1 - first) * budget, large)
     t1 = deadline.elapsed()
     assign, lv1, info = level1.solve()
     if lv1.value < lv1.bound:
@@ -2581,7 +2626,7 @@ def _solve_parts(prob: ParcelProblem, parts: list[Part], options: SolveOptions,
             logger.warning("parcels: a part's options differ from the whole problem's; "
                            "solved whole")
             stats["parcels_parts"] = 1.0
-            return _solve_problem(prob, options, deadline, deadline.elapsed())
+            return _solve_problem(prob, options, deadline, deadline.elapsed(), stats)
         built.append((part, sub_prob, where))
     stats["parcels_build_seconds"] = deadline.elapsed() - t_build
     assign = np.full(prob.num_parcels, -1, np.int64)
@@ -2600,7 +2645,7 @@ def _solve_parts(prob: ParcelProblem, parts: list[Part], options: SolveOptions,
                 options.callback(dataclasses.replace(progress, phase=progress.phase + tag))
 
         sub_assign, p1, p2 = _solve_problem(
-            sub_prob, dataclasses.replace(options, callback=relabel), own, t0)
+            sub_prob, dataclasses.replace(options, callback=relabel), own, t0, stats)
         placed = sub_assign >= 0
         assign[part.parcels[placed]] = where[sub_assign[placed]]
         for total, level in ((lv1, p1), (lv2, p2)):
