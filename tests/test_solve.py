@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -56,3 +58,26 @@ def test_without_a_time_limit_no_half_is_limited(time_left: dict[str, Any]) -> N
     """Does not bind: without a limit neither half gets a share."""
     pr.solve(generate_scenario(60, 40, 3))
     assert time_left["visits"] is None and time_left["parcels"] is None
+
+
+def test_a_month_of_parcels_never_loads_the_visit_modules() -> None:
+    """Importing parcelroute, solving and checking a month of parcels alone leave CP-SAT
+    (and pandas, which it loads: about 0.3 s of the command's time limit) unloaded; the
+    visit names load on first use."""
+    script = (
+        "import sys, parcelroute as pr\n"
+        "from parcelroute.generate import generate_scenario\n"
+        "s = generate_scenario(30, 0, 1)\n"
+        "assert pr.verify(s, pr.solve(s, time_limit=10)) == []\n"
+        "print(sorted(m for m in ('pandas', 'ortools.sat.python.cp_model') if m in sys.modules))\n"
+        "print(pr.offer_slots.__module__, pr.SlotOffer.__name__, 'offer_slots' in dir(pr))\n"
+        "print('ortools.sat.python.cp_model' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=120)
+    assert proc.stdout.splitlines() == ["[]", "parcelroute.visits.offer SlotOffer True", "True"]
+
+
+def test_an_unknown_name_of_the_package_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'offer'"):
+        _ = pr.offer  # type: ignore[attr-defined]

@@ -21,6 +21,9 @@ Examples
 []
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from parcelroute.exceptions import InvalidPlanError, InvalidScenarioError, ParcelrouteError, Problem
 from parcelroute.io import (
     plan_to_dict,
@@ -60,9 +63,34 @@ from parcelroute.result import (
 )
 from parcelroute.solve import solve
 from parcelroute.verify import Violation, verify
-from parcelroute.visits.offer import PlanMismatchError, SlotOffer, UnknownRequestError, offer_slots
+
+if TYPE_CHECKING:
+    from parcelroute.visits.offer import (
+        PlanMismatchError,
+        SlotOffer,
+        UnknownRequestError,
+        offer_slots,
+    )
 
 __version__ = "0.1.0"
+
+#: Names loaded on first use: the visit modules import OR-Tools' CP-SAT (and pandas with it,
+#: about 0.3 s), which a month of parcels alone never needs; ``parcelroute solve``'s start-up
+#: counts towards its time limit.
+_LAZY = {name: "parcelroute.visits.offer"
+         for name in ("PlanMismatchError", "SlotOffer", "UnknownRequestError", "offer_slots")}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'parcelroute' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "Batch",
