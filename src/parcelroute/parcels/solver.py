@@ -106,13 +106,14 @@ MIP_MAX_PAIRS = 60_000
 #: With a time limit, a model is solved as a MIP only up to this many options per second of
 #: the parcels' time, and up to :data:`MIP_TIMED_MAX_PAIRS` options (see :func:`_beyond_mip`);
 #: from :data:`MIP_TIMED_MIN_PAIRS` options on. Beyond, level 1's interior point LP does not
-#: return in its share and the batch-cost MIP's root does not end: on independent months of
-#: 8,000-10,000 parcels (36,000-54,000 options) at 15 s, level 1 ended 0.5-4.1 % from its
-#: bound and the batch cost 42-100 %, against 0.001-0.06 % and 20-36 % on the path beyond
-#: the MIP's reach; at 10 s so did months of 32,000-37,000 options, and at 2 s the 2,000-parcel
-#: months (9,000-10,500 options; batch-cost gaps summed over 15 months 1,014 -> 572 points).
-#: Months of 16,000-26,500 options at 10 s, 32,000-37,000 at 15 s and 36,000-45,000 at 30 s
-#: are planned better as one MIP (measured in benchmarks/HISTORY.md).
+#: return in its share and the batch-cost MIP's root does not end: on four months of 10,000
+#: parcels (45,000-54,000 options) at 15 s, level 1 ended 0.13-4.1 % from its bound and the
+#: batch cost 45-100 %, against 0-0.06 % and 4-37 % on the path beyond the MIP's reach; at
+#: 10 s so did months of 32,000-37,000 options, and at 2 s the 2,000-parcel months (9,000-10,500
+#: options; batch-cost gaps summed over 15 months 1,014 -> 572 points). Months of
+#: 16,000-26,500 options at 10 s, 32,000-37,000 at 15 s and 36,000-45,000 at 30 s were
+#: planned better as one MIP, but for one of 25,500 at 10 s and one of 36,400 at 15 s
+#: (measured in benchmarks/HISTORY.md).
 MIP_PAIRS_PER_SECOND = 3_000.0
 MIP_TIMED_MAX_PAIRS = 48_000
 MIP_TIMED_MIN_PAIRS = 5_000
