@@ -1846,8 +1846,9 @@ class _Level2:
         self._lock = threading.RLock()
         self._polish_seconds = 0.0
         self._queues: list[_HoodQueue] = []
-        #: the subgradient steps' start at the last batch-cost LP's duals (:meth:`_lp_bound`)
-        self.lp_start: CostStart | None = None
+        self.lp_duals: tuple[_Rows, FloatArray, int] | None = None
+        """The last batch-cost LP's rows, row duals and level-1 value (:meth:`_lp_bound`):
+        the subgradient steps' start (:func:`_cost_start`) when they go on from them."""
 
     def report(self, value: float, bound: float) -> None:
         p = self.prob
@@ -2125,12 +2126,13 @@ class _Level2:
                             self._raise_bound(second_pdlp)
                             self.notes.append("a second, tighter PDLP bound")
                         rest = share * left - (self.deadline.elapsed() - t0)
-                    elif weak and left is not None and self.lp_start is not None \
+                    elif weak and left is not None and self.lp_duals is not None \
                             and rest >= LP_MIN_SECONDS and not self._done():
                         # no time for a second PDLP, and the steps' relaxation is the
                         # stronger one: the steps go on from the LP's duals
                         self._take_lagrangian(cost_bound(prob, level1, target=self.best_cost,
-                                                         time_limit=rest, start=self.lp_start))
+                                                         time_limit=rest,
+                                                         start=_cost_start(prob, *self.lp_duals)))
                         self.notes.append("steps from the LP duals")
                         rest = share * left - (self.deadline.elapsed() - t0)
                     if rest >= LP_MIN_SECONDS and not self._done():
@@ -2425,7 +2427,7 @@ class _Level2:
         ``pdlp`` by PDLP's solve on one thread, to ``tolerances`` (default:
         :data:`~parcelroute.parcels.mip.PDLP_LOOSE_TOLERANCES`).
         ``time_limit`` counts from the call: building the model takes part of it.
-        The subgradient steps' start at the LP's duals goes to :attr:`lp_start`.
+        The LP's rows and duals go to :attr:`lp_duals`.
         """
         t0 = self.deadline.elapsed()
         model, _x, _y, build = self._model(fix, forced, forced_free, level1, rec_sets)
@@ -2441,7 +2443,7 @@ class _Level2:
         if lp.row_dual is None:
             return 0.0
         assert build.rows is not None
-        self.lp_start = _cost_start(self.prob, build.rows, lp.row_dual, level1)
+        self.lp_duals = (build.rows, lp.row_dual, level1)
         lag = lagrangian_bound(model, lp.row_dual, best_choice=pdlp)
         return self._round_bound(lag.bound) if math.isfinite(lag.bound) else 0.0
 
