@@ -113,7 +113,7 @@ def test_a_neighbourhood_gets_a_share_of_a_long_budget(
     given: list[float] = []
 
     def record(state: object, choices: object, facilities: object, requests: object,
-               seconds: float, scale: object) -> bool:
+               seconds: float, scale: object, room: bool) -> bool:
         given.append(seconds)
         return False
 
@@ -122,3 +122,63 @@ def test_a_neighbourhood_gets_a_share_of_a_long_budget(
     choices = [index.model_sessions(r) for r in range(len(index.requests))]
     assert lns.improve_by_facility(PlanState(index), choices, seconds) == 0
     assert given and all(s == pytest.approx(limit, abs=1e-6) for s in given)
+
+
+def room_month() -> pr.Scenario:
+    """Side B's facility seats either its priority-2 family of four or its two priority-1
+    families of two (four visitors at most); side A's three priority-1 requests all fit,
+    and side A may have one visit more than side B. Two B visits let A have three:
+    priority 5."""
+    b = pr.ScenarioBuilder(name="room under reciprocity", start="2026-12-01",
+                           end="2026-12-31")
+    for fac in ("F-A", "F-B"):
+        b.add_node(fac)
+        b.add_session(f"S-{fac}", facility=fac, date="2026-12-05", start="10:00",
+                      end="12:00", capacity=3, max_visitors=4)
+    for i, (side, priority, visitors) in enumerate(
+            [("A", 1, 1), ("A", 1, 1), ("A", 1, 1), ("B", 2, 4), ("B", 1, 2), ("B", 1, 2)]):
+        b.add_detainee(f"D-{i}", facility=f"F-{side}", side=side)
+        b.add_visit_request(f"V-{i}", detainee=f"D-{i}", priority=priority,
+                            visitors=visitors, available=WEEK)
+    b.set_reciprocity(1)
+    return b.build()
+
+
+@pytest.mark.parametrize(("room_below", "priority"), [
+    (6, 5),  # binds: F-B's re-plan takes its two families (same priority, one more B
+             # visit), then F-A's re-plan adds its third visit
+    (None, 4),  # slack: F-B's two plans are worth the same, so it keeps the one it has
+    (4, 4),  # slack: the plan already has the priority of the bound given
+])
+def test_room_under_reciprocity_ranks_after_priority_while_level_1_is_open(
+        monkeypatch: pytest.MonkeyPatch, room_below: int | None, priority: int) -> None:
+    import parcelroute.visits.lns as lns
+    from parcelroute.visits.plan import Placement, PlanState
+
+    monkeypatch.setattr(lns, "MAX_FACILITIES", 1)  # (a pair of facilities finds 5 at once)
+    index = VisitIndex(room_month())
+    choices = [index.model_sessions(r) for r in range(len(index.requests))]
+    state = PlanState(index)
+    for ri, si in ((0, 0), (1, 0), (3, 1)):  # two A visits, and B's family of four
+        state.add(ri, Placement(si))
+    assert (state.priority(), state.side_count) == (4, [2, 1])  # side A leads by 1: binds
+    lns.improve_by_facility(state, choices, 5.0, room_below=room_below, ahead=0)
+    assert state.priority() == priority
+    assert state.side_count[0] - state.side_count[1] == 1
+    assert pr.solve(room_month()).objective["visit_priority"] == 5
+
+
+@pytest.mark.parametrize(("difference", "price", "counts"), [
+    (10, True, True),  # binds: the agreement allows 10, and the relaxation broke it
+    (9, True, False),  # slack: the lead swings between both limits
+    (10, False, False),  # slack: the relaxation kept the agreement (no price)
+])
+def test_room_counts_where_the_agreement_allows_a_wide_difference(
+        difference: int, price: bool, counts: bool) -> None:
+    from parcelroute.visits.lns import ReciprocityPrice
+    from parcelroute.visits.solver import ROOM_MIN_DIFFERENCE, _room_counts
+
+    assert ROOM_MIN_DIFFERENCE == 10
+    b = pr.ScenarioBuilder(name="an agreement").set_reciprocity(difference)
+    found = ReciprocityPrice(bound=7, ahead=0, quarters=4) if price else None
+    assert _room_counts(b.build(), found) is counts

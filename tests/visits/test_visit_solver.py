@@ -695,3 +695,36 @@ def test_the_priced_cost_bound_stays_when_the_late_model_proves_none(
     # the bound priced at 148 (the improved plan's) was 1,540; at 149 it is at least that
     assert 1540 <= result.bound["transport_cost"] <= result.objective["transport_cost"]
     assert pr.verify(scenario, result) == []
+
+
+@pytest.mark.parametrize(("requests", "seed", "room"), [
+    (300, 0, True),  # binds: the agreement allows 15, and the relaxation broke it
+    (100, 0, False),  # slack: it allows 5
+    (200, 0, False),  # slack: it allows 10, and the relaxation kept it
+])
+def test_the_first_improvement_counts_room_where_the_agreement_is_wide(
+        monkeypatch: pytest.MonkeyPatch, requests: int, seed: int, room: bool) -> None:
+    """The improvement of the start plan gets level 1's bound and the side ahead where
+    reciprocity allows 10 or more and the relaxation broke it, and the plan still keeps
+    every rule."""
+    import parcelroute.visits.solver as solver
+    from parcelroute.generate import generate_scenario
+
+    calls: list[dict[str, Any]] = []
+    real = solver.improve_by_facility
+
+    def spy(*args: Any, **kwargs: Any) -> int:
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solver, "improve_by_facility", spy)
+    scenario = generate_scenario(0, requests, seed)
+    result = pr.solve(scenario, time_limit=5)
+    assert pr.verify(scenario, result) == []
+    first = calls[0]
+    if room:
+        assert first["room_below"] == result.stats["visits_relaxation_bound"]
+        assert first["ahead"] in (0, 1)
+    else:
+        assert first["room_below"] is None
+    assert all(c.get("room_below") is None for c in calls[1:])  # (level 2's start: cost)

@@ -337,12 +337,19 @@ def plan_from_relaxation(index: VisitIndex, choices: list[list[int]],
 
 
 def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: float, *,
-                        seed: int = 0, scale: tuple[int, bool] = (1, True)) -> int:
+                        seed: int = 0, scale: tuple[int, bool] = (1, True),
+                        room_below: int | None = None, ahead: int | None = None) -> int:
     """Re-solve the visits of each facility in turn while the time lasts.
 
     Each facility's visits are re-planned with everything else fixed,
     maximising its priority first and lowering its transport cost second, so
-    the plan never gets worse on either level. When a sweep over single
+    the plan never gets worse on level 1, nor on level 2 at the same
+    priority. While the plan's priority is below ``room_below`` and
+    reciprocity binds (side ``ahead`` leads by ``max_difference``), room
+    under the agreement comes between the two: at the same priority, more
+    visits of the side behind and fewer of the side ahead, which a later
+    re-plan of another facility turns into priority.
+    When a sweep over single
     facilities finds nothing better, groups of two, then three facilities are
     tried (they can trade escorts and reciprocity room); the search stops when
     the largest groups find nothing better either, or the time is up.
@@ -359,6 +366,13 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
         Seed for the order of the facilities.
     scale : (int, bool)
         The cost scale of the scenario (see :func:`~parcelroute.visits.model.cost_scale`).
+    room_below : int, optional
+        A bound on the scheduled priority (level 1's): below it, room under
+        reciprocity ranks before the transport cost (see above). ``None``:
+        never.
+    ahead : int, optional
+        The side (0 or 1) that would have more visits without the agreement
+        (:class:`ReciprocityPrice`); needed with ``room_below``.
 
     Returns
     -------
@@ -400,7 +414,8 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
                 return improved + better
             group = order[i:i + size]
             requests = [ri for fac in group for ri in requests_at[fac]]
-            if _improve(state, choices, group, requests, min(left, limit), scale):
+            room = None if room_below is None or state.priority() >= room_below else ahead
+            if _improve(state, choices, group, requests, min(left, limit), scale, room):
                 better += 1
         improved += better
         # Nothing more at this size: try larger groups; a gain with larger groups may
@@ -409,9 +424,33 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
     return improved
 
 
+def _room_signs(state: PlanState, vm: VisitModel, ahead: int) -> dict[tuple[int, int], int]:
+    """Each choice's share of the room under reciprocity: +1 for a visit of the side
+    behind, -1 for one of side ``ahead``; none while that side leads by less than
+    ``max_difference`` (the room is then worth nothing yet)."""
+    ix = state.index
+    rec = ix.scenario.reciprocity
+    if ix.sides is None or rec is None:
+        return {}
+    if state.side_count[ahead] - state.side_count[1 - ahead] < rec.max_difference:
+        return {}
+    out = {}
+    for key in vm.x:
+        side = ix.side(key[0])
+        if side is not None:
+            out[key] = -1 if side == ahead else 1
+    return out
+
+
 def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
-             requests: list[int], seconds: float, scale: tuple[int, bool]) -> bool:
-    """Re-solve some facilities' visits; apply and return True when the plan gets better."""
+             requests: list[int], seconds: float, scale: tuple[int, bool],
+             room: int | None) -> bool:
+    """Re-solve some facilities' visits; apply and return True when the plan gets better.
+
+    Better: more priority; then, with ``room`` (the side ahead), more room
+    under reciprocity (:func:`_room_signs`); then less transport cost. The objective weighs
+    them so that each outranks everything after it.
+    """
     ix = state.index
     inside = set(facilities)
     mine = set(requests)
@@ -429,10 +468,16 @@ def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
     vm = VisitModel(ix, sub, escort_ok=lambda ei, date: (ei, date) not in blocked,
                     side_offset=offset, scale=scale)
     weight = sum(scaled_cost(vm.costs[ti], vm.scale) for ti in vm.u) + 1
-    vm.model.maximize(weight * vm.priority() - vm.cost())
+    signs = {} if room is None else _room_signs(state, vm, room)
+    spare = cp_model.LinearExpr.weighted_sum([vm.x[k] for k in signs], list(signs.values()))
+    # (the room spans at most one unit per request of a side: priority outranks it)
+    top = weight * (len({ri for ri, _ in signs}) + 1)
+    vm.model.maximize(top * vm.priority() + weight * spare - vm.cost())
     vm.hint_plan(state)
-    current = weight * sum(ix.requests[ri].priority for ri in requests
-                           if state.placed[ri] is not None)
+    current = top * sum(ix.requests[ri].priority for ri in requests
+                        if state.placed[ri] is not None)
+    current += weight * sum(sign for (ri, si), sign in signs.items()
+                            if (p := state.placed[ri]) is not None and p.session == si)
     rides = {p.transport for p in (state.placed[ri] for ri in requests)
              if p is not None and p.transport is not None}
     current -= sum(scaled_cost(ix.transports[ti].cost, vm.scale) for ti in rides)

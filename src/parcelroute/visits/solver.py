@@ -10,7 +10,9 @@ requests on two cores:
    break reciprocity, pricing the visits of the side ahead tightens the
    bound (:func:`~parcelroute.visits.lns.reciprocity_search`).
 2. That plan is made to keep every rule, then improved a few facilities at a
-   time (:func:`~parcelroute.visits.lns.improve_by_facility`). When the full
+   time (:func:`~parcelroute.visits.lns.improve_by_facility`; while
+   reciprocity binds, a re-plan that keeps the priority but leaves room under
+   the agreement counts as better, for another facility to use). When the full
    model will not run, the other core meanwhile prices the scheduled
    priority (and reciprocity, at the price found in 1) facility by facility
    for a proven bound on the transport cost
@@ -59,6 +61,7 @@ from parcelroute.visits.greedy import fill, greedy_plan
 from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.lns import (
     FacilityModels,
+    ReciprocityPrice,
     improve_by_facility,
     plan_from_relaxation,
     reciprocity_search,
@@ -130,6 +133,24 @@ LATE_FULL_MODEL_MIN_SECONDS = 1.0
 #: instead left one of the five independent 500-request months it proves at 4 s (1,645-1,815
 #: choices) unproven.
 LATE_FULL_MODEL_SECONDS_PER_THOUSAND = 0.1
+#: The plan's improvement counts room under reciprocity only where the agreement allows at
+#: least this difference. There the side ahead stays at its limit and has visits waiting
+#: for room: on the generated months (a difference of 5 % of the requests), at 60 s, the
+#: 5,000-request months end 6-12 priority points higher (within 0.02-0.16 % of the bound,
+#: against 0.13-0.35 %), their transport-cost gaps 10.1, 8.3 and 7.7 % (10.1, 9.6 and
+#: 8.3 %); the 2,000-request month at 20 s 2,389 -> 2,397 (transport-cost gap 17.5 % ->
+#: 9.3 %). With a difference of 1 to 3 (an independent generator's months) the lead swings
+#: between both limits: of eight months, four ended higher and three lower, one by 37
+#: points (measured in benchmarks/HISTORY.md).
+ROOM_MIN_DIFFERENCE = 10
+
+
+def _room_counts(scenario: Scenario, price: ReciprocityPrice | None) -> bool:
+    """Whether the plan's improvement counts room under reciprocity (see
+    :func:`~parcelroute.visits.lns.improve_by_facility`): where the relaxation broke
+    the agreement (``price``) and it allows :data:`ROOM_MIN_DIFFERENCE` or more."""
+    rec = scenario.reciprocity
+    return price is not None and rec is not None and rec.max_difference >= ROOM_MIN_DIFFERENCE
 
 
 def _in_model(index: VisitIndex, ri: int) -> bool:
@@ -226,7 +247,9 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
                                            reciprocity=rec_price)
     try:
         stats["visits_improved_facilities"] = float(improve_by_facility(
-            state, choices, lns_seconds, seed=options.seed, scale=scale))
+            state, choices, lns_seconds, seed=options.seed, scale=scale,
+            room_below=bound1 if _room_counts(scenario, rec_price) else None,
+            ahead=None if rec_price is None else rec_price.ahead))
         if pricing is not None:
             # the full model does not follow: the pricing may use the rest of its time
             priced = pricing.result(wait=True)
