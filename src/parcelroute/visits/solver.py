@@ -10,9 +10,9 @@ requests on two cores:
    break reciprocity, pricing the visits of the side ahead tightens the
    bound (:func:`~parcelroute.visits.lns.reciprocity_search`).
 2. That plan is made to keep every rule, then improved a few facilities at a
-   time (:func:`~parcelroute.visits.lns.improve_by_facility`; while
-   reciprocity binds, a re-plan that keeps the priority but leaves room under
-   the agreement counts as better, for another facility to use). When the full
+   time (:func:`~parcelroute.visits.lns.improve_by_facility`; while a wide
+   reciprocity agreement binds, a re-plan that keeps the priority but leaves
+   room under it counts as better, for another facility to use). When the full
    model will not run, the other core meanwhile prices the scheduled
    priority (and reciprocity, at the price found in 1) facility by facility
    for a proven bound on the transport cost
