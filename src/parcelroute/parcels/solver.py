@@ -965,7 +965,7 @@ class _Level1:
     def __init__(self, prob: ParcelProblem, options: SolveOptions, deadline: Deadline,
                  budget: float | None, borrow: float = 0.0, large: bool | None = None) -> None:
         self.prob = prob
-        self.large = prob.num_pairs > MIP_MAX_PAIRS if large is None else large
+        self.large = _beyond_mip(prob, None) if large is None else large
         """Whether the month is planned as one beyond the MIP's reach (:func:`_beyond_mip`;
         by default above :data:`MIP_MAX_PAIRS` options)."""
         self.options = options
@@ -1832,7 +1832,7 @@ class _Level2:
                  level1: _Level1 | None = None) -> None:
         self.first = level1
         self.prob = prob
-        self.large = prob.num_pairs > MIP_MAX_PAIRS if level1 is None else level1.large
+        self.large = _beyond_mip(prob, None) if level1 is None else level1.large
         """Whether the month is planned as one beyond the MIP's reach (as level 1 was)."""
         self.options = options
         self.deadline = deadline
