@@ -676,6 +676,48 @@ def test_the_late_full_model_needs_the_time_to_build_it() -> None:
     assert _late_full_model(Deadline(1.05), 0.0, 1_815)
 
 
+@pytest.mark.parametrize(("seed", "coupled"), [(3, True), (1, False)])
+def test_the_full_model_runs_where_the_start_plan_falls_far_below_the_bound(
+        monkeypatch: pytest.MonkeyPatch, seed: int, coupled: bool) -> None:
+    """300 generated requests, the forecast made to deny the full model: seed 3's start
+    plan lies 2.8 % below the relaxation's bound (314 of 323), so the full model runs at
+    once (binds); seed 1's lies 1.1 % below (359 of 363) and it does not (slack)."""
+    from parcelroute.generate import generate_scenario
+    from parcelroute.visits import solver
+
+    monkeypatch.setattr(solver, "_full_model_fits", lambda *_args: False)
+    scenario = generate_scenario(0, visits=300, seed=seed)
+    result = pr.solve(scenario, time_limit=30)
+    stats = result.stats
+    gap = 1 - stats["visits_start_priority"] / stats["visits_relaxation_bound"]
+    assert (gap > solver.COUPLED_START_GAP) is coupled
+    assert ("visits_coupled" in stats) is coupled
+    assert ("visits_variables" in stats) is coupled  # the full model built before the search
+    assert pr.verify(scenario, result) == []
+    if coupled:
+        assert result.status is pr.Status.OPTIMAL
+
+
+def test_the_coupled_rule_needs_a_millisecond_per_choice() -> None:
+    """10,000 session choices need 10 s beside the reserve; with no time limit the forecast
+    lets the full model run anyway, and months above COUPLED_MAX_CHOICES never."""
+    from parcelroute.visits.solver import COUPLED_MAX_CHOICES, _coupled
+
+    assert _coupled(Deadline(10.6), 0.5, 10_000, 900, 1000)
+    assert not _coupled(Deadline(10.4), 0.5, 10_000, 900, 1000)
+    assert not _coupled(Deadline(None), 0.0, 10_000, 900, 1000)
+    assert not _coupled(Deadline(600.0), 0.0, COUPLED_MAX_CHOICES + 1, 900, 1000)
+
+
+def test_the_coupled_rule_needs_the_start_plan_far_below_the_bound() -> None:
+    """2.5 % below binds (974 of 1,000 is 2.6 % below); 2.5 % or less is slack."""
+    from parcelroute.visits.solver import _coupled
+
+    assert _coupled(Deadline(60.0), 0.0, 1_000, 974, 1000)
+    assert not _coupled(Deadline(60.0), 0.0, 1_000, 975, 1000)
+    assert not _coupled(Deadline(60.0), 0.0, 1_000, 0, 0)
+
+
 def test_the_priced_cost_bound_stays_when_the_late_model_proves_none(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A late level 2 that proves no cost bound leaves the priced one, at the plan's priority."""

@@ -143,6 +143,20 @@ LATE_FULL_MODEL_SECONDS_PER_THOUSAND = 0.1
 #: between both limits: of eight months, four ended higher and three lower, one by 37
 #: points (measured in benchmarks/HISTORY.md).
 ROOM_MIN_DIFFERENCE = 10
+#: The full model runs whatever its forecast when the start plan falls more than this share
+#: below the relaxation's bound: the rules that tie the facilities together (escorts who
+#: work at one facility a day, a tight reciprocity agreement) then bind, and the facility
+#: by facility improvement recovers little of the loss while the relaxation's bound stays
+#: far above. The generated months start 0.9-2.2 % below it; eleven months of an independent
+#: generator (agreements of 1 to 4 visits, few escorts) 2.3-29 %, and there the full model
+#: ended within 0.0-0.3 % at 30-60 s where the improvement ended 0.9-30 % below the bound
+#: (measured in benchmarks/HISTORY.md).
+COUPLED_START_GAP = 0.025
+#: ... given at least this many seconds per session choice (15 s for 15,000 choices; with
+#: half of that the full model did no better than the improvement) ...
+COUPLED_SECONDS_PER_CHOICE = 0.001
+#: ... and on months of at most this many choices (the largest measured had 15,408).
+COUPLED_MAX_CHOICES = 20_000
 
 
 def _room_counts(scenario: Scenario, price: ReciprocityPrice | None) -> bool:
@@ -230,6 +244,9 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
     # the transport cost on the other core; when it will, with 2 or 3 workers, level 2
     # already starts on it there)
     run_full = _full_model_fits(deadline, reserve, size)
+    if not run_full and _coupled(deadline, reserve, size, state.priority(), bound1):
+        run_full = True
+        stats["visits_coupled"] = 1.0
     lns_seconds = _lns_budget(deadline, reserve, n, run_full)
     vm: VisitModel | None = None
     ahead: _Ahead | None = None
@@ -736,6 +753,17 @@ def _full_model_fits(deadline: Deadline, reserve: float, size: int) -> bool:
                max(size / FULL_MODEL_CHOICES_PER_SECOND,
                    FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED * thousands ** 2))
     return left is None or left - reserve >= need
+
+
+def _coupled(deadline: Deadline, reserve: float, size: int, start: int, bound: int) -> bool:
+    """Whether the full model runs although its forecast denies it: the start plan of
+    priority ``start`` lies more than :data:`COUPLED_START_GAP` below the relaxation's
+    ``bound``, and the time left is enough for ``size`` session choices."""
+    left = deadline.left()
+    if left is None or size > COUPLED_MAX_CHOICES or bound <= 0:
+        return False
+    return (start < (1 - COUPLED_START_GAP) * bound
+            and left - reserve >= COUPLED_SECONDS_PER_CHOICE * size)
 
 
 def _late_full_model(deadline: Deadline, reserve: float, size: int) -> bool:
