@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from typing import Any
@@ -52,6 +53,20 @@ def test_visits_alone_have_the_whole_time(time_left: dict[str, Any]) -> None:
     assert result.status is pr.Status.OPTIMAL
     assert time_left["visits"] > 9.0
     assert "parcels" not in time_left
+
+
+def test_batches_without_parcels_leave_the_visits_the_whole_time(
+        time_left: dict[str, Any]) -> None:
+    """Does not bind: standing batches with no parcel this month take no time from the
+    visits (all of them stay unused)."""
+    with_parcels = generate_scenario(60, 40, 3)
+    scenario = dataclasses.replace(with_parcels, parcels=())
+    result = pr.solve(scenario, time_limit=10)
+    assert time_left["visits"] > 9.0
+    assert "parcels" in time_left  # (the batches are still reported, all unused)
+    assert len(result.batches) == len(scenario.batches)
+    assert not any(b.operated or b.parcels for b in result.batches)
+    assert result.status is pr.Status.OPTIMAL
 
 
 def test_without_a_time_limit_no_half_is_limited(time_left: dict[str, Any]) -> None:

@@ -91,8 +91,9 @@ def _solve(scenario: Scenario, options: SolveOptions, deadline: Deadline) -> Res
         # so a visit half proven early leaves its time to the parcels
         from parcelroute.visits.solver import solve_visits
 
+        # (batches without parcels need no time: they all stay unused)
         left = deadline.left()
-        own = deadline if left is None or not has_parcels else SubDeadline(
+        own = deadline if left is None or not scenario.parcels else SubDeadline(
             deadline, VISIT_SHARE * left)
         parts.append(solve_visits(scenario, options, own))
     if has_parcels:
