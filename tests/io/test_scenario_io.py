@@ -259,6 +259,41 @@ def test_warnings_for_unknown_fields_and_unspoken_languages() -> None:
     assert any("'ka'" in w for w in s.warnings)
 
 
+def test_a_misspelt_field_gets_the_closest_name() -> None:
+    """Binds: 'visit_request' at the top level and 'wieght_kg' in a parcel name the field
+    meant; a field like no other ('colour') gets no guess."""
+    data = base()
+    data["visit_request"] = data.pop("visit_requests")
+    data["parcels"][0]["wieght_kg"] = 3
+    data["batches"][0]["colour"] = "red"
+    warnings = pr.read_scenario_dict(data).warnings
+    assert "$: unknown field(s) 'visit_request' (did you mean 'visit_requests'?) ignored." \
+        in warnings
+    assert "parcels[0]: unknown field(s) 'wieght_kg' (did you mean 'weight_kg'?) ignored." \
+        in warnings
+    assert "batches[0]: unknown field(s) 'colour' ignored." in warnings
+
+
+def test_a_visit_to_a_detainee_at_an_unknown_facility_says_why() -> None:
+    """The detainee's 'facility' names no node: the request's problem points at it rather
+    than saying the detainee has none."""
+    data = base()
+    data["detainees"][0]["facility"] = "F-99"
+    found = problems_of(data)
+    assert [p.path for p in found] == ["detainees[0].facility", "visit_requests[0].detainee"]
+    assert "whose 'facility' is not valid (see detainees[0].facility)" in found[1].message
+    assert "who has none" not in found[1].message
+
+
+def test_a_visit_to_a_detainee_without_a_facility_says_so() -> None:
+    """Without any 'facility' the request's problem says the detainee has none."""
+    data = base()
+    del data["detainees"][0]["facility"]
+    problem = only_problem(data)
+    assert problem.path == "visit_requests[0].detainee"
+    assert "who has none" in problem.message
+
+
 def test_volume_may_be_left_out() -> None:
     data = base()
     del data["parcels"][0]["volume_l"]

@@ -12,6 +12,7 @@ range; :func:`load_json` parses strictly and is shared with the plan reader.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import math
 import re
@@ -199,7 +200,13 @@ class _Reader:
         at, paths = self._unknown[key]
         paths.append(path)
         self.warnings[at] = (f"{_first_few(paths)}: unknown field(s) "
-                             f"{', '.join(repr(k) for k in unknown)} ignored.")
+                             f"{', '.join(_with_guess(k, allowed) for k in unknown)} ignored.")
+
+
+def _with_guess(key: str, allowed: Iterable[str]) -> str:
+    """``'key'``, with the closest allowed field when one is close (a misspelt name)."""
+    close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.75)
+    return f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key)
 
 
 def _first_few(names: list[str]) -> str:
@@ -620,12 +627,15 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         did = r.id_of(obj, path, "detainee", det_ids)
         if did is not None:
             det_raw.append((did, path, obj))
+    bad_facility: dict[str, str] = {}  # detainees whose 'facility' is given but not valid
     for did, path, obj in det_raw:
         r.check_unknown_keys(obj, {"id", "side", "facility", "max_parcels", "max_weight_kg",
                                    "max_visits", "unavailable", "keep_apart"}, path)
         item = f"detainee {did!r}"
         side = r.field(obj, "side", path, item, _string, _STR, default=None)
         facility = node_ref(obj, "facility", path, item, required=False)
+        if facility is None and obj.get("facility") is not None:
+            bad_facility[did] = path
         max_parcels = r.field(obj, "max_parcels", path, item, _integer(0), _NON_NEG_INT, default=None)
         max_weight = r.field(obj, "max_weight_kg", path, item, _number(), _AMOUNT, default=None)
         max_visits = r.field(obj, "max_visits", path, item, _integer(0), _NON_NEG_INT, default=1)
@@ -791,6 +801,12 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         det = obj.get("detainee", _MISSING)
         if not isinstance(det, str) or det not in det_by_id:
             r.bad(f"{path}.detainee", item, "detainee", det, "the id of a detainee of the scenario")
+            det = None
+        elif det in bad_facility:
+            r.problem(f"{path}.detainee",
+                      f"The 'detainee' of {item} must be at a valid facility to be visited; "
+                      f"got detainee {det!r}, whose 'facility' is not valid (see "
+                      f"{bad_facility[det]}.facility), instead.")
             det = None
         elif det_by_id[det].facility is None:
             r.problem(f"{path}.detainee",
