@@ -147,13 +147,15 @@ ROOM_MIN_DIFFERENCE = 10
 #: below the relaxation's bound: the rules that tie the facilities together (escorts who
 #: work at one facility a day, a tight reciprocity agreement) then bind, and the facility
 #: by facility improvement recovers little of the loss while the relaxation's bound stays
-#: far above. The generated months start 0.9-2.2 % below it; eleven months of an independent
-#: generator (agreements of 1 to 4 visits, few escorts) 2.3-29 %, and there the full model
-#: ended within 0.0-0.3 % at 30-60 s where the improvement ended 0.9-30 % below the bound
-#: (measured in benchmarks/HISTORY.md).
+#: far above. The generated months of 1,000 requests and more start 0.9-1.9 % below it;
+#: seventeen months of 1,000-5,000 requests of an independent generator (agreements of 1 to
+#: 4 visits, ten escorts) 3.0-32 %. On those, at 10-60 s, seven are now proven optimal
+#: instead of three, and level 1 ends within 0.5 % of its bound on thirteen instead of six
+#: (two end further from it: 1.8 -> 3.0 % and 0.50 -> 0.60 %; measured in
+#: benchmarks/HISTORY.md).
 COUPLED_START_GAP = 0.025
-#: ... given at least this many seconds per session choice (15 s for 15,000 choices; with
-#: half of that the full model did no better than the improvement) ...
+#: ... given at least this many seconds per session choice (15 s for 15,000 choices: with
+#: less, the full model did no better than the improvement) ...
 COUPLED_SECONDS_PER_CHOICE = 0.001
 #: ... and on months of at most this many choices (the largest measured had 15,408).
 COUPLED_MAX_CHOICES = 20_000
