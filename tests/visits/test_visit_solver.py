@@ -698,6 +698,19 @@ def test_the_full_model_runs_where_the_start_plan_falls_far_below_the_bound(
         assert result.status is pr.Status.OPTIMAL
 
 
+def test_a_level_ends_at_its_share_of_the_time_it_started_with() -> None:
+    """CP-SAT after HiGHS gets what is left of the level's share, counted from the level's
+    start: 89 % of 14 s, 4 s of it used, leaves 8.46 s; a first prover that used more than
+    the share leaves nothing; without a time limit, no limit."""
+    from parcelroute.visits.solver import _rest_of_level
+
+    assert _rest_of_level(Deadline(10.0), 0.0, 0.89, 14.0) == pytest.approx(8.46, abs=0.05)
+    assert _rest_of_level(Deadline(10.0), 1.0, 0.89, 14.0) == pytest.approx(7.57, abs=0.05)
+    assert _rest_of_level(Deadline(1.0), 0.0, 0.89, 14.0) == 0.0
+    assert _rest_of_level(Deadline(10.0), 0.0, 1.0, 10.0) == pytest.approx(10.0, abs=0.05)
+    assert _rest_of_level(Deadline(None), 0.0, 0.89, None) is None
+
+
 def test_the_coupled_rule_needs_a_millisecond_per_choice() -> None:
     """10,000 session choices need 10 s beside the reserve; with no time limit the forecast
     lets the full model run anyway, and months above COUPLED_MAX_CHOICES never."""
