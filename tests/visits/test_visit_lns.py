@@ -182,3 +182,51 @@ def test_room_counts_where_the_agreement_allows_a_wide_difference(
     b = pr.ScenarioBuilder(name="an agreement").set_reciprocity(difference)
     found = ReciprocityPrice(bound=7, ahead=0, quarters=4) if price else None
     assert _room_counts(b.build(), found) is counts
+
+
+def huge_month() -> pr.Scenario:
+    """One seat; V-1 (priority 1) has it, V-2 (priority 1e9) does not. Each family rides
+    one of ten transports of cost 1e9: priority weighted above the cost (one more than the
+    costs together, 1e10) times 1e9 does not fit in 64 bits."""
+    b = pr.ScenarioBuilder(name="huge numbers", start="2026-12-01", end="2026-12-31")
+    b.add_node("F-1").add_node("C-1", kind="city")
+    b.add_session("S-1", facility="F-1", date="2026-12-05", start="10:00", end="12:00",
+                  capacity=1)
+    for i, priority in ((1, 1), (2, 10**9)):
+        b.add_detainee(f"D-{i}", facility="F-1")
+        b.add_visit_request(f"V-{i}", detainee=f"D-{i}", priority=priority,
+                            transport_from="C-1", available=WEEK)
+    for t in range(10):
+        b.add_transport(f"T-{t}", origin="C-1", facility="F-1", date="2026-12-05", seats=4,
+                        cost=10**9)
+    return b.build()
+
+
+def test_a_re_plan_whose_objective_would_overflow_maximises_priority_alone() -> None:
+    """Binds: the re-plan still swaps V-1 for V-2 (CP-SAT refused the weighted model as
+    one that may overflow, and the plan stayed at priority 1)."""
+    from parcelroute.visits.lns import improve_by_facility
+    from parcelroute.visits.plan import PlanState
+
+    index = VisitIndex(huge_month())
+    choices = [index.model_sessions(r) for r in range(len(index.requests))]
+    state = PlanState(index)
+    state.add(0, state.fit(0, 0))
+    assert state.priority() == 1
+    assert improve_by_facility(state, choices, 5.0) >= 1
+    assert state.priority() == 10**9
+    assert state.transport_cost() == 10**9
+
+
+@pytest.mark.parametrize(("priorities", "costs", "sided", "weights"), [
+    (10, 99, 3, (400, 100, 1)),  # slack: every term fits
+    (10, 99, 0, (100, 0, 1)),  # slack: no room asked for
+    (2**55, 99, 3, (100, 0, 1)),  # binds: the room goes (400 * 2**55 > 2**62 > 100 * 2**55)
+    (2**56, 2**7, 0, (1, 0, 0)),  # binds: the cost goes too (129 * 2**56 > 2**62)
+])
+def test_a_re_plan_drops_the_terms_its_objective_cannot_hold(
+        priorities: int, costs: int, sided: int, weights: tuple[int, int, int]) -> None:
+    from parcelroute.visits.lns import MAX_OBJECTIVE, _objective_weights
+
+    assert MAX_OBJECTIVE == 2**62
+    assert _objective_weights(priorities, costs, sided) == weights

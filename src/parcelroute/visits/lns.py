@@ -60,6 +60,9 @@ NEIGHBOURHOOD_SHARE = 0.01
 FACILITY_LIMIT = 0.25
 #: Prices tried for the reciprocity bound.
 MAX_PRICES = 2
+#: A re-plan's objective stays below this magnitude (CP-SAT refuses a model whose objective
+#: may overflow 64 bits); beyond it the re-plan drops its lower-ranked terms.
+MAX_OBJECTIVE = 2**62
 
 
 def by_facility(index: VisitIndex, choices: list[list[int]]) -> dict[str, list[int]]:
@@ -442,6 +445,26 @@ def _room_signs(state: PlanState, vm: VisitModel, ahead: int) -> dict[tuple[int,
     return out
 
 
+def _objective_weights(priorities: int, costs: int, sided: int) -> tuple[int, int, int]:
+    """The weights of priority, room and transport cost in a re-plan's objective.
+
+    ``priorities`` is the sum of the priorities the re-plan may schedule,
+    ``costs`` that of its transports' scaled costs, and ``sided`` how many of
+    its requests have a side (the room's span; 0 without the room). Each term
+    outranks everything after it: the room's weight is one more than the
+    costs together, the priority's that times ``sided + 1``. Where the
+    objective would not fit in :data:`MAX_OBJECTIVE`, the room goes first
+    (weight 0), then the cost (the re-plan maximises priority alone).
+    """
+    weight = costs + 1
+    top = weight * (sided + 1)
+    if sided and top * priorities + weight * sided + costs <= MAX_OBJECTIVE:
+        return top, weight, 1
+    if weight * priorities + costs <= MAX_OBJECTIVE:  # without the room
+        return weight, 0, 1
+    return 1, 0, 0  # priority alone
+
+
 def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
              requests: list[int], seconds: float, scale: tuple[int, bool],
              room: int | None) -> bool:
@@ -467,12 +490,16 @@ def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
     sub = [choices[ri] if ri in mine else [] for ri in range(len(choices))]
     vm = VisitModel(ix, sub, escort_ok=lambda ei, date: (ei, date) not in blocked,
                     side_offset=offset, scale=scale)
-    weight = sum(scaled_cost(vm.costs[ti], vm.scale) for ti in vm.u) + 1
+    costs = sum(scaled_cost(vm.costs[ti], vm.scale) for ti in vm.u)
     signs = {} if room is None else _room_signs(state, vm, room)
+    top, weight, per_cost = _objective_weights(
+        sum(ix.requests[ri].priority for ri, _ in vm.x), costs,
+        len({ri for ri, _ in signs}))
+    if weight == 0:
+        signs = {}
     spare = cp_model.LinearExpr.weighted_sum([vm.x[k] for k in signs], list(signs.values()))
-    # (the room spans at most one unit per request of a side: priority outranks it)
-    top = weight * (len({ri for ri, _ in signs}) + 1)
-    vm.model.maximize(top * vm.priority() + weight * spare - vm.cost())
+    objective = top * vm.priority() + weight * spare - per_cost * vm.cost()
+    vm.model.maximize(objective)
     vm.hint_plan(state)
     current = top * sum(ix.requests[ri].priority for ri in requests
                         if state.placed[ri] is not None)
@@ -480,13 +507,14 @@ def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
                             if (p := state.placed[ri]) is not None and p.session == si)
     rides = {p.transport for p in (state.placed[ri] for ri in requests)
              if p is not None and p.transport is not None}
-    current -= sum(scaled_cost(ix.transports[ti].cost, vm.scale) for ti in rides)
+    current -= per_cost * sum(scaled_cost(ix.transports[ti].cost, vm.scale) for ti in rides)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.linearization_level = 2
     solver.parameters.max_time_in_seconds = seconds
     status = solver.solve(vm.model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.objective_value <= current:
+    # (the objective's exact value: CP-SAT's float one loses units above 2**53)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.value(objective) <= current:
         return False
     values = {v.index: int(solver.value(v)) for v in vm.all_vars()}
     placements = vm.placements(values)
