@@ -37,6 +37,9 @@ requests on two cores:
    On months too large for the full model in the time given, the improved
    plan and the relaxation bounds are the answer; when the improvement and
    the pricing end early, though, the full model gets the time they leave.
+   Where the start plan falls far below the relaxation's bound (escorts or a
+   tight agreement tie the facilities together), the full model runs after
+   all, with a millisecond per session choice at least (:func:`_coupled`).
 4. Requests that still fit are added, and every refused request gets a reason.
 """
 
