@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import subprocess
 import sys
 from typing import Any
@@ -11,9 +12,12 @@ import pytest
 
 import parcelroute as pr
 from parcelroute.generate import generate_scenario
-from parcelroute.options import Deadline
+from parcelroute.options import Deadline, SolveOptions
 from parcelroute.parcels import packing
 from parcelroute.visits import solver as visit_solver
+
+solve_module = importlib.import_module("parcelroute.solve")  # (the package attribute is the
+# function)
 
 
 @pytest.fixture
@@ -22,10 +26,15 @@ def time_left(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     visits, parcels = visit_solver.solve_visits, packing.solve_parcel_half
 
-    def on_visits(scenario: pr.Scenario, options: Any, deadline: Deadline) -> Any:
+    def on_visits(scenario: pr.Scenario, options: Any, deadline: Deadline,
+                  resume: Any = None) -> Any:
+        if resume is not None:  # (the visits going on after the parcels)
+            seen["resumed"] = deadline.left()
+            return visits(scenario, options, deadline, resume)
         seen["visits"] = deadline.left()
         out = visits(scenario, options, deadline)
         seen["visits_done"] = deadline.elapsed()
+        seen["visits_first"] = out
         return out
 
     def on_parcels(scenario: pr.Scenario, options: Any, deadline: Deadline) -> Any:
@@ -45,6 +54,62 @@ def test_visits_solved_early_leave_their_time_to_the_parcels(time_left: dict[str
     assert time_left["visits"] <= 4.0 + 1e-6
     assert time_left["parcels"] == pytest.approx(10 - time_left["visits_done"], abs=0.5)
     assert time_left["parcels"] > 6.0
+
+
+def test_parcels_solved_early_leave_their_time_to_the_visits(
+        time_left: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: visits short of a proof in their share go on from their plan in the time the
+    parcels leave, and end proven with a plan at least as good."""
+    monkeypatch.setattr(solve_module, "VISIT_SHARE", 0.01)  # (0.2 s: too little to prove)
+    scenario = generate_scenario(40, 300, 3)
+    result = pr.solve(scenario, time_limit=20)
+    first = time_left["visits_first"]
+    assert first.objective != first.bound  # (unproven after its share)
+    assert time_left["resumed"] > 10.0
+    assert result.status is pr.Status.OPTIMAL
+    assert result.objective["visit_priority"] >= first.objective["visit_priority"]
+    assert result.bound["visit_priority"] <= first.bound["visit_priority"]
+    assert result.stats["visits_resumed_seconds"] > 0
+    assert pr.verify(scenario, result) == []
+
+
+def test_visits_do_not_go_on_without_time_left(
+        time_left: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Does not bind: with less than RESUME_MIN_SECONDS left the unproven visits stay as
+    they ended."""
+    monkeypatch.setattr(solve_module, "VISIT_SHARE", 0.01)
+    monkeypatch.setattr(solve_module, "RESUME_MIN_SECONDS", 60.0)
+    scenario = generate_scenario(40, 300, 3)
+    result = pr.solve(scenario, time_limit=20)
+    assert "resumed" not in time_left
+    first = time_left["visits_first"]
+    assert result.objective["visit_priority"] == first.objective["visit_priority"]
+    assert result.objective["transport_cost"] == first.objective["transport_cost"]
+    assert result.status is pr.Status.FEASIBLE
+    assert pr.verify(scenario, result) == []
+
+
+def test_visits_proven_in_their_share_do_not_go_on(time_left: dict[str, Any]) -> None:
+    """Does not bind: visits proven in their share are not solved again."""
+    result = pr.solve(generate_scenario(60, 40, 3), time_limit=10)
+    assert result.status is pr.Status.OPTIMAL
+    assert "resumed" not in time_left
+
+
+def test_visits_going_on_without_time_keep_their_plan_and_bounds() -> None:
+    """A resumed visit solve never returns a worse plan or a looser bound than the one
+    it goes on from, even with no time at all."""
+    scenario = generate_scenario(0, 300, 3)
+    options = SolveOptions(time_limit=1)
+    first = visit_solver.solve_visits(scenario, options, Deadline(0.2))
+    again = visit_solver.solve_visits(scenario, options, Deadline(0.0), resume=first.resume)
+    assert again.objective["visit_priority"] >= first.objective["visit_priority"]
+    if again.objective["visit_priority"] == first.objective["visit_priority"]:
+        assert again.objective["transport_cost"] <= first.objective["transport_cost"]
+    assert again.bound["visit_priority"] <= first.bound["visit_priority"]
+    assert again.bound["transport_cost"] >= first.bound["transport_cost"] or \
+        again.bound["transport_cost"] == again.objective["transport_cost"]
+    assert len(again.visits) == len(scenario.visit_requests)
 
 
 def test_visits_alone_have_the_whole_time(time_left: dict[str, Any]) -> None:

@@ -143,3 +143,6 @@ class PartOutcome:
     batches: tuple[BatchLoad, ...] = ()
     visits: tuple[VisitAssignment, ...] = ()
     stats: dict[str, float] = field(default_factory=dict)
+    resume: object | None = None
+    """What a later solve of the same half may go on from (the visits'
+    :class:`~parcelroute.visits.solver.VisitResume`), if anything."""

@@ -16,12 +16,27 @@ logger = logging.getLogger("parcelroute")
 #: With parcels and visits to plan under a time limit, the visit half (solved first) has at
 #: most this share of the time; the parcel half has the rest.
 VISIT_SHARE = 0.4
+#: When the parcel half ends with at least this many seconds left and the visit half is
+#: not proven, the visits go on from their plan in that time.
+RESUME_MIN_SECONDS = 1.0
 #: Two values closer than this (relative) count as equal when deciding optimality.
 TOLERANCE = 1e-9
 
 
 def _proven(value: float, bound: float) -> bool:
     return abs(value - bound) <= TOLERANCE * max(1.0, abs(value), abs(bound))
+
+
+def _goes_on(visits: PartOutcome, options: SolveOptions, deadline: Deadline) -> bool:
+    """Whether the visit half, short of a proof or of the accepted gap, goes on in the time
+    the parcel half left (at least :data:`RESUME_MIN_SECONDS`)."""
+    left = deadline.left()
+    if visits.resume is None or left is None or left < RESUME_MIN_SECONDS:
+        return False
+    gap = max(TOLERANCE, options.relative_gap)
+    return not all(
+        abs(value - visits.bound[name]) <= gap * max(1.0, abs(value), abs(visits.bound[name]))
+        for name, value in visits.objective.items())
 
 
 def solve(
@@ -88,7 +103,8 @@ def _solve(scenario: Scenario, options: SolveOptions, deadline: Deadline) -> Res
     has_parcels = bool(scenario.parcels or scenario.batches or not has_visits)
     if has_visits:
         # the visits first, with at most a share of the time: the parcels take all the rest,
-        # so a visit half proven early leaves its time to the parcels
+        # so a visit half proven early leaves its time to the parcels (and a parcel half
+        # proven early leaves its own to the visits, which then go on from their plan)
         from parcelroute.visits.solver import solve_visits
 
         # (batches without parcels need no time: they all stay unused)
@@ -100,6 +116,12 @@ def _solve(scenario: Scenario, options: SolveOptions, deadline: Deadline) -> Res
         from parcelroute.parcels.packing import solve_parcel_half
 
         parts.append(solve_parcel_half(scenario, options, deadline))
+    if has_visits and scenario.parcels and _goes_on(parts[0], options, deadline):
+        # the parcels left time, and the visits can use it: they go on from their plan
+        from parcelroute.visits.solver import VisitResume
+
+        assert isinstance(parts[0].resume, VisitResume)
+        parts[0] = solve_visits(scenario, options, deadline, resume=parts[0].resume)
     objective: dict[str, float] = {}
     bound: dict[str, float] = {}
     stats: dict[str, float] = {}

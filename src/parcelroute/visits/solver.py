@@ -50,7 +50,7 @@ import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -72,11 +72,11 @@ from parcelroute.visits.lns import (
 )
 from parcelroute.visits.mip import HighsLevel, MipLevel
 from parcelroute.visits.model import Level, VisitModel, cost_scale, scaled_cost
-from parcelroute.visits.plan import PlanState
+from parcelroute.visits.plan import Placement, PlanState
 from parcelroute.visits.race import LevelRace, better_value, run_race, tighter_bound
 from parcelroute.visits.reasons import reason_for
 
-__all__ = ["cost_scale", "scaled_cost", "solve_visits"]
+__all__ = ["VisitResume", "cost_scale", "scaled_cost", "solve_visits"]
 
 logger = logging.getLogger("parcelroute")
 
@@ -186,7 +186,8 @@ def _in_model(index: VisitIndex, ri: int) -> bool:
     return index.requests[ri].priority > 0 or index.side(ri) is not None
 
 
-def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) -> PartOutcome:
+def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline,
+                 resume: VisitResume | None = None) -> PartOutcome:
     """Schedule the visit requests: most priority first, then least transport cost.
 
     Parameters
@@ -197,13 +198,17 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
         Workers, seed, relative gap and progress callback.
     deadline : Deadline
         The time left of the whole solve.
+    resume : VisitResume, optional
+        An earlier solve's ``resume`` on the same scenario and options: this
+        solve goes on from its plan and bounds instead of starting afresh.
 
     Returns
     -------
     PartOutcome
         Objective and bound for ``visit_priority`` and ``transport_cost``,
         and one :class:`~parcelroute.VisitAssignment` per request in scenario
-        order, each refused one with a reason code and a sentence.
+        order, each refused one with a reason code and a sentence; its
+        ``resume`` is a :class:`VisitResume` to go on from.
 
     Examples
     --------
@@ -221,36 +226,21 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
     """
     started = time.perf_counter()
     cost_bound = 0.0
-    index = VisitIndex(scenario)
-    n = len(index.requests)
-    possible = [index.model_sessions(ri) for ri in range(n)]
-    choices = [possible[ri] if _in_model(index, ri) else [] for ri in range(n)]
-    scale = cost_scale([t.cost for t in index.transports])
-    size = sum(len(c) for c in choices)
     reserve = _reserve(deadline)
-    stats: dict[str, float] = {"visits_model_requests": float(sum(1 for c in choices if c))}
-
-    # 1. each facility alone, without escorts and reciprocity: a bound and a start
-    relax_seconds = _budget(deadline, reserve, RELAX_SHARE)
-    relax_start = time.perf_counter()
-    facilities = FacilityModels(index, choices, scale)
-    caps, relaxed = relax_by_facility(index, choices, relax_seconds, scale=scale,
-                                      workers=options.workers, models=facilities)
-    bound1 = _relaxation_bound(index, choices, caps)
-    if relax_seconds is not None:
-        relax_seconds -= time.perf_counter() - relax_start
-    rec_price = None
-    if relax_seconds is None or relax_seconds > 0:
-        rec_price = reciprocity_search(index, choices, relax_seconds, relaxed, scale=scale,
-                                       workers=options.workers, models=facilities)
-        if rec_price is not None:
-            bound1 = min(bound1, rec_price.bound)
-    state = plan_from_relaxation(index, choices, relaxed)
-    greedy = greedy_plan(index, choices)
-    if _better(greedy, state):
-        state = greedy
-    stats["visits_start_priority"] = float(state.priority())
-    stats["visits_relaxation_bound"] = float(bound1)
+    if resume is None:
+        prep = _prepare(scenario, options, deadline, reserve)
+    else:
+        # going on from an earlier solve: its relaxations and bounds stand, its plan starts
+        prep = resume.prep
+        logger.info("visits: going on from the earlier plan for %.2f s", deadline.left() or 0.0)
+    index, possible, choices = prep.index, prep.possible, prep.choices
+    scale, caps, bound1, rec_price = prep.scale, prep.caps, prep.bound1, prep.rec_price
+    n = len(index.requests)
+    size = sum(len(c) for c in choices)
+    if resume is not None:
+        reserve = _reserve(deadline)
+    state = prep.start if resume is None else resume.plan()
+    stats = dict(prep.stats) if resume is None else dict(resume.stats)
     options.report(Progress("visits: visit_priority", deadline.elapsed(),
                             float(state.priority()), float(bound1)))
 
@@ -325,17 +315,107 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline) 
             ahead.cancel()
         raise
 
+    if resume is not None:
+        # each run's bounds hold for every plan of at least its own plan's priority
+        if bound1 > resume.prep.bound1:
+            bound1 = resume.prep.bound1
+        earlier = resume.plan()
+        if _better(earlier, state):
+            state = earlier
+        cost_bound = max(cost_bound, resume.cost_bound)
+    # (what a later solve may go on from: the plan before the requests left out of the model
+    # are added)
+    placements = _placements(state)
+
     # 4. what still fits, and a reason for every refusal
     stats["visits_filled"] = float(fill(state, possible))
     visits = _assignments(state)
     cost = _exact_cost(state, scale[0], scale[1])
-    stats["visits_seconds"] = time.perf_counter() - started
+    stats["visits_seconds" if resume is None else "visits_resumed_seconds"] = \
+        time.perf_counter() - started
+    after = VisitResume(replace(prep, bound1=bound1), dict(stats), cost_bound, placements)
     return PartOutcome(
         objective={"visit_priority": state.priority(), "transport_cost": cost},
         bound={"visit_priority": bound1, "transport_cost": min(cost_bound, cost)},
         visits=tuple(visits),
         stats=stats,
+        resume=after,
     )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Step 1's answer: the model's requests and choices, the relaxations' bounds, a start."""
+
+    index: VisitIndex
+    possible: list[list[int]]
+    """Every session each request may have."""
+    choices: list[list[int]]
+    """The sessions each request has in the model (none for those left out of it)."""
+    scale: tuple[int, bool]
+    caps: dict[str, int]
+    """Each facility's most priority alone (:func:`relax_by_facility`)."""
+    bound1: int
+    rec_price: ReciprocityPrice | None
+    start: PlanState
+    stats: dict[str, float]
+
+
+@dataclass(frozen=True)
+class VisitResume:
+    """What a visit solve leaves for a second one on the same scenario.
+
+    :func:`solve_visits` given it skips step 1 and starts from ``placements``;
+    its bounds stand, and the better plan of the two solves is the answer.
+    A mixed month's visits go on this way when the parcels leave time
+    (:func:`parcelroute.solve`).
+    """
+
+    prep: _Prepared
+    stats: dict[str, float]
+    cost_bound: float
+    """The transport cost bound proven at the plan's priority (or above it)."""
+    placements: dict[int, Placement]
+
+    def plan(self) -> PlanState:
+        """A fresh copy of the plan."""
+        return PlanState.from_assignments(self.prep.index, self.placements)
+
+
+def _placements(state: PlanState) -> dict[int, Placement]:
+    return {ri: p for ri, p in enumerate(state.placed) if p is not None}
+
+
+def _prepare(scenario: Scenario, options: SolveOptions, deadline: Deadline,
+             reserve: float) -> _Prepared:
+    """Step 1: each facility alone, without escorts and reciprocity: a bound and a start."""
+    index = VisitIndex(scenario)
+    n = len(index.requests)
+    possible = [index.model_sessions(ri) for ri in range(n)]
+    choices = [possible[ri] if _in_model(index, ri) else [] for ri in range(n)]
+    scale = cost_scale([t.cost for t in index.transports])
+    stats: dict[str, float] = {"visits_model_requests": float(sum(1 for c in choices if c))}
+    relax_seconds = _budget(deadline, reserve, RELAX_SHARE)
+    relax_start = time.perf_counter()
+    facilities = FacilityModels(index, choices, scale)
+    caps, relaxed = relax_by_facility(index, choices, relax_seconds, scale=scale,
+                                      workers=options.workers, models=facilities)
+    bound1 = _relaxation_bound(index, choices, caps)
+    if relax_seconds is not None:
+        relax_seconds -= time.perf_counter() - relax_start
+    rec_price = None
+    if relax_seconds is None or relax_seconds > 0:
+        rec_price = reciprocity_search(index, choices, relax_seconds, relaxed, scale=scale,
+                                       workers=options.workers, models=facilities)
+        if rec_price is not None:
+            bound1 = min(bound1, rec_price.bound)
+    state = plan_from_relaxation(index, choices, relaxed)
+    greedy = greedy_plan(index, choices)
+    if _better(greedy, state):
+        state = greedy
+    stats["visits_start_priority"] = float(state.priority())
+    stats["visits_relaxation_bound"] = float(bound1)
+    return _Prepared(index, possible, choices, scale, caps, bound1, rec_price, state, stats)
 
 
 def _level1(vm: VisitModel, state: PlanState, bound1: int, options: SolveOptions,
