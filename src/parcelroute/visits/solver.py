@@ -228,18 +228,15 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     cost_bound = 0.0
     reserve = _reserve(deadline)
     if resume is None:
-        prep = _prepare(scenario, options, deadline, reserve)
+        prep, state = _prepare(scenario, options, deadline, reserve)
     else:
         # going on from an earlier solve: its relaxations and bounds stand, its plan starts
-        prep = resume.prep
+        prep, state = resume.prep, resume.plan()
         logger.info("visits: going on from the earlier plan for %.2f s", deadline.left() or 0.0)
     index, possible, choices = prep.index, prep.possible, prep.choices
     scale, caps, bound1, rec_price = prep.scale, prep.caps, prep.bound1, prep.rec_price
     n = len(index.requests)
     size = sum(len(c) for c in choices)
-    if resume is not None:
-        reserve = _reserve(deadline)
-    state = prep.start if resume is None else resume.plan()
     stats = dict(prep.stats) if resume is None else dict(resume.stats)
     options.report(Progress("visits: visit_priority", deadline.elapsed(),
                             float(state.priority()), float(bound1)))
@@ -345,7 +342,8 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline,
 
 @dataclass(frozen=True)
 class _Prepared:
-    """Step 1's answer: the model's requests and choices, the relaxations' bounds, a start."""
+    """Step 1's answer (but its start plan): the model's requests and choices, the
+    relaxations' bounds."""
 
     index: VisitIndex
     possible: list[list[int]]
@@ -357,7 +355,6 @@ class _Prepared:
     """Each facility's most priority alone (:func:`relax_by_facility`)."""
     bound1: int
     rec_price: ReciprocityPrice | None
-    start: PlanState
     stats: dict[str, float]
 
 
@@ -387,7 +384,7 @@ def _placements(state: PlanState) -> dict[int, Placement]:
 
 
 def _prepare(scenario: Scenario, options: SolveOptions, deadline: Deadline,
-             reserve: float) -> _Prepared:
+             reserve: float) -> tuple[_Prepared, PlanState]:
     """Step 1: each facility alone, without escorts and reciprocity: a bound and a start."""
     index = VisitIndex(scenario)
     n = len(index.requests)
@@ -415,7 +412,7 @@ def _prepare(scenario: Scenario, options: SolveOptions, deadline: Deadline,
         state = greedy
     stats["visits_start_priority"] = float(state.priority())
     stats["visits_relaxation_bound"] = float(bound1)
-    return _Prepared(index, possible, choices, scale, caps, bound1, rec_price, state, stats)
+    return _Prepared(index, possible, choices, scale, caps, bound1, rec_price, stats), state
 
 
 def _level1(vm: VisitModel, state: PlanState, bound1: int, options: SolveOptions,
