@@ -10,6 +10,7 @@ from ortools.sat.python import cp_model
 from parcelroute.generate import generate_scenario_dict
 from parcelroute.io import read_scenario_dict
 from parcelroute.options import Deadline, SolveOptions
+from parcelroute.visits import model as model_module
 from parcelroute.visits import solver
 from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.mip import HighsLevel, MipLevel
@@ -77,3 +78,33 @@ def test_cp_sat_takes_over_an_open_cost_level_only_with_time_left(
     assert budgets == [pytest.approx(left)]  # HiGHS: all of it
     assert (calls != []) == cp_sat_runs
     assert answer.value == value and answer.bound == value - 1
+
+
+class _Found(model_module._Reporter):
+    """A reporter fed solutions by hand (CP-SAT's own values stand in for a search)."""
+
+    value = 0.0
+
+    @property
+    def objective_value(self) -> float:  # type: ignore[override]
+        return self.value
+
+    @property
+    def best_objective_bound(self) -> float:  # type: ignore[override]
+        return 3672.0
+
+
+@pytest.mark.parametrize(("incumbent", "reported"), [(3671.0, [3672.0]),
+                                                     (None, [3662.0, 3667.0, 3672.0])])
+def test_cp_sat_reports_no_plan_worse_than_the_one_in_hand(
+        incumbent: float | None, reported: list[float]) -> None:
+    """Binds with a plan in hand (HiGHS' 3,671): CP-SAT's own worse plans after it are not
+    shown as the incumbent; slack without one: every better plan is shown."""
+    seen: list[float | None] = []
+    options = SolveOptions(callback=lambda p: seen.append(p.incumbent))
+    reporter = _Found(options, Deadline(None), "visits: visit_priority", 1.0, True, 3672.0,
+                      incumbent=incumbent)
+    for value in (3662.0, 3667.0, 3672.0):
+        reporter.value = value
+        reporter.on_solution_callback()
+    assert seen == reported

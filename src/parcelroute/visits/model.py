@@ -111,12 +111,13 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
     """Reports each better incumbent or bound of the level being solved.
 
     Values are divided by ``scale``; ``known`` is a bound proven before this
-    solve, so the reports only ever show the best incumbent and bound so far.
+    solve and ``incumbent`` the value of the best plan in hand, so the reports
+    only ever show the best incumbent and bound so far.
     """
 
     def __init__(self, options: SolveOptions, deadline: Deadline, phase: str,
                  scale: float, maximise: bool, known: float | None,
-                 race: LevelRace | None = None) -> None:
+                 race: LevelRace | None = None, incumbent: float | None = None) -> None:
         super().__init__()
         self.race = race
         self.options = options
@@ -124,7 +125,7 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         self.phase = phase
         self.scale = scale
         self.sign = 1.0 if maximise else -1.0
-        self.best: float | None = None
+        self.best: float | None = incumbent
         self.bound = known
         #: The best bound CP-SAT reported during its search, in the objective's own units.
         self.proven: float | None = None
@@ -598,11 +599,13 @@ class VisitModel:
     # -- solving ---------------------------------------------------------------------
     def solve(self, options: SolveOptions, deadline: Deadline, phase: str, seconds: float | None,
               *, scale: float = 1.0, maximise: bool = True, known: float | None = None,
-              race: LevelRace | None = None, workers: int | None = None) -> Level:
+              race: LevelRace | None = None, workers: int | None = None,
+              incumbent: float | None = None) -> Level:
         """Solve the current objective and return the solution values and the bound.
 
         ``scale`` divides the reported values; ``known`` is a bound already
-        proven, so progress reports never show a worse one. With a ``race``,
+        proven and ``incumbent`` the value (divided by ``scale``) of a plan
+        already in hand, so progress reports never show a worse one. With a ``race``,
         incumbents and bounds go to it (it reports them) and the search stops
         when it ends; ``workers`` replaces ``options.workers``.
         """
@@ -615,7 +618,7 @@ class VisitModel:
         solver.parameters.extra_subsolvers.append("max_lp")
         if seconds is not None:
             solver.parameters.max_time_in_seconds = max(0.01, seconds)
-        reporter = _Reporter(options, deadline, phase, scale, maximise, known, race)
+        reporter = _Reporter(options, deadline, phase, scale, maximise, known, race, incumbent)
         solver.best_bound_callback = reporter.on_bound
         if race is not None:
             race.add_stopper(solver.stop_search)

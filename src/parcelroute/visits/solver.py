@@ -712,7 +712,8 @@ def _solve_level(vm: VisitModel, mip_model: cp_model.CpModel, start: dict[int, i
     vm.hint_values(start)
     level = vm.solve(options, deadline, setup.phase, seconds,
                      scale=setup.scale, maximise=not setup.minimise,
-                     known=None if answer.bound is None else answer.bound / setup.scale)
+                     known=None if answer.bound is None else answer.bound / setup.scale,
+                     incumbent=answer.value / setup.scale)
     stats[f"visits_{setup.name}_seconds"] = level.seconds
     _take(answer, level.solved, level.value, level.values,
           None if level.bound is None else _whole(level.bound, setup.minimise), setup.minimise)
