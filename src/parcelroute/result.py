@@ -205,8 +205,18 @@ class Result:
                 lines.append(
                     "  refused: " + ", ".join(f"{n} {r}" for r, n in reasons.most_common())
                 )
-        lines.append(f"gap: {100 * self.max_gap:.3f} %")
+        lines.append(self._gap_line())
         return "\n".join(lines)
+
+    def _gap_line(self) -> str:
+        """The largest gap and the level it is of, then the other open levels' gaps."""
+        gaps = sorted(((self.gap(name), name) for name, _ in LEVELS if name in self.objective
+                       and self.gap(name) > 0), key=lambda g: -g[0])
+        if not gaps:
+            return f"gap: {100 * self.max_gap:.3f} %"
+        (top, name), *rest = gaps
+        others = "".join(f"; {n} {100 * g:.3f} %" for g, n in rest)
+        return f"gap: {100 * top:.3f} % ({name}{others})"
 
 
 def _num(x: float) -> str:
