@@ -60,7 +60,7 @@ def test_parcels_solved_early_leave_their_time_to_the_visits(
         time_left: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     """Binds: visits short of a proof in their share go on from their plan in the time the
     parcels leave, and end proven with a plan at least as good."""
-    monkeypatch.setattr(solve_module, "VISIT_SHARE", 0.01)  # (0.2 s: too little to prove)
+    monkeypatch.setattr(solve_module, "VISIT_SHARE", 0.005)  # (0.1 s: too little to prove)
     scenario = generate_scenario(40, 300, 3)
     result = pr.solve(scenario, time_limit=20)
     first = time_left["visits_first"]
@@ -77,7 +77,7 @@ def test_visits_do_not_go_on_without_time_left(
         time_left: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     """Does not bind: with less than RESUME_MIN_SECONDS left the unproven visits stay as
     they ended."""
-    monkeypatch.setattr(solve_module, "VISIT_SHARE", 0.01)
+    monkeypatch.setattr(solve_module, "VISIT_SHARE", 0.005)
     monkeypatch.setattr(solve_module, "RESUME_MIN_SECONDS", 60.0)
     scenario = generate_scenario(40, 300, 3)
     result = pr.solve(scenario, time_limit=20)
