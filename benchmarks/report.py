@@ -208,8 +208,10 @@ def targets_table(benches: list[dict[str, Any]], profile: dict[int, dict[str, An
         if function == "test_roomy_parcels":
             workload += f", batch and crossing capacities ×{info.get('factor', 2):g}"
             no_target = "— (no target: same month with room to spare)"
+        elif target is None and size > 5_000:
+            no_target = "— (no target: national scale)"
         verdict = judge(target, stats["median"], info, levels, peak)
-        if function == "test_roomy_parcels":
+        if function == "test_roomy_parcels" or (target is None and size > 5_000):
             verdict = "no target"
         cells = [
             workload, target.text if target else no_target,

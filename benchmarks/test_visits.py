@@ -12,6 +12,8 @@ CASES = [
     pytest.param(100, 10, 0.0, 1, marks=pytest.mark.smoke, id="100-requests"),
     pytest.param(500, 30, 0.0, 3, id="500-requests"),
     pytest.param(5_000, 60, 0.01, 1, id="5k-requests"),
+    # no target: national scale, ten times the 5,000-request month
+    pytest.param(20_000, 60, 0.01, 1, id="20k-requests"),
 ]
 
 

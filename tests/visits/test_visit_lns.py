@@ -9,8 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import parcelroute as pr
+from parcelroute.generate import generate_scenario
+from parcelroute.visits import lns
 from parcelroute.visits.index import VisitIndex
-from parcelroute.visits.lns import reciprocity_bound, relax_by_facility
+from parcelroute.visits.lns import FacilityModels, reciprocity_bound, relax_by_facility
 
 WEEK = [("2026-12-01", "2026-12-10")]
 
@@ -230,3 +232,34 @@ def test_a_re_plan_drops_the_terms_its_objective_cannot_hold(
 
     assert MAX_OBJECTIVE == 2**62
     assert _objective_weights(priorities, costs, sided) == weights
+
+
+# -- each facility's time limit -----------------------------------------------------------
+def test_a_large_facility_gets_time_in_proportion_to_its_model(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds on a facility of many variables (more than 0.25 s at 0.3 ms each); slack on a
+    small one, which keeps the 0.25 s floor. Each facility's solve is given its own limit."""
+    scenario = generate_scenario(0, 300, 3)
+    index = VisitIndex(scenario)
+    choices = [index.model_sessions(ri) for ri in range(len(index.requests))]
+    models = FacilityModels(index, choices, (1, True))
+    sizes = {fac: len(vm.all_vars()) for fac, vm in models.models.items()}
+    assert all(lns.facility_limit(vm) == lns.FACILITY_LIMIT
+               for vm in models.models.values())  # (small facilities: the floor)
+    monkeypatch.setattr(lns, "FACILITY_SECONDS_PER_VARIABLE", 0.01)
+    big = max(sizes, key=lambda f: sizes[f])
+    assert lns.facility_limit(models.models[big]) == pytest.approx(0.01 * sizes[big])
+    assert lns.facility_limit(models.models[big], 100.0) == 100.0
+    models = FacilityModels(index, choices, (1, True))
+    assert models.limits[big] == pytest.approx(0.01 * sizes[big])
+    assert models.seconds(2) == pytest.approx(sum(models.limits.values()) / 2)
+    limits: list[float] = []
+    solve = lns.cp_model.CpSolver.solve
+
+    def spy(self: lns.cp_model.CpSolver, model: lns.cp_model.CpModel, *args: object) -> object:
+        limits.append(self.parameters.max_time_in_seconds)
+        return solve(self, model, *args)
+
+    monkeypatch.setattr(lns.cp_model.CpSolver, "solve", spy)
+    relax_by_facility(index, choices, None, models=models)
+    assert sorted(limits) == pytest.approx(sorted(models.limits.values()))

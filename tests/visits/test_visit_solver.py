@@ -783,3 +783,30 @@ def test_the_first_improvement_counts_room_where_the_agreement_is_wide(
     else:
         assert first["room_below"] is None
     assert all(c.get("room_below") is None for c in calls[1:])  # (level 2's start: cost)
+
+
+@pytest.mark.parametrize("slow", [True, False])
+def test_the_relaxation_gets_the_time_its_facilities_need(
+        monkeypatch: pytest.MonkeyPatch, slow: bool) -> None:
+    """Binds where solving and pricing every facility once may take longer than the
+    relaxation's share (30 %): it gets up to 60 % of the time; slack on a month whose
+    facilities are quick: 30 %."""
+    from parcelroute.generate import generate_scenario
+    from parcelroute.visits import lns
+    from parcelroute.visits import solver as visit_solver
+
+    if slow:
+        monkeypatch.setattr(lns.FacilityModels, "seconds", lambda self, workers: 1e6)
+    budgets: list[float | None] = []
+    relax = visit_solver.relax_by_facility
+
+    def spy(index: Any, choices: Any, seconds: float | None, **kwargs: Any) -> Any:
+        budgets.append(seconds)
+        return relax(index, choices, seconds, **kwargs)
+
+    monkeypatch.setattr(visit_solver, "relax_by_facility", spy)
+    deadline = Deadline(10.0)
+    solve_visits(generate_scenario(0, 60, 3), SolveOptions(time_limit=10), deadline)
+    reserve = min(2.0, 0.05 * 10.0)
+    share = visit_solver.RELAX_MAX_SHARE if slow else visit_solver.RELAX_SHARE
+    assert budgets[0] == pytest.approx(share * (10.0 - reserve), abs=0.1)

@@ -43,14 +43,15 @@ from ortools.sat.python import cp_model
 
 from parcelroute._integral import ceil_bound
 from parcelroute.visits.index import VisitIndex
-from parcelroute.visits.lns import ReciprocityPrice, by_facility
+from parcelroute.visits.lns import ReciprocityPrice, by_facility, facility_limit
 from parcelroute.visits.model import VisitModel, scaled_cost
 
 __all__ = ["CostBound", "CostBoundJob", "cost_bound_in_background", "lagrangian_cost_bound"]
 
 logger = logging.getLogger("parcelroute")
 
-#: Wall-time limit in seconds of one facility's priced model (its bound stays valid).
+#: Wall-time limit in seconds of one facility's priced model (its bound stays valid), or
+#: more for a large facility (:func:`~parcelroute.visits.lns.facility_limit`).
 FACILITY_SECONDS = 0.5
 #: Most prices tried.
 MAX_PRICES = 8
@@ -231,8 +232,8 @@ def _price_all(models: list[VisitModel], price: int, deadline: float | None,
         left = None if deadline is None else deadline - time.perf_counter()
         if (left is not None and left <= 0.01) or (stop is not None and stop.is_set()):
             return None
-        found = _priced(vm, price, FACILITY_SECONDS if left is None
-                        else min(FACILITY_SECONDS, left), reciprocity)
+        limit = facility_limit(vm, FACILITY_SECONDS)
+        found = _priced(vm, price, limit if left is None else min(limit, left), reciprocity)
         if found is None:
             return None
         total += found[0]

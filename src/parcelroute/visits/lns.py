@@ -58,6 +58,18 @@ NEIGHBOURHOOD_SHARE = 0.01
 #: Generated months of 500 to 5,000 requests reach the same bounds at 0.25 s as at 0.5 s
 #: or 1 s; a facility whose bound stalls then holds up everything less.
 FACILITY_LIMIT = 0.25
+#: ... or this many seconds per variable of the facility's model, if more. With 20,000
+#: requests (71 facilities of up to 5,000 variables) 39 facilities found no plan at all in
+#: 0.25 s, so their bound fell back to every request's priority (30,466 where the
+#: relaxation proves 22,757) and the reciprocity price never finished; each of them is
+#: solved to optimality in at most 1.5 s (measured in benchmarks/HISTORY.md).
+FACILITY_SECONDS_PER_VARIABLE = 3e-4
+
+
+def facility_limit(vm: VisitModel, floor: float = FACILITY_LIMIT) -> float:
+    """The wall-time limit of one facility's relaxed model: ``floor`` seconds, or
+    :data:`FACILITY_SECONDS_PER_VARIABLE` per variable of ``vm`` if more."""
+    return max(floor, FACILITY_SECONDS_PER_VARIABLE * len(vm.all_vars()))
 #: Prices tried for the reciprocity bound.
 MAX_PRICES = 2
 #: A re-plan's objective stays below this magnitude (CP-SAT refuses a model whose objective
@@ -144,6 +156,12 @@ class FacilityModels:
             sub = [choices[ri] if ri in mine else [] for ri in range(len(choices))]
             self.models[fac] = VisitModel(index, sub, scale=scale, escorts=False,
                                           reciprocity=False)
+        #: Each facility's wall-time limit (:func:`facility_limit`).
+        self.limits = {fac: facility_limit(vm) for fac, vm in self.models.items()}
+
+    def seconds(self, workers: int) -> float:
+        """The most one pass over every facility may take, ``workers`` at a time."""
+        return sum(self.limits.values()) / max(1, workers)
 
 
 def _solve_facilities(models: FacilityModels, stop: float | None,
@@ -171,7 +189,8 @@ def _solve_facilities(models: FacilityModels, stop: float | None,
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.linearization_level = 2
-        solver.parameters.max_time_in_seconds = min(FACILITY_LIMIT, left or FACILITY_LIMIT)
+        limit = models.limits[fac]
+        solver.parameters.max_time_in_seconds = min(limit, left or limit)
         return fac, solver, solver.solve(vm.model)
 
     order = list(models.models)
