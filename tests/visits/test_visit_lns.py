@@ -252,7 +252,7 @@ def test_a_large_facility_gets_time_in_proportion_to_its_model(
     assert lns.facility_limit(models.models[big], 100.0) == 100.0
     models = FacilityModels(index, choices, (1, True))
     assert models.limits[big] == pytest.approx(0.01 * sizes[big])
-    assert models.seconds(2) == pytest.approx(sum(models.limits.values()) / 2)
+    assert models.seconds(2) == pytest.approx(0.01 * sum(sizes.values()) / 2)
     limits: list[float] = []
     solve = lns.cp_model.CpSolver.solve
 

@@ -90,13 +90,18 @@ def trim_reciprocity(state: PlanState) -> None:
     rec = index.scenario.reciprocity
     if index.sides is None or rec is None:
         return
-    while abs(state.side_count[0] - state.side_count[1]) > rec.max_difference:
-        ahead = 0 if state.side_count[0] > state.side_count[1] else 1
-        drop = min(
-            (ri for ri, p in enumerate(state.placed)
-             if p is not None and index.side(ri) == ahead),
-            key=lambda ri: (index.requests[ri].priority, -ri),
-        )
+    lead = state.side_count[0] - state.side_count[1]
+    if abs(lead) <= rec.max_difference:
+        return
+    # (each removal lowers the lead by one, so the side ahead stays ahead until the end:
+    # its visits are dropped in one sorted pass, not one search of the plan per visit)
+    ahead = 0 if lead > 0 else 1
+    order = sorted((ri for ri, p in enumerate(state.placed)
+                    if p is not None and index.side(ri) == ahead),
+                   key=lambda ri: (index.requests[ri].priority, -ri))
+    for drop in order:
+        if abs(state.side_count[0] - state.side_count[1]) <= rec.max_difference:
+            break
         state.remove(drop)
 
 

@@ -174,6 +174,11 @@ class PlanState:
                     break
         return None if best is None else best[1]
 
+    def has_free_escort(self, ri: int, si: int) -> bool:
+        """Whether some escort could serve request ``ri`` at ``si`` (without looking for the
+        best one, as :meth:`escort_for` does)."""
+        return any(self.escort_busy(ei, si) is None for ei in self.index.request_escorts(ri, si))
+
     # -- transports ------------------------------------------------------------------
     def transport_for(self, ri: int, si: int, *, new: bool = True) -> int | None:
         """The best transport with room for request ``ri`` at ``si``: a used one first.
@@ -286,7 +291,7 @@ class PlanState:
             text = (f"{s.id} has no room for more visitors" if room <= 0 else
                     f"{s.id} has room for {room} more visitor(s) and the family is {r.visitors}")
             out.append(Blocker("capacity", False, text))
-        if r.language is not None and self.escort_for(ri, si) is None:
+        if r.language is not None and not self.has_free_escort(ri, si):
             why = [self.escort_busy(ei, si) or "" for ei in ix.request_escorts(ri, si)]
             out.append(Blocker("no_escort", False,
                                f"on {day(s.date)} {', '.join(w for w in why if w)}"))
