@@ -810,3 +810,15 @@ def test_the_relaxation_gets_the_time_its_facilities_need(
     reserve = min(2.0, 0.05 * 10.0)
     share = visit_solver.RELAX_MAX_SHARE if slow else visit_solver.RELAX_SHARE
     assert budgets[0] == pytest.approx(share * (10.0 - reserve), abs=0.1)
+
+
+@pytest.mark.parametrize(("requests", "kept"), [(500, 2.0), (50_000, 7.5), (400_000, 12.0)])
+def test_the_last_step_keeps_time_in_proportion_to_the_requests(requests: int,
+                                                                 kept: float) -> None:
+    """Binds on 50,000 requests (0.15 ms each, more than 2 s) and, at a fifth of the time,
+    on 400,000; slack on 500: the 2 s kept before."""
+    from parcelroute.visits import solver as visit_solver
+
+    deadline = Deadline(60.0)
+    assert visit_solver._reserve(deadline, requests) == pytest.approx(kept, abs=0.01)
+    assert visit_solver._reserve(Deadline(None), requests) == 0.0
