@@ -23,8 +23,12 @@ RESUME_MIN_SECONDS = 1.0
 TOLERANCE = 1e-9
 
 
+def _within(value: float, bound: float, gap: float) -> bool:
+    return abs(value - bound) <= gap * max(1.0, abs(value), abs(bound))
+
+
 def _proven(value: float, bound: float) -> bool:
-    return abs(value - bound) <= TOLERANCE * max(1.0, abs(value), abs(bound))
+    return _within(value, bound, TOLERANCE)
 
 
 def _goes_on(visits: PartOutcome, options: SolveOptions, deadline: Deadline) -> bool:
@@ -34,9 +38,8 @@ def _goes_on(visits: PartOutcome, options: SolveOptions, deadline: Deadline) -> 
     if visits.resume is None or left is None or left < RESUME_MIN_SECONDS:
         return False
     gap = max(TOLERANCE, options.relative_gap)
-    return not all(
-        abs(value - visits.bound[name]) <= gap * max(1.0, abs(value), abs(visits.bound[name]))
-        for name, value in visits.objective.items())
+    return not all(_within(value, visits.bound[name], gap)
+                   for name, value in visits.objective.items())
 
 
 def solve(

@@ -322,9 +322,8 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline,
         raise
 
     if resume is not None:
-        # each run's bounds hold for every plan of at least its own plan's priority
-        if bound1 > resume.prep.bound1:
-            bound1 = resume.prep.bound1
+        # (the priority bound started from the earlier run's; the cost bounds of both runs
+        # hold for every plan of at least their own plan's priority)
         earlier = resume.plan()
         if _better(earlier, state):
             state = earlier
