@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from ortools.sat.python import cp_model
 
 import parcelroute as pr
+from parcelroute._integral import ceil_bound
 from parcelroute.generate import generate_scenario_dict
 from parcelroute.io import read_scenario_dict
-from parcelroute.visits.bounds import CostBound, cost_bound_in_background, lagrangian_cost_bound
+from parcelroute.visits import bounds
+from parcelroute.visits.bounds import (
+    CostBound,
+    _facility_models,
+    _FacilityLp,
+    _price_all,
+    _priced,
+    _relaxed_all,
+    cost_bound_in_background,
+    lagrangian_cost_bound,
+)
 from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.lns import ReciprocityPrice, reciprocity_search, relax_by_facility
 from parcelroute.visits.model import VisitModel, cost_scale
@@ -157,3 +170,102 @@ def test_the_top_price_pays_a_dearest_transport_at_the_priced_worth() -> None:
     assert _top_price(index, choices, 1, ReciprocityPrice(0, 0, 4)) == 30  # V-A1, worth 1
     assert _top_price(index, choices, 1, ReciprocityPrice(0, 1, 4)) == 10  # V-A1 worth 3
     assert _top_price(index, choices, 1, ReciprocityPrice(0, 0, 8)) == 10  # V-B1 worth 3
+
+
+def _facility_lps(index: VisitIndex, choices: list[list[int]], scale: tuple[int, bool],
+                  ) -> tuple[list[VisitModel], list[_FacilityLp]]:
+    models = _facility_models(index, choices, scale)
+    return models, [_FacilityLp(vm, None) for vm in models]
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_a_facility_relaxation_never_exceeds_cp_sat_proven_optimum(seed: int) -> None:
+    """Each facility's LP at a price is below the priced optimum CP-SAT proves; solved
+    again at another price (from its last basis) it still is, and both are kept."""
+    index, choices, scale, _best, _least = _generated_month(seed)
+    models, lps = _facility_lps(index, choices, scale)
+    for price in (3, 40):
+        for vm, lp in zip(models, lps, strict=True):
+            exact = _priced(vm, price, 30.0)
+            relaxed = lp.solve(price, None)
+            assert exact is not None and relaxed is not None
+            assert relaxed[0] <= exact[0] + 1e-6
+            assert lp.bounds[price] == relaxed[0]
+    assert all(set(lp.bounds) == {3, 40} for lp in lps)
+
+
+def test_a_facility_without_a_plan_in_time_takes_its_relaxation(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: CP-SAT finds no plan for any facility, so the pass sums the LPs' bounds
+    (before, the pass was lost and the price with it)."""
+    index, choices, scale, best, least = _generated_month(0)
+    models, lps = _facility_lps(index, choices, scale)
+    monkeypatch.setattr(bounds, "_priced", lambda *args, **kwargs: None)
+    found = _price_all(models, lps, 20, None, None)
+    assert found is not None
+    assert found[0] == pytest.approx(sum(lp.bounds[20] for lp in lps))
+    assert ceil_bound(found[0] + 20 * best) <= least
+
+
+def test_a_facility_solved_in_time_keeps_the_better_of_its_two_bounds() -> None:
+    """Does not bind: with time enough CP-SAT proves each facility, and its bound (never
+    below the LP's at the same price) is what the pass sums."""
+    index, choices, scale, _best, _least = _generated_month(2)
+    models, lps = _facility_lps(index, choices, scale)
+    relaxed = _relaxed_all(lps, 20, None, None)
+    found = _price_all(models, lps, 20, None, None)
+    solved = [_priced(vm, 20, 30.0) for vm in models]
+    exact = sum(one[0] for one in solved if one is not None)
+    assert None not in solved and relaxed is not None and found is not None
+    assert found[0] == pytest.approx(exact)
+    assert found[0] >= relaxed[0] - 1e-6
+
+
+def test_a_pass_shares_the_time_left_among_the_facilities(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With 0.4 s left for the facilities of a month, none is given more than its share
+    of the time still left (before, each got at least 0.5 s and the pass outran its
+    time)."""
+    index, choices, scale, _best, _least = _generated_month(1)
+    models, lps = _facility_lps(index, choices, scale)
+    assert len(models) >= 2
+    limits: list[float] = []
+    real = bounds._priced
+
+    def record(vm: VisitModel, price: int, seconds: float, *args: object,
+               ) -> tuple[float, float] | None:
+        limits.append(seconds)
+        return real(vm, price, seconds)
+
+    monkeypatch.setattr(bounds, "_priced", record)
+    started = time.perf_counter()
+    found = _price_all(models, lps, 10, started + 0.4, None)
+    assert found is not None and len(limits) == len(models)
+    n = len(models)
+    for k, limit in enumerate(limits):  # (the k-th shares at most 0.4 s with n - k - 1 others)
+        assert limit <= max(bounds.SHARE_FLOOR, bounds.PASS_SHARE * 0.4 / (n - k)) + 1e-9
+    assert time.perf_counter() - started < 0.4 + 0.5
+
+
+def test_the_relaxations_aim_the_search_and_bound_on_their_own(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The LPs alone give a positive bound, below the least cost and below what CP-SAT's
+    price adds; CP-SAT prices the one price where the LPs' bound was best."""
+    index, choices, scale, best, least = _generated_month(0)
+    monkeypatch.setattr(bounds, "AIMED_PRICES", 0)
+    relaxed = lagrangian_cost_bound(index, choices, best, None, scale=scale)
+    assert 0 < relaxed.bound(best) <= least
+    monkeypatch.setattr(bounds, "AIMED_PRICES", 1)
+    first: list[int] = []
+    real = bounds._price_all
+
+    def record(models: list[VisitModel], lps: list[_FacilityLp], price: int,
+               *args: object) -> tuple[float, float] | None:
+        first.append(price)
+        return real(models, lps, price, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bounds, "_price_all", record)
+    found = lagrangian_cost_bound(index, choices, best, None, scale=scale)
+    aimed = max(relaxed.sums, key=lambda price: relaxed.sums[price] + price * best)
+    assert first == [aimed]  # (and no other: more passes add little and slow the plan)
+    assert relaxed.bound(best) <= found.bound(best) <= least

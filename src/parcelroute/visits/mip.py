@@ -29,7 +29,8 @@ from parcelroute._highs import new_highs
 from parcelroute._integral import TOLERANCE
 from parcelroute.visits.race import LevelRace
 
-__all__ = ["HighsLevel", "MipLevel", "check_values", "solve_with_highs", "to_rows"]
+__all__ = ["HighsLevel", "MipLevel", "check_values", "linear_relaxation", "solve_with_highs",
+           "to_rows"]
 
 logger = logging.getLogger("parcelroute")
 
@@ -167,8 +168,9 @@ def check_values(model: cp_model.CpModel, values: dict[int, int]) -> bool:
     return solver.solve(check) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
-def _build(proto: Any, start: dict[int, int] | None) -> highspy.Highs:
-    """A HiGHS model of a CP-SAT model (objective minimised as CP-SAT stores it)."""
+def _build(proto: Any, start: dict[int, int] | None, *, integral: bool = True) -> highspy.Highs:
+    """A HiGHS model of a CP-SAT model (objective minimised as CP-SAT stores it); its
+    linear relaxation unless ``integral``."""
     h = new_highs()
     h.setOptionValue("output_flag", False)
     n = len(proto.variables)
@@ -187,7 +189,8 @@ def _build(proto: Any, start: dict[int, int] | None) -> highspy.Highs:
     h.changeColsCost(n, cols, cost)
     # the offset too, so that HiGHS' values and bounds are the objective's own
     h.changeObjectiveOffset(float(proto.objective.offset))
-    h.changeColsIntegrality(n, cols, np.array([highspy.HighsVarType.kInteger] * n))
+    if integral:
+        h.changeColsIntegrality(n, cols, np.array([highspy.HighsVarType.kInteger] * n))
     rows = to_rows(proto)
     m = len(rows.lower)
     if m:
@@ -200,6 +203,27 @@ def _build(proto: Any, start: dict[int, int] | None) -> highspy.Highs:
         sol.value_valid = True
         h.setSolution(sol)
     return h
+
+
+def linear_relaxation(model: cp_model.CpModel) -> highspy.Highs:
+    """The linear relaxation of a CP-SAT model as a HiGHS LP, objective as CP-SAT stores it.
+
+    Every variable keeps its bounds and loses its integrality; the LP's columns
+    are the model's variables in index order, so an objective coefficient can
+    be changed (``changeColsCost``) and the LP solved again from its last basis.
+
+    Examples
+    --------
+    >>> m = cp_model.CpModel()
+    >>> a, b = m.new_bool_var("a"), m.new_bool_var("b")
+    >>> _ = m.add(2 * a + 2 * b <= 3)
+    >>> m.maximize(a + b)
+    >>> lp = linear_relaxation(m)
+    >>> _ = lp.run()
+    >>> lp.getInfo().objective_function_value  # maximising is stored as minimising -(a + b)
+    -1.5
+    """
+    return _build(model.proto, None, integral=False)
 
 
 class HighsLevel:

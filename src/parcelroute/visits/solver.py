@@ -15,7 +15,8 @@ requests on two cores:
    room under it counts as better, for another facility to use). When the full
    model will not run, the other core meanwhile prices the scheduled
    priority (and reciprocity, at the price found in 1) facility by facility
-   for a proven bound on the transport cost
+   for a proven bound on the transport cost, the facilities' linear
+   relaxations first, then their CP-SAT models
    (:func:`~parcelroute.visits.bounds.lagrangian_cost_bound`).
 3. The full CP-SAT model (:class:`~parcelroute.visits.model.VisitModel`)
    starts from that plan: level 1 maximises the scheduled priority; level 2
