@@ -300,6 +300,12 @@ def leave_behind(h: highspy.Highs) -> bool:
     return isinstance(h, _Highs) and h.leave_behind()
 
 
+def was_left_behind(h: highspy.Highs) -> bool:
+    """Whether the last run of ``h`` (from :func:`new_highs`) was left behind: its worker
+    may still be inside HiGHS, so ``h`` must not be changed or run again."""
+    return isinstance(h, _Highs) and h._abandoned
+
+
 def runs_left_behind() -> int:
     """How many HiGHS runs were left behind and have not returned yet.
 

@@ -190,8 +190,8 @@ def test_a_facility_relaxation_never_exceeds_cp_sat_proven_optimum(seed: int) ->
             relaxed = lp.solve(price, None)
             assert exact is not None and relaxed is not None
             assert relaxed[0] <= exact[0] + 1e-6
-            assert lp.bounds[price] == relaxed[0]
-    assert all(set(lp.bounds) == {3, 40} for lp in lps)
+            assert lp.found[price] == relaxed
+    assert all(set(lp.found) == {3, 40} for lp in lps)
 
 
 def test_a_facility_without_a_plan_in_time_takes_its_relaxation(
@@ -203,13 +203,15 @@ def test_a_facility_without_a_plan_in_time_takes_its_relaxation(
     monkeypatch.setattr(bounds, "_priced", lambda *args, **kwargs: None)
     found = _price_all(models, lps, 20, None, None)
     assert found is not None
-    assert found[0] == pytest.approx(sum(lp.bounds[20] for lp in lps))
+    assert found[0] == pytest.approx(sum(lp.found[20][0] for lp in lps))
     assert ceil_bound(found[0] + 20 * best) <= least
 
 
-def test_a_facility_solved_in_time_keeps_the_better_of_its_two_bounds() -> None:
+def test_a_facility_solved_in_time_keeps_the_better_of_its_two_bounds(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Does not bind: with time enough CP-SAT proves each facility, and its bound (never
     below the LP's at the same price) is what the pass sums."""
+    monkeypatch.setattr(bounds, "FACILITY_SECONDS", 30.0)
     index, choices, scale, _best, _least = _generated_month(2)
     models, lps = _facility_lps(index, choices, scale)
     relaxed = _relaxed_all(lps, 20, None, None)
@@ -244,7 +246,7 @@ def test_a_pass_shares_the_time_left_among_the_facilities(
     n = len(models)
     for k, limit in enumerate(limits):  # (the k-th shares at most 0.4 s with n - k - 1 others)
         assert limit <= max(bounds.SHARE_FLOOR, bounds.PASS_SHARE * 0.4 / (n - k)) + 1e-9
-    assert time.perf_counter() - started < 0.4 + 0.5
+    assert time.perf_counter() - started < 0.4 + 2.0  # (generous: CI machines are loaded)
 
 
 def test_the_relaxations_aim_the_search_and_bound_on_their_own(
@@ -269,3 +271,40 @@ def test_the_relaxations_aim_the_search_and_bound_on_their_own(
     aimed = max(relaxed.sums, key=lambda price: relaxed.sums[price] + price * best)
     assert first == [aimed]  # (and no other: more passes add little and slow the plan)
     assert relaxed.bound(best) <= found.bound(best) <= least
+
+
+def test_a_relaxation_solved_again_has_its_whole_time() -> None:
+    """HiGHS counts an instance's time limit over all its runs: each solve sets the limit
+    to the time already run plus the time left, and a price solved once is not solved
+    again (the CP-SAT pass's fallback reuses it)."""
+    index, choices, scale, _best, _least = _generated_month(0)
+    _models, lps = _facility_lps(index, choices, scale)
+    lp = lps[0]
+    assert lp.solve(5, None) is not None
+    highs = lp._lp
+    assert highs is not None
+    highs.getRunTime = lambda: 100.0  # type: ignore[method-assign]  # as after long runs
+    found = lp.solve(9, time.perf_counter() + 5.0)
+    assert found is not None  # (with a limit of 5 s it would stop at once)
+    assert highs.getOptionValue("time_limit")[1] >= 100.0
+    runs: list[int] = []
+    highs.run = lambda: runs.append(1)  # type: ignore[method-assign]
+    assert lp.solve(9, None) == found and not runs
+
+
+@pytest.mark.parametrize(("tries", "expected"), [(1, [195]), (3, [195, 200])])
+def test_the_top_price_is_tried_only_within_the_tries(tries: int,
+                                                      expected: list[int]) -> None:
+    """Prices that never reach the target climb to the top price: from 195 of 200 the
+    search has converged at once. With one try allowed (CP-SAT after the relaxations)
+    the top is not priced on top of it; with three it is."""
+    out = CostBound()
+    seen: list[int] = []
+
+    def price_all(price: int) -> tuple[float, float]:
+        seen.append(price)
+        return -10.0 * price, 0.0  # the plans reach nothing: the price keeps rising
+
+    tried = bounds._bisect(price_all, out, 195, 200, 100, 0.0, tries, "test")
+    assert tried == seen == expected
+    assert set(out.sums) == set(seen)

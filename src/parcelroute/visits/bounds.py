@@ -53,6 +53,7 @@ import highspy
 import numpy as np
 from ortools.sat.python import cp_model
 
+from parcelroute._highs import was_left_behind
 from parcelroute._integral import ceil_bound
 from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.lns import ReciprocityPrice, by_facility, facility_limit
@@ -170,15 +171,20 @@ class _FacilityLp:
         self.quarters = 1 if reciprocity is None else QUARTERS
         self.weights = _worth_weights(vm, reciprocity)
         self.cols = [var.index for var in vm.x.values()]
-        #: ``L_F(λ)`` found at each price solved.
-        self.bounds: dict[int, float] = {}
+        #: ``L_F(λ)`` and the priced priority of the LP's plan at each price solved.
+        self.found: dict[int, tuple[float, float]] = {}
         self._lp: highspy.Highs | None = None
+        self._broken = False  # not translatable, or a run was left behind
 
-    def _built(self) -> highspy.Highs:
-        if self._lp is None:
+    def _built(self) -> highspy.Highs | None:
+        if self._lp is None and not self._broken:
             vm = self.vm
             vm.model.minimize(self.quarters * vm.cost())  # the worth's costs are set per price
-            self._lp = linear_relaxation(vm.model)
+            try:
+                self._lp = linear_relaxation(vm.model)
+            except ValueError:  # (a constraint HiGHS is not given: the facility has no LP)
+                self._broken = True
+                return None
             self._lp.setOptionValue("threads", 1)
         return self._lp
 
@@ -186,22 +192,30 @@ class _FacilityLp:
         """The LP's ``L_F(λ)`` and the priced priority of its (fractional) plan, as
         :func:`_priced` gives them, or ``None`` if not solved to optimality by ``deadline``
         (a ``time.perf_counter()`` instant)."""
+        if price in self.found:
+            return self.found[price]
         lp = self._built()
         left = math.inf if deadline is None else deadline - time.perf_counter()
-        if left <= 0.01:  # (building it took the time)
+        if lp is None or left <= 0.01:  # (building it may have taken the time)
             return None
         n = len(self.cols)
         if n:
             lp.changeColsCost(n, np.array(self.cols, dtype=np.int32),
                               np.array([-price * w for w in self.weights], dtype=float))
-        lp.setOptionValue("time_limit", left)
+        # (HiGHS counts the time limit over every run of the instance)
+        lp.setOptionValue("time_limit", lp.getRunTime() + left)
         lp.run()
+        if was_left_behind(lp):  # its worker may still be inside: never touch it again
+            self._lp, self._broken = None, True
+            return None
         if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
-        col = lp.getSolution().col_value
-        worth = sum(w * col[c] for c, w in zip(self.cols, self.weights, strict=True))
-        self.bounds[price] = lp.getInfo().objective_function_value / self.quarters
-        return self.bounds[price], worth / self.quarters
+        col = np.asarray(lp.getSolution().col_value)[self.cols]
+        worth = float(np.dot(col, self.weights)) if n else 0.0
+        # (the priced objective is integral in its own units: round the LP's bound up)
+        bound = ceil_bound(lp.getInfo().objective_function_value)
+        self.found[price] = (bound / self.quarters, worth / self.quarters)
+        return self.found[price]
 
 
 def _top_price(index: VisitIndex, choices: list[list[int]], scale: int,
@@ -321,7 +335,7 @@ def _bisect(price_all: Callable[[int], tuple[float, float] | None], out: CostBou
         price = math.isqrt(low * high) if low and high > 4 * low else (low + high) // 2
     else:
         return tried
-    if high not in tried:  # the top price itself, never tried
+    if len(tried) < tries and high not in tried:  # the top price itself, never tried
         last = price_all(high)
         if last is not None:
             tried.append(high)
@@ -375,7 +389,7 @@ def _price_all(models: list[VisitModel], lps: list[_FacilityLp], price: int,
             if found is None:
                 return None
         # (the relaxation's bound at this price, if it was solved, may be the better one)
-        total += max(found[0], lps[k].bounds.get(price, found[0]))
+        total += max(found[0], lps[k].found.get(price, found)[0])
         reached += found[1]
     return total, reached
 
