@@ -263,3 +263,44 @@ def test_a_large_facility_gets_time_in_proportion_to_its_model(
     monkeypatch.setattr(lns.cp_model.CpSolver, "solve", spy)
     relax_by_facility(index, choices, None, models=models)
     assert sorted(limits) == pytest.approx(sorted(models.limits.values()))
+
+
+def _sides_across_facilities(max_difference: int) -> pr.Scenario:
+    """F-1 has one side-A visit, scheduled first; F-2's one seat is wanted by V-A2
+    (side A, priority 5) and V-B2 (side B, priority 1)."""
+    b = pr.ScenarioBuilder(name="sides across facilities", start="2026-12-01",
+                           end="2026-12-31")
+    for fac in ("F-1", "F-2"):
+        b.add_node(fac)
+        b.add_session(f"S-{fac}", facility=fac, date="2026-12-05", start="10:00",
+                      end="12:00", capacity=1)
+    b.add_detainee("D-A1", facility="F-1", side="A")
+    b.add_detainee("D-A2", facility="F-2", side="A")
+    b.add_detainee("D-B2", facility="F-2", side="B")
+    b.add_visit_request("V-A1", detainee="D-A1", priority=1, available=WEEK)
+    b.add_visit_request("V-A2", detainee="D-A2", priority=5, available=WEEK)
+    b.add_visit_request("V-B2", detainee="D-B2", priority=1, available=WEEK)
+    b.set_reciprocity(max_difference)
+    return b.build()
+
+
+@pytest.mark.parametrize(("max_difference", "before", "taken"),
+                         [(1, False, "V-B2"), (1, True, "V-B2"), (2, False, "V-A2")])
+def test_a_facility_re_plan_counts_the_sides_scheduled_elsewhere(max_difference: int,
+                                                                 before: bool,
+                                                                 taken: str) -> None:
+    """Binds with a difference of 1: F-1's side-A visit stays, so F-2's seat must go to
+    side B although V-A2 is worth more, whether V-B2 had it before the re-plan (its own
+    visit is not counted as kept) or not. With 2 allowed it does not bind: V-A2 takes it."""
+    from parcelroute.visits.plan import PlanState
+
+    index = VisitIndex(_sides_across_facilities(max_difference))
+    choices = [index.model_sessions(r) for r in range(len(index.requests))]
+    state = PlanState(index)
+    state.add(0, state.fit(0, choices[0][0]))
+    if before:
+        state.add(2, state.fit(2, choices[2][0]))
+    improved = lns._improve(state, choices, ["F-2"], [1, 2], 5.0, (1, True), None)
+    assert improved is not before
+    scheduled = {index.requests[ri].id for ri, p in enumerate(state.placed) if p is not None}
+    assert scheduled == {"V-A1", taken}

@@ -56,7 +56,7 @@ from ortools.sat.python import cp_model
 from parcelroute._highs import was_left_behind
 from parcelroute._integral import ceil_bound
 from parcelroute.visits.index import VisitIndex
-from parcelroute.visits.lns import ReciprocityPrice, by_facility, facility_limit
+from parcelroute.visits.lns import ReciprocityPrice, by_facility, facility_limit, only
 from parcelroute.visits.mip import linear_relaxation
 from parcelroute.visits.model import VisitModel, scaled_cost
 
@@ -114,10 +114,8 @@ def _facility_models(index: VisitIndex, choices: list[list[int]], scale: tuple[i
     """One model per facility with transports, without escorts and reciprocity."""
     models = []
     for _, requests in sorted(by_facility(index, choices).items()):
-        mine = set(requests)
-        sub = [choices[ri] if ri in mine else [] for ri in range(len(choices))]
-        vm = VisitModel(index, sub, scale=scale, escorts=False, reciprocity=False)
-        models.append(vm)
+        models.append(VisitModel(index, only(choices, requests), scale=scale, escorts=False,
+                                 reciprocity=False))
     return models
 
 

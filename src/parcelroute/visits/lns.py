@@ -22,6 +22,7 @@ import logging
 import random
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -75,6 +76,23 @@ MAX_PRICES = 2
 #: A re-plan's objective stays below this magnitude (CP-SAT refuses a model whose objective
 #: may overflow 64 bits); beyond it the re-plan drops its lower-ranked terms.
 MAX_OBJECTIVE = 2**62
+
+
+def only(choices: list[list[int]], requests: Iterable[int]) -> list[list[int]]:
+    """``choices`` with every request but ``requests`` left without a session.
+
+    The requests left out share one empty list: the models built on the result
+    only read it.
+
+    Examples
+    --------
+    >>> only([[0, 1], [2], [3]], [0, 2])
+    [[0, 1], [], [3]]
+    """
+    sub: list[list[int]] = [[]] * len(choices)
+    for ri in requests:
+        sub[ri] = choices[ri]
+    return sub
 
 
 def by_facility(index: VisitIndex, choices: list[list[int]]) -> dict[str, list[int]]:
@@ -152,8 +170,7 @@ class FacilityModels:
         order = sorted(groups, key=lambda f: (-len(groups[f]), f))
         self.models: dict[str, VisitModel] = {}
         for fac in order:
-            mine = set(groups[fac])
-            sub = [choices[ri] if ri in mine else [] for ri in range(len(choices))]
+            sub = only(choices, groups[fac])
             self.models[fac] = VisitModel(index, sub, scale=scale, escorts=False,
                                           reciprocity=False)
         #: Each facility's wall-time limit (:func:`facility_limit`).
@@ -503,13 +520,13 @@ def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
     for (ei, date), at in state.esc_at.items():
         if any(ix.sessions[si].facility not in inside for si in at):
             blocked.add((ei, date))
-    offset = 0
-    for ri, p in enumerate(state.placed):
-        if p is not None and ri not in mine:
-            side = ix.side(ri)
-            if side is not None:
-                offset += 1 if side == 0 else -1
-    sub = [choices[ri] if ri in mine else [] for ri in range(len(choices))]
+    # (the side difference of the visits kept: every scheduled one's less these requests')
+    offset = state.side_count[0] - state.side_count[1]
+    for ri in mine:
+        side = ix.side(ri)
+        if state.placed[ri] is not None and side is not None:
+            offset -= 1 if side == 0 else -1
+    sub = only(choices, requests)
     vm = VisitModel(ix, sub, escort_ok=lambda ei, date: (ei, date) not in blocked,
                     side_offset=offset, scale=scale)
     costs = sum(scaled_cost(vm.costs[ti], vm.scale) for ti in vm.u)

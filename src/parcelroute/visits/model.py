@@ -219,6 +219,9 @@ class VisitModel:
                  caps: dict[str, int] | None = None) -> None:
         self.index = index
         self.choices = choices
+        #: The requests with a session choice, in order (a facility's model of a national
+        #: month has few among many: its loops go over these alone).
+        self.active = [ri for ri, sessions in enumerate(choices) if sessions]
         self.escort_ok = escort_ok
         self.side_offset = side_offset
         self.model = cp_model.CpModel()
@@ -248,9 +251,9 @@ class VisitModel:
     def create_session_choices(self) -> None:
         """x[r,s]: request r takes session s."""
         ix = self.index
-        for ri, sessions in enumerate(self.choices):
+        for ri in self.active:
             rid = ix.requests[ri].id
-            for si in sessions:
+            for si in self.choices[ri]:
                 self.x[(ri, si)] = self.model.new_bool_var(f"x[{rid},{ix.sessions[si].id}]")
 
     def requests_of(self, ri: int) -> list[cp_model.IntVar]:
@@ -260,8 +263,8 @@ class VisitModel:
     # -- constraints -----------------------------------------------------------------
     def add_one_session_per_request(self) -> None:
         """A request takes at most one session."""
-        for ri, sessions in enumerate(self.choices):
-            if len(sessions) > 1:
+        for ri in self.active:
+            if len(self.choices[ri]) > 1:
                 self.model.add_at_most_one(self.requests_of(ri))
 
     def add_session_limits(self) -> None:
@@ -285,9 +288,8 @@ class VisitModel:
         """At most one visit per detainee and date, and max_visits over the horizon."""
         ix = self.index
         by_det: dict[str, list[int]] = defaultdict(list)
-        for ri, sessions in enumerate(self.choices):
-            if sessions:
-                by_det[ix.requests[ri].detainee].append(ri)
+        for ri in self.active:
+            by_det[ix.requests[ri].detainee].append(ri)
         for det_id, reqs in by_det.items():
             if len(reqs) < 2:
                 if ix.detainees[det_id].max_visits < 1:
@@ -435,9 +437,9 @@ class VisitModel:
         """A family that needs transport rides one with seats, on the session's date."""
         ix = self.index
         riders: dict[int, list[int]] = defaultdict(list)
-        for ri, sessions in enumerate(self.choices):
-            r = ix.requests[ri]
-            if r.transport_from is None or not sessions:
+        for ri in self.active:
+            r, sessions = ix.requests[ri], self.choices[ri]
+            if r.transport_from is None:
                 continue
             by_date: dict[dt.date, list[int]] = defaultdict(list)
             for si in sessions:
