@@ -136,6 +136,20 @@ class VisitIndex:
         return {k: frozenset(v) for k, v in out.items()}
 
     @cached_property
+    def overlapping(self) -> frozenset[tuple[str, dt.date]]:
+        """Facility-dates where two sessions overlap in time."""
+        out: set[tuple[str, dt.date]] = set()
+        for fac, sis in self.sessions_at.items():
+            by_date: dict[dt.date, list[int]] = defaultdict(list)
+            for si in sis:
+                by_date[self.sessions[si].date].append(si)
+            for date, group in by_date.items():
+                if any(overlaps(self.sessions[a], self.sessions[b])
+                       for i, a in enumerate(group) for b in group[i + 1:]):
+                    out.add((fac, date))
+        return frozenset(out)
+
+    @cached_property
     def sides(self) -> tuple[str, str] | None:
         """The two sides when the reciprocity rule applies, else ``None``."""
         if self.scenario.reciprocity is None:

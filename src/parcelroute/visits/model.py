@@ -23,14 +23,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
 from ortools.sat.python import cp_model
 
 from parcelroute._integral import ceil_bound, floor_bound
 from parcelroute.options import Deadline, Progress, SolveOptions
-from parcelroute.visits.index import VisitIndex, overlaps
+from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.plan import Placement, PlanState
 from parcelroute.visits.race import LevelRace
 
@@ -342,13 +341,13 @@ class VisitModel:
         for (group, lang), lits in sorted(demand.items(), key=lambda kv: (repr(kv[0][0]),
                                                                            kv[0][1])):
             date = self.where(group)[1]
+            room = min(len(lits), self.group_capacity(group))
             counts = []
             for ei in ix.escorts_for(lang, date):
                 if self.escort_ok is not None and not self.escort_ok(ei, date):
                     continue
                 e = ix.escorts[ei]
-                top = min(len(lits), self.group_capacity(group),
-                          e.max_visits_per_day or len(lits))
+                top = min(room, e.max_visits_per_day or len(lits))
                 cnt = self.model.new_int_var(0, top, f"n[{e.id},{_name(group)},{lang}]")
                 self.n[(ei, group, lang)] = cnt
                 self.top[cnt.index] = top
@@ -418,20 +417,10 @@ class VisitModel:
                    for si in self.index.sessions_at.get(group[1], [])
                    if self.index.sessions[si].date == group[2])
 
-    @cached_property
-    def overlapping(self) -> set[tuple[str, dt.date]]:
-        """Facility-dates where two sessions overlap in time."""
-        ix = self.index
-        out: set[tuple[str, dt.date]] = set()
-        for fac, sis in ix.sessions_at.items():
-            by_date: dict[dt.date, list[int]] = defaultdict(list)
-            for si in sis:
-                by_date[ix.sessions[si].date].append(si)
-            for date, group in by_date.items():
-                if any(overlaps(ix.sessions[a], ix.sessions[b])
-                       for i, a in enumerate(group) for b in group[i + 1:]):
-                    out.add((fac, date))
-        return out
+    @property
+    def overlapping(self) -> frozenset[tuple[str, dt.date]]:
+        """Facility-dates where two sessions overlap in time (the index's, found once)."""
+        return self.index.overlapping
 
     def add_transports(self) -> None:
         """A family that needs transport rides one with seats, on the session's date."""
