@@ -482,3 +482,36 @@ def test_a_file_with_parcels_needs_its_network() -> None:
     del data["network"]
     with pytest.raises(pr.InvalidScenarioError, match="must be the id of a node of the network"):
         pr.read_scenario_dict(data)
+
+
+def test_items_outside_the_horizon_and_odd_routes_are_warned_of() -> None:
+    """Binds: a session and a transport dated after the scenario's end, a batch calling at
+    its origin and one calling at a stop twice each get a warning naming them; the
+    scenario still reads and keeps them."""
+    data = base()
+    data["sessions"].append({"id": "S-JAN", "facility": "F", "date": "2027-01-04",
+                             "start": "10:00", "end": "12:00", "capacity": 2})
+    data["transports"][0]["date"] = "2027-01-04"
+    data["batches"].append({"id": "B-BACK", "origin": "HUB", "departs": "2026-12-04",
+                            "stops": ["X", "HUB"], "cost": 10})
+    data["batches"].append({"id": "B-TWICE", "origin": "HUB", "departs": "2026-12-04",
+                            "stops": ["X", "F", "X"], "cost": 10})
+    s = pr.read_scenario_dict(data)
+    assert "1 session(s) ('S-JAN') lie outside the scenario's horizon 2026-12-01 to " \
+        "2026-12-31; they are planned like the others." in s.warnings
+    assert any(w.startswith("1 transport(s) (") and "outside" in w for w in s.warnings)
+    assert any(w.startswith("1 batch(es) ('B-BACK') list their own origin") for w in s.warnings)
+    assert "1 batch(es) ('B-TWICE') call at a stop more than once; a parcel for that stop " \
+        "arrives at the first call." in s.warnings
+    assert [x.id for x in s.sessions][-1] == "S-JAN" and len(s.batches) == 3
+
+
+def test_items_inside_the_horizon_and_plain_routes_get_no_warning() -> None:
+    """Does not bind: the same kinds of items, on dates within the horizon and on routes
+    that call at each stop once, away from their origin."""
+    data = base()
+    data["sessions"].append({"id": "S-LAST", "facility": "F", "date": "2026-12-31",
+                             "start": "10:00", "end": "12:00", "capacity": 2})
+    data["batches"].append({"id": "B-2", "origin": "HUB", "departs": "2026-12-04",
+                            "stops": ["X", "F"], "cost": 10})
+    assert pr.read_scenario_dict(data).warnings == ()

@@ -876,6 +876,15 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         which = f"visit request {named}" if len(ids) == 1 else \
             f"{len(ids)} visit requests ({named})"
         r.warnings.append(f"no escort speaks {language!r}: {which} cannot be granted.")
+    _warn_routes(r, batches)
+    if start is not None and end is not None:
+        for kind, dated in (("session", sessions), ("transport", transports)):
+            outside = [repr(x.id) for x in dated if not start <= x.date <= end]
+            if outside:
+                r.warnings.append(
+                    f"{len(outside)} {kind}(s) ({_first_few(outside)}) lie outside the "
+                    f"scenario's horizon {start.isoformat()} to {end.isoformat()}; they are "
+                    "planned like the others.")
     if reciprocity is not None:
         sides = {d.side for d in detainees if d.side is not None}
         if len(sides) != 2:
@@ -893,6 +902,20 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         escorts=tuple(escorts), transports=tuple(transports), reciprocity=reciprocity,
         categories=categories, warnings=tuple(r.warnings),
     )
+
+
+def _warn_routes(r: _Reader, batches: list[Batch]) -> None:
+    """Warn of batch routes that call at their own origin, or at one stop twice."""
+    at_origin = [repr(b.id) for b in batches if b.origin in b.stops]
+    if at_origin:
+        r.warnings.append(
+            f"{len(at_origin)} batch(es) ({_first_few(at_origin)}) list their own origin among "
+            "their stops, as a call on the way; check that the route is meant to return there.")
+    twice = [repr(b.id) for b in batches if len(set(b.stops)) < len(b.stops)]
+    if twice:
+        r.warnings.append(
+            f"{len(twice)} batch(es) ({_first_few(twice)}) call at a stop more than once; a "
+            "parcel for that stop arrives at the first call.")
 
 
 # -- writing ---------------------------------------------------------------------
