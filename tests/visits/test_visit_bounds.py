@@ -308,3 +308,21 @@ def test_the_top_price_is_tried_only_within_the_tries(tries: int,
     tried = bounds._bisect(price_all, out, 195, 200, 100, 0.0, tries, "test")
     assert tried == seen == expected
     assert set(out.sums) == set(seen)
+
+
+def test_the_facilities_models_of_step_1_are_priced_as_built_here(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given the models step 1 built (FacilityModels), the pricing builds none of its own
+    and proves the same bound as with its own."""
+    from parcelroute.visits.lns import FacilityModels
+
+    index, choices, scale, best, least = _generated_month(0)
+    own = lagrangian_cost_bound(index, choices, best, None, scale=scale)
+    given = list(FacilityModels(index, choices, scale).models.values())
+
+    def refuse(*args: object) -> list[VisitModel]:
+        raise AssertionError("the models were given")
+
+    monkeypatch.setattr(bounds, "_facility_models", refuse)
+    reused = lagrangian_cost_bound(index, choices, best, None, scale=scale, models=given)
+    assert reused.bound(best) == own.bound(best) <= least

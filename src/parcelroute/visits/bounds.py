@@ -111,7 +111,8 @@ class CostBound:
 
 def _facility_models(index: VisitIndex, choices: list[list[int]], scale: tuple[int, bool],
                      ) -> list[VisitModel]:
-    """One model per facility with transports, without escorts and reciprocity."""
+    """One model per facility with a request in the model, without escorts and
+    reciprocity (as :class:`~parcelroute.visits.lns.FacilityModels` builds them)."""
     models = []
     for _, requests in sorted(by_facility(index, choices).items()):
         models.append(VisitModel(index, only(choices, requests), scale=scale, escorts=False,
@@ -242,7 +243,8 @@ def _top_price(index: VisitIndex, choices: list[list[int]], scale: int,
 def lagrangian_cost_bound(index: VisitIndex, choices: list[list[int]], target: int,
                           seconds: float | None, *, scale: tuple[int, bool] = (1, True),
                           stop: threading.Event | None = None,
-                          reciprocity: ReciprocityPrice | None = None) -> CostBound:
+                          reciprocity: ReciprocityPrice | None = None,
+                          models: list[VisitModel] | None = None) -> CostBound:
     """Price the priority, facility by facility, aiming at plans of ``target`` priority.
 
     Parameters
@@ -261,6 +263,10 @@ def lagrangian_cost_bound(index: VisitIndex, choices: list[list[int]], target: i
         Price reciprocity as well, at each price ``λ`` of the priority ``λ`` times
         this price (see the module's description). Only a price of the side
         that the facilities alone favour raises the bound.
+    models : list of VisitModel, optional
+        The facilities' models, if already built (without escorts and
+        reciprocity, one per facility with a request; only their objective is
+        changed here). Default: built here.
 
     Examples
     --------
@@ -279,7 +285,8 @@ def lagrangian_cost_bound(index: VisitIndex, choices: list[list[int]], target: i
     (30, 0)
     """
     deadline = None if seconds is None else time.perf_counter() + seconds
-    models = _facility_models(index, choices, scale)
+    if models is None:
+        models = _facility_models(index, choices, scale)
     rec = index.scenario.reciprocity
     slack = 0.0  # the charge μ · k of the agreement's room, per unit of λ
     if rec is None or index.sides is None:
@@ -397,14 +404,16 @@ class CostBoundJob:
 
     def __init__(self, index: VisitIndex, choices: list[list[int]], target: int,
                  seconds: float | None, scale: tuple[int, bool],
-                 reciprocity: ReciprocityPrice | None = None) -> None:
+                 reciprocity: ReciprocityPrice | None = None,
+                 models: list[VisitModel] | None = None) -> None:
         self._stop = threading.Event()
         self._out = CostBound()
 
         def run() -> None:
             try:
                 self._out = lagrangian_cost_bound(index, choices, target, seconds, scale=scale,
-                                                  stop=self._stop, reciprocity=reciprocity)
+                                                  stop=self._stop, reciprocity=reciprocity,
+                                                  models=models)
             except Exception:  # the bound is optional: the solve goes on without it
                 logger.exception("visits: the transport cost bound failed")
 
@@ -421,7 +430,8 @@ class CostBoundJob:
 
 def cost_bound_in_background(index: VisitIndex, choices: list[list[int]], target: int,
                              seconds: float | None, *, scale: tuple[int, bool] = (1, True),
-                             reciprocity: ReciprocityPrice | None = None) -> CostBoundJob:
+                             reciprocity: ReciprocityPrice | None = None,
+                             models: list[VisitModel] | None = None) -> CostBoundJob:
     """Start :func:`lagrangian_cost_bound` on another core (CP-SAT releases the GIL).
 
     Examples
@@ -433,4 +443,4 @@ def cost_bound_in_background(index: VisitIndex, choices: list[list[int]], target
     >>> cost_bound_in_background(index, [], 0, None).result(wait=True).sums
     {1: 0.0}
     """
-    return CostBoundJob(index, choices, target, seconds, scale, reciprocity)
+    return CostBoundJob(index, choices, target, seconds, scale, reciprocity, models)

@@ -71,6 +71,8 @@ def facility_limit(vm: VisitModel, floor: float = FACILITY_LIMIT) -> float:
     """The wall-time limit of one facility's relaxed model: ``floor`` seconds, or
     :data:`FACILITY_SECONDS_PER_VARIABLE` per variable of ``vm`` if more."""
     return max(floor, FACILITY_SECONDS_PER_VARIABLE * len(vm.all_vars()))
+
+
 #: Prices tried for the reciprocity bound.
 MAX_PRICES = 2
 #: A re-plan's objective stays below this magnitude (CP-SAT refuses a model whose objective

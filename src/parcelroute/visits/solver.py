@@ -237,8 +237,9 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     started = time.perf_counter()
     cost_bound = 0.0
     reserve = _reserve(deadline, len(scenario.visit_requests))
+    facilities: FacilityModels | None = None
     if resume is None:
-        prep, state = _prepare(scenario, options, deadline, reserve)
+        prep, state, facilities = _prepare(scenario, options, deadline, reserve)
     else:
         # going on from an earlier solve: its relaxations and bounds stand, its plan starts
         prep, state = resume.prep, resume.plan()
@@ -271,8 +272,10 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     priced: CostBound | None = None
     if not run_full and options.workers >= 2 and _has_costs(index, choices):
         # aim at the relaxation's bound: the improved plan usually ends close to it
-        pricing = cost_bound_in_background(index, choices, bound1, lns_seconds, scale=scale,
-                                           reciprocity=rec_price)
+        pricing = cost_bound_in_background(
+            index, choices, bound1, lns_seconds, scale=scale, reciprocity=rec_price,
+            models=None if facilities is None else list(facilities.models.values()))
+    facilities = None  # (the pricing, if any, holds what it needs)
     try:
         stats["visits_improved_facilities"] = float(improve_by_facility(
             state, choices, lns_seconds, seed=options.seed, scale=scale,
@@ -393,8 +396,9 @@ def _placements(state: PlanState) -> dict[int, Placement]:
 
 
 def _prepare(scenario: Scenario, options: SolveOptions, deadline: Deadline,
-             reserve: float) -> tuple[_Prepared, PlanState]:
-    """Step 1: each facility alone, without escorts and reciprocity: a bound and a start."""
+             reserve: float) -> tuple[_Prepared, PlanState, FacilityModels]:
+    """Step 1: each facility alone, without escorts and reciprocity: a bound and a start
+    (and the facilities' models, for the transport-cost bound to price)."""
     index = VisitIndex(scenario)
     n = len(index.requests)
     possible = [index.model_sessions(ri) for ri in range(n)]
@@ -426,7 +430,8 @@ def _prepare(scenario: Scenario, options: SolveOptions, deadline: Deadline,
         state = greedy
     stats["visits_start_priority"] = float(state.priority())
     stats["visits_relaxation_bound"] = float(bound1)
-    return _Prepared(index, possible, choices, scale, caps, bound1, rec_price, stats), state
+    return (_Prepared(index, possible, choices, scale, caps, bound1, rec_price, stats), state,
+            facilities)
 
 
 def _level1(vm: VisitModel, state: PlanState, bound1: int, options: SolveOptions,
