@@ -149,9 +149,13 @@ def plan_of(scenario: pr.Scenario, state: Any) -> pr.Result:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(visit_scenarios(), st.integers(0, 3))
+@given(visit_scenarios(), st.integers(0, 3), st.booleans())
 def test_facility_steps_keep_every_rule_and_bound_the_optimum(scenario: pr.Scenario,
-                                                              seed: int) -> None:
+                                                              seed: int, two: bool) -> None:
+    """The start plan and its improvement (by one worker, or ``two`` at once) keep every
+    rule, never lose, and stay below the optimum and the relaxation's bound."""
+    import threading
+
     from parcelroute.visits.index import VisitIndex
     from parcelroute.visits.lns import (
         improve_by_facility,
@@ -165,7 +169,10 @@ def test_facility_steps_keep_every_rule_and_bound_the_optimum(scenario: pr.Scena
     state = plan_from_relaxation(index, choices, relaxed)
     start = (state.priority(), -state.transport_cost())
     assert [x for x in pr.verify(scenario, plan_of(scenario, state)) if x.rule not in SKIP] == []
-    improve_by_facility(state, choices, 5.0, seed=seed)
+    spare = threading.Event() if two else None
+    if spare is not None:
+        spare.set()
+    improve_by_facility(state, choices, 5.0, seed=seed, spare=spare)
     assert (state.priority(), -state.transport_cost()) >= start
     assert [x for x in pr.verify(scenario, plan_of(scenario, state)) if x.rule not in SKIP] == []
     best = pr.solve(scenario).objective["visit_priority"]

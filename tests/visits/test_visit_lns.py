@@ -115,7 +115,7 @@ def test_a_neighbourhood_gets_a_share_of_a_long_budget(
     given: list[float] = []
 
     def record(state: object, choices: object, facilities: object, requests: object,
-               seconds: float, scale: object, room: bool) -> bool:
+               seconds: float, scale: object, room: bool, lock: object = None) -> bool:
         given.append(seconds)
         return False
 
@@ -304,3 +304,183 @@ def test_a_facility_re_plan_counts_the_sides_scheduled_elsewhere(max_difference:
     assert improved is not before
     scheduled = {index.requests[ri].id for ri, p in enumerate(state.placed) if p is not None}
     assert scheduled == {"V-A1", taken}
+
+
+# -- a second worker ----------------------------------------------------------------------
+def test_sweeps_grow_after_a_sweep_without_gain_and_shrink_after_a_gain() -> None:
+    """One worker: each sweep hands out every facility once, in disjoint groups; a sweep
+    without a gain makes the groups one larger, a gain makes them single again, and the
+    search is over once the largest groups gain nothing."""
+    import time
+
+    sweeps = lns._Sweeps(["F-1", "F-2", "F-3", "F-4"], seed=0)
+    stop = time.perf_counter() + 60
+
+    def sweep(gain: bool) -> list[list[str]]:
+        groups: list[list[str]] = []
+        while sweeps.queue or not groups:
+            group = sweeps.take(stop)
+            assert group is not None
+            groups.append(group)
+            sweeps.give_back(gain and len(groups) == 1)
+        return groups
+
+    def sizes(groups: list[list[str]]) -> list[int]:
+        assert sorted(f for g in groups for f in g) == ["F-1", "F-2", "F-3", "F-4"]
+        return [len(g) for g in groups]
+
+    assert sizes(sweep(False)) == [1, 1, 1, 1]
+    assert sizes(sweep(True)) == [2, 2]
+    assert sizes(sweep(False)) == [1, 1, 1, 1]
+    assert sizes(sweep(False)) == [2, 2]
+    assert sizes(sweep(False)) == [3, 1]
+    assert sweeps.take(stop) is None  # (groups of 3 gained nothing: over)
+    assert sweeps.improved == 1
+    late = lns._Sweeps(["F-1"], seed=0)
+    assert late.take(time.perf_counter()) is None  # (the time is up)
+
+
+def _escort_month(same_day: bool) -> pr.Scenario:
+    """V-1 at F-1 and V-2 at F-2 both need E-1, the only escort who speaks uk; F-2's
+    session is on F-1's date when ``same_day``, else the day after."""
+    b = pr.ScenarioBuilder(name="one escort, two facilities", start="2026-12-01",
+                           end="2026-12-31")
+    for fac, date in (("F-1", "2026-12-05"), ("F-2", "2026-12-05" if same_day else "2026-12-06")):
+        b.add_node(fac)
+        b.add_session(f"S-{fac}", facility=fac, date=date, start="10:00", end="12:00",
+                      capacity=2)
+    b.add_escort("E-1", languages=["uk"], available=[("2026-12-01", "2026-12-31")])
+    for i in (1, 2):
+        b.add_detainee(f"D-{i}", facility=f"F-{i}")
+        b.add_visit_request(f"V-{i}", detainee=f"D-{i}", language="uk", available=WEEK)
+    return b.build()
+
+
+@pytest.mark.parametrize(("same_day", "group", "fits"), [
+    (True, ["F-2"], False),  # binds: E-1 is at F-1 that day
+    (False, ["F-2"], True),  # slack: F-2's session is the day after
+    (True, ["F-1", "F-2"], True),  # slack: E-1's day at F-1 is the re-plan's own
+])
+def test_a_re_plan_that_takes_an_escort_busy_elsewhere_no_longer_fits(
+        same_day: bool, group: list[str], fits: bool) -> None:
+    from parcelroute.visits.plan import Placement, PlanState
+
+    index = VisitIndex(_escort_month(same_day))
+    state = PlanState(index)
+    state.add(0, Placement(0, escort=0))  # (V-1 at F-1 with E-1, as another worker left it)
+    requests = [1] if group == ["F-2"] else [0, 1]
+    placements = {1: Placement(1, escort=0)}
+    assert lns._still_fits(state, set(group), requests, placements) is fits
+
+
+@pytest.mark.parametrize(("max_difference", "taken", "fits"), [
+    (1, "V-A2", False),  # binds: side A would lead by two
+    (2, "V-A2", True),  # slack: two are allowed
+    (1, "V-B2", True),  # slack: the sides are level
+])
+def test_a_re_plan_that_breaks_the_agreement_no_longer_fits(max_difference: int, taken: str,
+                                                             fits: bool) -> None:
+    """V-A1 (side A, at F-1) was scheduled by another worker after F-2's re-plan read the
+    plan; the re-plan schedules ``taken`` at F-2."""
+    from parcelroute.visits.plan import Placement, PlanState
+
+    index = VisitIndex(_sides_across_facilities(max_difference))
+    state = PlanState(index)
+    state.add(0, Placement(0))
+    ri = 1 if taken == "V-A2" else 2
+    assert lns._still_fits(state, {"F-2"}, [1, 2], {ri: Placement(1)}) is fits
+
+
+def test_a_plan_off_the_agreement_may_keep_its_difference() -> None:
+    """With none allowed, a plan already one visit off may re-plan F-2 keeping that
+    difference or closing it, not widening it."""
+    from parcelroute.visits.plan import Placement, PlanState
+
+    index = VisitIndex(_sides_across_facilities(0))
+    state = PlanState(index)
+    state.add(0, Placement(0))
+    assert lns._still_fits(state, {"F-2"}, [1, 2], {})
+    assert lns._still_fits(state, {"F-2"}, [1, 2], {2: Placement(1)})
+    assert not lns._still_fits(state, {"F-2"}, [1, 2], {1: Placement(1)})
+
+
+def _record_threads(monkeypatch: pytest.MonkeyPatch, fail_in_helper: bool = False,
+                    ) -> list[str]:
+    """Replace each re-plan by a short wait that records the thread it ran on."""
+    import threading
+    import time
+
+    names: list[str] = []
+
+    def record(*args: object) -> bool:
+        names.append(threading.current_thread().name)
+        if fail_in_helper and threading.current_thread().name == "visits-improve":
+            raise RuntimeError("a re-plan failed")
+        time.sleep(0.01)
+        return False
+
+    monkeypatch.setattr(lns, "_improve", record)
+    return names
+
+
+@pytest.mark.parametrize("spare", [None, "unset", "set"])
+def test_a_second_worker_re_plans_once_a_core_is_spare(monkeypatch: pytest.MonkeyPatch,
+                                                        spare: str | None) -> None:
+    """Binds when ``spare`` is set: both threads re-plan, and every facility is still
+    re-planned in each group size. Slack without it, or while it is not set: the first
+    worker alone."""
+    import threading
+
+    from parcelroute.visits.plan import PlanState
+
+    names = _record_threads(monkeypatch)
+    index = VisitIndex(generate_scenario(0, 300, 3))
+    choices = [index.model_sessions(r) for r in range(len(index.requests))]
+    event = None if spare is None else threading.Event()
+    if spare == "set":
+        assert event is not None
+        event.set()
+    assert lns.improve_by_facility(PlanState(index), choices, 30.0, spare=event) == 0
+    facilities = len(lns.by_facility(index, choices))
+    sweeps = sum(-(-facilities // size) for size in range(1, lns.MAX_FACILITIES + 1))
+    assert len(names) == sweeps  # (over after groups of every size gained nothing)
+    threads = set(names)
+    assert threads == ({"MainThread", "visits-improve"} if spare == "set" else {"MainThread"})
+
+
+def test_a_failure_of_the_second_worker_is_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from parcelroute.visits.plan import PlanState
+
+    _record_threads(monkeypatch, fail_in_helper=True)
+    index = VisitIndex(generate_scenario(0, 300, 3))
+    choices = [index.model_sessions(r) for r in range(len(index.requests))]
+    event = threading.Event()
+    event.set()
+    with pytest.raises(RuntimeError, match="a re-plan failed"):
+        lns.improve_by_facility(PlanState(index), choices, 30.0, spare=event)
+
+
+def test_two_workers_keep_every_rule_on_a_generated_month() -> None:
+    """Escorts and the agreement tie this month's facilities together; two workers
+    re-plan it at once, and the plan keeps every rule and loses nothing."""
+    import threading
+
+    from parcelroute.visits.lns import plan_from_relaxation
+
+    scenario = generate_scenario(0, 800, 5)
+    index = VisitIndex(scenario)
+    assert index.scenario.reciprocity is not None and index.scenario.escorts
+    choices = [index.model_sessions(r) for r in range(len(index.requests))]
+    _, relaxed = relax_by_facility(index, choices, None)
+    state = plan_from_relaxation(index, choices, relaxed)
+    start = (state.priority(), -state.transport_cost())
+    event = threading.Event()
+    event.set()
+    lns.improve_by_facility(state, choices, 4.0, spare=event)
+    assert (state.priority(), -state.transport_cost()) >= start
+    from tests.visits.test_properties import SKIP, plan_of
+
+    found = [x for x in pr.verify(scenario, plan_of(scenario, state)) if x.rule not in SKIP]
+    assert found == []

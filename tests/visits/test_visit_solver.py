@@ -822,3 +822,40 @@ def test_the_last_step_keeps_time_in_proportion_to_the_requests(requests: int,
     deadline = Deadline(60.0)
     assert visit_solver._reserve(deadline, requests) == pytest.approx(kept, abs=0.01)
     assert visit_solver._reserve(Deadline(None), requests) == 0.0
+
+
+@pytest.mark.parametrize(("full", "workers", "given"), [
+    (False, 2, "after the pricing"),  # binds: the second core re-plans once it is free
+    (False, 2, "at once"),  # binds: no transports, no pricing
+    (True, 2, "never"),  # slack: the full model follows (and may run ahead on that core)
+    (False, 1, "never"),  # slack: one core
+])
+def test_the_second_core_re_plans_once_the_pricing_is_over(
+        monkeypatch: pytest.MonkeyPatch, full: bool, workers: int, given: str) -> None:
+    from parcelroute.io.scenario_io import read_scenario_dict, scenario_to_dict
+    from parcelroute.visits import solver
+
+    scenario = _month_the_forecast_denies(monkeypatch)
+    if given == "at once":
+        data = scenario_to_dict(scenario)
+        data["transports"] = []
+        for request in data["visit_requests"]:
+            request.pop("transport_from", None)
+        scenario = read_scenario_dict(data)
+    if full:
+        monkeypatch.setattr(solver, "_full_model_fits", lambda *_args: True)
+    improve = solver.improve_by_facility
+    spares: list[object] = []
+
+    def spy(*args: Any, **kwargs: Any) -> int:
+        spares.append(kwargs.get("spare"))
+        spare = kwargs.get("spare")
+        if spare is not None:  # (the pricing runs on: the event is set when it is over)
+            assert spare.wait(30)
+        return improve(*args, **kwargs)
+
+    monkeypatch.setattr(solver, "improve_by_facility", spy)
+    result = pr.solve(scenario, time_limit=10, workers=workers)
+    assert spares and (spares[0] is not None) is (given != "never")
+    assert ("visits_cost_prices" in result.stats) is (given == "after the pricing")
+    assert pr.verify(scenario, result) == []

@@ -408,6 +408,8 @@ class CostBoundJob:
                  models: list[VisitModel] | None = None) -> None:
         self._stop = threading.Event()
         self._out = CostBound()
+        #: Set once the pricing is over (its core is free).
+        self.done = threading.Event()
 
         def run() -> None:
             try:
@@ -416,6 +418,8 @@ class CostBoundJob:
                                                   models=models)
             except Exception:  # the bound is optional: the solve goes on without it
                 logger.exception("visits: the transport cost bound failed")
+            finally:
+                self.done.set()
 
         self._thread = threading.Thread(target=run, name="visits-cost-bound", daemon=True)
         self._thread.start()

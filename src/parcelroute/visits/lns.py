@@ -12,7 +12,8 @@ escorts (who work at one facility per date) and the reciprocity count.
 * :func:`improve_by_facility` re-solves a few facilities at a time with
   everything else kept as it is, which CP-SAT does in a blink; sweeping the
   facilities lifts a plan close to the optimum and gives the full model a
-  much better start than it finds alone on large months.
+  much better start than it finds alone on large months. Two workers can
+  share the sweeps, each re-planning other facilities.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -382,7 +385,8 @@ def plan_from_relaxation(index: VisitIndex, choices: list[list[int]],
 
 def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: float, *,
                         seed: int = 0, scale: tuple[int, bool] = (1, True),
-                        room_below: int | None = None, ahead: int | None = None) -> int:
+                        room_below: int | None = None, ahead: int | None = None,
+                        spare: threading.Event | None = None) -> int:
     """Re-solve the visits of each facility in turn while the time lasts.
 
     Each facility's visits are re-planned with everything else fixed,
@@ -397,6 +401,10 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
     facilities finds nothing better, groups of two, then three facilities are
     tried (they can trade escorts and reciprocity room); the search stops when
     the largest groups find nothing better either, or the time is up.
+    Once ``spare`` is set (a second core is free), a second worker re-plans
+    other facilities of the same sweep beside the first; a re-plan that a
+    change of the other's has made break an escort's day or the agreement is
+    dropped.
 
     Parameters
     ----------
@@ -417,6 +425,9 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
     ahead : int, optional
         The side (0 or 1) that would have more visits without the agreement
         (:class:`ReciprocityPrice`); needed with ``room_below``.
+    spare : threading.Event, optional
+        Set when a second core is free for the rest of the budget (the
+        order of the re-plans then depends on timing). Default: one worker.
 
     Returns
     -------
@@ -444,39 +455,118 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
     stop = time.perf_counter() + seconds
     limit = max(NEIGHBOURHOOD_LIMIT, NEIGHBOURHOOD_SHARE * seconds)
     requests_at = by_facility(state.index, choices)
-    facilities = sorted(requests_at)
-    rng = random.Random(seed)
-    improved = 0
-    size = 1
-    while size <= min(MAX_FACILITIES, len(facilities)):
-        order = facilities[:]
-        rng.shuffle(order)
-        better = 0
-        for i in range(0, len(order), size):
-            left = stop - time.perf_counter()
-            if left <= 0.01:
-                return improved + better
-            group = order[i:i + size]
-            requests = [ri for fac in group for ri in requests_at[fac]]
-            room = None if room_below is None or state.priority() >= room_below else ahead
-            if _improve(state, choices, group, requests, min(left, limit), scale, room):
-                better += 1
-        improved += better
-        # Nothing more at this size: try larger groups; a gain with larger groups may
-        # open new gains for single facilities.
-        size = size + 1 if better == 0 else 1
-    return improved
+    sweeps = _Sweeps(sorted(requests_at), seed)
+    lock = threading.Lock()
+
+    def work(main: bool) -> None:
+        helper: threading.Thread | None = None
+        failed: list[BaseException] = []
+
+        def assist() -> None:
+            try:
+                work(False)
+            except BaseException as exc:  # raised again by the first worker
+                failed.append(exc)
+                sweeps.end()
+
+        try:
+            while (group := sweeps.take(stop)) is not None:
+                if main and helper is None and spare is not None and spare.is_set():
+                    helper = threading.Thread(target=assist, name="visits-improve", daemon=True)
+                    helper.start()
+                better = False
+                try:
+                    requests = [ri for fac in group for ri in requests_at[fac]]
+                    with lock:
+                        below = room_below is not None and state.priority() < room_below
+                    left = stop - time.perf_counter()
+                    better = _improve(state, choices, group, requests, min(left, limit), scale,
+                                      ahead if below else None, lock)
+                finally:
+                    sweeps.give_back(better)
+        finally:
+            if helper is not None:
+                sweeps.end()
+                helper.join()
+        if failed:
+            raise failed[0]
+
+    work(True)
+    return sweeps.improved + sweeps.better
 
 
-def _room_signs(state: PlanState, vm: VisitModel, ahead: int) -> dict[tuple[int, int], int]:
+class _Sweeps:
+    """The groups of facilities to re-plan, sweep after sweep, for one worker or two.
+
+    A sweep re-plans every facility once, in groups of ``size`` in a random
+    order; after a sweep without a gain the groups grow by one (up to
+    :data:`MAX_FACILITIES`), after one with a gain they are single again. The
+    groups of a sweep are disjoint, and a sweep starts once the one before is
+    over, so two workers never re-plan one facility at the same time.
+    """
+
+    def __init__(self, facilities: list[str], seed: int) -> None:
+        self.facilities = facilities
+        self.rng = random.Random(seed)
+        self.size = 1
+        self.improved = 0  # gains of the sweeps over
+        self.better = 0  # gains of the sweep under way
+        self.running = 0
+        self.over = False
+        self.queue: list[list[str]] = []
+        self.cond = threading.Condition()
+        self._sweep()
+
+    def _sweep(self) -> None:
+        order = self.facilities[:]
+        self.rng.shuffle(order)
+        groups = [order[i:i + self.size] for i in range(0, len(order), self.size)]
+        self.queue = groups[::-1]  # (taken from the end)
+
+    def take(self, stop: float) -> list[str] | None:
+        """The next group to re-plan, or ``None`` when the time is up or the search over."""
+        with self.cond:
+            while True:
+                left = stop - time.perf_counter()
+                if self.over or left <= 0.01:
+                    return None
+                if self.queue:
+                    self.running += 1
+                    return self.queue.pop()
+                if self.running:  # the sweep's last groups are still being re-planned
+                    self.cond.wait(left)
+                    continue
+                self.improved += self.better
+                self.size = self.size + 1 if self.better == 0 else 1
+                self.better = 0
+                if self.size > min(MAX_FACILITIES, len(self.facilities)):
+                    self.over = True
+                    return None
+                self._sweep()
+
+    def give_back(self, better: bool) -> None:
+        """A group taken is done (``better``: its re-plan was applied)."""
+        with self.cond:
+            self.running -= 1
+            self.better += better
+            self.cond.notify_all()
+
+    def end(self) -> None:
+        """Hand out no more groups."""
+        with self.cond:
+            self.over = True
+            self.cond.notify_all()
+
+
+def _room_signs(ix: VisitIndex, side_count: list[int], vm: VisitModel, ahead: int,
+                ) -> dict[tuple[int, int], int]:
     """Each choice's share of the room under reciprocity: +1 for a visit of the side
     behind, -1 for one of side ``ahead``; none while that side leads by less than
-    ``max_difference`` (the room is then worth nothing yet)."""
-    ix = state.index
+    ``max_difference`` in ``side_count`` (the room is then worth nothing yet)."""
     rec = ix.scenario.reciprocity
     if ix.sides is None or rec is None:
         return {}
-    if state.side_count[ahead] - state.side_count[1 - ahead] < rec.max_difference:
+    if side_count[ahead] - side_count[1 - ahead] < rec.max_difference:
         return {}
     out = {}
     for key in vm.x:
@@ -508,22 +598,28 @@ def _objective_weights(priorities: int, costs: int, sided: int) -> tuple[int, in
 
 def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
              requests: list[int], seconds: float, scale: tuple[int, bool],
-             room: int | None) -> bool:
+             room: int | None, lock: AbstractContextManager[object] | None = None) -> bool:
     """Re-solve some facilities' visits; apply and return True when the plan gets better.
 
     Better: more priority; then, with ``room`` (the side ahead), more room
     under reciprocity (:func:`_room_signs`); then less transport cost. The objective weighs
-    them so that each outranks everything after it.
+    them so that each outranks everything after it. With a ``lock`` (another worker
+    re-plans other facilities meanwhile) the plan is read and changed under it, and a
+    re-plan the other's changes have made break a rule (:func:`_still_fits`) is dropped.
     """
     ix = state.index
     inside = set(facilities)
     mine = set(requests)
-    blocked: set[tuple[int, dt.date]] = set()
-    for (ei, date), at in state.esc_at.items():
-        if any(ix.sessions[si].facility not in inside for si in at):
-            blocked.add((ei, date))
-    # (the side difference of the visits kept: every scheduled one's less these requests')
-    offset = state.side_count[0] - state.side_count[1]
+    held = nullcontext() if lock is None else lock
+    with held:
+        blocked: set[tuple[int, dt.date]] = set()
+        for (ei, date), at in state.esc_at.items():
+            if any(ix.sessions[si].facility not in inside for si in at):
+                blocked.add((ei, date))
+        # (the side difference of the visits kept: every scheduled one's less these
+        # requests')
+        side_count = list(state.side_count)
+    offset = side_count[0] - side_count[1]
     for ri in mine:
         side = ix.side(ri)
         if state.placed[ri] is not None and side is not None:
@@ -532,7 +628,7 @@ def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
     vm = VisitModel(ix, sub, escort_ok=lambda ei, date: (ei, date) not in blocked,
                     side_offset=offset, scale=scale)
     costs = sum(scaled_cost(vm.costs[ti], vm.scale) for ti in vm.u)
-    signs = {} if room is None else _room_signs(state, vm, room)
+    signs = {} if room is None else _room_signs(ix, side_count, vm, room)
     top, weight, per_cost = _objective_weights(
         sum(ix.requests[ri].priority for ri, _ in vm.x), costs,
         len({ri for ri, _ in signs}))
@@ -559,10 +655,45 @@ def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
         return False
     values = {v.index: int(solver.value(v)) for v in vm.all_vars()}
     placements = vm.placements(values)
-    for ri in requests:
-        if state.placed[ri] is not None:
-            state.remove(ri)
-    for ri, p in sorted(placements.items()):
-        state.add(ri, p)
+    with held:
+        if lock is not None and not _still_fits(state, inside, requests, placements):
+            logger.debug("visits at %s: a re-plan dropped (the other worker's changes)",
+                         ", ".join(facilities))
+            return False
+        for ri in requests:
+            if state.placed[ri] is not None:
+                state.remove(ri)
+        for ri, p in sorted(placements.items()):
+            state.add(ri, p)
     logger.debug("visits at %s improved to %s", ", ".join(facilities), solver.objective_value)
     return True
+
+
+def _still_fits(state: PlanState, inside: set[str], requests: list[int],
+                placements: dict[int, Placement]) -> bool:
+    """Whether the re-plan ``placements`` of ``requests`` (the visits of the facilities
+    ``inside``) still keeps the escort and reciprocity rules in the plan of ``state``,
+    which another worker may have changed since the re-plan read it.
+
+    The facilities' own rules (sessions, detainees, transports) are theirs alone; what
+    another worker can have changed is an escort's day (an escort works at one facility
+    a date) and the count of each side's visits (a plan that breaks the agreement
+    already may keep its difference).
+    """
+    ix = state.index
+    for p in placements.values():
+        if p.escort is None:
+            continue
+        at = state.esc_at.get((p.escort, ix.sessions[p.session].date))
+        if at and any(ix.sessions[si].facility not in inside for si in at):
+            return False
+    rec = ix.scenario.reciprocity
+    if rec is None or ix.sides is None:
+        return True
+    counts = list(state.side_count)
+    for ri in requests:
+        side = ix.side(ri)
+        if side is not None:
+            counts[side] += (ri in placements) - (state.placed[ri] is not None)
+    now = abs(counts[0] - counts[1])
+    return now <= rec.max_difference or now <= abs(state.side_count[0] - state.side_count[1])

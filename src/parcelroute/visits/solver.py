@@ -17,7 +17,9 @@ requests on two cores:
    priority (and reciprocity, at the price found in 1) facility by facility
    for a proven bound on the transport cost, the facilities' linear
    relaxations first, then their CP-SAT models
-   (:func:`~parcelroute.visits.bounds.lagrangian_cost_bound`).
+   (:func:`~parcelroute.visits.bounds.lagrangian_cost_bound`); once that is
+   done (at once where there is no cost to price), it re-plans facilities
+   beside the first core.
 3. The full CP-SAT model (:class:`~parcelroute.visits.model.VisitModel`)
    starts from that plan: level 1 maximises the scheduled priority; level 2
    fixes it at the value reached and minimises the transport cost. Each
@@ -276,11 +278,18 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline,
             index, choices, bound1, lns_seconds, scale=scale, reciprocity=rec_price,
             models=None if facilities is None else list(facilities.models.values()))
     facilities = None  # (the pricing, if any, holds what it needs)
+    # the second core re-plans facilities too once the pricing is over (at once without one)
+    spare: threading.Event | None = None
+    if pricing is not None:
+        spare = pricing.done
+    elif not run_full and options.workers >= 2:
+        spare = threading.Event()
+        spare.set()
     try:
         stats["visits_improved_facilities"] = float(improve_by_facility(
             state, choices, lns_seconds, seed=options.seed, scale=scale,
             room_below=bound1 if _room_counts(scenario, rec_price) else None,
-            ahead=None if rec_price is None else rec_price.ahead))
+            ahead=None if rec_price is None else rec_price.ahead, spare=spare))
         if pricing is not None:
             # the full model does not follow: the pricing may use the rest of its time
             priced = pricing.result(wait=True)
