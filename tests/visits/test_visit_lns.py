@@ -463,15 +463,21 @@ def test_a_failure_of_the_second_worker_is_raised(monkeypatch: pytest.MonkeyPatc
 
 
 def test_two_workers_keep_every_rule_on_a_generated_month() -> None:
-    """Escorts and the agreement tie this month's facilities together; two workers
-    re-plan it at once, and the plan keeps every rule and loses nothing."""
+    """A generated month whose facilities are tied together: sides may differ by one visit
+    and four escorts serve every language. Two workers re-plan it at once (some of their
+    re-plans are dropped, as the other's changes take the room or the escort first), and
+    the plan keeps every rule and loses nothing."""
     import threading
 
+    from parcelroute.io.scenario_io import read_scenario_dict, scenario_to_dict
     from parcelroute.visits.lns import plan_from_relaxation
+    from tests.visits.test_properties import SKIP, plan_of
 
-    scenario = generate_scenario(0, 800, 5)
+    data = scenario_to_dict(generate_scenario(0, 800, 5))
+    data["reciprocity"] = {"max_difference": 1}
+    data["escorts"] = data["escorts"][:4]
+    scenario = read_scenario_dict(data)
     index = VisitIndex(scenario)
-    assert index.scenario.reciprocity is not None and index.scenario.escorts
     choices = [index.model_sessions(r) for r in range(len(index.requests))]
     _, relaxed = relax_by_facility(index, choices, None)
     state = plan_from_relaxation(index, choices, relaxed)
@@ -480,7 +486,35 @@ def test_two_workers_keep_every_rule_on_a_generated_month() -> None:
     event.set()
     lns.improve_by_facility(state, choices, 4.0, spare=event)
     assert (state.priority(), -state.transport_cost()) >= start
-    from tests.visits.test_properties import SKIP, plan_of
-
+    assert abs(state.side_count[0] - state.side_count[1]) <= 1
     found = [x for x in pr.verify(scenario, plan_of(scenario, state)) if x.rule not in SKIP]
     assert found == []
+
+
+@pytest.mark.parametrize(("same_day", "applied"), [(True, False), (False, True)])
+def test_a_re_plan_is_dropped_when_the_other_worker_took_its_escort_meanwhile(
+        monkeypatch: pytest.MonkeyPatch, same_day: bool, applied: bool) -> None:
+    """While F-2's re-plan is solved (V-2 with E-1), the other worker schedules V-1 at
+    F-1 with E-1. On the same day (binds) the re-plan is dropped and the plan keeps
+    every rule; a day apart (slack) it is applied."""
+    import threading
+
+    from parcelroute.visits.plan import Placement, PlanState
+
+    index = VisitIndex(_escort_month(same_day))
+    choices = [index.model_sessions(r) for r in range(len(index.requests))]
+    state = PlanState(index)
+    lock = threading.Lock()
+    solve = lns.cp_model.CpSolver.solve
+
+    def meanwhile(self: lns.cp_model.CpSolver, model: lns.cp_model.CpModel,
+                  *args: object) -> object:
+        status = solve(self, model, *args)
+        with lock:  # (the other worker's change, applied under the lock)
+            state.add(0, Placement(0, escort=0))
+        return status
+
+    monkeypatch.setattr(lns.cp_model.CpSolver, "solve", meanwhile)
+    assert lns._improve(state, choices, ["F-2"], [1], 5.0, (1, True), None, lock) is applied
+    assert (state.placed[1] is not None) is applied
+    assert state.placed[0] == Placement(0, escort=0)
