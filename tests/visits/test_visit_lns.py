@@ -115,7 +115,8 @@ def test_a_neighbourhood_gets_a_share_of_a_long_budget(
     given: list[float] = []
 
     def record(state: object, choices: object, facilities: object, requests: object,
-               seconds: float, scale: object, room: bool, lock: object = None) -> bool:
+               seconds: float, scale: object, room: bool, lock: object = None,
+               left: float | None = None) -> bool:
         given.append(seconds)
         return False
 
@@ -412,7 +413,7 @@ def _record_threads(monkeypatch: pytest.MonkeyPatch, fail_in_helper: bool = Fals
 
     names: list[str] = []
 
-    def record(*args: object) -> bool:
+    def record(*args: object, **kwargs: object) -> bool:
         names.append(threading.current_thread().name)
         if fail_in_helper and threading.current_thread().name == "visits-improve":
             raise RuntimeError("a re-plan failed")
@@ -518,3 +519,37 @@ def test_a_re_plan_is_dropped_when_the_other_worker_took_its_escort_meanwhile(
     assert lns._improve(state, choices, ["F-2"], [1], 5.0, (1, True), None, lock) is applied
     assert (state.placed[1] is not None) is applied
     assert state.placed[0] == Placement(0, escort=0)
+
+
+@pytest.mark.parametrize(("per_variable", "left", "expected"), [
+    (None, None, "seconds"),  # slack: a small facility keeps the re-plan's limit
+    (0.01, None, "per variable"),  # binds: a large one gets its time per variable
+    (0.01, 0.05, "left"),  # binds: never more than the time left
+])
+def test_a_large_facility_s_re_plan_gets_time_in_proportion_to_its_model(
+        monkeypatch: pytest.MonkeyPatch, per_variable: float | None, left: float | None,
+        expected: str) -> None:
+    from parcelroute.visits.plan import PlanState
+
+    if per_variable is not None:
+        monkeypatch.setattr(lns, "FACILITY_SECONDS_PER_VARIABLE", per_variable)
+    index = VisitIndex(generate_scenario(0, 60, 3))
+    choices = [index.model_sessions(r) for r in range(len(index.requests))]
+    fac, requests = max(lns.by_facility(index, choices).items(), key=lambda kv: len(kv[1]))
+    limits: list[float] = []
+    sizes: list[int] = []
+    solve = lns.cp_model.CpSolver.solve
+
+    def spy(self: lns.cp_model.CpSolver, model: lns.cp_model.CpModel, *args: object) -> object:
+        limits.append(self.parameters.max_time_in_seconds)
+        sizes.append(len(model.proto.variables))
+        return solve(self, model, *args)
+
+    monkeypatch.setattr(lns.cp_model.CpSolver, "solve", spy)
+    lns._improve(PlanState(index), choices, [fac], requests, 0.1, (1, True), None, left=left)
+    assert len(limits) == 1
+    want = {"seconds": 0.1, "left": 0.05,
+            "per variable": (per_variable or 0.0) * sizes[0]}[expected]
+    assert limits[0] == pytest.approx(want)
+    if expected == "per variable":
+        assert want > 0.1

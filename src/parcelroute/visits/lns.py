@@ -56,7 +56,9 @@ NEIGHBOURHOOD_LIMIT = 0.1
 #: ... and at most this share of the improvement's whole budget. On the 5,000-request month
 #: (60 s) a tenth of a second is too short for CP-SAT to re-plan a facility well; at 0.6 s
 #: (1 % of the budget) both levels end closer to their bounds (measured in
-#: benchmarks/HISTORY.md).
+#: benchmarks/HISTORY.md). A large facility gets :data:`FACILITY_SECONDS_PER_VARIABLE` per
+#: variable of its re-plan's model if that is more: at 10,000 and 20,000 requests its
+#: share (0.2-0.3 s) was too short for a model of thousands of variables.
 NEIGHBOURHOOD_SHARE = 0.01
 #: Wall-time limit in seconds of one facility's relaxed model (its bound stays valid).
 #: Generated months of 500 to 5,000 requests reach the same bounds at 0.25 s as at 0.5 s
@@ -481,7 +483,7 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
                         below = room_below is not None and state.priority() < room_below
                     left = stop - time.perf_counter()
                     better = _improve(state, choices, group, requests, min(left, limit), scale,
-                                      ahead if below else None, lock)
+                                      ahead if below else None, lock, left=left)
                 finally:
                     sweeps.give_back(better)
         finally:
@@ -598,7 +600,8 @@ def _objective_weights(priorities: int, costs: int, sided: int) -> tuple[int, in
 
 def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
              requests: list[int], seconds: float, scale: tuple[int, bool],
-             room: int | None, lock: AbstractContextManager[object] | None = None) -> bool:
+             room: int | None, lock: AbstractContextManager[object] | None = None, *,
+             left: float | None = None) -> bool:
     """Re-solve some facilities' visits; apply and return True when the plan gets better.
 
     Better: more priority; then, with ``room`` (the side ahead), more room
@@ -606,6 +609,8 @@ def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
     them so that each outranks everything after it. With a ``lock`` (another worker
     re-plans other facilities meanwhile) the plan is read and changed under it, and a
     re-plan the other's changes have made break a rule (:func:`_still_fits`) is dropped.
+    CP-SAT gets ``seconds``, or :data:`FACILITY_SECONDS_PER_VARIABLE` per variable of
+    the re-plan's model if more (large facilities), but never more than ``left``.
     """
     ix = state.index
     inside = set(facilities)
@@ -648,7 +653,8 @@ def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.linearization_level = 2
-    solver.parameters.max_time_in_seconds = seconds
+    limit = max(seconds, facility_limit(vm, 0.0))
+    solver.parameters.max_time_in_seconds = limit if left is None else min(limit, left)
     status = solver.solve(vm.model)
     # (the objective's exact value: CP-SAT's float one loses units above 2**53)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.value(objective) <= current:
