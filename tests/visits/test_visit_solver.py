@@ -615,6 +615,58 @@ def test_a_larger_month_keeps_the_older_rules() -> None:
     assert _full_model_fits(Deadline(13.75), 0.0, 3_527)
 
 
+@pytest.mark.parametrize(("choices", "seconds", "staged"), [
+    (4_726, 60.0, None),  # 2,000 requests: 25 s forecast, below the floor (slack)
+    (7_535, 90.0, 62.47),  # 3,000: the forecast's 62 s, more than half of the 90 (binds)
+    (7_535, 200.0, 100.0),  # half of the time left, more than the forecast
+    (16_132, 600.0, 300.0),  # 5,000 requests: half of the 600 s
+    (7_535, None, None)])  # without a time limit the full model goes first
+def test_a_large_month_is_improved_and_priced_before_its_full_model(
+        choices: int, seconds: float | None, staged: float | None) -> None:
+    """The improvement and the pricing get the full model's forecast time or half of the
+    time left, whichever is more, where that forecast is at least STAGED_MIN_SECONDS."""
+    from parcelroute.visits.solver import _staged
+
+    got = _staged(Deadline(seconds), 0.0, choices)
+    if staged is None:
+        assert got is None
+    else:
+        assert got == pytest.approx(staged, abs=0.05)
+
+
+def test_the_staged_month_keeps_every_rule_and_ends_proven(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 120-request month (seed 3) staged as a large one would be: the improved plan and
+    the priced bound first, then the full model proves both levels from that plan, as
+    when it runs at once (149 and 1,900)."""
+    from parcelroute.generate import generate_scenario
+    from parcelroute.visits import solver
+
+    monkeypatch.setattr(solver, "STAGED_MIN_SECONDS", 0.0)
+    scenario = generate_scenario(0, visits=120, seed=3)
+    result = pr.solve(scenario, time_limit=10)
+    assert result.stats["visits_staged"] == 1.0
+    assert result.stats["visits_late_full_model"] == 1.0
+    assert "visits_cost_prices" in result.stats  # (the pricing ran before the full model)
+    assert result.status is pr.Status.OPTIMAL
+    assert result.objective["visit_priority"] == result.bound["visit_priority"] == 149
+    assert result.objective["transport_cost"] == result.bound["transport_cost"] == 1900
+    assert pr.verify(scenario, result) == []
+
+
+def test_a_month_below_the_staging_floor_runs_its_full_model_at_once() -> None:
+    """The same month by default: its full model goes first (no pricing, no staging)."""
+    from parcelroute.generate import generate_scenario
+
+    scenario = generate_scenario(0, visits=120, seed=3)
+    result = pr.solve(scenario, time_limit=10)
+    assert "visits_staged" not in result.stats
+    assert "visits_cost_prices" not in result.stats
+    assert "visits_late_full_model" not in result.stats
+    assert result.status is pr.Status.OPTIMAL
+    assert pr.verify(scenario, result) == []
+
+
 def _month_the_forecast_denies(monkeypatch: pytest.MonkeyPatch) -> pr.Scenario:
     """A 120-request month (seed 3) whose full model the forecast is made to deny at 10 s:
     the improved plan alone reaches 148 of its 149 priority."""

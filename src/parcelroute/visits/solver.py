@@ -149,6 +149,15 @@ FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED = 1.1
 #: choices) the improved plan is still as good or better at 6.5-7.5 s (measured in
 #: benchmarks/HISTORY.md).
 FULL_MODEL_SECONDS_PER_THOUSAND_CUBED = 0.5
+#: A month whose full model is forecast to need at least this many seconds
+#: (:func:`_full_model_need`; 62 s at 3,000 requests of the generator, 286 s at 5,000, 25 s
+#: at 2,000) is improved facility by facility and priced first, as where the full model
+#: does not fit, for the forecast's time or half of the time left if more; the full model
+#: then gets the rest, from the improved plan (:func:`_late_full_model`). Run first with a
+#: start plan improved for a second, the full model of the 5,000-request month ended a
+#: 600 s solve at priority 6,243 and cost 83,300, where a 300 s solve without it reached
+#: 6,251 and 56,390 (measured in benchmarks/HISTORY.md).
+STAGED_MIN_SECONDS = 45.0
 #: When the improved plan and the priced bound end with at least this many seconds left
 #: (and the reserve), the full model runs after all in that time (:func:`_late_full_model`),
 LATE_FULL_MODEL_MIN_SECONDS = 1.0
@@ -258,10 +267,15 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     # the transport cost on the other core; when it will, with 2 or 3 workers, level 2
     # already starts on it there)
     run_full = _full_model_fits(deadline, reserve, size)
-    if not run_full and _coupled(deadline, reserve, size, state.priority(), bound1):
+    staged = _staged(deadline, reserve, size) if run_full else None
+    if staged is not None:
+        # a large month: the improved plan and the priced bound first, the full model after
+        run_full = False
+        stats["visits_staged"] = 1.0
+    elif not run_full and _coupled(deadline, reserve, size, state.priority(), bound1):
         run_full = True
         stats["visits_coupled"] = 1.0
-    lns_seconds = _lns_budget(deadline, reserve, n, run_full)
+    lns_seconds = _lns_budget(deadline, reserve, n, run_full) if staged is None else staged
     vm: VisitModel | None = None
     ahead: _Ahead | None = None
     if run_full:
@@ -866,14 +880,29 @@ def _scaled_total(state: PlanState, scale: int) -> int:
                for ti in state.used_transports())
 
 
+def _full_model_need(size: int) -> float:
+    """Seconds the full model of ``size`` session choices is forecast to need to get
+    anywhere (see :data:`FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED`)."""
+    thousands = size / 1000
+    return min(FULL_MODEL_SECONDS_PER_THOUSAND_CUBED * thousands ** 3,
+               max(size / FULL_MODEL_CHOICES_PER_SECOND,
+                   FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED * thousands ** 2))
+
+
 def _full_model_fits(deadline: Deadline, reserve: float, size: int) -> bool:
     """Whether the full model can be expected to get anywhere in the time left."""
     left = deadline.left()
-    thousands = size / 1000
-    need = min(FULL_MODEL_SECONDS_PER_THOUSAND_CUBED * thousands ** 3,
-               max(size / FULL_MODEL_CHOICES_PER_SECOND,
-                   FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED * thousands ** 2))
-    return left is None or left - reserve >= need
+    return left is None or left - reserve >= _full_model_need(size)
+
+
+def _staged(deadline: Deadline, reserve: float, size: int) -> float | None:
+    """Seconds for the improvement and the pricing before a large month's full model
+    (:data:`STAGED_MIN_SECONDS`); ``None`` where the full model goes first."""
+    left = deadline.left()
+    need = _full_model_need(size)
+    if left is None or need < STAGED_MIN_SECONDS:
+        return None
+    return min(left - reserve, max(need, 0.5 * (left - reserve)))
 
 
 def _coupled(deadline: Deadline, reserve: float, size: int, start: int, bound: int) -> bool:
