@@ -40,6 +40,8 @@ requests on two cores:
    On months too large for the full model in the time given, the improved
    plan and the relaxation bounds are the answer; when the improvement and
    the pricing end early, though, the full model gets the time they leave.
+   A month the full model fits but needs long for (:data:`STAGED_MIN_SECONDS`)
+   is improved and priced first, and its full model gets the rest.
    Where the start plan falls far below the relaxation's bound (escorts or a
    tight agreement tie the facilities together), the full model runs after
    all, with a millisecond per session choice at least (:func:`_coupled`).
