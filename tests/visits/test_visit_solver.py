@@ -617,14 +617,14 @@ def test_a_larger_month_keeps_the_older_rules() -> None:
 
 @pytest.mark.parametrize(("choices", "seconds", "staged"), [
     (4_726, 60.0, None),  # 2,000 requests: 25 s forecast, below the floor (slack)
-    (7_535, 90.0, 62.47),  # 3,000: the forecast's 62 s, more than half of the 90 (binds)
-    (7_535, 200.0, 100.0),  # half of the time left, more than the forecast
-    (16_132, 600.0, 300.0),  # 5,000 requests: half of the 600 s
+    (7_535, 90.0, 22.5),  # 3,000: a 62 s forecast (binds)
+    (11_774, 250.0, 62.5),  # 4,000: 152 s
+    (16_132, 600.0, 150.0),  # 5,000: 286 s
     (7_535, None, None)])  # without a time limit the full model goes first
 def test_a_large_month_is_improved_and_priced_before_its_full_model(
         choices: int, seconds: float | None, staged: float | None) -> None:
-    """The improvement and the pricing get the full model's forecast time or half of the
-    time left, whichever is more, where that forecast is at least STAGED_MIN_SECONDS."""
+    """The improvement and the pricing get a quarter of the time left where the full
+    model's forecast is at least STAGED_MIN_SECONDS."""
     from parcelroute.visits.solver import _staged
 
     got = _staged(Deadline(seconds), 0.0, choices)

@@ -152,14 +152,19 @@ FULL_MODEL_SECONDS_PER_THOUSAND_SQUARED = 1.1
 #: benchmarks/HISTORY.md).
 FULL_MODEL_SECONDS_PER_THOUSAND_CUBED = 0.5
 #: A month whose full model is forecast to need at least this many seconds
-#: (:func:`_full_model_need`; 62 s at 3,000 requests of the generator, 286 s at 5,000, 25 s
-#: at 2,000) is improved facility by facility and priced first, as where the full model
-#: does not fit, for the forecast's time or half of the time left if more; the full model
-#: then gets the rest, from the improved plan (:func:`_late_full_model`). Run first with a
-#: start plan improved for a second, the full model of the 5,000-request month ended a
-#: 600 s solve at priority 6,243 and cost 83,300, where a 300 s solve without it reached
-#: 6,251 and 56,390 (measured in benchmarks/HISTORY.md).
+#: (:func:`_full_model_need`; 62 s at 3,000 requests of the generator, 152 s at 4,000, 286 s
+#: at 5,000, 25 s at 2,000) is improved facility by facility and priced first, as where the
+#: full model does not fit, for :data:`STAGED_SHARE` of the time left; the full model then
+#: gets the rest, from the improved plan (:func:`_late_full_model`). Run first with a start
+#: plan improved for a second, the full model of the 5,000-request month ended a 600 s solve
+#: at priority 6,243 and cost 83,300, where a 300 s solve without it reached 6,251 and
+#: 56,390 (measured in benchmarks/HISTORY.md).
 STAGED_MIN_SECONDS = 45.0
+#: ... and that share. With half of the time (or the forecast's, if more) the 4,000-request
+#: month ended a 250 s solve at priority 5,026 (cost 53,360), where the full model run first
+#: reached 5,028 (cost 71,240): its level 1 needs the time. With a quarter: 5,028 and 57,750;
+#: the 5,000-request month at 600 s 6,251 and 56,870 (6,253 and 56,790 with half).
+STAGED_SHARE = 0.25
 #: When the improved plan and the priced bound end with at least this many seconds left
 #: (and the reserve), the full model runs after all in that time (:func:`_late_full_model`),
 LATE_FULL_MODEL_MIN_SECONDS = 1.0
@@ -899,12 +904,12 @@ def _full_model_fits(deadline: Deadline, reserve: float, size: int) -> bool:
 
 def _staged(deadline: Deadline, reserve: float, size: int) -> float | None:
     """Seconds for the improvement and the pricing before a large month's full model
-    (:data:`STAGED_MIN_SECONDS`); ``None`` where the full model goes first."""
+    (:data:`STAGED_MIN_SECONDS`, :data:`STAGED_SHARE`); ``None`` where the full model goes
+    first."""
     left = deadline.left()
-    need = _full_model_need(size)
-    if left is None or need < STAGED_MIN_SECONDS:
+    if left is None or _full_model_need(size) < STAGED_MIN_SECONDS:
         return None
-    return min(left - reserve, max(need, 0.5 * (left - reserve)))
+    return STAGED_SHARE * max(0.0, left - reserve)
 
 
 def _coupled(deadline: Deadline, reserve: float, size: int, start: int, bound: int) -> bool:
