@@ -615,6 +615,22 @@ def test_a_larger_month_keeps_the_older_rules() -> None:
     assert _full_model_fits(Deadline(13.75), 0.0, 3_527)
 
 
+@pytest.mark.parametrize(("choices", "short", "enough"), [
+    (7_535, 83.2, 83.35),  # 3,000 requests: 62.45 s forecast, 83.27 s with the improvement
+    (11_774, 203.2, 203.45),  # 4,000: 152.5 s and 203.3 s
+    (16_132, 381.6, 381.75)])  # 5,000: 286.3 s and 381.7 s
+def test_a_staged_month_runs_its_full_model_only_where_the_rest_covers_it(
+        choices: int, short: float, enough: float) -> None:
+    """A month whose full model comes after the improvement needs its forecast in the
+    three quarters the improvement leaves: with less, the improvement gets the whole time
+    (the 5,000-request month at 320 s, staged, ended at priority 6,246 where 300 s of the
+    improvement alone reached 6,251)."""
+    from parcelroute.visits.solver import _full_model_fits
+
+    assert not _full_model_fits(Deadline(short), 0.0, choices)
+    assert _full_model_fits(Deadline(enough), 0.0, choices)
+
+
 @pytest.mark.parametrize(("choices", "seconds", "staged"), [
     (4_726, 60.0, None),  # 2,000 requests: 25 s forecast, below the floor (slack)
     (7_535, 90.0, 22.5),  # 3,000: a 62 s forecast (binds)

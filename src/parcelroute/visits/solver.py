@@ -41,7 +41,8 @@ requests on two cores:
    plan and the relaxation bounds are the answer; when the improvement and
    the pricing end early, though, the full model gets the time they leave.
    A month the full model fits but needs long for (:data:`STAGED_MIN_SECONDS`)
-   is improved and priced first, and its full model gets the rest.
+   is improved and priced first, and its full model gets the rest; where that
+   rest falls short of the forecast, the improvement gets the whole time.
    Where the start plan falls far below the relaxation's bound (escorts or a
    tight agreement tie the facilities together), the full model runs after
    all, with a millisecond per session choice at least (:func:`_coupled`).
@@ -163,7 +164,12 @@ STAGED_MIN_SECONDS = 45.0
 #: ... and that share. With half of the time (or the forecast's, if more) the 4,000-request
 #: month ended a 250 s solve at priority 5,026 (cost 53,360), where the full model run first
 #: reached 5,028 (cost 71,240): its level 1 needs the time. With a quarter: 5,028 and 57,750;
-#: the 5,000-request month at 600 s 6,251 and 56,870 (6,253 and 56,790 with half).
+#: the 5,000-request month at 600 s 6,251 and 56,870 (6,253 and 56,790 with half). A month
+#: whose full model would get less than its forecast in the rest is not staged: the
+#: improvement gets the whole time (:func:`_full_model_fits`). Staged at 320 s, the
+#: 5,000-request month ended at 6,246 and 57,070 (its full model found nothing better in
+#: 240 s of the 286 s it needs), and 6,249 and 56,950 with the whole time improving; the
+#: 4,000-request month at 200 s at 5,024 and 52,170 / 41,194, and 5,026 and 52,370 / 45,600.
 STAGED_SHARE = 0.25
 #: When the improved plan and the priced bound end with at least this many seconds left
 #: (and the reserve), the full model runs after all in that time (:func:`_late_full_model`),
@@ -897,9 +903,16 @@ def _full_model_need(size: int) -> float:
 
 
 def _full_model_fits(deadline: Deadline, reserve: float, size: int) -> bool:
-    """Whether the full model can be expected to get anywhere in the time left."""
+    """Whether the full model can be expected to get anywhere in the time left: where it
+    runs after the improvement (:func:`_staged`), in the time the improvement leaves it."""
     left = deadline.left()
-    return left is None or left - reserve >= _full_model_need(size)
+    if left is None:
+        return True
+    need = _full_model_need(size)
+    room = left - reserve
+    if need >= STAGED_MIN_SECONDS:
+        room *= 1 - STAGED_SHARE
+    return room >= need
 
 
 def _staged(deadline: Deadline, reserve: float, size: int) -> float | None:
