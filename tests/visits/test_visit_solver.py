@@ -927,3 +927,17 @@ def test_the_second_core_re_plans_once_the_pricing_is_over(
     assert spares and (spares[0] is not None) is (given != "never")
     assert ("visits_cost_prices" in result.stats) is (given == "after the pricing")
     assert pr.verify(scenario, result) == []
+
+
+def test_the_same_seed_gives_the_same_schedule_without_a_time_limit() -> None:
+    """Without a time limit the same seed gives the same plan, request by request, with
+    two workers (HiGHS' level 2 ahead of level 1 on the second core included)."""
+    from parcelroute.generate import generate_scenario
+
+    scenario = generate_scenario(0, visits=120, seed=3)
+    plans = [pr.solve(scenario, seed=5) for _ in range(2)]
+    assert plans[0].status is plans[1].status is pr.Status.OPTIMAL
+    assert plans[0].stats["visits_level2_ahead"] == 1.0
+    assert [(v.id, v.session, v.escort, v.transport, v.reason) for v in plans[0].visits] == \
+        [(v.id, v.session, v.escort, v.transport, v.reason) for v in plans[1].visits]
+    assert sum(v.scheduled for v in plans[0].visits) > 0
