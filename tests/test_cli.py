@@ -81,6 +81,18 @@ def test_invalid_scenario_exits_2_naming_item_and_field(
     assert not (tmp_path / "plan.json").exists()
 
 
+def test_half_of_a_surrogate_pair_exits_2_naming_the_field(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An id escaping half of a surrogate pair alone (no character) is refused before the
+    solve, where writing the plan would fail."""
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(tiny()).replace('"P1"', '"P\\udfff"', 1))
+    assert main(["solve", str(path), "-o", str(tmp_path / "plan.json")]) == 2
+    err = capsys.readouterr().err
+    assert "parcels[1].id" in err and "\\udfff" in err and "Traceback" not in err
+    assert not (tmp_path / "plan.json").exists()
+
+
 @pytest.mark.parametrize("content", ["", "not json", "[]", "{\"format\": 3}"])
 def test_unreadable_scenarios_exit_2(tmp_path: Path, content: str,
                                      capsys: pytest.CaptureFixture[str]) -> None:

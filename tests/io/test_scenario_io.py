@@ -425,6 +425,38 @@ def test_a_key_given_twice_in_one_object_is_refused(tmp_path: Path) -> None:
     assert pr.read_scenario(path).parcels[0].weight_kg == 3.2
 
 
+def test_half_of_a_surrogate_pair_is_refused_where_it_is(tmp_path: Path) -> None:
+    """Binds: JSON can escape half of a UTF-16 surrogate pair alone (no character, so no
+    plan or message could be written with it); the error names the field. A whole pair is
+    one character and reads (slack)."""
+    path = tmp_path / "s.json"
+    text = json.dumps(base(), indent=1)
+    path.write_text(text.replace('"P1"', '"P-\\ud800"', 1))
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario(path)
+    (problem,) = info.value.problems
+    assert problem.path == "parcels[0].id"
+    assert "the escape \\ud800 at parcels[0].id, half of a surrogate pair" in problem.message
+    path.write_text(text.replace('"P1"', '"P-\\ud83d\\ude00"', 1))
+    assert pr.read_scenario(path).parcels[0].id == "P-\U0001f600"
+
+
+def test_half_of_a_surrogate_pair_in_a_dictionary_is_refused() -> None:
+    """A dictionary built in code can hold one too: the id is refused like a missing one."""
+    data = base()
+    data["parcels"][0]["id"] = "P-\udc00"
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario_dict(data)
+    assert [p.path for p in info.value.problems] == ["parcels[0].id"]
+
+
+def test_a_plan_with_half_of_a_surrogate_pair_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text('{"format": "parcelroute-plan/1", "status": "optimal\\udbff"}')
+    with pytest.raises(pr.InvalidPlanError, match="escape \\\\udbff at status"):
+        pr.read_plan(path)
+
+
 def test_a_plan_that_gives_a_key_twice_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "p.json"
     path.write_text('{"format": "parcelroute-plan/1", "status": "optimal", "status": "feasible"}')

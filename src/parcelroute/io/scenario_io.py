@@ -156,9 +156,10 @@ class _Reader:
         return out
 
     def id_of(self, obj: Mapping[str, Any], path: str, kind: str, seen: dict[str, str]) -> str | None:
-        value = obj.get("id", _MISSING)
-        if not isinstance(value, str) or not value.strip():
-            self.bad(f"{path}.id", f"{kind} {path}", "id", value, "a non-empty string")
+        received = obj.get("id", _MISSING)
+        value = _string(received)
+        if value is None:
+            self.bad(f"{path}.id", f"{kind} {path}", "id", received, "a non-empty string")
             return None
         if value in seen:
             self.problem(
@@ -217,7 +218,11 @@ def _first_few(names: list[str]) -> str:
 
 # -- value converters (return None when the value is not acceptable) ------------
 def _string(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
+    """A non-empty string of characters (half of a surrogate pair, which a dictionary built
+    in code can hold, is none: no file could hold the plan)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value if value.isascii() or _SURROGATE_RE.search(value) is None else None
 
 
 def _number(minimum: float = 0.0, maximum: float = MAX_AMOUNT) -> Callable[[Any], float | None]:
@@ -332,6 +337,11 @@ _TOKEN_RE = re.compile(
 )
 #: Python refuses to convert integers of more digits than this from text.
 _MAX_INT_DIGITS = 4300
+#: A ``\uXXXX`` escape of half of a UTF-16 surrogate pair (D800-DFFF). JSON decodes a pair
+#: of them to one character; half of a pair alone decodes to no character at all, and no
+#: file can hold it.
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 class _Rejected:
@@ -399,6 +409,27 @@ def _find_first(data: Any, kind: type) -> tuple[str, Any]:
     return "$", None
 
 
+def _lone_surrogate(data: Any) -> tuple[str, str] | None:
+    """JSON path and escape of the first half of a surrogate pair left alone in a key or a
+    string of ``data`` (searched without recursion); ``None`` if there is none."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            m = _SURROGATE_RE.search(value)
+            if m is not None:
+                return path or "$", f"\\u{ord(m.group()):04x}"
+        elif isinstance(value, dict):
+            for key in value:
+                m = _SURROGATE_RE.search(key)
+                if m is not None:
+                    return f"{path}.{key}" if path else key, f"\\u{ord(m.group()):04x}"
+            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(value))))
+    return None
+
+
 def _deepest(text: str) -> tuple[int, str]:
     """The deepest nesting of arrays and objects in ``text``, and where it is first reached."""
     depth = best = where = 0
@@ -419,9 +450,11 @@ def load_json(text: str, what: str, error: Callable[[list[Problem]], Exception])
     ``error([problem])`` when the text is empty or not strict JSON: a parse
     error, a ``NaN`` or ``Infinity`` literal, a number too large for a float
     (``1e309``), an integer of more than 4300 digits, or arrays and objects
-    nested too deeply to read, or an object that gives a key twice (JSON leaves that
-    undefined; Python would keep the last value silently). Each message says where (line and column, and
-    the JSON path when the rest of the text could be read).
+    nested too deeply to read, an object that gives a key twice (JSON leaves that
+    undefined; Python would keep the last value silently), or a ``\\uXXXX`` escape of half
+    of a surrogate pair alone (no character: no plan or message could be written with it).
+    Each message says where (line and column, and the JSON path when the rest of the text
+    could be read).
     """
 
     def fail(message: str, path: str = "$", expected: str = "valid JSON") -> NoReturn:
@@ -469,6 +502,12 @@ def load_json(text: str, what: str, error: Callable[[list[Problem]], Exception])
         keys = ", ".join(_show(k) for k in (obj or repeated[0]).twice)
         fail(f"{keys} more than once in the object at {path}", path,
              "JSON whose objects give each key once")
+    if _SURROGATE_ESCAPE_RE.search(text):  # (a pair is one character: then nothing is found)
+        lone = _lone_surrogate(data)
+        if lone is not None:
+            path, escape = lone
+            fail(f"the escape {escape} at {path}, half of a surrogate pair with no other half "
+                 "(no character)", path, "JSON text of Unicode characters")
     return data
 
 
