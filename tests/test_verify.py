@@ -428,6 +428,44 @@ def test_left_out_parcel_without_reason_or_detail_is_reported() -> None:
         ("reason_missing", "P-4"), ("detail_missing", "P-4")]
 
 
+def test_recipient_limit_for_a_parcel_without_recipient_is_reported() -> None:
+    """Binds: P-4 has no recipient; slack: the same code once it has one."""
+    data, plan = parcel_data(), parcel_plan()
+    item(plan["parcels"], "P-4")["reason"] = "recipient_limit"
+    assert check(data, plan) == [("reason_false", "P-4")]
+    item(data["parcels"], "P-4")["recipient"] = "D-2"
+    assert check(data, plan) == []
+
+
+def test_a_left_out_parcel_with_an_arrival_date_is_reported() -> None:
+    plan = parcel_plan()
+    item(plan["parcels"], "P-4")["arrives"] = "2026-12-02"
+    assert check(parcel_data(), plan) == [("left_out_assigned", "P-4")]
+
+
+def test_parcels_out_of_the_scenarios_order_are_reported() -> None:
+    """FORMATS: plans keep the scenario's order; the first one out of it is named."""
+    plan = parcel_plan()
+    plan["parcels"][0], plan["parcels"][2] = plan["parcels"][2], plan["parcels"][0]
+    out_ = verify(build(parcel_data()), plan)
+    assert found(out_) == [("plan_order", "P-2")]
+    assert "after parcel 'P-3'" in out_[0].message
+
+
+def test_a_plan_that_does_not_state_its_time_is_reported() -> None:
+    """DOMAIN: the plan says the time spent (the reference plan states 0.1 s)."""
+    plan = parcel_plan()
+    del plan["solve_seconds"]
+    assert check(parcel_data(), plan) == [("solve_seconds", "")]
+
+
+def test_an_infeasible_status_is_reported() -> None:
+    """Leaving every item out keeps every rule: no scenario is infeasible."""
+    plan = parcel_plan()
+    plan["status"] = "infeasible"
+    assert check(parcel_data(), plan) == [("status", "")]
+
+
 def test_untrue_no_compatible_batch_is_reported() -> None:
     plan = parcel_plan()
     item(plan["parcels"], "P-3").update(
@@ -508,8 +546,9 @@ def test_unknown_status_is_reported() -> None:
     assert found(verify(build(parcel_data()), bad)) == [("status", "")]
 
 
-def test_every_status_value_is_accepted() -> None:
-    for status in ("optimal", "feasible", "infeasible", "unknown"):
+def test_every_status_value_but_infeasible_is_accepted() -> None:
+    """(An infeasible status is reported: see test_an_infeasible_status_is_reported.)"""
+    for status in ("optimal", "feasible", "unknown"):
         plan = parcel_plan()
         plan["status"] = status
         assert check(parcel_data(), plan) == []
@@ -553,7 +592,7 @@ def test_many_parcels_are_checked_quickly() -> None:
                      ready="2026-12-01", due="2026-12-02")
     scenario = b.build()
     plan: dict[str, Any] = {
-        "format": "parcelroute-plan/1", "status": "optimal",
+        "format": "parcelroute-plan/1", "status": "optimal", "solve_seconds": 1.0,
         "objective": {"delivered_priority": n, "batch_cost": n // per_batch},
         "bound": {"delivered_priority": n, "batch_cost": n // per_batch},
         "parcels": [{"id": f"P-{i}", "batch": f"B-{i // per_batch}", "arrives": "2026-12-02"}
@@ -668,7 +707,7 @@ def visit_plan(priority: int = 5, cost: float = 300, **visits: dict[str, Any]) -
     levels = {"visit_priority": priority, "transport_cost": cost}
     return {
         "format": "parcelroute-plan/1", "scenario": "visits", "status": "optimal",
-        "objective": dict(levels), "bound": dict(levels),
+        "solve_seconds": 0.1, "objective": dict(levels), "bound": dict(levels),
         "parcels": [], "batches": [],
         "visits": [{"id": k, **v} for k, v in base.items()],
     }
@@ -951,6 +990,56 @@ def test_no_session_accounts_for_unavailable_dates() -> None:
     assert check(data, visit_plan(V_5=out("no_session"))) == []
     item(data["detainees"], "D-1")["unavailable"] = []
     assert check(data, visit_plan(V_5=out("no_session"))) == [("reason_false", "V-5")]
+
+
+@pytest.mark.parametrize(("reason", "needs"), [
+    ("no_escort", {"language": "ru"}), ("no_seat", {"transport_from": "TOWN"})])
+def test_a_refusal_code_for_a_need_the_request_lacks_is_reported(
+        reason: str, needs: dict[str, Any]) -> None:
+    """Binds: V-6 names no language and no 'transport_from'; slack: the same code once
+    the request has that need."""
+    plan = visit_plan(V_6=out(reason))
+    assert check(visit_data(), plan) == [("reason_false", "V-6")]
+    data = visit_data()
+    item(data["visit_requests"], "V-6").update(needs)
+    assert check(data, plan) == []
+
+
+def test_keep_apart_for_a_detainee_kept_apart_from_no_one_is_reported() -> None:
+    """Binds for D-4 (no partner, and an id that is no detainee is none); V-3's D-2 is
+    listed by D-1, which is enough (the reference plan)."""
+    plan = visit_plan(V_6=out("keep_apart"))
+    assert check(visit_data(), plan) == [("reason_false", "V-6")]
+    data = visit_data()
+    item(data["detainees"], "D-4")["keep_apart"] = ["D-9"]
+    assert check(data, plan) == [("reason_false", "V-6")]
+    item(data["detainees"], "D-5")["keep_apart"] = ["D-4"]
+    assert check(data, plan) == []
+
+
+def test_reciprocity_for_a_detainee_the_agreement_does_not_count_is_reported() -> None:
+    """Binds for D-4 (no side) and where there is no agreement; slack for a side."""
+    plan = visit_plan(V_6=out("reciprocity"))
+    assert check(visit_data(), plan) == [("reason_false", "V-6")]
+    data = visit_data()
+    item(data["detainees"], "D-4")["side"] = "A"
+    assert check(data, plan) == []
+    del data["reciprocity"]
+    assert check(data, plan) == [("reason_false", "V-6")]
+
+
+def test_a_refused_visit_that_names_an_escort_or_transport_is_reported() -> None:
+    plan = visit_plan(V_6={**out("capacity"), "escort": "E-3", "transport": "T-4"})
+    out_ = verify(build(visit_data()), plan)
+    assert found(out_) == [("left_out_assigned", "V-6")]
+    assert "escort 'E-3' and transport 'T-4'" in out_[0].message
+
+
+def test_visits_out_of_the_scenarios_order_are_reported() -> None:
+    """FORMATS: plans keep the scenario's order (the reference plan does)."""
+    plan = visit_plan()
+    plan["visits"][0], plan["visits"][1] = plan["visits"][1], plan["visits"][0]
+    assert check(visit_data(), plan) == [("plan_order", "V-1")]
 
 
 # -- visit objective ----------------------------------------------------------------

@@ -46,6 +46,9 @@ class Reason(StrEnum):
     NO_SEAT = "no_seat"
     RECIPROCITY = "reciprocity"
     TIME_LIMIT = "time_limit"
+    #: A parcel that only a batch operated for it alone could carry, left out to save that
+    #: batch's cost.
+    COST = "cost"
 
 
 #: Objective levels in the plan file: (name, sense), in strict order within each half.

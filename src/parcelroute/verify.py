@@ -13,7 +13,8 @@ Rule codes of the reported :class:`Violation` objects
 Coverage
     ``missing_parcel``, ``duplicate_parcel``, ``unknown_parcel``,
     ``missing_visit``, ``duplicate_visit``, ``unknown_visit``,
-    ``duplicate_batch``, ``unknown_batch``, ``missing_batch``, ``batch_record``.
+    ``duplicate_batch``, ``unknown_batch``, ``missing_batch``, ``batch_record``,
+    ``plan_order`` (parcels and visits keep the scenario's order).
 Parcels
     ``parcel_batch`` (no such batch), ``parcel_origin``, ``parcel_destination``,
     ``parcel_ready``, ``parcel_due``, ``parcel_arrives``, ``parcel_category``,
@@ -29,9 +30,17 @@ Visits
     ``transport_route``, ``transport_date``, ``transport_unexpected``,
     ``transport_seats``, ``reciprocity``.
 Explanations
-    ``reason_missing``, ``detail_missing``, ``reason_false``.
+    ``reason_missing``, ``detail_missing``, ``reason_false`` (a code that cannot
+    apply to the item: ``no_compatible_batch`` or ``no_session`` where one could
+    carry it, ``recipient_limit`` for a parcel without a recipient, ``no_escort``
+    for a request without a language, ``no_seat`` without ``transport_from``,
+    ``keep_apart`` for a detainee kept apart from no one, ``reciprocity`` where no
+    agreement counts the detainee), ``left_out_assigned`` (a record left out that
+    still names a batch date, escort or transport).
 Objective
-    ``objective_value``, ``objective_bound``, ``status``.
+    ``objective_value``, ``objective_bound``, ``status`` (also any ``infeasible``:
+    a plan that leaves everything out keeps every rule),
+    ``solve_seconds`` (a plan file that does not state the time spent).
 """
 
 from __future__ import annotations
@@ -234,6 +243,19 @@ def _accepts(batch: Batch, parcel: Parcel) -> bool:
     return batch.accepts is None or parcel.category in batch.accepts
 
 
+def _first_out_of_order(ids: Iterable[str], order: Mapping[str, int]) -> tuple[str, str] | None:
+    """The first id listed after one that comes later in the scenario, and that one."""
+    last, last_id = -1, ""
+    for item in ids:
+        k = order.get(item)
+        if k is None:
+            continue
+        if k < last:
+            return item, last_id
+        last, last_id = k, item
+    return None
+
+
 # -- the checker -------------------------------------------------------------------
 class _Checker:
     def __init__(self, scenario: Scenario, plan: Result) -> None:
@@ -244,6 +266,7 @@ class _Checker:
         self.batches = _batch_infos(scenario, self.routes)
         self.computed: dict[str, Decimal] = {name: _ZERO for name, _ in LEVELS}
         self.scheduled_by_detainee: dict[str, int] = defaultdict(int)
+        self._apart_cache: dict[str, set[str]] | None = None
 
     def add(self, rule: str, item: str, message: str) -> None:
         self.out.append(Violation(rule, item, message))
@@ -334,6 +357,12 @@ class _Checker:
                 add("missing_parcel", p.id,
                     f"Parcel {p.id!r} of the scenario is missing from the plan; every parcel "
                     "must appear once, delivered or left out with a reason.")
+        swapped = _first_out_of_order((rec.id for rec in self.plan.parcels),
+                                      {p.id: k for k, p in enumerate(s.parcels)})
+        if swapped is not None:
+            add("plan_order", swapped[0],
+                f"Parcel {swapped[0]!r} comes after parcel {swapped[1]!r} in the plan but "
+                "before it in the scenario; the plan keeps the scenario's order.")
 
         self._check_batch_records(count, weight, volume)
         self._check_capacities(count, weight, volume)
@@ -460,6 +489,14 @@ class _Checker:
         index: dict[tuple[str, str], list[tuple[Batch, dt.date]]] | None = None
         for rec, p in left_out:
             self._check_explained("parcel", p.id, rec.reason, rec.detail)
+            if rec.arrives is not None:
+                self.add("left_out_assigned", p.id,
+                         f"Parcel {p.id!r} is left out, yet the plan gives it an arrival "
+                         f"date ({rec.arrives.isoformat()}).")
+            if rec.reason == "recipient_limit" and p.recipient is None:
+                self.add("reason_false", p.id,
+                         f"Parcel {p.id!r} is left out as 'recipient_limit', but it has no "
+                         "recipient, so no recipient limit applies to it.")
             if rec.reason != "no_compatible_batch":
                 continue
             if index is None:
@@ -577,6 +614,12 @@ class _Checker:
                 add("missing_visit", r.id,
                     f"Visit request {r.id!r} of the scenario is missing from the plan; every "
                     "request must appear once, scheduled or left out with a reason.")
+        swapped = _first_out_of_order((rec.id for rec in self.plan.visits),
+                                      {r.id: k for k, r in enumerate(s.visit_requests)})
+        if swapped is not None:
+            add("plan_order", swapped[0],
+                f"Visit request {swapped[0]!r} comes after visit request {swapped[1]!r} in "
+                "the plan but before it in the scenario; the plan keeps the scenario's order.")
 
         for x in s.sessions:
             n = session_visits.get(x.id, 0)
@@ -672,13 +715,22 @@ class _Checker:
                      f"Visit request {vid!r} has its session on {session.date.isoformat()}, "
                      f"but transport {tid!r} travels on {transport.date.isoformat()}.")
 
+    def _apart(self) -> dict[str, set[str]]:
+        """Each detainee's keep-apart partners of the scenario (either listing is enough; an
+        id that is no detainee of the scenario is none)."""
+        if self._apart_cache is None:
+            known = self.s.detainee_by_id
+            apart: dict[str, set[str]] = defaultdict(set)
+            for d in self.s.detainees:
+                for other in d.keep_apart:
+                    if other != d.id and other in known:
+                        apart[d.id].add(other)
+                        apart[other].add(d.id)
+            self._apart_cache = dict(apart)
+        return self._apart_cache
+
     def _check_keep_apart(self, at_facility: Mapping[tuple[str, dt.date], list[str]]) -> None:
-        apart: dict[str, set[str]] = defaultdict(set)
-        for d in self.s.detainees:
-            for other in d.keep_apart:
-                if other != d.id:
-                    apart[d.id].add(other)
-                    apart[other].add(d.id)
+        apart = self._apart()
         if not apart:
             return
         for (facility, day), visited in sorted(at_facility.items()):
@@ -741,6 +793,17 @@ class _Checker:
         by_facility: dict[str, list[Session]] | None = None
         for rec, req in left_out:
             self._check_explained("visit request", req.id, rec.reason, rec.detail)
+            named = [f"{what} {name!r}" for what, name in (("escort", rec.escort),
+                                                         ("transport", rec.transport)) if name]
+            if named:
+                self.add("left_out_assigned", req.id,
+                         f"Visit request {req.id!r} is left out, yet the plan gives it "
+                         f"{' and '.join(named)}.")
+            why_not = self._reason_cannot_apply(req, rec.reason)
+            if why_not is not None:
+                self.add("reason_false", req.id,
+                         f"Visit request {req.id!r} is left out as {rec.reason!r}, but "
+                         f"{why_not}.")
             if rec.reason != "no_session":
                 continue
             if by_facility is None:
@@ -757,6 +820,24 @@ class _Checker:
                              f"Visit request {req.id!r} is left out as 'no_session', but "
                              f"session {x.id!r} on {x.date.isoformat()} fits it.")
                     break
+
+    def _reason_cannot_apply(self, req: VisitRequest, reason: str | None) -> str | None:
+        """Why a refusal code cannot apply to the request at all (``None`` if it can)."""
+        s = self.s
+        if reason == "no_escort" and req.language is None:
+            return "it needs no escort (it names no language)"
+        if reason == "no_seat" and req.transport_from is None:
+            return "it needs no seat (it names no 'transport_from')"
+        if reason == "keep_apart" and not self._apart().get(req.detainee):
+            return f"detainee {req.detainee!r} is kept apart from no one"
+        if reason == "reciprocity":
+            det = s.detainee_by_id.get(req.detainee)
+            sides = {d.side for d in s.detainees if d.side is not None}
+            if s.reciprocity is None:
+                return "the scenario has no reciprocity agreement"
+            if len(sides) != 2 or det is None or det.side is None:
+                return f"the agreement does not count detainee {req.detainee!r}"
+        return None
 
     # -- objective, bound and status -------------------------------------------------
     def check_objective(self, status: str) -> None:
@@ -777,6 +858,10 @@ class _Checker:
             self.add("status", "",
                      f"The plan's status must be one of {', '.join(sorted(_STATUSES))}; got "
                      f"{status!r} instead.")
+        if status == Status.INFEASIBLE.value:
+            self.add("status", "",
+                     "The plan says its scenario is infeasible, but a plan that leaves every "
+                     "parcel and visit request out keeps every rule, so no scenario is.")
         for name, sense in LEVELS:
             actual = float(self.computed[name])
             shown = _show(self.computed[name])
@@ -847,7 +932,7 @@ def verify(scenario: Scenario, plan: Result | Mapping[str, Any]) -> list[Violati
     ...                 max_weight_kg=2)
     >>> _ = b.add_parcel("P-1", origin="HUB", destination="F-1", weight_kg=2.5,
     ...                  volume_l=4, ready="2026-12-01", due="2026-12-02")
-    >>> plan = {"format": "parcelroute-plan/1", "status": "feasible",
+    >>> plan = {"format": "parcelroute-plan/1", "status": "feasible", "solve_seconds": 0.1,
     ...         "objective": {"delivered_priority": 1, "batch_cost": 0},
     ...         "bound": {"delivered_priority": 1, "batch_cost": 0},
     ...         "parcels": [{"id": "P-1", "batch": "B-1", "arrives": "2026-12-01"}],
@@ -862,6 +947,7 @@ def verify(scenario: Scenario, plan: Result | Mapping[str, Any]) -> list[Violati
         status_value = str(getattr(plan.status, "value", plan.status))
     else:
         data = dict(plan)
+        timed = "solve_seconds" in data
         raw = data.get("status")
         status_value = raw if isinstance(raw, str) else repr(raw)
         if status_value not in _STATUSES:
@@ -871,6 +957,9 @@ def verify(scenario: Scenario, plan: Result | Mapping[str, Any]) -> list[Violati
     checker.check_parcels()
     checker.check_visits()
     checker.check_objective(status_value)
+    if not isinstance(plan, Result) and not timed:
+        checker.add("solve_seconds", "",
+                    "The plan does not state the time spent ('solve_seconds').")
     return checker.out
 
 

@@ -103,7 +103,7 @@ def _left_out(prob: ParcelProblem, snap: _Snapshot, i: int, opts: range) -> tupl
             parts.append("blocked at a crossing: " + _names(crossings))
         return Reason.CAPACITY.value, (
             "every batch that could carry it is taken in this plan; " + "; ".join(parts))
-    return "cost", (
+    return Reason.COST.value, (
         f"its priority is {p.priority} and each batch with room for it would have to be "
         "operated for it alone, which only adds cost")
 
