@@ -260,10 +260,10 @@ def test_warnings_for_unknown_fields_and_unspoken_languages() -> None:
 
 
 def test_a_misspelt_field_gets_the_closest_name() -> None:
-    """Binds: 'visit_request' at the top level and 'wieght_kg' in a parcel name the field
-    meant; a field like no other ('colour') gets no guess."""
+    """Binds: 'visit_request' at the top level (beside 'visit_requests') and 'wieght_kg' in
+    a parcel name the field meant; a field like no other ('colour') gets no guess."""
     data = base()
-    data["visit_request"] = data.pop("visit_requests")
+    data["visit_request"] = copy.deepcopy(data["visit_requests"])
     data["parcels"][0]["wieght_kg"] = 3
     data["batches"][0]["colour"] = "red"
     warnings = pr.read_scenario_dict(data).warnings
@@ -272,6 +272,23 @@ def test_a_misspelt_field_gets_the_closest_name() -> None:
     assert "parcels[0]: unknown field(s) 'wieght_kg' (did you mean 'weight_kg'?) ignored." \
         in warnings
     assert "batches[0]: unknown field(s) 'colour' ignored." in warnings
+
+
+@pytest.mark.parametrize("key", ["parcels", "visit_requests", "batches"])
+def test_a_misspelt_list_the_scenario_lacks_is_refused(key: str) -> None:
+    """Binds: 'parcel' holding the parcels, with no 'parcels', would leave every one out
+    with a warning only; it is refused, naming the field meant. Slack: an empty one, or
+    one beside the real list, is a warning (test_a_misspelt_field_gets_the_closest_name)."""
+    data = base()
+    misspelt = key[:-1]
+    data[misspelt] = data.pop(key)
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario_dict(data)
+    problems = [p for p in info.value.problems if p.path == misspelt]
+    assert len(problems) == 1
+    assert f"gives no {key!r} but an unknown field {misspelt!r}" in problems[0].message
+    data[misspelt] = []
+    assert any(repr(misspelt) in w for w in pr.read_scenario_dict(data).warnings)
 
 
 def test_a_visit_to_a_detainee_at_an_unknown_facility_says_why() -> None:

@@ -568,6 +568,22 @@ def _check_calendar(r: _Reader, path: str, item: str, departs: dt.date, stops: t
             return
 
 
+def _check_misspelt_halves(r: _Reader, data: Mapping[str, Any]) -> None:
+    """An unknown top-level field holding items, close to a list or object the scenario does
+    not give ('parcel' without 'parcels'), is refused: ignored, with a warning only, its
+    items would be left out of the plan unseen."""
+    for key in sorted(set(data) - _TOP_KEYS):
+        value = data[key]
+        if not isinstance(value, (list, dict)) or not value:
+            continue
+        close = difflib.get_close_matches(key, sorted(_TOP_KEYS), n=1, cutoff=0.75)
+        if close and data.get(close[0]) is None:
+            what = f"{len(value)} item(s)" if isinstance(value, list) else "an object"
+            r.problem(key, f"The scenario gives no {close[0]!r} but an unknown field {key!r} "
+                           f"holding {what}, which would be ignored; name it {close[0]!r} "
+                           "(or remove it).")
+
+
 def _build(r: _Reader, data: Any) -> Scenario | None:
     if not isinstance(data, dict):
         r.problem("$", f"A scenario must be a JSON object; got {_type_name(data)} instead.")
@@ -580,6 +596,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         )
         return None
     r.check_unknown_keys(data, _TOP_KEYS, "$")
+    _check_misspelt_halves(r, data)
     top = "the scenario"
     name = r.field(data, "name", "$", top, _string, _STR, default="") or ""
     start = r.field(data, "start", "$", top, _date, _DATE, default=None)
