@@ -291,6 +291,26 @@ def test_a_misspelt_list_the_scenario_lacks_is_refused(key: str) -> None:
     assert any(repr(misspelt) in w for w in pr.read_scenario_dict(data).warnings)
 
 
+@pytest.mark.parametrize("network", [None, "missing"])
+def test_parcels_without_a_network_say_so_first(network: str | None) -> None:
+    """Binds: parcels and batches need the network; the first problem names it, before
+    the node references it leaves unknown. Slack: without parcels and batches the places
+    named are the nodes."""
+    data = base()
+    if network is None:
+        data["network"] = None
+    else:
+        del data["network"]
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario_dict(data)
+    first = info.value.problems[0]
+    assert first.path == "network"
+    assert "must give a 'network'; got" in first.message
+    for key in ("parcels", "batches"):
+        del data[key]
+    assert pr.read_scenario_dict(data).visit_requests
+
+
 def test_a_visit_to_a_detainee_at_an_unknown_facility_says_why() -> None:
     """The detainee's 'facility' names no node: the request's problem points at it rather
     than saying the detainee has none."""

@@ -632,6 +632,11 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
     # a visits-only file may leave the network out (the visit rules need no paths): the
     # places its items name are then its nodes, facilities and (transport origins) cities
     implicit = data.get("network") is None and not data.get("parcels") and not data.get("batches")
+    if data.get("network") is None and not implicit:
+        # (said first: otherwise only the node references it leaves unknown would be listed)
+        r.problem("network", "The scenario has parcels or batches, which travel through the "
+                             f"network, so it must give a 'network'; got "
+                             f"{_show(data.get('network', _MISSING))} instead.")
     implied: dict[str, str] = {}
 
     def node_ref(obj: Mapping[str, Any], key: str, path: str, item: str, *, required: bool = True) -> str | None:
