@@ -243,19 +243,6 @@ def _accepts(batch: Batch, parcel: Parcel) -> bool:
     return batch.accepts is None or parcel.category in batch.accepts
 
 
-def _first_out_of_order(ids: Iterable[str], order: Mapping[str, int]) -> tuple[str, str] | None:
-    """The first id listed after one that comes later in the scenario, and that one."""
-    last, last_id = -1, ""
-    for item in ids:
-        k = order.get(item)
-        if k is None:
-            continue
-        if k < last:
-            return item, last_id
-        last, last_id = k, item
-    return None
-
-
 # -- the checker -------------------------------------------------------------------
 class _Checker:
     def __init__(self, scenario: Scenario, plan: Result) -> None:
@@ -357,12 +344,8 @@ class _Checker:
                 add("missing_parcel", p.id,
                     f"Parcel {p.id!r} of the scenario is missing from the plan; every parcel "
                     "must appear once, delivered or left out with a reason.")
-        swapped = _first_out_of_order((rec.id for rec in self.plan.parcels),
-                                      {p.id: k for k, p in enumerate(s.parcels)})
-        if swapped is not None:
-            add("plan_order", swapped[0],
-                f"Parcel {swapped[0]!r} comes after parcel {swapped[1]!r} in the plan but "
-                "before it in the scenario; the plan keeps the scenario's order.")
+        self._check_order("parcel", [rec.id for rec in self.plan.parcels],
+                          [p.id for p in s.parcels])
 
         self._check_batch_records(count, weight, volume)
         self._check_capacities(count, weight, volume)
@@ -376,6 +359,22 @@ class _Checker:
             if count.get(b.id, 0) > 0:
                 cost = plus(cost, _dec(b.cost))
         self.computed["batch_cost"] = cost
+
+    def _check_order(self, kind: str, listed: Sequence[str], scenario_ids: Sequence[str]) -> None:
+        """The first item the plan lists after one that comes later in the scenario."""
+        order = {item: k for k, item in enumerate(scenario_ids)}
+        last, last_id = -1, ""
+        for item in listed:
+            k = order.get(item)
+            if k is None:
+                continue
+            if k < last:
+                self.add("plan_order", item,
+                         f"{kind.capitalize()} {item!r} comes after {kind} {last_id!r} in the "
+                         "plan but before it in the scenario; the plan keeps the scenario's "
+                         "order.")
+                return
+            last, last_id = k, item
 
     def _check_batch_records(
         self, count: Mapping[str, int], weight: Mapping[str, Decimal],
@@ -614,12 +613,8 @@ class _Checker:
                 add("missing_visit", r.id,
                     f"Visit request {r.id!r} of the scenario is missing from the plan; every "
                     "request must appear once, scheduled or left out with a reason.")
-        swapped = _first_out_of_order((rec.id for rec in self.plan.visits),
-                                      {r.id: k for k, r in enumerate(s.visit_requests)})
-        if swapped is not None:
-            add("plan_order", swapped[0],
-                f"Visit request {swapped[0]!r} comes after visit request {swapped[1]!r} in "
-                "the plan but before it in the scenario; the plan keeps the scenario's order.")
+        self._check_order("visit request", [rec.id for rec in self.plan.visits],
+                          [r.id for r in s.visit_requests])
 
         for x in s.sessions:
             n = session_visits.get(x.id, 0)
