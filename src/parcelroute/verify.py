@@ -36,7 +36,7 @@ Explanations
     for a request without a language, ``no_seat`` without ``transport_from``,
     ``keep_apart`` for a detainee kept apart from no one, ``reciprocity`` where no
     agreement counts the detainee), ``left_out_assigned`` (a record left out that
-    still names a batch date, escort or transport).
+    still names an arrival date, escort or transport).
 Objective
     ``objective_value``, ``objective_bound``, ``status`` (also any ``infeasible``:
     a plan that leaves everything out keeps every rule),
