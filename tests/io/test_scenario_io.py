@@ -311,6 +311,21 @@ def test_parcels_without_a_network_say_so_first(network: str | None) -> None:
     assert pr.read_scenario_dict(data).visit_requests
 
 
+@pytest.mark.parametrize(("key", "value", "said"), [
+    ("defaults", [1, 2], "'defaults' must be an object; got a list ([1, 2]) instead."),
+    ("reciprocity", "x", "'reciprocity' must be an object; got a string (\"x\") instead."),
+    ("network", 5, "'network' must be an object; got a number (5) instead."),
+    ("parcels", {"id": "P1"}, "'parcels' must be a list of objects; got an object "
+                              "({\"id\": \"P1\"}) instead.")])
+def test_a_part_of_the_wrong_type_shows_the_value_received(key: str, value: Any,
+                                                           said: str) -> None:
+    data = base()
+    data[key] = value
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario_dict(data)
+    assert said in [p.message for p in info.value.problems]
+
+
 def test_a_visit_to_a_detainee_at_an_unknown_facility_says_why() -> None:
     """The detainee's 'facility' names no node: the request's problem points at it rather
     than saying the detainee has none."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from parcelroute.exceptions import InvalidPlanError
-from parcelroute.io.scenario_io import _MISSING, _date, _Reader, _show, _type_name, load_json
+from parcelroute.io.scenario_io import _MISSING, _date, _Reader, _received, _show, load_json
 from parcelroute.result import (
     LEVELS,
     BatchLoad,
@@ -131,7 +131,7 @@ def read_plan_dict(data: Any) -> Result:
         return InvalidPlanError(r.problems, truncated=r.extra)
 
     if not isinstance(data, dict):
-        r.problem("$", f"A plan must be a JSON object; got {_type_name(data)} instead.")
+        r.problem("$", f"A plan must be a JSON object; got {_received(data)} instead.")
         raise done()
     fmt = data.get("format", _MISSING)
     if fmt != PLAN_FORMAT:

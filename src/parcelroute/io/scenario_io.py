@@ -93,6 +93,14 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _received(value: Any) -> str:
+    """A received value of the wrong JSON type, for error messages: its type and the value
+    (``a list ([1, 2])``; null and booleans as themselves)."""
+    if value is None or isinstance(value, bool):
+        return _show(value)
+    return f"{_type_name(value)} ({_show(value)})"
+
+
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
@@ -177,7 +185,7 @@ class _Reader:
         if value is _MISSING or value is None:
             return []
         if not isinstance(value, list):
-            self.problem(path, f"'{path}' must be a list of objects; got {_type_name(value)} instead.")
+            self.problem(path, f"'{path}' must be a list of objects; got {_received(value)} instead.")
             return []
         out = []
         for i, obj in enumerate(value):
@@ -586,7 +594,7 @@ def _check_misspelt_halves(r: _Reader, data: Mapping[str, Any]) -> None:
 
 def _build(r: _Reader, data: Any) -> Scenario | None:
     if not isinstance(data, dict):
-        r.problem("$", f"A scenario must be a JSON object; got {_type_name(data)} instead.")
+        r.problem("$", f"A scenario must be a JSON object; got {_received(data)} instead.")
         return None
     fmt = data.get("format", _MISSING)
     if fmt != SCENARIO_FORMAT:
@@ -614,7 +622,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
     if network is None:
         network = {}
     if not isinstance(network, dict):
-        r.problem("network", f"'network' must be an object; got {_type_name(network)} instead.")
+        r.problem("network", f"'network' must be an object; got {_received(network)} instead.")
         network = {}
     nodes: list[Node] = []
     node_ids: dict[str, str] = {}
@@ -670,7 +678,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
     if dflt is None:
         dflt = {}
     if not isinstance(dflt, dict):
-        r.problem("defaults", f"'defaults' must be an object; got {_type_name(dflt)} instead.")
+        r.problem("defaults", f"'defaults' must be an object; got {_received(dflt)} instead.")
         dflt = {}
     r.check_unknown_keys(dflt, {"max_parcels_per_detainee", "max_weight_kg_per_detainee"}, "defaults")
     defaults = Defaults(
@@ -920,7 +928,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
     rec = data.get("reciprocity")
     if rec is not None:
         if not isinstance(rec, dict):
-            r.problem("reciprocity", f"'reciprocity' must be an object; got {_type_name(rec)} instead.")
+            r.problem("reciprocity", f"'reciprocity' must be an object; got {_received(rec)} instead.")
         else:
             k = r.field(rec, "max_difference", "reciprocity", "the reciprocity", _integer(0), _NON_NEG_INT)
             if k is not None:
