@@ -46,8 +46,8 @@ class Reason(StrEnum):
     NO_SEAT = "no_seat"
     RECIPROCITY = "reciprocity"
     TIME_LIMIT = "time_limit"
-    #: A parcel that only a batch operated for it alone could carry, left out to save that
-    #: batch's cost.
+    #: A parcel that only a batch operated for it alone could carry, or a visit of priority 0
+    #: that only a transport not otherwise used could carry, left out to save that cost.
     COST = "cost"
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from parcelroute.result import Reason
 from parcelroute.visits.index import PRECEDENCE, Blocker
 from parcelroute.visits.plan import PlanState
 
@@ -152,7 +153,7 @@ def _free_reason(state: PlanState, ri: int, free: list[int]) -> tuple[str, str]:
         p = state.fit(ri, si)
         if p is not None and p.transport is not None and state.added_cost(p) > 0:
             t = ix.transports[p.transport]
-            return "no_seat", (
+            return Reason.COST.value, (
                 f"Only a transport not otherwise used ({t.id}, cost {t.cost:g}) could carry the "
                 f"family, and a visit of priority {r.priority} does not justify its cost."
             )
