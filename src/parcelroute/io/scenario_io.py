@@ -212,10 +212,16 @@ class _Reader:
                              f"{', '.join(_with_guess(k, allowed) for k in unknown)} ignored.")
 
 
+def _closest(key: str, allowed: Iterable[str]) -> str | None:
+    """The allowed field closest to ``key``, when one is close (a misspelt name)."""
+    close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
 def _with_guess(key: str, allowed: Iterable[str]) -> str:
     """``'key'``, with the closest allowed field when one is close (a misspelt name)."""
-    close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.75)
-    return f"{key!r} (did you mean {close[0]!r}?)" if close else repr(key)
+    close = _closest(key, allowed)
+    return f"{key!r} (did you mean {close!r}?)" if close else repr(key)
 
 
 def _first_few(names: list[str]) -> str:
@@ -584,11 +590,11 @@ def _check_misspelt_halves(r: _Reader, data: Mapping[str, Any]) -> None:
         value = data[key]
         if not isinstance(value, (list, dict)) or not value:
             continue
-        close = difflib.get_close_matches(key, sorted(_TOP_KEYS), n=1, cutoff=0.75)
-        if close and data.get(close[0]) is None:
+        close = _closest(key, _TOP_KEYS)
+        if close is not None and data.get(close) is None:
             what = f"{len(value)} item(s)" if isinstance(value, list) else "an object"
-            r.problem(key, f"The scenario gives no {close[0]!r} but an unknown field {key!r} "
-                           f"holding {what}, which would be ignored; name it {close[0]!r} "
+            r.problem(key, f"The scenario gives no {close!r} but an unknown field {key!r} "
+                           f"holding {what}, which would be ignored; name it {close!r} "
                            "(or remove it).")
 
 
