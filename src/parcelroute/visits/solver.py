@@ -908,11 +908,16 @@ def _full_model_fits(deadline: Deadline, reserve: float, size: int) -> bool:
     left = deadline.left()
     if left is None:
         return True
-    need = _full_model_need(size)
     room = left - reserve
-    if need >= STAGED_MIN_SECONDS:
+    if _stages(size):
         room *= 1 - STAGED_SHARE
-    return room >= need
+    return room >= _full_model_need(size)
+
+
+def _stages(size: int) -> bool:
+    """Whether a month of ``size`` session choices is improved and priced before its full
+    model (:data:`STAGED_MIN_SECONDS`)."""
+    return _full_model_need(size) >= STAGED_MIN_SECONDS
 
 
 def _staged(deadline: Deadline, reserve: float, size: int) -> float | None:
@@ -920,7 +925,7 @@ def _staged(deadline: Deadline, reserve: float, size: int) -> float | None:
     (:data:`STAGED_MIN_SECONDS`, :data:`STAGED_SHARE`); ``None`` where the full model goes
     first."""
     left = deadline.left()
-    if left is None or _full_model_need(size) < STAGED_MIN_SECONDS:
+    if left is None or not _stages(size):
         return None
     return STAGED_SHARE * max(0.0, left - reserve)
 
