@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -312,17 +313,69 @@ def test_generate_refuses_counts_out_of_range(tmp_path: Path, option: str, value
     assert not out.exists()
 
 
-def test_the_command_exits_through_python_when_no_run_was_left_behind(
-        scenario_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The slack side of the left-behind exit (tests/test_highs.py): after a solve whose
-    HiGHS runs all returned, the command exits through ``sys.exit`` with its status."""
+class _ExitedError(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _exit_spy(code: int) -> NoReturn:
+    raise _ExitedError(code)
+
+
+def test_the_command_ends_with_os_exit_once_its_output_is_flushed(
+        scenario_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """After a solve whose HiGHS runs all returned, the command still ends with
+    ``os._exit`` and its status: the interpreter's clean-up (0.1-0.2 s after a solve)
+    does not run past ``--time-limit``; the plan and the summary are out before."""
     out = tmp_path / "plan.json"
     monkeypatch.setattr(sys, "argv", ["parcelroute", "solve", str(scenario_file), "-o", str(out),
                                       "--time-limit", "5", "-q"])
-    with pytest.raises(SystemExit) as stop:
+    monkeypatch.setattr("parcelroute.cli.os._exit", _exit_spy)
+    with pytest.raises(_ExitedError) as stop:
         run()
     assert stop.value.code == 0
-    assert out.exists()
+    assert json.loads(out.read_text())["status"] == "optimal"
+    assert "plan written to" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "argv", ["parcelroute", "verify", str(scenario_file),
+                                      str(tmp_path / "missing.json")])
+    with pytest.raises(_ExitedError) as stop:
+        run()
+    assert stop.value.code == 2
+    assert "missing.json" in capsys.readouterr().err
+
+
+class _ClosedPipe(io.StringIO):
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_the_command_keeps_its_status_when_its_output_pipe_is_closed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Standard output closed by the reader (``parcelroute ... | head -1``): the flush
+    before the exit fails, and the command still ends with its own status, without
+    a traceback."""
+    monkeypatch.setattr(sys, "argv", ["parcelroute", "--version"])
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    monkeypatch.setattr("parcelroute.cli.os._exit", _exit_spy)
+    with pytest.raises(_ExitedError) as stop:
+        run()
+    assert stop.value.code == 0
+
+
+def test_the_command_output_reaches_a_pipe_in_full(scenario_file: Path, tmp_path: Path) -> None:
+    """Through a real process whose output is a pipe (block-buffered): the summary, the
+    plan and the exit status are all there although the process skips its clean-up."""
+    out = tmp_path / "plan.json"
+    proc = subprocess.run([sys.executable, "-m", "parcelroute", "solve", str(scenario_file),
+                           "-o", str(out), "-q"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("status: optimal")
+    assert proc.stdout.endswith(f"plan written to {out}\n")
+    assert json.loads(out.read_text())["objective"]["batch_cost"] == 12
+    proc = subprocess.run([sys.executable, "-m", "parcelroute", "verify", str(scenario_file),
+                           str(out)], capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stdout) == (0, "the plan keeps every rule.\n")
 
 
 @pytest.fixture

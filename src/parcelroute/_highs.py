@@ -312,9 +312,9 @@ def runs_left_behind() -> int:
     Each keeps running on a thread of its own until it returns. A process that
     ends while one does may be aborted by HiGHS' own clean-up (``terminate
     called without an active exception``): the end of a process waits for
-    them (see the module's description), and the ``parcelroute`` command
-    ends with :func:`os._exit` when this is not 0, once its output is
-    written and flushed.
+    them (see the module's description); the ``parcelroute`` command ends
+    with :func:`os._exit` once its output is written and flushed, and does
+    not wait.
     """
     with _pool_lock:
         return _left_behind
