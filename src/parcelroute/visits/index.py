@@ -110,6 +110,7 @@ class VisitIndex:
         self.routes: dict[tuple[str, str, dt.date], list[int]] = dict(routes)
         self._candidates: dict[int, list[int]] = {}
         self._escorts_for: dict[tuple[str, dt.date], list[int]] = {}
+        self._escort_sets: dict[tuple[str, dt.date], frozenset[int]] = {}
 
     # -- requests and detainees ------------------------------------------------------
     def detainee(self, ri: int) -> Detainee:
@@ -217,6 +218,17 @@ class VisitIndex:
         if lang is None:
             return []
         return self.escorts_for(lang, self.sessions[si].date)
+
+    def request_escort_set(self, ri: int, si: int) -> frozenset[int]:
+        """:meth:`request_escorts` as a set."""
+        lang = self.requests[ri].language
+        if lang is None:
+            return frozenset()
+        key = (lang, self.sessions[si].date)
+        got = self._escort_sets.get(key)
+        if got is None:
+            got = self._escort_sets[key] = frozenset(self.escorts_for(*key))
+        return got
 
     def request_transports(self, ri: int, si: int) -> list[int]:
         """Transports that could carry request ``ri``'s visitors to session ``si``.

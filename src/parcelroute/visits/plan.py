@@ -62,6 +62,9 @@ class PlanState:
         self.det_day: dict[tuple[str, dt.date], set[int]] = defaultdict(set)
         self.fac_day: dict[tuple[str, dt.date], Counter[str]] = defaultdict(Counter)
         self.esc_at: dict[tuple[int, dt.date], Counter[int]] = defaultdict(Counter)
+        #: Each facility-date's escorts and their visits there: an escort not in it that
+        #: day either has no visit that day or is at another facility.
+        self.esc_here: dict[tuple[str, dt.date], Counter[int]] = defaultdict(Counter)
         self.trans_people = [0] * len(index.transports)
         self.trans_members: list[set[int]] = [set() for _ in index.transports]
         self.side_count = [0, 0]
@@ -85,6 +88,7 @@ class PlanState:
         self.fac_day[(s.facility, s.date)][r.detainee] += 1
         if p.escort is not None:
             self.esc_at[(p.escort, s.date)][p.session] += 1
+            self.esc_here[(s.facility, s.date)][p.escort] += 1
         if p.transport is not None:
             self.trans_people[p.transport] += r.visitors
             self.trans_members[p.transport].add(ri)
@@ -114,6 +118,10 @@ class PlanState:
             at[p.session] -= 1
             if at[p.session] <= 0:
                 del at[p.session]
+            here = self.esc_here[(s.facility, s.date)]
+            here[p.escort] -= 1
+            if here[p.escort] <= 0:
+                del here[p.escort]
         if p.transport is not None:
             self.trans_people[p.transport] -= r.visitors
             self.trans_members[p.transport].discard(ri)
@@ -160,24 +168,40 @@ class PlanState:
         return None
 
     def escort_for(self, ri: int, si: int) -> int | None:
-        """The best free escort for request ``ri`` at ``si`` (one already there first)."""
+        """The best free escort for request ``ri`` at ``si``: one already at that session,
+        else one already at its facility that day, else one free all day; the first of
+        :meth:`~parcelroute.visits.index.VisitIndex.request_escorts` among equals.
+
+        Only the escorts already at the facility that day are checked one by one
+        (one with a visit elsewhere that day cannot come); a free one is the
+        first with no visit that day.
+        """
+        ix = self.index
+        s = ix.sessions[si]
+        speakers = ix.request_escorts(ri, si)
+        if not speakers:
+            return None
         best: tuple[int, int] | None = None
-        s_date = self.index.sessions[si].date
-        for ei in self.index.request_escorts(ri, si):
-            if self.escort_busy(ei, si) is not None:
-                continue
-            at = self.esc_at.get((ei, s_date))
-            rank = 0 if at and si in at else (1 if at else 2)
-            if best is None or rank < best[0]:
-                best = (rank, ei)
-                if rank == 0:
-                    break
-        return None if best is None else best[1]
+        here = self.esc_here.get((s.facility, s.date))
+        if here:
+            able = ix.request_escort_set(ri, si)
+            for ei in here:
+                if ei not in able or self.escort_busy(ei, si) is not None:
+                    continue
+                rank = (0 if si in self.esc_at[(ei, s.date)] else 1, ei)
+                if best is None or rank < best:
+                    best = rank
+        if best is not None:
+            return best[1]
+        esc_at = self.esc_at
+        for ei in speakers:
+            if not esc_at.get((ei, s.date)):
+                return ei
+        return None
 
     def has_free_escort(self, ri: int, si: int) -> bool:
-        """Whether some escort could serve request ``ri`` at ``si`` (without looking for the
-        best one, as :meth:`escort_for` does)."""
-        return any(self.escort_busy(ei, si) is None for ei in self.index.request_escorts(ri, si))
+        """Whether some escort could serve request ``ri`` at ``si``."""
+        return self.escort_for(ri, si) is not None
 
     # -- transports ------------------------------------------------------------------
     def transport_for(self, ri: int, si: int, *, new: bool = True) -> int | None:
@@ -224,16 +248,16 @@ class PlanState:
         ix = self.index
         r = ix.requests[ri]
         s = ix.sessions[si]
-        det = ix.detainee(ri)
-        if ix.static_blocker(ri, si) is not None:
-            return None
-        if len(self.det_visits.get(r.detainee, ())) >= det.max_visits:
-            return None
-        if self.det_day.get((r.detainee, s.date)):
-            return None
+        # (the checks that fail most often in a plan filling up, and cost least, first)
         if self.sess_count[si] >= s.capacity:
             return None
         if s.max_visitors is not None and self.sess_people[si] + r.visitors > s.max_visitors:
+            return None
+        if self.det_day.get((r.detainee, s.date)):
+            return None
+        if len(self.det_visits.get(r.detainee, ())) >= ix.detainee(ri).max_visits:
+            return None
+        if ix.static_blocker(ri, si) is not None:
             return None
         partners = ix.partners.get(r.detainee)
         if partners:
