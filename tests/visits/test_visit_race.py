@@ -18,6 +18,10 @@ from parcelroute.visits.mip import HighsLevel
 from parcelroute.visits.model import VisitModel
 from parcelroute.visits.race import LevelRace, better_value, run_race, tighter_bound
 
+#: Searches side by side (the race, level 2 ahead) run only under a time limit; small months
+#: are proven long before this one.
+SIDE_BY_SIDE = 600.0
+
 
 @pytest.mark.parametrize(("minimise", "expected"), [(True, 9), (False, 7)])
 def test_the_combined_bound_is_the_better_one(minimise: bool, expected: int) -> None:
@@ -136,13 +140,36 @@ def racing(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("seed", [0, 4])
 def test_racing_and_one_after_the_other_agree(seed: int) -> None:
     scenario = _month(seed)
-    result = pr.solve(scenario, time_limit=None, workers=2)
+    result = pr.solve(scenario, time_limit=SIDE_BY_SIDE, workers=2)
     assert pr.verify(scenario, result) == []
     assert result.status.value == "optimal"
     assert any(k.endswith("_won_by_highs") for k in result.stats)  # a level was raced
     alone = pr.solve(scenario, time_limit=None, workers=1)
     assert not any(k.endswith("_won_by_highs") for k in alone.stats)
     assert result.objective == alone.objective == result.bound
+
+
+@pytest.mark.parametrize("race", [False, True])
+def test_without_a_time_limit_nothing_runs_side_by_side(monkeypatch: pytest.MonkeyPatch,
+                                                        race: bool) -> None:
+    """Without a time limit the levels run one after the other: no level 2 ahead (two
+    workers) and no race (here from two workers on), so that the plan never depends on
+    which of two searches finished first. Under a time limit both run."""
+    import parcelroute.visits.solver as solver
+
+    if race:
+        monkeypatch.setattr(solver, "RACE_MIN_WORKERS", 2)
+    scenario = generate_scenario(0, 100, 0)
+    result = pr.solve(scenario, time_limit=None, workers=2)
+    assert result.status.value == "optimal"
+    assert not any(k.endswith("_won_by_highs") for k in result.stats)
+    assert "visits_level2_ahead" not in result.stats
+    timed = pr.solve(scenario, time_limit=SIDE_BY_SIDE, workers=2)
+    if race:
+        assert any(k.endswith("_won_by_highs") for k in timed.stats)
+    else:
+        assert timed.stats["visits_level2_ahead"] == 1.0
+    assert timed.objective == result.objective == result.bound
 
 
 @pytest.mark.parametrize("race", [False, True])
@@ -157,7 +184,7 @@ def test_a_model_highs_cannot_take_is_left_to_cp_sat(monkeypatch: pytest.MonkeyP
     if race:
         monkeypatch.setattr(solver, "RACE_MIN_WORKERS", 2)
     scenario = _month(1)
-    result = pr.solve(scenario, time_limit=None, workers=2)
+    result = pr.solve(scenario, time_limit=SIDE_BY_SIDE, workers=2)
     assert pr.verify(scenario, result) == []
     assert result.status.value == "optimal"
     assert not any(k.endswith(("_mip_seconds", "_won_by_highs")) for k in result.stats)
@@ -179,7 +206,7 @@ def test_level2_ahead_agrees_with_one_worker(requests: int, seed: int, steps: in
     Either way the values are those of one worker, where nothing runs ahead.
     """
     scenario = generate_scenario(0, requests, seed)
-    result = pr.solve(scenario, time_limit=None, workers=2)
+    result = pr.solve(scenario, time_limit=SIDE_BY_SIDE, workers=2)
     assert pr.verify(scenario, result) == []
     assert result.status.value == "optimal"
     assert result.stats["visits_level2_ahead"] == 1.0
@@ -196,11 +223,11 @@ def test_level2_ahead_out_of_reach_is_void(monkeypatch: pytest.MonkeyPatch) -> N
     import parcelroute.visits.solver as solver
 
     scenario = generate_scenario(0, 100, 0)
-    exact = pr.solve(scenario, time_limit=None, workers=2)
+    exact = pr.solve(scenario, time_limit=SIDE_BY_SIDE, workers=2)
     bound = solver._relaxation_bound
     monkeypatch.setattr(solver, "_relaxation_bound", lambda *a: bound(*a) + 5)
     monkeypatch.setattr(solver, "reciprocity_search", lambda *a, **k: None)
-    result = pr.solve(scenario, time_limit=None, workers=2)
+    result = pr.solve(scenario, time_limit=SIDE_BY_SIDE, workers=2)
     assert pr.verify(scenario, result) == []
     assert result.stats["visits_relaxation_bound"] > (exact.objective["visit_priority"]
                                                       + solver.AHEAD_STEPS)
@@ -278,7 +305,7 @@ def test_the_search_beside_proves_level2_alone(monkeypatch: pytest.MonkeyPatch) 
     scenario = generate_scenario(0, 100, 0)
     alone = pr.solve(scenario, time_limit=None, workers=1)
     monkeypatch.setattr(solver._Ahead, "_steps", wait)
-    result = pr.solve(scenario, time_limit=None, workers=2)
+    result = pr.solve(scenario, time_limit=SIDE_BY_SIDE, workers=2)
     assert result.stats["visits_level2_ahead"] == 1.0
     assert "visits_level2_beside_seconds" in result.stats
     assert pr.verify(scenario, result) == []
@@ -295,7 +322,7 @@ def test_the_leaning_run_ahead_proves_level2_alone(monkeypatch: pytest.MonkeyPat
     alone = pr.solve(scenario, time_limit=None, workers=1)
     monkeypatch.setattr(solver._Ahead, "join", lambda *a, **k: None)
     built = _recording(monkeypatch)
-    result = pr.solve(scenario, time_limit=None, workers=2)
+    result = pr.solve(scenario, time_limit=SIDE_BY_SIDE, workers=2)
     assert result.stats["visits_level2_ahead"] == 1.0
     assert "visits_level2_beside_seconds" not in result.stats
     assert any(h.offset >= result.objective["visit_priority"] for h in built)
@@ -312,7 +339,7 @@ def test_no_leaning_cost_when_its_numbers_grow_too_large(
     scenario = generate_scenario(0, 100, 0)
     monkeypatch.setattr(model, "MAX_LEANING_MAGNITUDE", 0)
     built = _recording(monkeypatch)
-    result = pr.solve(scenario, time_limit=None, workers=2)
+    result = pr.solve(scenario, time_limit=SIDE_BY_SIDE, workers=2)
     assert result.stats["visits_level2_ahead"] == 1.0
     assert "visits_level2_beside_seconds" not in result.stats
     assert built and all(h.offset == 0 for h in built)
@@ -341,7 +368,7 @@ def test_a_failing_level2_ahead_leaves_level2_to_highs_as_usual(
     monkeypatch.setattr(solver._Ahead, "_steps", fail)
     monkeypatch.setattr(solver, "HighsLevel", counted)
     with caplog.at_level(logging.ERROR, logger="parcelroute"):
-        result = pr.solve(scenario, time_limit=None, workers=2)
+        result = pr.solve(scenario, time_limit=SIDE_BY_SIDE, workers=2)
     assert "level 2 ahead failed" in caplog.text
     assert result.stats["visits_level2_ahead"] == 1.0
     assert len(built) == 3  # the run ahead, level 1, and level 2 as usual

@@ -931,13 +931,16 @@ def test_the_second_core_re_plans_once_the_pricing_is_over(
 
 def test_the_same_seed_gives_the_same_schedule_without_a_time_limit() -> None:
     """Without a time limit the same seed gives the same plan, request by request, with
-    two workers (HiGHS' level 2 ahead of level 1 on the second core included)."""
+    two workers. Level 2 ahead of level 1 and the search joining it once level 1 ended,
+    which ran here before, returned whichever of their optimal plans came first: in
+    about one solve of three another one."""
     from parcelroute.generate import generate_scenario
 
     scenario = generate_scenario(0, visits=120, seed=3)
-    plans = [pr.solve(scenario, seed=5) for _ in range(2)]
-    assert plans[0].status is plans[1].status is pr.Status.OPTIMAL
-    assert plans[0].stats["visits_level2_ahead"] == 1.0
-    assert [(v.id, v.session, v.escort, v.transport, v.reason) for v in plans[0].visits] == \
-        [(v.id, v.session, v.escort, v.transport, v.reason) for v in plans[1].visits]
+    plans = [pr.solve(scenario, seed=5) for _ in range(5)]
+    assert all(p.status is pr.Status.OPTIMAL for p in plans)
+    assert "visits_level2_ahead" not in plans[0].stats
+    schedules = {tuple((v.id, v.session, v.escort, v.transport, v.reason) for v in p.visits)
+                 for p in plans}
+    assert len(schedules) == 1
     assert sum(v.scheduled for v in plans[0].visits) > 0

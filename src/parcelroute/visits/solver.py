@@ -34,7 +34,9 @@ requests on two cores:
    That run minimises a cost that leans to priority in its relaxation (the
    same value on every plan of its model), and once level 1 is over, the
    core level 1 used joins in with the plain cost: two searches, each fast
-   on other months.
+   on other months. Searches side by side, whose plan depends on which one
+   finishes first, run only under a time limit: without one the levels run
+   one after the other, and the same scenario and seed give the same plan.
    Each level's bound is the best one proven (for level 1 also the
    relaxation's and the steps down's, whichever is lower).
    On months too large for the full model in the time given, the improved
@@ -294,8 +296,9 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     if run_full:
         vm = VisitModel(index, choices, scale=scale, caps=caps)
         stats["visits_variables"] = float(len(vm.all_vars()))
-        if vm.has_costs() and 2 <= options.workers < RACE_MIN_WORKERS and not _within(
-                state.priority(), bound1, options.relative_gap):
+        if _side_by_side(deadline) and vm.has_costs() and \
+                2 <= options.workers < RACE_MIN_WORKERS and not _within(
+                    state.priority(), bound1, options.relative_gap):
             ahead = _start_ahead(vm, bound1, options, deadline, reserve)
     pricing = None
     priced: CostBound | None = None
@@ -713,9 +716,9 @@ def _solve_level(vm: VisitModel, mip_model: cp_model.CpModel, start: dict[int, i
                  threads: int | None = None, ahead: _Ahead | None = None) -> _LevelAnswer:
     """Solve the objective set on ``vm.model``, from a verified start plan of ``value``.
 
-    With at least :data:`RACE_MIN_WORKERS` workers, HiGHS (on ``mip_model``,
-    the same model with optional valid cuts) and CP-SAT race, each on half
-    the workers; otherwise HiGHS goes first with every worker (at most
+    With at least :data:`RACE_MIN_WORKERS` workers and a time limit, HiGHS
+    (on ``mip_model``, the same model with optional valid cuts) and CP-SAT
+    race, each on half the workers; otherwise HiGHS goes first with every worker (at most
     ``threads``) and CP-SAT takes over while the level is unproven and at
     least :data:`CP_SAT_MIN_SECONDS` are left. A model
     HiGHS cannot take is left to CP-SAT alone. With ``ahead`` HiGHS has
@@ -730,7 +733,7 @@ def _solve_level(vm: VisitModel, mip_model: cp_model.CpModel, start: dict[int, i
     ahead_mip = None if ahead is None else ahead.result()
     if ahead_mip is None and beside is None:  # no run ahead, or it failed: HiGHS as usual
         ahead = None
-    racing = options.workers >= RACE_MIN_WORKERS and ahead is None
+    racing = options.workers >= RACE_MIN_WORKERS and ahead is None and _side_by_side(deadline)
     highs: HighsLevel | None = None
     if ahead is None:
         seconds = _budget(deadline, reserve, setup.share if racing else setup.mip_share)
@@ -786,7 +789,8 @@ def _race_level(vm: VisitModel, highs: HighsLevel, start: dict[int, int], value:
     proven level do not depend on which prover wins, but when several plans
     are optimal, which one is returned can (each prover alone is
     deterministic; their timing is not). Below :data:`RACE_MIN_WORKERS`
-    workers there is no race and the plan is deterministic.
+    workers, or without a time limit, there is no race and the plan is
+    deterministic.
     """
     answer = _LevelAnswer(None, value, bound)
 
@@ -824,6 +828,13 @@ def _race_level(vm: VisitModel, highs: HighsLevel, start: dict[int, int], value:
                  race.source, answer.bound, race.bound_source)
     options.report(_progress(setup, deadline, answer))
     return answer
+
+
+def _side_by_side(deadline: Deadline) -> bool:
+    """Whether two searches of one level may run side by side, the first to prove it
+    ending both: only under a time limit. Without one, the plan found must not depend on
+    which of them finished first (the same scenario and seed give the same plan)."""
+    return deadline.limit is not None
 
 
 def _highs_threads(workers: int, racing: bool) -> int:
