@@ -103,6 +103,84 @@ def test_reciprocity_bound_is_never_below_the_optimum(scenario: pr.Scenario) -> 
         assert result.objective["visit_priority"] <= bound
 
 
+def _no_cp_sat_pass(*_: object, **__: object) -> None:
+    raise AssertionError("a CP-SAT pass over the facilities ran")
+
+
+@pytest.mark.parametrize(("contested", "bound", "price"), [
+    # binds: one seat, A-1 worth 8 - p quarters and B-1 4 + p; the LP's best is their
+    # larger one, least at p = 2 (6 quarters): 1, where CP-SAT's two prices proved 2
+    (True, 1, 2),
+    # binds: room for all three, A-1 and A-2 worth 8 - p, B-1 4 + p: (20 - p) / 4 up to
+    # p = 8, first 3 at p = 5, the optimum
+    (False, 3, 5),
+])
+def test_without_time_for_a_pass_the_price_is_searched_on_the_relaxations(
+        monkeypatch: pytest.MonkeyPatch, contested: bool, bound: int, price: int) -> None:
+    """Where one CP-SAT pass over the facilities took longer than the time left, the
+    prices are tried on the facilities' linear relaxations, by bisection on the bound's
+    slope, and no CP-SAT pass runs."""
+    scenario = two_sides(contested=contested)
+    index = VisitIndex(scenario)
+    choices = [index.model_sessions(ri) for ri in range(len(index.requests))]
+    _caps, relaxed = relax_by_facility(index, choices, None)
+    optimum = pr.solve(scenario).objective["visit_priority"]
+    monkeypatch.setattr(lns, "_solve_facilities", _no_cp_sat_pass)
+    found = lns.reciprocity_search(index, choices, 5.0, relaxed, pass_seconds=6.0)
+    assert found is not None
+    assert (found.bound, found.ahead, found.quarters) == (bound, 0, price)
+    assert optimum <= bound
+
+
+@pytest.mark.parametrize(("seconds", "pass_seconds"), [(5.0, 4.0), (None, 6.0), (5.0, None)])
+def test_with_time_for_a_pass_the_prices_stay_with_cp_sat(
+        monkeypatch: pytest.MonkeyPatch, seconds: float | None,
+        pass_seconds: float | None) -> None:
+    """A pass that fits the time left, no time limit, or no pass measured: CP-SAT prices,
+    as before (bound 2 for the contested month)."""
+    index = VisitIndex(two_sides(contested=True))
+    choices = [index.model_sessions(ri) for ri in range(len(index.requests))]
+    _caps, relaxed = relax_by_facility(index, choices, None)
+    monkeypatch.setattr(lns, "_reciprocity_on_relaxations", _no_cp_sat_pass)
+    found = lns.reciprocity_search(index, choices, seconds, relaxed,
+                                   pass_seconds=pass_seconds)
+    assert found is not None and found.bound == 2
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(two_sided_months())
+def test_the_reciprocity_bound_on_the_relaxations_is_never_below_the_optimum(
+        scenario: pr.Scenario) -> None:
+    index = VisitIndex(scenario)
+    choices = [index.model_sessions(ri) for ri in range(len(index.requests))]
+    _caps, relaxed = relax_by_facility(index, choices, None)
+    found = lns.reciprocity_search(index, choices, 30.0, relaxed, pass_seconds=31.0)
+    result = pr.solve(scenario)
+    assert result.status is pr.Status.OPTIMAL
+    if found is not None:
+        assert result.objective["visit_priority"] <= found.bound
+
+
+def test_the_relaxation_pass_time_reaches_the_price_search(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Step 1 hands the reciprocity search the time its CP-SAT pass over the facilities
+    took, which decides where the prices are tried."""
+    import parcelroute.visits.solver as solver
+
+    given_: list[float | None] = []
+    search = solver.reciprocity_search
+
+    def spy(*args: object, **kwargs: object) -> lns.ReciprocityPrice | None:
+        given_.append(kwargs["pass_seconds"])  # type: ignore[arg-type]
+        return search(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solver, "reciprocity_search", spy)
+    scenario = generate_scenario(0, 60, 3)
+    result = pr.solve(scenario, time_limit=30)
+    assert len(given_) == 1 and given_[0] is not None and 0.0 < given_[0] < 30.0
+    assert pr.verify(scenario, result) == []
+
+
 @pytest.mark.parametrize(("seconds", "limit"), [(60.0, 0.6), (1.0, 0.1)])
 def test_a_neighbourhood_gets_a_share_of_a_long_budget(
         monkeypatch: pytest.MonkeyPatch, seconds: float, limit: float) -> None:

@@ -29,10 +29,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
+import highspy
+import numpy as np
 from ortools.sat.python import cp_model
 
+from parcelroute._highs import was_left_behind
+from parcelroute._integral import floor_bound
 from parcelroute.visits.greedy import fill, trim_reciprocity
 from parcelroute.visits.index import VisitIndex
+from parcelroute.visits.mip import linear_relaxation
 from parcelroute.visits.model import VisitModel, scaled_cost
 from parcelroute.visits.plan import Placement, PlanState
 
@@ -80,6 +85,10 @@ def facility_limit(vm: VisitModel, floor: float = FACILITY_LIMIT) -> float:
 
 #: Prices tried for the reciprocity bound.
 MAX_PRICES = 2
+#: Prices tried for it on the facilities' linear relaxations, where a pass of CP-SAT over
+#: every facility would not fit the time left (50,000 requests): each price costs a few
+#: tenths of a second there, once the relaxations are built.
+MAX_LP_PRICES = 16
 #: A re-plan's objective stays below this magnitude (CP-SAT refuses a model whose objective
 #: may overflow 64 bits); beyond it the re-plan drops its lower-ranked terms.
 MAX_OBJECTIVE = 2**62
@@ -274,7 +283,8 @@ def reciprocity_bound(index: VisitIndex, choices: list[list[int]], seconds: floa
 def reciprocity_search(index: VisitIndex, choices: list[list[int]], seconds: float | None,
                        placements: dict[int, Placement], *,
                        scale: tuple[int, bool] = (1, True), workers: int = 1,
-                       models: FacilityModels | None = None) -> ReciprocityPrice | None:
+                       models: FacilityModels | None = None,
+                       pass_seconds: float | None = None) -> ReciprocityPrice | None:
     """A tighter bound when the relaxed plans break reciprocity: a Lagrangian one.
 
     Scheduling one more visit for the side ahead costs a price ``λ``: each
@@ -291,6 +301,11 @@ def reciprocity_search(index: VisitIndex, choices: list[list[int]], seconds: flo
         The relaxed per-facility plans of :func:`relax_by_facility` (no price).
     workers, models
         As for :func:`relax_by_facility`.
+    pass_seconds : float, optional
+        How long one CP-SAT pass over every facility took (the relaxation's).
+        When it is more than ``seconds``, the prices are tried on the
+        facilities' linear relaxations instead (see
+        :func:`_reciprocity_on_relaxations`).
 
     Returns
     -------
@@ -307,6 +322,10 @@ def reciprocity_search(index: VisitIndex, choices: list[list[int]], seconds: flo
         return None
     ahead = 0 if diff > 0 else 1
     stop = None if seconds is None else time.perf_counter() + seconds
+    if seconds is not None and pass_seconds is not None and pass_seconds > seconds:
+        # not even one more pass of CP-SAT fits: the facilities' linear relaxations instead
+        models = FacilityModels(index, choices, scale) if models is None else models
+        return _reciprocity_on_relaxations(index, models, ahead, stop)
     quarters = 4
     prios = [index.requests[ri].priority for ri, c in enumerate(choices) if c]
     top = quarters * max(prios, default=0)
@@ -344,6 +363,113 @@ def reciprocity_search(index: VisitIndex, choices: list[list[int]], seconds: flo
         if hi - lo <= 1:
             break
         price = (lo + hi) // 2
+    return best
+
+
+class _RelaxedPrices:
+    """The reciprocity bound at a price, from every facility's linear relaxation.
+
+    Each facility's LP maximises ``Σ (quarters · priority - price · sign) x``
+    (``sign`` 1 for a visit of the side ahead, -1 for one of the other side);
+    its optimum bounds the facility's integer optimum, which is integral, so
+    the sum of their floors plus ``price · max_difference``, in quarters, bounds
+    the scheduled priority of every plan that keeps the agreement, as in
+    :func:`reciprocity_search`. The LPs are built on first use and each price
+    starts from the last basis.
+    """
+
+    def __init__(self, index: VisitIndex, models: FacilityModels, ahead: int,
+                 quarters: int, stop: float | None) -> None:
+        self.quarters, self.stop = quarters, stop
+        self.max_difference = index.scenario.reciprocity.max_difference \
+            if index.scenario.reciprocity is not None else 0
+        self.parts: list[tuple[VisitModel, np.ndarray, np.ndarray, np.ndarray]] = []
+        for vm in models.models.values():
+            cols, worth, sign = [], [], []
+            for (ri, _), var in vm.x.items():
+                side = index.side(ri)
+                cols.append(var.index)
+                worth.append(quarters * index.requests[ri].priority)
+                sign.append(0 if side is None else (1 if side == ahead else -1))
+            self.parts.append((vm, np.array(cols, dtype=np.int32),
+                               np.array(worth, dtype=float), np.array(sign, dtype=float)))
+        self.lps: list[highspy.Highs | None] = [None] * len(self.parts)
+        self.values: dict[int, int | None] = {}
+
+    def _left(self) -> float:
+        return float("inf") if self.stop is None else self.stop - time.perf_counter()
+
+    def _lp(self, k: int) -> highspy.Highs | None:
+        if self.lps[k] is None:
+            vm = self.parts[k][0]
+            vm.model.maximize(vm.priority())  # (the costs of x are set per price)
+            lp = linear_relaxation(vm.model)
+            lp.setOptionValue("threads", 1)
+            self.lps[k] = lp
+        return self.lps[k]
+
+    def bound(self, price: int) -> int | None:
+        """The bound at ``price`` (in quarters of a point), or ``None`` when some
+        facility's LP is not solved to optimality in time."""
+        if price in self.values:
+            return self.values[price]
+        total = 0
+        value: int | None = None
+        for k, (_, cols, worth, sign) in enumerate(self.parts):
+            if self._left() <= 0.01:
+                break
+            lp = self._lp(k)
+            left = self._left()
+            if lp is None or left <= 0.01:
+                break
+            if len(cols):
+                lp.changeColsCost(len(cols), cols, -(worth - price * sign))
+            lp.setOptionValue("time_limit", lp.getRunTime() + min(left, 1e9))
+            lp.run()
+            if was_left_behind(lp) or lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                break
+            # (stored as a minimum: the facility's LP maximum is its negation)
+            total += floor_bound(-lp.getInfo().objective_function_value)
+        else:
+            value = (total + price * self.max_difference) // self.quarters
+        self.values[price] = value
+        return value
+
+
+def _reciprocity_on_relaxations(index: VisitIndex, models: FacilityModels, ahead: int,
+                                stop: float | None) -> ReciprocityPrice | None:
+    """:func:`reciprocity_search` on the facilities' linear relaxations.
+
+    The bound is a convex function of the price, so the best price is found
+    by bisection on its slope (the bound at ``p`` against ``p + 1``), at most
+    :data:`MAX_LP_PRICES` prices, the best bound kept; ``None`` if not one
+    price was solved in time.
+    """
+    quarters = 4
+    prios = [index.requests[ri].priority for vm in models.models.values() for ri, _ in vm.x]
+    prices = _RelaxedPrices(index, models, ahead, quarters, stop)
+    best: ReciprocityPrice | None = None
+
+    def tried(price: int) -> int | None:
+        nonlocal best
+        value = prices.bound(price)
+        if value is not None and (best is None or value < best.bound):
+            best = ReciprocityPrice(value, ahead, price)
+        return value
+
+    lo, hi = 0, quarters * max(prios, default=0)
+    while hi > lo and len(prices.values) < MAX_LP_PRICES:
+        mid = (lo + hi) // 2
+        here, right = tried(mid), tried(mid + 1)
+        if here is None or right is None:
+            break
+        if right < here:
+            lo = mid + 1
+        else:
+            hi = mid
+    if best is not None:
+        logger.debug("reciprocity price %s/%s on the linear relaxations: bound %s (%d prices)",
+                     best.quarters, quarters, best.bound, len(prices.values))
     return best
 
 

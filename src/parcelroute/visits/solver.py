@@ -452,15 +452,18 @@ def _prepare(scenario: Scenario, options: SolveOptions, deadline: Deadline,
         need = 2 * facilities.seconds(options.workers)
         relax_seconds = max(relax_seconds,
                             min(need, _budget(deadline, reserve, RELAX_MAX_SHARE) or need))
+    relax_pass = time.perf_counter()
     caps, relaxed = relax_by_facility(index, choices, relax_seconds, scale=scale,
                                       workers=options.workers, models=facilities)
     bound1 = _relaxation_bound(index, choices, caps)
+    relax_pass = time.perf_counter() - relax_pass
     if relax_seconds is not None:
         relax_seconds -= time.perf_counter() - relax_start
     rec_price = None
     if relax_seconds is None or relax_seconds > 0:
         rec_price = reciprocity_search(index, choices, relax_seconds, relaxed, scale=scale,
-                                       workers=options.workers, models=facilities)
+                                       workers=options.workers, models=facilities,
+                                       pass_seconds=relax_pass)
         if rec_price is not None:
             bound1 = min(bound1, rec_price.bound)
     state = plan_from_relaxation(index, choices, relaxed)
