@@ -109,8 +109,9 @@ def _no_cp_sat_pass(*_: object, **__: object) -> None:
 
 @pytest.mark.parametrize(("contested", "bound", "price"), [
     # binds: one seat, A-1 worth 8 - p quarters and B-1 4 + p; the LP's best is their
-    # larger one, least at p = 2 (6 quarters): 1, where CP-SAT's two prices proved 2
-    (True, 1, 2),
+    # larger one, 7 quarters at p = 1 and 6 at p = 2: 1 (the least price of it), where
+    # CP-SAT's two prices proved 2
+    (True, 1, 1),
     # binds: room for all three, A-1 and A-2 worth 8 - p, B-1 4 + p: (20 - p) / 4 up to
     # p = 8, first 3 at p = 5, the optimum
     (False, 3, 5),
@@ -159,6 +160,80 @@ def test_the_reciprocity_bound_on_the_relaxations_is_never_below_the_optimum(
     assert result.status is pr.Status.OPTIMAL
     if found is not None:
         assert result.objective["visit_priority"] <= found.bound
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_relaxations_bound_the_facilities_cp_sat_missed(workers: int) -> None:
+    """Binds: CP-SAT's pass reached no facility. F-1's LP at price 0 is the larger
+    request alone (8 quarters: cap 2), and with reciprocity priced on the LPs (either side
+    tried) the bound is 1, at 1 quarter charged to side A, as on the relaxations alone."""
+    index = VisitIndex(two_sides(contested=True))
+    choices = [index.model_sessions(ri) for ri in range(len(index.requests))]
+    models = FacilityModels(index, choices, (1, True))
+    lp_caps, found = lns.relaxations_bound(index, models, {}, None, workers)
+    assert lp_caps == {"F-1": 2}
+    assert found is not None and (found.bound, found.ahead, found.quarters) == (1, 0, 1)
+
+
+def test_the_relaxations_leave_the_facilities_cp_sat_bounded() -> None:
+    """Slack: a facility CP-SAT bounded gets no LP cap, and without reciprocity no price."""
+    b = pr.ScenarioBuilder(name="no agreement", start="2026-12-01", end="2026-12-31")
+    for fac in ("F-1", "F-2"):
+        b.add_node(fac)
+        b.add_session(f"S-{fac}", facility=fac, date="2026-12-05", start="10:00",
+                      end="12:00", capacity=1)
+        for i in range(2):
+            b.add_detainee(f"D-{fac}-{i}", facility=fac)
+            b.add_visit_request(f"V-{fac}-{i}", detainee=f"D-{fac}-{i}", priority=i + 1,
+                                available=WEEK)
+    index = VisitIndex(b.build())
+    choices = [index.model_sessions(ri) for ri in range(len(index.requests))]
+    models = FacilityModels(index, choices, (1, True))
+    lp_caps, found = lns.relaxations_bound(index, models, {"F-1": 2}, None)
+    assert (lp_caps, found) == ({"F-2": 2}, None)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(two_sided_months())
+def test_the_bound_of_the_relaxations_is_never_below_the_optimum(scenario: pr.Scenario) -> None:
+    """Whichever side the price charges (the search tries both), the LP caps and the
+    priced bound hold."""
+    index = VisitIndex(scenario)
+    choices = [index.model_sessions(ri) for ri in range(len(index.requests))]
+    models = FacilityModels(index, choices, (1, True))
+    lp_caps, found = lns.relaxations_bound(index, models, {}, None, 2)
+    optimum = pr.solve(scenario).objective["visit_priority"]
+    assert optimum <= sum(lp_caps.values())
+    if found is not None:
+        assert optimum <= found.bound
+
+
+@pytest.mark.parametrize("missed", [True, False])
+def test_a_pass_that_missed_facilities_is_completed_by_their_relaxations(
+        monkeypatch: pytest.MonkeyPatch, missed: bool) -> None:
+    """Binds: step 1's CP-SAT pass reports no facility (as at 50,000 requests in 60 s,
+    where it reached half of them): the LPs bound every facility, level 1's bound holds
+    and the plan keeps every rule. Slack: a pass that reached all takes no LP cap."""
+    import parcelroute.visits.solver as solver
+
+    relax = solver.relax_by_facility
+
+    def nothing_solved(*args: object, **kwargs: object) -> object:
+        caps, placements = relax(*args, **kwargs)  # type: ignore[arg-type]
+        return ({} if missed else caps), placements
+
+    scenario = generate_scenario(0, 80, 5)
+    exact = pr.solve(scenario)
+    monkeypatch.setattr(solver, "relax_by_facility", nothing_solved)
+    result = pr.solve(scenario, time_limit=30)
+    assert pr.verify(scenario, result) == []
+    assert ("visits_lp_caps" in result.stats) is missed
+    if missed:  # (without them the bound would count every request's priority)
+        assert result.stats["visits_lp_caps"] > 1
+        assert result.stats["visits_relaxation_bound"] < sum(
+            r.priority for r in scenario.visit_requests)
+    assert result.bound["visit_priority"] >= exact.objective["visit_priority"]
+    assert result.objective["visit_priority"] <= exact.objective["visit_priority"]
 
 
 def test_the_relaxation_pass_time_reaches_the_price_search(

@@ -36,6 +36,24 @@ def test_rows_of_each_constraint_kind() -> None:
     assert len(rows.lower) == 3
 
 
+def test_the_plain_protobuf_gives_the_same_rows_as_the_wrapper() -> None:
+    """The linear relaxations read a plain protobuf copy of the model: every row, bound
+    and coefficient is the one OR-Tools' own wrapper gives, on the tiny model and on a
+    whole generated month (escorts, transports, reciprocity, keep-apart rows)."""
+    from parcelroute.visits.mip import _plain_proto
+
+    tiny, _ = _tiny()
+    index = VisitIndex(read_scenario_dict(generate_scenario_dict(0, 150, 2)))
+    month = VisitModel(index, [index.model_sessions(r) for r in range(len(index.requests))])
+    month.model.minimize(month.cost())
+    for m in (tiny, month.model):
+        wrapped, plain = to_rows(m.proto), to_rows(_plain_proto(m))
+        assert len(wrapped.lower) > 0
+        assert (wrapped.lower, wrapped.upper, wrapped.starts, wrapped.index, wrapped.value) == \
+            (plain.lower, plain.upper, plain.starts, plain.index, plain.value)
+        assert list(_plain_proto(m).objective.coeffs) == list(m.proto.objective.coeffs)
+
+
 def test_bound_binds_when_the_items_conflict() -> None:
     m, (a, b, c) = _tiny()
     m.maximize(2 * a + 3 * b + 2 * c)

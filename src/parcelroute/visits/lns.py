@@ -50,6 +50,7 @@ __all__ = [
     "reciprocity_bound",
     "reciprocity_search",
     "relax_by_facility",
+    "relaxations_bound",
 ]
 
 logger = logging.getLogger("parcelroute")
@@ -325,7 +326,8 @@ def reciprocity_search(index: VisitIndex, choices: list[list[int]], seconds: flo
     if seconds is not None and pass_seconds is not None and pass_seconds > seconds:
         # not even one more pass of CP-SAT fits: the facilities' linear relaxations instead
         models = FacilityModels(index, choices, scale) if models is None else models
-        return _reciprocity_on_relaxations(index, models, ahead, stop)
+        return _reciprocity_on_relaxations(index, models, ahead, stop,
+                                           _RelaxedPrices(index, models, 4, stop, workers))
     quarters = 4
     prios = [index.requests[ri].priority for ri, c in enumerate(choices) if c]
     top = quarters * max(prios, default=0)
@@ -369,20 +371,23 @@ def reciprocity_search(index: VisitIndex, choices: list[list[int]], seconds: flo
 class _RelaxedPrices:
     """The reciprocity bound at a price, from every facility's linear relaxation.
 
-    Each facility's LP maximises ``Σ (quarters · priority - price · sign) x``
-    (``sign`` 1 for a visit of the side ahead, -1 for one of the other side);
-    its optimum bounds the facility's integer optimum, which is integral, so
-    the sum of their floors plus ``price · max_difference``, in quarters, bounds
-    the scheduled priority of every plan that keeps the agreement, as in
-    :func:`reciprocity_search`. The LPs are built on first use and each price
-    starts from the last basis.
+    At a signed price ``p`` (in quarters of a point) each facility's LP
+    maximises ``Σ (quarters · priority - p · sign) x``, ``sign`` 1 for a visit
+    of the first side and -1 for one of the second: a positive price charges
+    the first side, a negative one the second. Its optimum bounds the
+    facility's integer optimum, which is integral, so the sum of their floors
+    plus ``|p| · max_difference``, in quarters, bounds the scheduled priority
+    of every plan that keeps the agreement, as in :func:`reciprocity_search`
+    (at price 0: the facilities alone). The LPs are built on first use and
+    each price starts from the last basis.
     """
 
-    def __init__(self, index: VisitIndex, models: FacilityModels, ahead: int,
-                 quarters: int, stop: float | None) -> None:
-        self.quarters, self.stop = quarters, stop
-        self.max_difference = index.scenario.reciprocity.max_difference \
-            if index.scenario.reciprocity is not None else 0
+    def __init__(self, index: VisitIndex, models: FacilityModels, quarters: int,
+                 stop: float | None, workers: int = 1) -> None:
+        self.quarters, self.stop, self.workers = quarters, stop, workers
+        rec = index.scenario.reciprocity
+        self.max_difference = 0 if rec is None else rec.max_difference
+        self.names = list(models.models)
         self.parts: list[tuple[VisitModel, np.ndarray, np.ndarray, np.ndarray]] = []
         for vm in models.models.values():
             cols, worth, sign = [], [], []
@@ -390,74 +395,120 @@ class _RelaxedPrices:
                 side = index.side(ri)
                 cols.append(var.index)
                 worth.append(quarters * index.requests[ri].priority)
-                sign.append(0 if side is None else (1 if side == ahead else -1))
+                sign.append(0 if side is None else (1 if side == 0 else -1))
             self.parts.append((vm, np.array(cols, dtype=np.int32),
                                np.array(worth, dtype=float), np.array(sign, dtype=float)))
         self.lps: list[highspy.Highs | None] = [None] * len(self.parts)
+        self.solved: dict[tuple[int, int], int] = {}
         self.values: dict[int, int | None] = {}
 
     def _left(self) -> float:
         return float("inf") if self.stop is None else self.stop - time.perf_counter()
 
-    def _lp(self, k: int) -> highspy.Highs | None:
-        if self.lps[k] is None:
-            vm = self.parts[k][0]
+    def facility(self, k: int, price: int) -> int | None:
+        """Facility ``k``'s LP bound at ``price``, or ``None`` when it is not solved to
+        optimality in time."""
+        if (k, price) in self.solved:
+            return self.solved[(k, price)]
+        if self._left() <= 0.01:
+            return None
+        vm, cols, worth, sign = self.parts[k]
+        lp = self.lps[k]
+        if lp is None:
             vm.model.maximize(vm.priority())  # (the costs of x are set per price)
-            lp = linear_relaxation(vm.model)
+            try:
+                lp = self.lps[k] = linear_relaxation(vm.model)
+            except ValueError:  # (a constraint HiGHS is not given: no LP bound)
+                return None
             lp.setOptionValue("threads", 1)
-            self.lps[k] = lp
-        return self.lps[k]
+        left = self._left()
+        if left <= 0.01:
+            return None
+        if len(cols):
+            lp.changeColsCost(len(cols), cols, -(worth - price * sign))
+        lp.setOptionValue("time_limit", lp.getRunTime() + min(left, 1e9))
+        lp.run()
+        if was_left_behind(lp) or lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        # (stored as a minimum: the facility's LP maximum is its negation)
+        self.solved[(k, price)] = floor_bound(-lp.getInfo().objective_function_value)
+        return self.solved[(k, price)]
 
     def bound(self, price: int) -> int | None:
-        """The bound at ``price`` (in quarters of a point), or ``None`` when some
-        facility's LP is not solved to optimality in time."""
-        if price in self.values:
-            return self.values[price]
-        total = 0
-        value: int | None = None
-        for k, (_, cols, worth, sign) in enumerate(self.parts):
-            if self._left() <= 0.01:
-                break
-            lp = self._lp(k)
-            left = self._left()
-            if lp is None or left <= 0.01:
-                break
-            if len(cols):
-                lp.changeColsCost(len(cols), cols, -(worth - price * sign))
-            lp.setOptionValue("time_limit", lp.getRunTime() + min(left, 1e9))
-            lp.run()
-            if was_left_behind(lp) or lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                break
-            # (stored as a minimum: the facility's LP maximum is its negation)
-            total += floor_bound(-lp.getInfo().objective_function_value)
-        else:
-            value = (total + price * self.max_difference) // self.quarters
-        self.values[price] = value
-        return value
+        """The bound at ``price``, or ``None`` when some facility's LP is not solved to
+        optimality in time."""
+        if price not in self.values:
+            ks = range(len(self.parts))
+            if self.workers >= 2 and len(self.parts) > 1:  # (HiGHS leaves Python's lock)
+                with ThreadPoolExecutor(max_workers=self.workers,
+                                        thread_name_prefix="parcelroute-lp") as pool:
+                    got = list(pool.map(lambda k: self.facility(k, price), ks))
+            else:
+                got = []
+                for k in ks:
+                    got.append(self.facility(k, price))
+                    if got[-1] is None:
+                        break
+            total = None if None in got else sum(v for v in got if v is not None)
+            self.values[price] = None if total is None else \
+                (total + abs(price) * self.max_difference) // self.quarters
+        return self.values[price]
 
 
-def _reciprocity_on_relaxations(index: VisitIndex, models: FacilityModels, ahead: int,
-                                stop: float | None) -> ReciprocityPrice | None:
+def relaxations_bound(index: VisitIndex, models: FacilityModels, caps: dict[str, int],
+                      stop: float | None, workers: int = 1,
+                      ) -> tuple[dict[str, int], ReciprocityPrice | None]:
+    """Level 1's bound from the facilities' linear relaxations, where CP-SAT missed some.
+
+    For a month whose CP-SAT pass over the facilities did not reach them all
+    in time (those it missed count every request's priority): first each
+    missed facility's LP bounds its priority alone (returned as caps, as
+    many as are solved by ``stop``); then, where reciprocity applies and
+    time is left, the agreement is priced on every facility's LP, either side
+    ahead (:func:`_reciprocity_on_relaxations`).
+    """
+    quarters = 4
+    prices = _RelaxedPrices(index, models, quarters, stop, workers)
+    missed = [k for k, name in enumerate(prices.names) if name not in caps]
+    with ThreadPoolExecutor(max_workers=max(1, workers),
+                            thread_name_prefix="parcelroute-lp") as pool:
+        got = list(pool.map(lambda k: prices.facility(k, 0), missed))
+    lp_caps = {prices.names[k]: v // quarters for k, v in zip(missed, got, strict=True)
+               if v is not None}
+    found = None
+    if index.sides is not None and index.scenario.reciprocity is not None and \
+            len(lp_caps) + len(caps) == len(prices.names):
+        found = _reciprocity_on_relaxations(index, models, None, stop, prices)
+    return lp_caps, found
+
+
+def _reciprocity_on_relaxations(index: VisitIndex, models: FacilityModels, ahead: int | None,
+                                stop: float | None, prices: _RelaxedPrices | None = None,
+                                ) -> ReciprocityPrice | None:
     """:func:`reciprocity_search` on the facilities' linear relaxations.
 
-    The bound is a convex function of the price, so the best price is found
-    by bisection on its slope (the bound at ``p`` against ``p + 1``), at most
-    :data:`MAX_LP_PRICES` prices, the best bound kept; ``None`` if not one
-    price was solved in time.
+    The bound is a convex function of the signed price (see
+    :class:`_RelaxedPrices`), so the best price is found by bisection on its
+    slope (the bound at ``p`` against ``p + 1``), over the prices charging
+    side ``ahead`` or, without one, either side; at most
+    :data:`MAX_LP_PRICES` prices, the best bound kept. ``None`` if no price
+    charging a side bounds better than price 0, or none was solved in time.
     """
     quarters = 4
     prios = [index.requests[ri].priority for vm in models.models.values() for ri, _ in vm.x]
-    prices = _RelaxedPrices(index, models, ahead, quarters, stop)
-    best: ReciprocityPrice | None = None
+    if prices is None:
+        prices = _RelaxedPrices(index, models, quarters, stop)
+    top = quarters * max(prios, default=0)
+    best: tuple[int, int] | None = None  # (bound, signed price)
 
     def tried(price: int) -> int | None:
         nonlocal best
         value = prices.bound(price)
-        if value is not None and (best is None or value < best.bound):
-            best = ReciprocityPrice(value, ahead, price)
+        if value is not None and (best is None or (value, abs(price)) < best):
+            best = (value, price)
         return value
 
-    lo, hi = 0, quarters * max(prios, default=0)
+    lo, hi = (-top if ahead in (None, 1) else 0), (top if ahead in (None, 0) else 0)
     while hi > lo and len(prices.values) < MAX_LP_PRICES:
         mid = (lo + hi) // 2
         here, right = tried(mid), tried(mid + 1)
@@ -467,10 +518,13 @@ def _reciprocity_on_relaxations(index: VisitIndex, models: FacilityModels, ahead
             lo = mid + 1
         else:
             hi = mid
-    if best is not None:
-        logger.debug("reciprocity price %s/%s on the linear relaxations: bound %s (%d prices)",
-                     best.quarters, quarters, best.bound, len(prices.values))
-    return best
+    if best is None or best[1] == 0:
+        return None
+    value, price = best
+    logger.debug("reciprocity price %s/%s on side %s on the linear relaxations: bound %s "
+                 "(%d prices)", abs(price), quarters, 0 if price > 0 else 1, value,
+                 len(prices.values))
+    return ReciprocityPrice(value, 0 if price > 0 else 1, abs(price))
 
 
 def plan_from_relaxation(index: VisitIndex, choices: list[list[int]],

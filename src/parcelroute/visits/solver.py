@@ -77,6 +77,7 @@ from parcelroute.visits.lns import (
     plan_from_relaxation,
     reciprocity_search,
     relax_by_facility,
+    relaxations_bound,
 )
 from parcelroute.visits.mip import HighsLevel, MipLevel
 from parcelroute.visits.model import Level, VisitModel, cost_scale, scaled_cost
@@ -119,6 +120,10 @@ RACE_MIN_WORKERS = 4
 #: bound, and one lower each time HiGHS proves that priority out of reach, at most this
 #: many times (each proof takes about a second on a 500-request month).
 AHEAD_STEPS = 3
+#: Share of the time left that the facilities' linear relaxations may take for level 1's
+#: bound when the CP-SAT pass over the facilities missed some (50,000 requests at 60 s):
+#: those would otherwise count every request's priority.
+LP_BOUND_SHARE = 0.75
 #: Share of the time left for the per-facility relaxations (they rarely need it).
 RELAX_SHARE = 0.3
 #: ... or, when solving and pricing each facility once may take longer than that
@@ -460,12 +465,22 @@ def _prepare(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     if relax_seconds is not None:
         relax_seconds -= time.perf_counter() - relax_start
     rec_price = None
-    if relax_seconds is None or relax_seconds > 0:
+    if relax_seconds is not None and len(caps) < len(facilities.models):
+        # the pass missed facilities (each would count all its requests' priority): their
+        # linear relaxations bound every facility, and price the agreement
+        lp_seconds = max(relax_seconds, _budget(deadline, reserve, LP_BOUND_SHARE) or 0.0)
+        lp_caps, rec_price = relaxations_bound(index, facilities, caps,
+                                               time.perf_counter() + lp_seconds,
+                                               options.workers)
+        stats["visits_lp_caps"] = float(len(lp_caps))
+        caps = {**caps, **lp_caps}
+        bound1 = _relaxation_bound(index, choices, caps)
+    elif relax_seconds is None or relax_seconds > 0:
         rec_price = reciprocity_search(index, choices, relax_seconds, relaxed, scale=scale,
                                        workers=options.workers, models=facilities,
                                        pass_seconds=relax_pass)
-        if rec_price is not None:
-            bound1 = min(bound1, rec_price.bound)
+    if rec_price is not None:
+        bound1 = min(bound1, rec_price.bound)
     state = plan_from_relaxation(index, choices, relaxed)
     greedy = greedy_plan(index, choices)
     if _better(greedy, state):
