@@ -166,7 +166,11 @@ def test_the_reciprocity_bound_on_the_relaxations_is_never_below_the_optimum(
 def test_the_relaxations_bound_the_facilities_cp_sat_missed(workers: int) -> None:
     """Binds: CP-SAT's pass reached no facility. F-1's LP at price 0 is the larger
     request alone (8 quarters: cap 2), and with reciprocity priced on the LPs (either side
-    tried) the bound is 1, at 1 quarter charged to side A, as on the relaxations alone."""
+    tried) the bound is 1, at 1 quarter charged to side A, as on the relaxations alone.
+    A solve before leaves HiGHS' thread pool at two threads: the LPs, one thread each,
+    some on other threads, still run (they returned an error before the pool was matched
+    on this thread first)."""
+    assert pr.solve(two_sides(contested=True), workers=2).status is pr.Status.OPTIMAL
     index = VisitIndex(two_sides(contested=True))
     choices = [index.model_sessions(ri) for ri in range(len(index.requests))]
     models = FacilityModels(index, choices, (1, True))

@@ -33,7 +33,7 @@ import highspy
 import numpy as np
 from ortools.sat.python import cp_model
 
-from parcelroute._highs import was_left_behind
+from parcelroute._highs import prepare_threads, was_left_behind
 from parcelroute._integral import floor_bound
 from parcelroute.visits.greedy import fill, trim_reciprocity
 from parcelroute.visits.index import VisitIndex
@@ -440,6 +440,7 @@ class _RelaxedPrices:
         if price not in self.values:
             ks = range(len(self.parts))
             if self.workers >= 2 and len(self.parts) > 1:  # (HiGHS leaves Python's lock)
+                prepare_threads(1)
                 with ThreadPoolExecutor(max_workers=self.workers,
                                         thread_name_prefix="parcelroute-lp") as pool:
                     got = list(pool.map(lambda k: self.facility(k, price), ks))
@@ -470,6 +471,7 @@ def relaxations_bound(index: VisitIndex, models: FacilityModels, caps: dict[str,
     quarters = 4
     prices = _RelaxedPrices(index, models, quarters, stop, workers)
     missed = [k for k, name in enumerate(prices.names) if name not in caps]
+    prepare_threads(1)  # (on this thread, before HiGHS runs on the pool's)
     with ThreadPoolExecutor(max_workers=max(1, workers),
                             thread_name_prefix="parcelroute-lp") as pool:
         got = list(pool.map(lambda k: prices.facility(k, 0), missed))
