@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -260,6 +261,41 @@ def test_the_relaxation_pass_time_reaches_the_price_search(
     assert pr.verify(scenario, result) == []
 
 
+@pytest.mark.parametrize("limit", [None, 30.0])
+def test_without_a_time_limit_the_improvement_counts_deterministic_time(
+        monkeypatch: pytest.MonkeyPatch, limit: float | None) -> None:
+    """Binds without a time limit: every re-plan gets CP-SAT's deterministic time (its
+    use is counted against the budget) and no wall-time limit, so the plan does not
+    depend on the machine's load. Slack under a time limit: wall time, as before."""
+    import parcelroute.visits.solver as solver
+
+    calls: list[dict[str, object]] = []
+    improve = lns._improve
+
+    def spy(*args: object, **kwargs: object) -> bool:
+        calls.append(dict(kwargs))
+        return improve(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lns, "_improve", spy)
+    flags: list[object] = []
+    by_facility = solver.improve_by_facility
+
+    def outer(*args: object, **kwargs: object) -> int:
+        flags.append(kwargs.get("deterministic"))
+        return by_facility(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solver, "improve_by_facility", outer)
+    scenario = generate_scenario(0, 80, 5)
+    result = pr.solve(scenario, time_limit=limit)
+    assert pr.verify(scenario, result) == []
+    assert flags and all(f is (limit is None) for f in flags)
+    assert calls
+    if limit is None:
+        assert all(isinstance(c.get("spent"), list) and "left" not in c for c in calls)
+    else:
+        assert all("spent" not in c and c.get("left") is not None for c in calls)
+
+
 @pytest.mark.parametrize(("seconds", "limit"), [(60.0, 0.6), (1.0, 0.1)])
 def test_a_neighbourhood_gets_a_share_of_a_long_budget(
         monkeypatch: pytest.MonkeyPatch, seconds: float, limit: float) -> None:
@@ -393,10 +429,12 @@ def test_a_re_plan_drops_the_terms_its_objective_cannot_hold(
 
 
 # -- each facility's time limit -----------------------------------------------------------
+@pytest.mark.parametrize("seconds", [600.0, None])
 def test_a_large_facility_gets_time_in_proportion_to_its_model(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, seconds: float | None) -> None:
     """Binds on a facility of many variables (more than 0.25 s at 0.3 ms each); slack on a
-    small one, which keeps the 0.25 s floor. Each facility's solve is given its own limit."""
+    small one, which keeps the 0.25 s floor. Each facility's solve is given its own limit:
+    of wall time under a time limit, of CP-SAT's deterministic time without one."""
     scenario = generate_scenario(0, 300, 3)
     index = VisitIndex(scenario)
     choices = [index.model_sessions(ri) for ri in range(len(index.requests))]
@@ -415,12 +453,14 @@ def test_a_large_facility_gets_time_in_proportion_to_its_model(
     solve = lns.cp_model.CpSolver.solve
 
     def spy(self: lns.cp_model.CpSolver, model: lns.cp_model.CpModel, *args: object) -> object:
-        limits.append(self.parameters.max_time_in_seconds)
+        wall, work = self.parameters.max_time_in_seconds, self.parameters.max_deterministic_time
+        assert (wall if seconds is None else work) == math.inf
+        limits.append(work if seconds is None else wall)
         return solve(self, model, *args)
 
     monkeypatch.setattr(lns.cp_model.CpSolver, "solve", spy)
-    relax_by_facility(index, choices, None, models=models)
-    assert sorted(limits) == pytest.approx(sorted(models.limits.values()))
+    relax_by_facility(index, choices, seconds, models=models)
+    assert sorted(limits) == pytest.approx(sorted(models.limits.values()), rel=1e-3)
 
 
 def _sides_across_facilities(max_difference: int) -> pr.Scenario:

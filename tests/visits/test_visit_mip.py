@@ -54,6 +54,28 @@ def test_the_plain_protobuf_gives_the_same_rows_as_the_wrapper() -> None:
         assert list(_plain_proto(m).objective.coeffs) == list(m.proto.objective.coeffs)
 
 
+def test_without_a_temporary_file_the_rows_come_from_the_wrapper(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No room to write the model out: the linear relaxation reads OR-Tools' own wrapper
+    and is the same LP."""
+    import parcelroute.visits.mip as mip
+
+    m, lits = _tiny()
+    m.maximize(sum(lits))
+    before = mip.linear_relaxation(m)
+
+    def no_room(*_a: object, **_k: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(mip.tempfile, "TemporaryDirectory", no_room)
+    assert mip._plain_proto(m) is m.proto
+    after = mip.linear_relaxation(m)
+    for lp in (before, after):
+        lp.run()
+    assert after.getInfo().objective_function_value == \
+        before.getInfo().objective_function_value == -2.0
+
+
 def test_bound_binds_when_the_items_conflict() -> None:
     m, (a, b, c) = _tiny()
     m.maximize(2 * a + 3 * b + 2 * c)

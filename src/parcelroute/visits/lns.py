@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import random
 import threading
 import time
@@ -227,7 +228,10 @@ def _solve_facilities(models: FacilityModels, stop: float | None,
         solver.parameters.num_workers = 1
         solver.parameters.linearization_level = 2
         limit = models.limits[fac]
-        solver.parameters.max_time_in_seconds = min(limit, left or limit)
+        if stop is None:  # (no time limit: the same answer whatever the machine's load)
+            solver.parameters.max_deterministic_time = limit
+        else:
+            solver.parameters.max_time_in_seconds = min(limit, left or limit)
         return fac, solver, solver.solve(vm.model)
 
     order = list(models.models)
@@ -501,13 +505,13 @@ def _reciprocity_on_relaxations(index: VisitIndex, models: FacilityModels, ahead
     if prices is None:
         prices = _RelaxedPrices(index, models, quarters, stop)
     top = quarters * max(prios, default=0)
-    best: tuple[int, int] | None = None  # (bound, signed price)
+    best: tuple[int, int, int] | None = None  # (bound, price charged, signed price)
 
     def tried(price: int) -> int | None:
         nonlocal best
         value = prices.bound(price)
-        if value is not None and (best is None or (value, abs(price)) < best):
-            best = (value, price)
+        if value is not None and (best is None or (value, abs(price)) < best[:2]):
+            best = (value, abs(price), price)
         return value
 
     lo, hi = (-top if ahead in (None, 1) else 0), (top if ahead in (None, 0) else 0)
@@ -520,9 +524,9 @@ def _reciprocity_on_relaxations(index: VisitIndex, models: FacilityModels, ahead
             lo = mid + 1
         else:
             hi = mid
-    if best is None or best[1] == 0:
+    if best is None or best[2] == 0:
         return None
-    value, price = best
+    value, _, price = best
     logger.debug("reciprocity price %s/%s on side %s on the linear relaxations: bound %s "
                  "(%d prices)", abs(price), quarters, 0 if price > 0 else 1, value,
                  len(prices.values))
@@ -570,7 +574,8 @@ def plan_from_relaxation(index: VisitIndex, choices: list[list[int]],
 def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: float, *,
                         seed: int = 0, scale: tuple[int, bool] = (1, True),
                         room_below: int | None = None, ahead: int | None = None,
-                        spare: threading.Event | None = None) -> int:
+                        spare: threading.Event | None = None,
+                        deterministic: bool = False) -> int:
     """Re-solve the visits of each facility in turn while the time lasts.
 
     Each facility's visits are re-planned with everything else fixed,
@@ -597,7 +602,9 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
     choices : list of list of int
         The sessions each request may take.
     seconds : float
-        Wall-time budget.
+        Wall-time budget, or with ``deterministic`` CP-SAT's deterministic time
+        (its re-plans' limits too): for a solve without a time limit, whose plan
+        must not depend on the machine's load (one worker only).
     seed : int
         Seed for the order of the facilities.
     scale : (int, bool)
@@ -636,11 +643,14 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
     >>> improve_by_facility(state, choices, 5.0), state.priority()
     (1, 2)
     """
-    stop = time.perf_counter() + seconds
+    stop = math.inf if deterministic else time.perf_counter() + seconds
     limit = max(NEIGHBOURHOOD_LIMIT, NEIGHBOURHOOD_SHARE * seconds)
     requests_at = by_facility(state.index, choices)
     sweeps = _Sweeps(sorted(requests_at), seed)
     lock = threading.Lock()
+    used: list[float] = []  # (with ``deterministic``: each re-plan's deterministic time)
+    if deterministic:
+        spare = None
 
     def work(main: bool) -> None:
         helper: threading.Thread | None = None
@@ -654,7 +664,7 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
                 sweeps.end()
 
         try:
-            while (group := sweeps.take(stop)) is not None:
+            while sum(used) < seconds and (group := sweeps.take(stop)) is not None:
                 if main and helper is None and spare is not None and spare.is_set():
                     helper = threading.Thread(target=assist, name="visits-improve", daemon=True)
                     helper.start()
@@ -663,9 +673,13 @@ def improve_by_facility(state: PlanState, choices: list[list[int]], seconds: flo
                     requests = [ri for fac in group for ri in requests_at[fac]]
                     with lock:
                         below = room_below is not None and state.priority() < room_below
-                    left = stop - time.perf_counter()
-                    better = _improve(state, choices, group, requests, min(left, limit), scale,
-                                      ahead if below else None, lock, left=left)
+                    if deterministic:
+                        better = _improve(state, choices, group, requests, limit, scale,
+                                          ahead if below else None, lock, spent=used)
+                    else:
+                        left = stop - time.perf_counter()
+                        better = _improve(state, choices, group, requests, min(left, limit),
+                                          scale, ahead if below else None, lock, left=left)
                 finally:
                     sweeps.give_back(better)
         finally:
@@ -783,7 +797,7 @@ def _objective_weights(priorities: int, costs: int, sided: int) -> tuple[int, in
 def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
              requests: list[int], seconds: float, scale: tuple[int, bool],
              room: int | None, lock: AbstractContextManager[object] | None = None, *,
-             left: float | None = None) -> bool:
+             left: float | None = None, spent: list[float] | None = None) -> bool:
     """Re-solve some facilities' visits; apply and return True when the plan gets better.
 
     Better: more priority; then, with ``room`` (the side ahead), more room
@@ -792,7 +806,8 @@ def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
     re-plans other facilities meanwhile) the plan is read and changed under it, and a
     re-plan the other's changes have made break a rule (:func:`_still_fits`) is dropped.
     CP-SAT gets ``seconds``, or :data:`FACILITY_SECONDS_PER_VARIABLE` per variable of
-    the re-plan's model if more (large facilities), but never more than ``left``.
+    the re-plan's model if more (large facilities), but never more than ``left``. With
+    ``spent`` that limit is CP-SAT's deterministic time, and the time used is appended.
     """
     ix = state.index
     inside = set(facilities)
@@ -836,8 +851,13 @@ def _improve(state: PlanState, choices: list[list[int]], facilities: list[str],
     solver.parameters.num_workers = 1
     solver.parameters.linearization_level = 2
     limit = max(seconds, facility_limit(vm, 0.0))
-    solver.parameters.max_time_in_seconds = limit if left is None else min(limit, left)
+    if spent is not None:
+        solver.parameters.max_deterministic_time = limit
+    else:
+        solver.parameters.max_time_in_seconds = limit if left is None else min(limit, left)
     status = solver.solve(vm.model)
+    if spent is not None:
+        spent.append(solver.deterministic_time)
     # (the objective's exact value: CP-SAT's float one loses units above 2**53)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.value(objective) <= current:
         return False

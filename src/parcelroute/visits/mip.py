@@ -241,20 +241,23 @@ def linear_relaxation(model: cp_model.CpModel) -> highspy.Highs:
     return _build(_plain_proto(model), None, integral=False)
 
 
-def _plain_proto(model: cp_model.CpModel) -> cp_model_pb2.CpModelProto:
-    """The model as a plain protobuf message.
+def _plain_proto(model: cp_model.CpModel) -> Any:
+    """The model as a plain protobuf message (OR-Tools' own if it cannot be written out).
 
     OR-Tools' own ``model.proto`` answers each field through a call into C++:
     reading a facility model of thousands of rows through it took four times
     as long as writing the model out and reading it back.
     """
-    with tempfile.TemporaryDirectory(prefix="parcelroute-") as folder:
-        path = os.path.join(folder, "model.pb")
-        if not model.export_to_file(path):
-            raise ValueError("the model could not be written out")
-        out = cp_model_pb2.CpModelProto()
-        with open(path, "rb") as stream:
-            out.ParseFromString(stream.read())
+    try:
+        with tempfile.TemporaryDirectory(prefix="parcelroute-") as folder:
+            path = os.path.join(folder, "model.pb")
+            if not model.export_to_file(path):
+                return model.proto
+            out = cp_model_pb2.CpModelProto()
+            with open(path, "rb") as stream:
+                out.ParseFromString(stream.read())
+    except OSError:  # (no room or no right to write a temporary file)
+        return model.proto
     return out
 
 

@@ -324,7 +324,8 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline,
         stats["visits_improved_facilities"] = float(improve_by_facility(
             state, choices, lns_seconds, seed=options.seed, scale=scale,
             room_below=bound1 if _room_counts(scenario, rec_price) else None,
-            ahead=None if rec_price is None else rec_price.ahead, spare=spare))
+            ahead=None if rec_price is None else rec_price.ahead, spare=spare,
+            deterministic=deadline.limit is None))
         if pricing is not None:
             # the full model does not follow: the pricing may use the rest of its time
             priced = pricing.result(wait=True)
@@ -356,7 +357,7 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline,
                     # start (while level 2 may already run ahead on the other core)
                     improve_by_facility(state, choices, min(lns_seconds, _budget(
                         deadline, reserve, LNS_SHARE) or lns_seconds), seed=options.seed,
-                        scale=scale)
+                        scale=scale, deterministic=deadline.limit is None)
             if ahead is not None:
                 ahead, bound1 = _settle(ahead, state, bound1, stats)
             if need_level2:
