@@ -475,10 +475,13 @@ def relaxations_bound(index: VisitIndex, models: FacilityModels, caps: dict[str,
     quarters = 4
     prices = _RelaxedPrices(index, models, quarters, stop, workers)
     missed = [k for k, name in enumerate(prices.names) if name not in caps]
-    prepare_threads(1)  # (on this thread, before HiGHS runs on the pool's)
-    with ThreadPoolExecutor(max_workers=max(1, workers),
-                            thread_name_prefix="parcelroute-lp") as pool:
-        got = list(pool.map(lambda k: prices.facility(k, 0), missed))
+    if workers >= 2:
+        prepare_threads(1)  # (on this thread, before HiGHS runs on the pool's)
+        with ThreadPoolExecutor(max_workers=workers,
+                                thread_name_prefix="parcelroute-lp") as pool:
+            got = list(pool.map(lambda k: prices.facility(k, 0), missed))
+    else:
+        got = [prices.facility(k, 0) for k in missed]
     lp_caps = {prices.names[k]: v // quarters for k, v in zip(missed, got, strict=True)
                if v is not None}
     found = None
