@@ -63,6 +63,7 @@ from decimal import (
     Underflow,
 )
 from fractions import Fraction
+from functools import cached_property
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -253,7 +254,6 @@ class _Checker:
         self.batches = _batch_infos(scenario, self.routes)
         self.computed: dict[str, Decimal] = {name: _ZERO for name, _ in LEVELS}
         self.scheduled_by_detainee: dict[str, int] = defaultdict(int)
-        self._apart_cache: dict[str, set[str]] | None = None
 
     def add(self, rule: str, item: str, message: str) -> None:
         self.out.append(Violation(rule, item, message))
@@ -710,22 +710,21 @@ class _Checker:
                      f"Visit request {vid!r} has its session on {session.date.isoformat()}, "
                      f"but transport {tid!r} travels on {transport.date.isoformat()}.")
 
+    @cached_property
     def _apart(self) -> dict[str, set[str]]:
         """Each detainee's keep-apart partners of the scenario (either listing is enough; an
         id that is no detainee of the scenario is none)."""
-        if self._apart_cache is None:
-            known = self.s.detainee_by_id
-            apart: dict[str, set[str]] = defaultdict(set)
-            for d in self.s.detainees:
-                for other in d.keep_apart:
-                    if other != d.id and other in known:
-                        apart[d.id].add(other)
-                        apart[other].add(d.id)
-            self._apart_cache = dict(apart)
-        return self._apart_cache
+        known = self.s.detainee_by_id
+        apart: dict[str, set[str]] = defaultdict(set)
+        for d in self.s.detainees:
+            for other in d.keep_apart:
+                if other != d.id and other in known:
+                    apart[d.id].add(other)
+                    apart[other].add(d.id)
+        return dict(apart)
 
     def _check_keep_apart(self, at_facility: Mapping[tuple[str, dt.date], list[str]]) -> None:
-        apart = self._apart()
+        apart = self._apart
         if not apart:
             return
         for (facility, day), visited in sorted(at_facility.items()):
@@ -763,11 +762,16 @@ class _Checker:
                          f"Escort {eid!r} has {len(sessions)} visits on {day.isoformat()}, more "
                          f"than the limit of {escort.max_visits_per_day}.")
 
+    @cached_property
+    def _sides(self) -> list[str]:
+        """The scenario's sides, sorted (the agreement counts them only when there are two)."""
+        return sorted({d.side for d in self.s.detainees if d.side is not None})
+
     def _check_reciprocity(self, total: Mapping[str, int]) -> None:
         rec = self.s.reciprocity
         if rec is None:
             return
-        sides = sorted({d.side for d in self.s.detainees if d.side is not None})
+        sides = self._sides
         if len(sides) != 2:
             return
         counts = dict.fromkeys(sides, 0)
@@ -823,14 +827,13 @@ class _Checker:
             return "it needs no escort (it names no language)"
         if reason == "no_seat" and req.transport_from is None:
             return "it needs no seat (it names no 'transport_from')"
-        if reason == "keep_apart" and not self._apart().get(req.detainee):
+        if reason == "keep_apart" and not self._apart.get(req.detainee):
             return f"detainee {req.detainee!r} is kept apart from no one"
         if reason == "reciprocity":
             det = s.detainee_by_id.get(req.detainee)
-            sides = {d.side for d in s.detainees if d.side is not None}
             if s.reciprocity is None:
                 return "the scenario has no reciprocity agreement"
-            if len(sides) != 2 or det is None or det.side is None:
+            if len(self._sides) != 2 or det is None or det.side is None:
                 return f"the agreement does not count detainee {req.detainee!r}"
         return None
 
