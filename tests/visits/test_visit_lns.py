@@ -180,6 +180,34 @@ def test_the_relaxations_bound_the_facilities_cp_sat_missed(workers: int) -> Non
     assert found is not None and (found.bound, found.ahead, found.quarters) == (1, 0, 1)
 
 
+@pytest.mark.parametrize("left_behind", [True, False])
+def test_a_facility_lp_left_behind_is_never_run_again(monkeypatch: pytest.MonkeyPatch,
+                                                      left_behind: bool) -> None:
+    """Binds: a facility LP whose run was left behind (its worker may still be inside)
+    gives no bound, and is neither run nor built again at later prices. Slack: one that
+    returned gives its bound at every price."""
+    index = VisitIndex(two_sides(contested=True))
+    choices = [index.model_sessions(ri) for ri in range(len(index.requests))]
+    prices = lns._RelaxedPrices(index, FacilityModels(index, choices, (1, True)), 4, None)
+    import parcelroute.visits.mip as mip
+
+    for module in (lns, mip):
+        monkeypatch.setattr(module, "was_left_behind", lambda _lp: left_behind)
+    runs: list[int] = []
+    resolve = lns.resolve_relaxation
+
+    def counted(*args: object) -> float | None:
+        runs.append(1)
+        return resolve(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lns, "resolve_relaxation", counted)
+    got = [prices.facility(0, price) for price in (0, 1)]
+    if left_behind:
+        assert got == [None, None] and len(runs) == 1 and prices.lps == [None]
+    else:
+        assert got == [8, 7] and len(runs) == 2
+
+
 def test_the_relaxations_leave_the_facilities_cp_sat_bounded() -> None:
     """Slack: a facility CP-SAT bounded gets no LP cap, and without reciprocity no price."""
     b = pr.ScenarioBuilder(name="no agreement", start="2026-12-01", end="2026-12-31")

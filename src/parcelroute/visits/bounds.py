@@ -57,7 +57,7 @@ from parcelroute._highs import was_left_behind
 from parcelroute._integral import ceil_bound
 from parcelroute.visits.index import VisitIndex
 from parcelroute.visits.lns import ReciprocityPrice, by_facility, facility_limit, only
-from parcelroute.visits.mip import linear_relaxation
+from parcelroute.visits.mip import linear_relaxation, resolve_relaxation
 from parcelroute.visits.model import VisitModel, scaled_cost
 
 __all__ = ["CostBound", "CostBoundJob", "cost_bound_in_background", "lagrangian_cost_bound"]
@@ -198,21 +198,17 @@ class _FacilityLp:
         if lp is None or left <= 0.01:  # (building it may have taken the time)
             return None
         n = len(self.cols)
-        if n:
-            lp.changeColsCost(n, np.array(self.cols, dtype=np.int32),
-                              np.array([-price * w for w in self.weights], dtype=float))
-        # (HiGHS counts the time limit over every run of the instance)
-        lp.setOptionValue("time_limit", lp.getRunTime() + left)
-        lp.run()
+        value = resolve_relaxation(lp, np.array(self.cols, dtype=np.int32),
+                                   np.array([-price * w for w in self.weights], dtype=float),
+                                   left)
         if was_left_behind(lp):  # its worker may still be inside: never touch it again
             self._lp, self._broken = None, True
-            return None
-        if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        if value is None:
             return None
         col = np.asarray(lp.getSolution().col_value)[self.cols]
         worth = float(np.dot(col, self.weights)) if n else 0.0
         # (the priced objective is integral in its own units: round the LP's bound up)
-        bound = ceil_bound(lp.getInfo().objective_function_value)
+        bound = ceil_bound(value)
         self.found[price] = (bound / self.quarters, worth / self.quarters)
         return self.found[price]
 

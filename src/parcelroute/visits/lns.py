@@ -38,7 +38,7 @@ from parcelroute._highs import prepare_threads, was_left_behind
 from parcelroute._integral import floor_bound
 from parcelroute.visits.greedy import fill, trim_reciprocity
 from parcelroute.visits.index import VisitIndex
-from parcelroute.visits.mip import linear_relaxation
+from parcelroute.visits.mip import linear_relaxation, resolve_relaxation
 from parcelroute.visits.model import VisitModel, scaled_cost
 from parcelroute.visits.plan import Placement, PlanState
 
@@ -403,6 +403,7 @@ class _RelaxedPrices:
             self.parts.append((vm, np.array(cols, dtype=np.int32),
                                np.array(worth, dtype=float), np.array(sign, dtype=float)))
         self.lps: list[highspy.Highs | None] = [None] * len(self.parts)
+        self.broken: set[int] = set()  # (no LP, or its run was left behind)
         self.solved: dict[tuple[int, int], int] = {}
         self.values: dict[int, int | None] = {}
 
@@ -417,25 +418,28 @@ class _RelaxedPrices:
         if self._left() <= 0.01:
             return None
         vm, cols, worth, sign = self.parts[k]
+        if k in self.broken:
+            return None
         lp = self.lps[k]
         if lp is None:
             vm.model.maximize(vm.priority())  # (the costs of x are set per price)
             try:
                 lp = self.lps[k] = linear_relaxation(vm.model)
             except ValueError:  # (a constraint HiGHS is not given: no LP bound)
+                self.broken.add(k)
                 return None
             lp.setOptionValue("threads", 1)
         left = self._left()
         if left <= 0.01:
             return None
-        if len(cols):
-            lp.changeColsCost(len(cols), cols, -(worth - price * sign))
-        lp.setOptionValue("time_limit", lp.getRunTime() + min(left, 1e9))
-        lp.run()
-        if was_left_behind(lp) or lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        value = resolve_relaxation(lp, cols, -(worth - price * sign), left)
+        if was_left_behind(lp):  # its worker may still be inside: never touch it again
+            self.lps[k] = None
+            self.broken.add(k)
+        if value is None:
             return None
         # (stored as a minimum: the facility's LP maximum is its negation)
-        self.solved[(k, price)] = floor_bound(-lp.getInfo().objective_function_value)
+        self.solved[(k, price)] = floor_bound(-value)
         return self.solved[(k, price)]
 
     def bound(self, price: int) -> int | None:

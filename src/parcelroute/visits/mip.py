@@ -28,7 +28,7 @@ import numpy as np
 from ortools.sat import cp_model_pb2
 from ortools.sat.python import cp_model
 
-from parcelroute._highs import new_highs
+from parcelroute._highs import new_highs, was_left_behind
 from parcelroute._integral import TOLERANCE
 from parcelroute.visits.race import LevelRace
 
@@ -239,6 +239,25 @@ def linear_relaxation(model: cp_model.CpModel) -> highspy.Highs:
     -1.5
     """
     return _build(_plain_proto(model), None, integral=False)
+
+
+def resolve_relaxation(lp: highspy.Highs, cols: np.ndarray, costs: np.ndarray,
+                       seconds: float) -> float | None:
+    """Solve a :func:`linear_relaxation` again with new costs on columns ``cols``, from its
+    last basis, for at most ``seconds`` more; its optimum, or ``None`` if not optimal.
+
+    A run left behind (see :mod:`parcelroute._highs`) also gives ``None``; its worker
+    may still be inside, so the caller never touches ``lp`` again
+    (:func:`~parcelroute._highs.was_left_behind` tells).
+    """
+    if len(cols):
+        lp.changeColsCost(len(cols), cols, costs)
+    # (HiGHS counts the time limit over every run of the instance)
+    lp.setOptionValue("time_limit", lp.getRunTime() + min(seconds, 1e9))
+    lp.run()
+    if was_left_behind(lp) or lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return float(lp.getInfo().objective_function_value)
 
 
 def _plain_proto(model: cp_model.CpModel) -> Any:
