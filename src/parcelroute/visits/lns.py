@@ -330,7 +330,7 @@ def reciprocity_search(index: VisitIndex, choices: list[list[int]], seconds: flo
     if seconds is not None and pass_seconds is not None and pass_seconds > seconds:
         # not even one more pass of CP-SAT fits: the facilities' linear relaxations instead
         models = FacilityModels(index, choices, scale) if models is None else models
-        return _reciprocity_on_relaxations(index, models, ahead, stop,
+        return _reciprocity_on_relaxations(index, models, ahead,
                                            _RelaxedPrices(index, models, 4, stop, workers))
     quarters = 4
     prios = [index.requests[ri].priority for ri, c in enumerate(choices) if c]
@@ -491,13 +491,12 @@ def relaxations_bound(index: VisitIndex, models: FacilityModels, caps: dict[str,
     found = None
     if index.sides is not None and index.scenario.reciprocity is not None and \
             len(lp_caps) + len(caps) == len(prices.names):
-        found = _reciprocity_on_relaxations(index, models, None, stop, prices)
+        found = _reciprocity_on_relaxations(index, models, None, prices)
     return lp_caps, found
 
 
 def _reciprocity_on_relaxations(index: VisitIndex, models: FacilityModels, ahead: int | None,
-                                stop: float | None, prices: _RelaxedPrices | None = None,
-                                ) -> ReciprocityPrice | None:
+                                prices: _RelaxedPrices) -> ReciprocityPrice | None:
     """:func:`reciprocity_search` on the facilities' linear relaxations.
 
     The bound is a convex function of the signed price (see
@@ -507,10 +506,8 @@ def _reciprocity_on_relaxations(index: VisitIndex, models: FacilityModels, ahead
     :data:`MAX_LP_PRICES` prices, the best bound kept. ``None`` if no price
     charging a side bounds better than price 0, or none was solved in time.
     """
-    quarters = 4
+    quarters = prices.quarters
     prios = [index.requests[ri].priority for vm in models.models.values() for ri, _ in vm.x]
-    if prices is None:
-        prices = _RelaxedPrices(index, models, quarters, stop)
     top = quarters * max(prios, default=0)
     best: tuple[int, int, int] | None = None  # (bound, price charged, signed price)
 
