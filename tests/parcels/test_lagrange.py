@@ -41,13 +41,19 @@ def _one_seat(priorities: list[int], seats: int | None) -> pr.Scenario:
 
 
 @functools.cache
-def _month_300() -> tuple[pr.Scenario, pr.Result]:
-    """The generated 300-parcel month of seed 3 and its plan proven optimal (about 2 s;
-    solved once for every test that compares a forced path with it)."""
-    s = generate_scenario(300, 0, 3)
+def _proven(parcels: int, seed: int) -> tuple[pr.Scenario, pr.Result]:
+    """The generated month of ``parcels`` parcels and ``seed`` and its plan proven optimal
+    by the default path, solved once for every test that compares a forced path with it
+    (call it before forcing one)."""
+    s = generate_scenario(parcels, 0, seed)
     exact = pr.solve(s, time_limit=60)
     assert exact.status is pr.Status.OPTIMAL
     return s, exact
+
+
+def _month_300() -> tuple[pr.Scenario, pr.Result]:
+    """The generated 300-parcel month of seed 3 and its plan proven optimal (about 2 s)."""
+    return _proven(300, 3)
 
 
 def _problem(s: pr.Scenario) -> ParcelProblem:
@@ -72,8 +78,7 @@ def test_bound_is_the_sum_when_nothing_binds() -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_bound_never_below_the_proven_optimum(seed: int) -> None:
     """On generated months the bound is at least the optimum proven by the MIP."""
-    s = generate_scenario(150, 0, seed)
-    exact = pr.solve(s, time_limit=60)
+    s, exact = _proven(150, seed)
     assert exact.bound["delivered_priority"] == exact.objective["delivered_priority"]
     out = subgradient_bound(_problem(s), target=exact.objective["delivered_priority"],
                             max_iterations=300)
@@ -132,9 +137,7 @@ def test_cost_bound_never_above_the_proven_optimum(seed: int) -> None:
     optimum or at a plan ten times as costly (a poor first plan must not leave
     the bound near 0, as a Polyak step towards that plan's cost did).
     """
-    s = generate_scenario(150, 0, seed)
-    exact = pr.solve(s, time_limit=60)
-    assert exact.status is pr.Status.OPTIMAL
+    s, exact = _proven(150, seed)
     prob = _problem(s)
     scale = prob.cost_scale if prob.cost_int is not None else 1
     optimum = exact.objective["batch_cost"]
@@ -211,10 +214,9 @@ def test_cost_bound_is_zero_with_nothing_to_deliver() -> None:
     assert cost_bound(prob, 0, target=0).bound == 0.0
 
 
-@pytest.mark.parametrize("workers", [1, 2])
 def test_the_lp_path_gives_the_lp_bound_with_any_workers(monkeypatch: pytest.MonkeyPatch,
                                                          caplog: pytest.LogCaptureFixture,
-                                                         workers: int) -> None:
+                                                         ) -> None:
     """Past the MIP size limit level 1 gets the LP's bound, beside the subgradient steps or after.
 
     With one worker the LP runs after the subgradient steps. With two it runs
@@ -225,7 +227,7 @@ def test_the_lp_path_gives_the_lp_bound_with_any_workers(monkeypatch: pytest.Mon
     s, exact = _month_300()
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
     bounds = {}
-    for w in (workers, 3 - workers):
+    for w in (1, 2):
         with caplog.at_level(logging.INFO, logger="parcelroute"):
             big = pr.solve(s, time_limit=60, workers=w)
         note = r"'LP (bound|rounding)'" if w == 1 else r"'(PDLP|LP) (bound|rounding)'"
@@ -420,9 +422,7 @@ def _steps_after_pdlp(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCapture
     PDLP's bound taken as weak below ``ratio`` times the first steps' (when they made fewer
     than ``first_steps``) and no second PDLP; both results, and the starts the steps were
     given."""
-    s = generate_scenario(150, 0, 1)
-    exact = pr.solve(s, time_limit=60)
-    assert exact.status is pr.Status.OPTIMAL
+    s, exact = _proven(150, 1)
     _without_the_batch_cost_lp(monkeypatch)
     monkeypatch.setattr(parcel_solver, "PDLP_SECOND_FACTOR", 1e9)
     monkeypatch.setattr(parcel_solver, "WEAK_LP_RATIO", ratio)
@@ -483,9 +483,7 @@ def test_the_pdlp_cost_bound_never_passes_the_optimum(monkeypatch: pytest.Monkey
     The month is small enough for the MIP, which proves its optimum; the large
     path is forced, and the LP made to look too slow for the time left.
     """
-    s = generate_scenario(150, 0, seed)
-    exact = pr.solve(s, time_limit=60)
-    assert exact.status is pr.Status.OPTIMAL
+    s, exact = _proven(150, seed)
     _without_the_batch_cost_lp(monkeypatch)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=30, workers=2)
@@ -610,8 +608,7 @@ def test_after_a_level1_pdlp_that_returned_nothing_the_steps_take_most_of_the_ti
     """Binds: beside the interior point LP, PDLP's approximate LP returns nothing (made to
     here): the subgradient steps then get STEPS_AFTER_PDLP_SHARE of the time left, and
     their bound holds."""
-    s = generate_scenario(150, 0, 1)
-    exact = pr.solve(s, time_limit=60)
+    s, exact = _proven(150, 1)
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
     _lp_not_expected_in_time(monkeypatch)
     shares = _level1_steps_shares(monkeypatch)
@@ -647,8 +644,7 @@ def test_a_level1_pdlp_beside_that_would_not_finish_does_not_start(
     LP is solved by the dual simplex method, the subgradient steps take
     STEPS_AFTER_PDLP_SHARE of the time left (or until that LP returns), and the bound
     holds. Does not bind where it is expected to end: it runs, and no steps follow it."""
-    s = generate_scenario(150, 0, 1)
-    exact = pr.solve(s, time_limit=60)
+    s, exact = _proven(150, 1)
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
     _lp_not_expected_in_time(monkeypatch)
     if not fits:
@@ -792,9 +788,7 @@ def test_a_batch_cost_pdlp_that_would_not_finish_leaves_its_core_to_a_second_sea
     batch-cost LP, the bound is the steps' and holds, and the plan of the two searches
     verifies.
     """
-    s = generate_scenario(150, 0, 1)
-    exact = pr.solve(s, time_limit=60)
-    assert exact.status is pr.Status.OPTIMAL
+    s, exact = _proven(150, 1)
     _without_the_batch_cost_lp(monkeypatch)
     _lp_not_expected_in_time(monkeypatch)
     monkeypatch.setattr(parcel_solver, "PDLP_SECONDS_PER_OPTION", 1e9)
@@ -916,9 +910,7 @@ def test_a_batch_cost_the_subgradient_steps_prove_skips_pdlp(
 def test_the_batch_cost_pdlp_returning_nothing_leaves_the_subgradient_bound(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """PDLP stopped at its limit on the batch-cost LP: the steps that ran before it bound it."""
-    s = generate_scenario(150, 0, 1)
-    exact = pr.solve(s, time_limit=60)
-    assert exact.status is pr.Status.OPTIMAL
+    s, exact = _proven(150, 1)
     _without_the_batch_cost_lp(monkeypatch)
     monkeypatch.setattr(parcel_solver, "solve_lp",
                         _lps_stopped(lambda model, pdlp: pdlp and not model.maximize))
@@ -954,8 +946,7 @@ def test_without_pdlp_beside_level_1s_lp_is_the_dual_simplex(
     LEVEL1_PDLP_MAX_PRIORITY_RATIO, made 2): the LP is solved by the dual simplex method,
     its bound holds, and neighbourhood MIPs guided by it follow. With LEVEL1_SIMPLEX off
     the interior point method solves it, as where PDLP runs beside."""
-    s = generate_scenario(150, 0, 1)
-    exact = pr.solve(s, time_limit=60)
+    s, exact = _proven(150, 1)
     _without_the_batch_cost_lp(monkeypatch)
     _lp_not_expected_in_time(monkeypatch)
     monkeypatch.setattr(parcel_solver, "LEVEL1_PDLP_MAX_PRIORITY_RATIO", 2.0)
