@@ -527,7 +527,7 @@ def test_a_batch_cost_pdlp_that_takes_the_searches_time_is_followed_by_no_search
 
     monkeypatch.setattr(parcel_solver, "solve_lp", slow)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
-        big = pr.solve(s, time_limit=8, workers=2)
+        big = pr.solve(s, time_limit=4, workers=2)
     assert pr.verify(s, big) == []
     assert re.search(r"level 2 .*'PDLP bound'", caplog.text)
     assert "second neighbourhood search" not in caplog.text

@@ -93,11 +93,13 @@ def test_every_replan_of_a_generated_month_keeps_the_rules(seed: int) -> None:
     """Random neighbourhoods of a solved month: each new plan keeps every limit and the priority.
 
     Generated months have binding batch, crossing and detainee limits, so the
-    reduced limits of every row family are exercised.
+    reduced limits of every row family are exercised. The month is solved to
+    within 2 % (without a time limit: the same plan every run), which leaves
+    the re-plans room to lower its cost.
     """
     s = generate_scenario(300, 0, seed)
     prob = _problem(s)
-    solved = pr.solve(s, time_limit=20)
+    solved = pr.solve(s, relative_gap=0.02)
     index = {b.id: k for k, b in enumerate(s.batches)}
     assign = np.full(prob.num_parcels, -1, np.int64)
     for i, rec in enumerate(solved.parcels):
