@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import Any
@@ -21,6 +22,15 @@ from parcelroute.visits.race import LevelRace, better_value, run_race, tighter_b
 #: Searches side by side (the race, level 2 ahead) run only under a time limit; small months
 #: are proven long before this one.
 SIDE_BY_SIDE = 600.0
+
+
+@functools.cache
+def _month_100_alone() -> tuple[pr.Scenario, pr.Result]:
+    """The generated 100-request month (seed 0) solved by one worker without a time limit (the
+    same plan every run), once for the tests that compare a run side by side with it (call it
+    before patching the solver)."""
+    scenario = generate_scenario(0, 100, 0)
+    return scenario, pr.solve(scenario, time_limit=None, workers=1)
 
 
 @pytest.mark.parametrize(("minimise", "expected"), [(True, 9), (False, 7)])
@@ -302,8 +312,7 @@ def test_the_search_beside_proves_level2_alone(monkeypatch: pytest.MonkeyPatch) 
         assert self._race is not None and self._race.stopped.wait(120)
         return MipLevel(False)
 
-    scenario = generate_scenario(0, 100, 0)
-    alone = pr.solve(scenario, time_limit=None, workers=1)
+    scenario, alone = _month_100_alone()
     monkeypatch.setattr(solver._Ahead, "_steps", wait)
     result = pr.solve(scenario, time_limit=SIDE_BY_SIDE, workers=2)
     assert result.stats["visits_level2_ahead"] == 1.0
@@ -318,8 +327,7 @@ def test_the_leaning_run_ahead_proves_level2_alone(monkeypatch: pytest.MonkeyPat
     priority); with nothing beside it, it proves level 2 to the values of one worker."""
     import parcelroute.visits.solver as solver
 
-    scenario = generate_scenario(0, 100, 0)
-    alone = pr.solve(scenario, time_limit=None, workers=1)
+    scenario, alone = _month_100_alone()
     monkeypatch.setattr(solver._Ahead, "join", lambda *a, **k: None)
     built = _recording(monkeypatch)
     result = pr.solve(scenario, time_limit=SIDE_BY_SIDE, workers=2)
@@ -363,8 +371,7 @@ def test_a_failing_level2_ahead_leaves_level2_to_highs_as_usual(
         built.append(real(*args, **kwargs))
         return built[-1]
 
-    scenario = generate_scenario(0, 100, 0)
-    exact = pr.solve(scenario, time_limit=None, workers=1)
+    scenario, exact = _month_100_alone()
     monkeypatch.setattr(solver._Ahead, "_steps", fail)
     monkeypatch.setattr(solver, "HighsLevel", counted)
     with caplog.at_level(logging.ERROR, logger="parcelroute"):
