@@ -18,6 +18,7 @@ from parcelroute.parcels.greedy import (
     greedy_assign,
     operated,
     round_fractional,
+    trade_left_out,
 )
 from parcelroute.parcels.problem import ParcelProblem
 
@@ -128,3 +129,90 @@ def test_fill_left_out_only_adds(month: ParcelProblem) -> None:
     free = fill_left_out(month, dropped, free_only=True)
     assert np.all(operated(month, free) <= operated(month, dropped) | operated(month, free))
     assert not np.any(operated(month, free) & ~operated(month, dropped))
+
+
+def _seats(parcels: list[tuple[str, int, int, int, str | None]], *, days: int = 2,
+           max_per_detainee: int | None = None) -> ParcelProblem:
+    """One-seat batches B-0, B-1, ... on days 0, 1, ...; parcels (id, ready day, due day,
+    priority, recipient)."""
+    b = pr.ScenarioBuilder(name="seats")
+    b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    if max_per_detainee is not None:
+        b.set_defaults(max_parcels_per_detainee=max_per_detainee)
+        b.add_detainee("D-1", side="A", facility="F-1")
+    for k in range(days):
+        b.add_batch(f"B-{k}", origin="HUB", departs=DAY + dt.timedelta(days=k),
+                    stops=["F-1"], max_parcels=1, cost=10)
+    for pid, ready, due, prio, rec in parcels:
+        b.add_parcel(pid, origin="HUB", destination="F-1", weight_kg=1, priority=prio,
+                     ready=DAY + dt.timedelta(days=ready), due=DAY + dt.timedelta(days=due),
+                     recipient=rec)
+    return problem(b.build())
+
+
+def _plan(prob: ParcelProblem, batches: list[int | None]) -> np.ndarray:
+    """The plan putting parcel k on batch ``batches[k]`` (None: left out)."""
+    out = np.full(prob.num_parcels, -1, np.int64)
+    for k, bk in enumerate(batches):
+        if bk is not None:
+            opts = np.flatnonzero((prob.pair_parcel == k) & (prob.pair_batch == bk))
+            out[k] = int(opts[0])
+    return out
+
+
+def _batches(prob: ParcelProblem, assign: np.ndarray) -> list[int | None]:
+    return [int(prob.pair_batch[e]) if e >= 0 else None for e in assign.tolist()]
+
+
+@pytest.mark.parametrize(("a_due", "expected"), [(1, [1, 0]), (0, [0, None])])
+def test_a_trade_moves_a_planned_parcel_to_make_room(a_due: int, expected: list[int | None],
+                                                    ) -> None:
+    """Binds: A rides B-0 and may ride B-1; F may ride B-0 only: A moves, F goes. Does not
+    bind where A may ride B-0 only (and is worth as much as F)."""
+    prob = _seats([("A", 0, a_due, 1, None), ("F", 0, 0, 1, None)])
+    start = _plan(prob, [0, None])
+    out = trade_left_out(prob, start)
+    assert keeps_rules(prob, out)
+    assert _batches(prob, out) == expected
+
+
+@pytest.mark.parametrize(("with_mate", "expected"), [(True, [None, 1, 0]), (False, [0, None])])
+def test_a_trade_delivers_another_parcel_of_the_same_detainee(with_mate: bool,
+                                                              expected: list[int | None]) -> None:
+    """Binds: D-1 may receive one parcel; A (day 0 only) has B-0's seat, which F (day 0
+    only) needs; M (day 1 only) goes to D-1 in A's place, and F gets the seat: two
+    parcels where there was one. Does not bind without M: F is worth no more than A."""
+    parcels = [("A", 0, 0, 1, "D-1"), ("F", 0, 0, 1, None)]
+    if with_mate:
+        parcels.insert(1, ("M", 1, 1, 1, "D-1"))
+    prob = _seats(parcels, max_per_detainee=1)
+    start = _plan(prob, [0, None, None] if with_mate else [0, None])
+    out = trade_left_out(prob, start)
+    assert keeps_rules(prob, out)
+    assert _batches(prob, out) == expected
+
+
+@pytest.mark.parametrize(("f_priority", "expected"), [(3, [None, 0]), (1, [0, None])])
+def test_a_trade_leaves_out_a_parcel_worth_less(f_priority: int,
+                                                expected: list[int | None]) -> None:
+    """Binds: F (priority 3) takes the one seat of A (priority 1). Does not bind at equal
+    priorities."""
+    prob = _seats([("A", 0, 0, 1, None), ("F", 0, 0, f_priority, None)], days=1)
+    out = trade_left_out(prob, _plan(prob, [0, None]))
+    assert keeps_rules(prob, out)
+    assert _batches(prob, out) == expected
+
+
+def test_trades_keep_every_rule_and_only_raise_the_priority(month: ParcelProblem) -> None:
+    """From a plan with a third of its parcels dropped and filled again, the trades keep
+    every limit (batches, crossings, detainees) and deliver more priority."""
+    assign = greedy_assign(month, Loads(month))
+    dropped = assign.copy()
+    dropped[np.flatnonzero(assign >= 0)[::3]] = -1
+    filled = fill_left_out(month, dropped)
+    traded = trade_left_out(month, filled)
+    assert keeps_rules(month, traded)
+    prio = month.priority
+    assert prio[traded >= 0].sum() > prio[filled >= 0].sum()
+    assert np.array_equal(trade_left_out(month, filled), traded)  # no time limit: the same
+    assert np.array_equal(trade_left_out(month, filled, time_limit=0.0), filled)

@@ -2039,3 +2039,48 @@ def test_a_proven_level_1_gets_no_parcel_before_the_batch_cost(
     r = pr.solve(s, time_limit=10)
     assert r.status is pr.Status.OPTIMAL
     assert r.objective["batch_cost"] == r.bound["batch_cost"] == 20
+
+
+def _seats_month() -> Scenario:
+    """One-seat batches B-0 (day 0) and B-1 (day 1); A may ride either, F only B-0."""
+    b = pr.ScenarioBuilder(name="trade")
+    b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    for k in (0, 1):
+        b.add_batch(f"B-{k}", origin="HUB", departs=day(k), stops=["F-1"], max_parcels=1,
+                    cost=10)
+    b.add_parcel("A", origin="HUB", destination="F-1", weight_kg=1, ready=day(0), due=day(1))
+    b.add_parcel("F", origin="HUB", destination="F-1", weight_kg=1, ready=day(0), due=day(0))
+    return b.build()
+
+
+@pytest.mark.parametrize(("large", "traded"), [(True, True), (False, False)])
+def test_beyond_the_mip_an_unproven_level_1_is_followed_by_trades(
+        monkeypatch: pytest.MonkeyPatch, large: bool, traded: bool) -> None:
+    """Binds beyond the MIP's reach: level 1 ends below its bound with A on F's only batch
+    (made to here); the trades move A to B-1 and deliver F, within TRADE_SHARE of the time
+    limit. Does not bind within the MIP's reach: no trades (level 1 has its whole share)."""
+    s = _seats_month()
+    calls: list[float | None] = []
+    real = parcel_solver.trade_left_out
+
+    def spy(prob: ParcelProblem, assign: np.ndarray, **kw: Any) -> np.ndarray:
+        calls.append(kw.get("time_limit"))
+        return real(prob, assign, **kw)
+
+    def short(self: Any) -> tuple[np.ndarray, Any, Any]:
+        a_on_b0 = np.array([0, -1], np.int64)  # options: A on B-0, A on B-1, F on B-0
+        return a_on_b0, parcel_solver.LevelResult(1.0, 2.0), parcel_solver._Level1Info(
+            None, None, None, None)
+
+    monkeypatch.setattr(parcel_solver, "trade_left_out", spy)
+    monkeypatch.setattr(parcel_solver._Level1, "solve", short)
+    monkeypatch.setattr(parcel_solver, "_beyond_mip", lambda *_a: large)
+    r = solve(s, time_limit=10)
+    assert pr.verify(s, r) == []
+    if traded:
+        assert calls == [pytest.approx(parcel_solver.TRADE_SHARE * 10, abs=0.1)]
+        assert [(p.id, p.batch) for p in r.parcels] == [("A", "B-1"), ("F", "B-0")]
+        assert r.objective["delivered_priority"] == 2
+    else:
+        assert calls == []
+        assert r.objective["delivered_priority"] == 1

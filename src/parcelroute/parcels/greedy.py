@@ -1,4 +1,5 @@
-"""Greedy plans: starts for the MIPs, rounding of LP solutions, batch emptying, a final fill.
+"""Greedy plans: starts for the MIPs, rounding of LP solutions, batch emptying, a final fill
+and trades that deliver left-out parcels.
 
 All moves keep every rule: a :class:`Loads` tracks the load of each batch in
 each dimension, of each crossing row and of each recipient row that can bind.
@@ -8,6 +9,7 @@ option tried), so a plan for 200,000 parcels takes a couple of seconds.
 
 from __future__ import annotations
 
+import time
 import weakref
 
 import numpy as np
@@ -22,6 +24,7 @@ __all__ = [
     "greedy_assign",
     "operated",
     "round_fractional",
+    "trade_left_out",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -387,3 +390,121 @@ def fill_left_out(prob: ParcelProblem, assign: IntArray, *, free_only: bool = Fa
     """
     loads = Loads.of(prob, assign)
     return _fill(prob, assign, loads, allowed=None, may_open=True, free_only=free_only)
+
+
+def trade_left_out(prob: ParcelProblem, assign: IntArray, *,
+                   time_limit: float | None = None) -> IntArray:
+    """Deliver left-out parcels by trades with planned ones, for more priority.
+
+    For each left-out parcel ``f`` with positive priority (the highest first)
+    and each of its batches, where ``f`` does not fit as the plan stands, one
+    planned parcel ``a`` of that batch makes room: ``a`` moves to another of
+    its own batches; or ``a`` is left out and another parcel of ``a``'s
+    detainee is delivered in its place elsewhere (their limits then still
+    hold), when the two added parcels are worth more than ``a``; or, when
+    ``f`` is worth more than ``a``, ``a`` is left out. Each trade keeps every
+    rule (checked as it is made) and raises the delivered priority. The pass
+    repeats while it finds trades, until ``time_limit`` seconds have passed.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> from parcelroute.parcels.compat import Compatibility
+    >>> b = pr.ScenarioBuilder(name="one seat each")
+    >>> _ = b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    >>> for bid, day in (("B-1", "2026-12-01"), ("B-2", "2026-12-02")):
+    ...     _ = b.add_batch(bid, origin="HUB", departs=day, stops=["F-1"], max_parcels=1)
+    >>> _ = b.add_parcel("A", origin="HUB", destination="F-1", weight_kg=1,
+    ...                  ready="2026-12-01", due="2026-12-04")
+    >>> _ = b.add_parcel("F", origin="HUB", destination="F-1", weight_kg=1,
+    ...                  ready="2026-12-01", due="2026-12-01")
+    >>> s = b.build()
+    >>> prob = ParcelProblem(s, Compatibility(s))
+    >>> trade_left_out(prob, np.array([0, -1])).tolist()  # A moves to B-2, F takes B-1
+    [1, 2]
+    """
+    t0 = time.perf_counter()
+    loads = Loads.of(prob, assign)
+    opts = _options(prob)
+    pb = prob.pair_batch.tolist()
+    prio = prob.priority.tolist()
+    rec_row = loads._rec_row
+    mates: list[list[int]] = [members.tolist() for _, _, _, members in prob.recipient_rows]
+    out = assign.tolist()
+    on_batch: list[set[int]] = [set() for _ in range(prob.num_batches)]
+    for i, e in enumerate(out):
+        if e >= 0:
+            on_batch[pb[e]].add(i)
+
+    def move(i: int, new: int) -> None:
+        """Parcel ``i`` to option ``new`` (-1: left out), in the loads and the plan."""
+        old = out[i]
+        if old >= 0:
+            loads.add(old, -1)
+            on_batch[pb[old]].discard(i)
+        if new >= 0:
+            loads.add(new)
+            on_batch[pb[new]].add(i)
+        out[i] = new
+
+    def attempt(changes: list[tuple[int, int]]) -> bool:
+        """Make ``changes`` (parcel, new option) in order if each fits; else undo them."""
+        done: list[tuple[int, int]] = []
+        for i, new in changes:
+            old = out[i]
+            move(i, -1)  # (a parcel that moves leaves its batch and recipient first)
+            if new >= 0 and not loads.fits(new):
+                move(i, old)
+                for j, before in reversed(done):
+                    move(j, before)
+                return False
+            move(i, new)
+            done.append((i, old))
+        return True
+
+    load, per, cap = loads._load, loads._per, loads._cap
+    cross, cross_cap, pair_cross = loads._cross, loads._cross_cap, loads.pair_cross
+
+    def room_without(a: int, f: int, ef: int) -> bool:
+        """Whether option ``ef`` of ``f`` fits once ``a`` leaves its batch (a quick test
+        that spares most trades that cannot work; a trade is checked in full as made)."""
+        b = pb[ef]
+        if any(ld[b] - pr[a] + pr[f] > cp[b] for ld, pr, cp in zip(load, per, cap, strict=True)):
+            return False
+        gone = pair_cross[out[a]]
+        if any(cross[r] - gone.count(r) >= cross_cap[r] for r in pair_cross[ef]):
+            return False
+        return rec_row[f] < 0 or rec_row[f] == rec_row[a] or loads.recipient_allows(f)
+
+    def trade(f: int) -> bool:
+        for ef in opts[f]:
+            if attempt([(f, ef)]):
+                return True
+            for a in sorted(on_batch[pb[ef]]):
+                if not room_without(a, f, ef):
+                    continue
+                ea = out[a]
+                if any(attempt([(a, e), (f, ef)]) for e in opts[a] if e != ea):
+                    return True
+                r = rec_row[a]
+                if r >= 0:
+                    for d in mates[r]:
+                        if d in (a, f) or out[d] >= 0 or prio[d] + prio[f] <= prio[a]:
+                            continue
+                        if any(attempt([(a, -1), (d, e), (f, ef)]) for e in opts[d]):
+                            return True
+                if prio[f] > prio[a] and attempt([(a, -1), (f, ef)]):
+                    return True
+        return False
+
+    found = True
+    while found:
+        found = False
+        left = [i for i in range(prob.num_parcels) if out[i] < 0 and prio[i] > 0 and opts[i]]
+        left.sort(key=lambda i: (-prio[i], i))
+        for f in left:
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                return np.array(out, np.int64)
+            if out[f] < 0 and trade(f):
+                found = True
+    return np.array(out, np.int64)
