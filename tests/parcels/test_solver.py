@@ -2053,12 +2053,14 @@ def _seats_month() -> Scenario:
     return b.build()
 
 
-@pytest.mark.parametrize(("large", "traded"), [(True, True), (False, False)])
+@pytest.mark.parametrize(("large", "gap", "traded"),
+                         [(True, 0.0, True), (False, 0.0, False), (True, 0.01, False)])
 def test_beyond_the_mip_an_unproven_level_1_is_followed_by_trades(
-        monkeypatch: pytest.MonkeyPatch, large: bool, traded: bool) -> None:
+        monkeypatch: pytest.MonkeyPatch, large: bool, gap: float, traded: bool) -> None:
     """Binds beyond the MIP's reach: level 1 ends below its bound with A on F's only batch
     (made to here); the trades move A to B-1 and deliver F, within TRADE_SHARE of the time
-    limit. Does not bind within the MIP's reach: no trades (level 1 has its whole share)."""
+    limit. Does not bind within the MIP's reach, nor where a gap is accepted: no trades
+    (level 1 keeps its whole share)."""
     s = _seats_month()
     calls: list[float | None] = []
     real = parcel_solver.trade_left_out
@@ -2075,7 +2077,7 @@ def test_beyond_the_mip_an_unproven_level_1_is_followed_by_trades(
     monkeypatch.setattr(parcel_solver, "trade_left_out", spy)
     monkeypatch.setattr(parcel_solver._Level1, "solve", short)
     monkeypatch.setattr(parcel_solver, "_beyond_mip", lambda *_a: large)
-    r = solve(s, time_limit=10)
+    r = solve(s, time_limit=10, relative_gap=gap)
     assert pr.verify(s, r) == []
     if traded:
         assert calls == [pytest.approx(parcel_solver.TRADE_SHARE * 10, abs=0.1)]

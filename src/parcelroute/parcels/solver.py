@@ -317,8 +317,9 @@ LEVEL1_SHARE_LARGE = 0.55
 #: crossing's or an origin's day) miss trades between a detainee's parcels on batches of
 #: other days. Level 1 at 20 s on the generated 20,000-parcel month: 27,714-27,731
 #: instead of 27,690-27,721 (bound 27,746); at 120 s on the 200,000-parcel month 0.56 %
-#: from its bound instead of 0.78 %. Taken from level 2 instead, the time cost the
-#: batch-cost PDLP its share at 20,000 parcels (bound 273,000 instead of 318,000).
+#: from its bound instead of 0.78 %. They get only what is left of level 1's share, and
+#: none where a gap is accepted (level 1 stops at it): taken from level 2, their time cost
+#: the batch-cost PDLP its share at 20,000 parcels (bound 264,000-274,000, not 307,000).
 TRADE_SHARE = 0.05
 #: The share of level 1's time left that the knapsack bound may take (see
 #: ``_Level1._knapsacks``). On independent 2,000-parcel months it took 0.03-1.7 s and
@@ -2579,8 +2580,10 @@ def _solve_problem(prob: ParcelProblem, options: SolveOptions, deadline: Deadlin
     if stats is not None:
         stats["parcels_beyond_mip"] = max(stats.get("parcels_beyond_mip", 0.0), float(large))
     first = LEVEL1_SHARE_LARGE if large else LEVEL1_SHARE
-    # beyond the MIP's reach the trades after level 1 take their time from level 1's share
-    trade = 0.0 if budget is None or not large else TRADE_SHARE * budget
+    # beyond the MIP's reach, where no gap is accepted, the trades after level 1 take their
+    # time from level 1's share (with a gap accepted, level 1 stops at it and keeps its share)
+    trade = TRADE_SHARE * budget if budget is not None and large and \
+        options.relative_gap <= 0 else 0.0
     level1 = _Level1(prob, options, deadline,
                      None if budget is None else first * budget - trade,
                      0.0 if budget is None else LEVEL1_LP_BORROW * (1 - first) * budget, large)
@@ -2590,8 +2593,12 @@ def _solve_problem(prob: ParcelProblem, options: SolveOptions, deadline: Deadlin
         # left-out parcels that still fit go before the batch cost is planned around them
         # (after it, fewer do: on the generated 20,000-parcel month 10 priority against 3)
         assign = fill_left_out(prob, assign)
-        if large:
-            traded = trade_left_out(prob, assign, time_limit=None if budget is None else trade)
+        # the trades' time comes out of what is left of level 1's share, never out of level
+        # 2's (level 1's LP may have borrowed from level 2 already)
+        seconds = None if budget is None else min(trade, first * budget
+                                                  - (deadline.elapsed() - t1))
+        if large and (seconds is None or seconds > 0):
+            traded = trade_left_out(prob, assign, time_limit=seconds)
             if _plan_ok(prob, traded):  # (each trade is checked as it is made)
                 assign = traded
         lv1.value = float(_value(prob, assign))
