@@ -25,8 +25,13 @@ visits: $(STAMP)
 ## The whole suite: lint, type check, unit and property tests, doctests, benchmark smoke run.
 test: $(STAMP) lint unit bench-smoke
 
+## The unit, property and doc tests on TEST_WORKERS processes (pytest-xdist), then the few whose
+## outcome depends on the CPU time a time limit gives (marked `serial`) alone.
+TEST_WORKERS ?= 2
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q tests src/parcelroute --doctest-modules --ignore=src/parcelroute/__main__.py
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not serial" tests src/parcelroute \
+		--doctest-modules --ignore=src/parcelroute/__main__.py
+	$(BIN)/python -m pytest -q -m serial tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
