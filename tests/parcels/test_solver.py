@@ -1795,6 +1795,40 @@ def test_route_window_hoods_keep_to_the_batches_given() -> None:
     assert got == [["A-0", "A-2"], ["A-2", "A-4"], ["B-3"]]
 
 
+def _fewest_by_sorting(pos: np.ndarray, caps: np.ndarray, demand: np.ndarray) -> np.ndarray:
+    """Each window's fewest batches, one window at a time: its batches' capacities sorted,
+    the largest first, counted until they reach the load (all of them if they never do)."""
+    nd = demand.shape[1]
+    out = np.zeros((nd, nd), np.int64)
+    for a, c in itertools.combinations_with_replacement(range(nd), 2):
+        window = np.flatnonzero((pos >= a) & (pos <= c))
+        k = 0
+        for d in range(caps.shape[0]):
+            if demand[d, a, c] > 0:
+                total = np.cumsum(np.sort(caps[d, window])[::-1])
+                k = max(k, int(np.searchsorted(total, demand[d, a, c])) + 1)
+        out[a, c] = min(k, len(window))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), nd=st.integers(1, 6), m=st.integers(0, 9), chunk=st.sampled_from([1, 7, 10**6]))
+def test_window_cut_batch_counts_match_sorting_each_window(data: st.DataObject, nd: int, m: int,
+                                                           chunk: int) -> None:
+    """The window cuts' batch counts, all windows at once (in blocks of any size), are those
+    of sorting each window's capacities: zero and unlimited capacities, windows without
+    batches, and loads more than a window carries included."""
+    pos = np.array(data.draw(st.lists(st.integers(0, nd - 1), min_size=m, max_size=m)), np.int64)
+    cap = st.one_of(st.integers(0, 20).map(float), st.just(math.inf))
+    caps = np.array([data.draw(st.lists(cap, min_size=m, max_size=m)) for _ in range(3)],
+                    np.float64).reshape(3, m)
+    demand = np.array(data.draw(st.lists(st.integers(0, 60), min_size=3 * nd * nd,
+                                         max_size=3 * nd * nd)), np.int64).reshape(3, nd, nd)
+    with mock.patch.object(parcel_solver, "WINDOW_CHUNK", chunk):
+        got = parcel_solver._fewest_batches(pos, caps, demand)
+    assert np.array_equal(got, _fewest_by_sorting(pos, caps, demand))
+
+
 def _spread_level2(seconds: float) -> tuple[parcel_solver._Level2, parcel_solver._HoodQueue]:
     """Two parcels on two batches of 10 where one batch carries both: level 2 at its start."""
     b = base()

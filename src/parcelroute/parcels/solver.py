@@ -1774,21 +1774,16 @@ def _window_cuts(prob: ParcelProblem, build: _Builder, forced: BoolArray,
                 got = np.tensordot(load, inside.astype(np.int64), axes=(1, 0))  # (sets, nd, nd)
                 demand[d] += got.min(axis=0)
         order_dep = dep[in_r]
+        needed = _fewest_batches(np.searchsorted(dates, order_dep), caps[:, in_r], demand)
+        has_need: BoolArray = np.any(demand, axis=0)
         for ai in range(nd):
             last_k = 0
             for ci in range(ai, nd):
-                need = demand[:, ai, ci]
-                if not need.any():
+                if not has_need[ai, ci]:
                     continue
-                window = in_r[(order_dep >= dates[ai]) & (order_dep <= dates[ci])]
-                k = 0
-                for d in range(3):
-                    if need[d] <= 0:
-                        continue
-                    srt = np.sort(caps[d, window])[::-1]
-                    k = max(k, int(np.searchsorted(np.cumsum(srt), need[d])) + 1)
-                k = min(k, len(window))
+                k = int(needed[ai, ci])
                 if k > last_k:
+                    window = in_r[(order_dep >= dates[ai]) & (order_dep <= dates[ci])]
                     key = (tuple(window.tolist()), k)
                     if key not in seen:
                         seen.add(key)
@@ -1797,6 +1792,55 @@ def _window_cuts(prob: ParcelProblem, build: _Builder, forced: BoolArray,
                 if len(cuts) >= max_cuts:
                     return cuts
     return cuts
+
+
+#: :func:`_fewest_batches` works on at most this many (first date, last date, batch)
+#: entries at a time (about 50 MB).
+WINDOW_CHUNK = 2_000_000
+
+
+def _fewest_batches(pos: IntArray, caps: FloatArray, demand: IntArray) -> IntArray:
+    """For every window ``[a, c]`` of departure dates, the fewest of its batches whose
+    capacities add up to the load ``demand[:, a, c]`` in every dimension (all of its
+    batches where even they fall short; 0 where no load is due).
+
+    ``pos[j]`` is the index of batch ``j``'s departure date and ``caps[:, j]`` its
+    capacities (``inf`` where unlimited). All windows are counted at once, a block of
+    first dates at a time, instead of sorting each window's capacities on its own.
+
+    Examples
+    --------
+    >>> caps = np.array([[5.0, 3.0, 4.0], [np.inf] * 3, [1.0] * 3])
+    >>> demand = np.zeros((3, 2, 2), np.int64)
+    >>> demand[0, 0, 1], demand[0, 1, 1] = 8, 4
+    >>> _fewest_batches(np.array([0, 1, 1]), caps, demand).tolist()
+    [[0, 2], [0, 1]]
+    >>> demand[0, 1, 1] = 99  # more than the window's batches carry: all of them
+    >>> _fewest_batches(np.array([0, 1, 1]), caps, demand).tolist()
+    [[0, 2], [0, 2]]
+    """
+    nd, m = demand.shape[1], len(pos)
+    out = np.zeros((nd, nd), np.int64)
+    if m == 0:
+        return out
+    dates = np.arange(nd)
+    step = max(1, WINDOW_CHUNK // (nd * m))
+    for a0 in range(0, nd, step):
+        first = dates[a0:a0 + step]
+        # inside[a, c, j]: batch j departs within [a, c]
+        inside = (pos[None, None, :] >= first[:, None, None]) & \
+            (pos[None, None, :] <= dates[None, :, None])
+        k = np.zeros((len(first), nd), np.int64)
+        for d in range(caps.shape[0]):
+            need = demand[d, a0:a0 + step]
+            if not (need > 0).any():
+                continue
+            load = -np.sort(-np.where(inside, caps[d][None, None, :], 0.0), axis=2)
+            # fewest largest capacities that reach the need: (prefix sums below it) + 1
+            short = (np.cumsum(load, axis=2) < need[:, :, None]).sum(axis=2) + 1
+            k = np.maximum(k, np.where(need > 0, short, 0))
+        out[a0:a0 + step] = np.minimum(k, inside.sum(axis=2))
+    return out
 
 
 def _flow_cover_rows(prob: ParcelProblem, build: _Builder, model: MipModel, x: IntArray,
