@@ -533,6 +533,39 @@ def test_a_batch_cost_pdlp_that_takes_the_searches_time_is_followed_by_no_search
     assert "second neighbourhood search" not in caplog.text
 
 
+@pytest.mark.parametrize("slow", [True, False])
+def test_a_batch_cost_lp_whose_model_took_its_time_is_not_started(
+        monkeypatch: pytest.MonkeyPatch, slow: bool) -> None:
+    """Binds (``slow``): building the batch-cost LP's model (its window cuts) took all the
+    time the LP had (made to here: the build waits out the solve's time). HiGHS is then
+    not started on it, so it takes no presolve's time past the limit, and the level keeps
+    the subgradient steps' bound. Does not bind: built in time, the LP (PDLP) runs."""
+    s = generate_scenario(150, 0, 1)
+    _without_the_batch_cost_lp(monkeypatch)
+    built: list[MipModel] = []
+    solved: list[MipModel] = []
+    real_model, real_lp = parcel_solver._Level2._model, parcel_solver.solve_lp
+
+    def model(self: Any, *args: Any) -> Any:
+        out = real_model(self, *args)
+        built.append(out[0])
+        if slow:
+            time.sleep(max(0.0, self.deadline.left() or 0.0) + 0.05)
+        return out
+
+    def spy(lp_model: MipModel, **kw: Any) -> MipOutcome:
+        solved.append(lp_model)
+        return real_lp(lp_model, **kw)
+
+    monkeypatch.setattr(parcel_solver._Level2, "_model", model)
+    monkeypatch.setattr(parcel_solver, "solve_lp", spy)
+    big = pr.solve(s, time_limit=4, workers=2)
+    assert pr.verify(s, big) == []
+    assert built
+    assert any(m is b for m in solved for b in built) is not slow
+    assert big.bound["batch_cost"] > 0
+
+
 def _batch_cost_pdlps(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, float]]:
     """Record each batch-cost PDLP solve: its optimality tolerance and the (scaled) bound."""
     calls: list[tuple[float, float]] = []

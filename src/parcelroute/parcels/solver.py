@@ -2490,7 +2490,10 @@ class _Level2:
             left = self.deadline.left()
             time_limit = None if left is None else LP_TIME_SHARE * left
         else:
-            time_limit = max(0.0, time_limit - (self.deadline.elapsed() - t0))
+            time_limit = time_limit - (self.deadline.elapsed() - t0)
+            if time_limit <= 0:
+                # building the model took the LP's time (HiGHS would still take its presolve's)
+                return 0.0
         lp = solve_lp(model, time_limit=time_limit,
                       threads=1 if pdlp or simplex else self.options.workers,
                       ipm=not simplex, pdlp=pdlp and not simplex,
