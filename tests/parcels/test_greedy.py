@@ -17,6 +17,7 @@ from parcelroute.parcels.greedy import (
     fill_left_out,
     greedy_assign,
     operated,
+    repack,
     round_fractional,
     trade_left_out,
 )
@@ -116,6 +117,53 @@ def test_empty_batches_never_loses_a_parcel(month: ParcelProblem) -> None:
     assert np.array_equal(emptied >= 0, assign >= 0)
     cost = month.scaled_cost()
     assert cost[operated(month, emptied)].sum() <= cost[operated(month, assign)].sum()
+
+
+def _vans(weights: list[int], costs: list[int]) -> ParcelProblem:
+    """Vans B-0, B-1, ... of 10 kg (costs ``costs``) on one day; parcels of ``weights`` kg
+    that may ride any of them."""
+    b = pr.ScenarioBuilder(name="vans")
+    b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    for k, cost in enumerate(costs):
+        b.add_batch(f"B-{k}", origin="HUB", departs=DAY, stops=["F-1"], max_weight_kg=10,
+                    cost=cost)
+    for k, w in enumerate(weights):
+        b.add_parcel(f"P-{k}", origin="HUB", destination="F-1", weight_kg=w, volume_l=1,
+                     ready=DAY, due=DAY + dt.timedelta(days=2))
+    return problem(b.build())
+
+
+def test_repack_moves_a_plan_off_a_dear_batch_emptying_cannot_leave() -> None:
+    """Binds: both parcels on the dear van B-0 (100); emptying only moves parcels to vans
+    already operated, so it keeps B-0, while placing them again puts both on B-1 (10)."""
+    prob = _vans([5, 5], [100, 10, 10])
+    plan = _plan(prob, [0, 0])
+    assert _batches(prob, empty_batches(prob, plan)) == [0, 0]
+    packed = repack(prob, plan)
+    assert packed is not None and _batches(prob, packed) == [1, 1]
+
+
+def test_repack_places_the_same_parcels_and_keeps_every_rule(month: ParcelProblem) -> None:
+    """On a generated month, from a plan spread with no thought of cost (a third of the
+    parcels left out): the same parcels, every rule kept, and never dearer here."""
+    assign = round_fractional(month, np.random.default_rng(2).random(month.num_pairs))
+    assign[np.flatnonzero(assign >= 0)[::3]] = -1
+    packed = repack(month, assign)
+    assert packed is not None
+    assert keeps_rules(month, packed)
+    assert np.array_equal(packed >= 0, assign >= 0)
+    cost = month.scaled_cost()
+    assert cost[operated(month, packed)].sum() < cost[operated(month, assign)].sum()
+    assert np.array_equal(repack(month, assign), packed)  # the same plan every time
+
+
+def test_repack_gives_nothing_where_a_parcel_no_longer_fits() -> None:
+    """Does not bind: 5+3+2 and 4+4+2 fill two vans exactly, but placed heaviest first
+    (5, 4 | 4, 3, 2) the last parcel of 2 kg fits in neither: no plan."""
+    prob = _vans([5, 3, 2, 4, 4, 2], [10, 10])
+    plan = _plan(prob, [0, 0, 0, 1, 1, 1])
+    assert keeps_rules(prob, plan)
+    assert repack(prob, plan) is None
 
 
 def test_fill_left_out_only_adds(month: ParcelProblem) -> None:

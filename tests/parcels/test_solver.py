@@ -655,6 +655,31 @@ def _six_parcels_three_batches() -> Scenario:
     return _batches_of_four(6, 3)
 
 
+@pytest.mark.parametrize(("repack", "start"), [(True, 10), (False, 100)])
+def test_level_2_starts_from_level_1s_parcels_placed_again_where_cheaper(
+        repack: bool, start: float) -> None:
+    """Binds: level 1's plan puts both parcels on the dear batch B-0 (100); emptying only
+    moves parcels to batches already operated, so it keeps B-0, while placing the same
+    parcels again puts both on B-1 (10), where level 2 starts. Does not bind (REPACK off):
+    it starts at 100. Either way it ends at the optimum, 10."""
+    b = base()
+    batch(b, "B-0", cost=100, max_parcels=4)
+    for k in (1, 2):
+        batch(b, f"B-{k}", cost=10, max_parcels=4)
+    for k in range(2):
+        parcel(b, f"P-{k}", prio=2)
+    level2, _built = _level2_at(b.build(), [0, 0], time_limit=None)
+    seen: list[float] = []
+    level2.options = dataclasses.replace(
+        level2.options, callback=lambda p: seen.append(p.incumbent))
+    with mock.patch.object(parcel_solver, "REPACK", repack):
+        best, result = level2.solve(level2.best, level2.level1,
+                                    parcel_solver._Level1Info(None, None, None, None))
+    assert seen[0] == start
+    assert parcel_solver._cost(level2.prob, best) == result.value == result.bound == 10
+    assert parcel_solver._value(level2.prob, best) == level2.level1 == 4
+
+
 def test_lp_guided_batch_mip_finds_the_plan_the_lp_bound_proves() -> None:
     """Beside the whole MIP: the LP's bound (20) and a plan over the LP's batches that meets it."""
     s = _six_parcels_three_batches()
@@ -998,9 +1023,10 @@ def test_last_pass_over_the_mip_plan_only_under_a_time_limit(
         time_limit: float | None, kept: float, cost: float) -> None:
     """Under a time limit the whole MIP leaves 1 s for single-batch MIPs over its plan.
 
-    The whole MIP is stubbed out here (as if it found nothing in its time):
-    the last pass then closes one of the three batches. Without a time limit
-    the MIP runs until it proves the level, and no pass follows.
+    The whole MIP is stubbed out here (as if it found nothing in its time), and so are
+    the start's own improvements (emptying, placing again): the last pass then closes one
+    of the three batches. Without a time limit the MIP runs until it proves the level,
+    and no pass follows.
     """
     s = _six_parcels_three_batches()
     level2, _built = _level2_at(s, [0, 0, 1, 1, 2, 2], time_limit=time_limit)
@@ -1012,7 +1038,8 @@ def test_last_pass_over_the_mip_plan_only_under_a_time_limit(
             seen.append(self.deadline.left() - self._mip_left())
 
     with mock.patch.object(parcel_solver._Level2, "_exact", mip_found_nothing), \
-            mock.patch.object(parcel_solver, "empty_batches", lambda _prob, assign: assign):
+            mock.patch.object(parcel_solver, "empty_batches", lambda _prob, assign: assign), \
+            mock.patch.object(parcel_solver, "repack", lambda _prob, _assign: None):
         best, _res = level2.solve(plan, level1, parcel_solver._Level1Info(None, None, None,
                                                                            None))
     assert parcel_solver._cost(level2.prob, best) == cost

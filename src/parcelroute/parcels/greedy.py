@@ -23,6 +23,7 @@ __all__ = [
     "fill_left_out",
     "greedy_assign",
     "operated",
+    "repack",
     "round_fractional",
     "trade_left_out",
 ]
@@ -379,6 +380,57 @@ def empty_batches(prob: ParcelProblem, assign: IntArray, passes: int = 3,
         if not improved:
             break
     return np.array(out, np.int64)
+
+
+def repack(prob: ParcelProblem, assign: IntArray) -> IntArray | None:
+    """The parcels ``assign`` delivers, placed again with the batch cost in mind.
+
+    Parcels with the fewest options go first (the heaviest first among them);
+    each takes an option on a batch already operated if one fits, else on
+    the cheapest batch that fits. Level 1 picks its plan for priority alone
+    and spreads parcels over many batches; this start for the batch-cost
+    level delivers the same parcels. Returns ``None`` when a parcel no
+    longer fits anywhere.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> b = pr.ScenarioBuilder(name="two vans").add_node("HUB", kind="hub").add_node("F-1")
+    >>> _ = b.add_link("HUB", "F-1", hours=2)
+    >>> for k in (1, 2):
+    ...     _ = b.add_batch(f"B-{k}", origin="HUB", departs="2026-12-01", stops=["F-1"],
+    ...                     cost=10 * k, max_weight_kg=10)
+    >>> for k in (1, 2):
+    ...     _ = b.add_parcel(f"P-{k}", origin="HUB", destination="F-1", weight_kg=4,
+    ...                      volume_l=1, ready="2026-12-01", due="2026-12-05")
+    >>> from parcelroute.parcels.compat import Compatibility
+    >>> s = b.build()
+    >>> prob = ParcelProblem(s, Compatibility(s))
+    >>> spread = np.array([0, 3])  # P-1 on B-1, P-2 on B-2 (options in batch order)
+    >>> prob.pair_batch[spread].tolist(), prob.pair_batch[repack(prob, spread)].tolist()
+    ([0, 1], [0, 0])
+    """
+    opts = _options(prob)
+    pb = prob.pair_batch.tolist()
+    cost = prob.cost.tolist()
+    weight = prob.weight.tolist()
+    loads = Loads(prob)
+    count = loads._count
+    out = np.full(prob.num_parcels, -1, np.int64)
+    for i in sorted(np.flatnonzero(assign >= 0).tolist(), key=lambda i: (len(opts[i]),
+                                                                        -weight[i], i)):
+        best, best_key = -1, None
+        for e in opts[i]:
+            if loads.fits(e):
+                b = pb[e]
+                key = (count[b] == 0, cost[b], b)
+                if best_key is None or key < best_key:
+                    best, best_key = e, key
+        if best < 0:
+            return None
+        loads.add(best)
+        out[i] = best
+    return out
 
 
 def fill_left_out(prob: ParcelProblem, assign: IntArray, *, free_only: bool = False) -> IntArray:
