@@ -367,6 +367,13 @@ def _without_the_batch_cost_lp(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parcel_solver, "LP_LEVEL2_SIMPLEX_FACTOR", 1e9)
 
 
+def _from_level_1s_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Level 2 from level 1's plan as it is (REPACK off): placed again, the 150-parcel
+    month's start is cheaper, and the neighbourhood search can close the level before the
+    batch-cost LP returns, which the paths these tests force need open."""
+    monkeypatch.setattr(parcel_solver, "REPACK", False)
+
+
 def _two_lone_parcels() -> pr.Scenario:
     """P-1 rides only B-1 and P-2 only B-2 (cost 100 each); Q rides either, or B-3 (cost 1).
     Every plan delivering all three pays B-1 and B-2 (200, Q rides along), while the LP
@@ -427,9 +434,7 @@ def _steps_after_pdlp(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCapture
     monkeypatch.setattr(parcel_solver, "PDLP_SECOND_FACTOR", 1e9)
     monkeypatch.setattr(parcel_solver, "WEAK_LP_RATIO", ratio)
     monkeypatch.setattr(parcel_solver, "WEAK_LP_MAX_FIRST_STEPS", first_steps)
-    # level 2 from level 1's plan as it is: placed again, this month's start is cheaper and
-    # the neighbourhood search can close the level before PDLP returns
-    monkeypatch.setattr(parcel_solver, "REPACK", False)
+    _from_level_1s_plan(monkeypatch)
     starts: list[Any] = []
     real = parcel_solver.cost_bound
 
@@ -509,6 +514,7 @@ def test_after_the_batch_cost_pdlp_its_core_joins_the_neighbourhood_search(
     s = generate_scenario(150, 0, 1)
     _without_the_batch_cost_lp(monkeypatch)
     monkeypatch.setattr(parcel_solver, "PDLP_SECOND_FACTOR", 1e9)
+    _from_level_1s_plan(monkeypatch)
     with caplog.at_level(logging.INFO, logger="parcelroute"):
         big = pr.solve(s, time_limit=30, workers=2)
     assert pr.verify(s, big) == []
@@ -522,6 +528,7 @@ def test_a_batch_cost_pdlp_that_takes_the_searches_time_is_followed_by_no_search
     (made to wait out its time limit here) leaves its core nothing to join them with."""
     s = generate_scenario(150, 0, 1)
     _without_the_batch_cost_lp(monkeypatch)
+    _from_level_1s_plan(monkeypatch)
 
     def slow(model: MipModel, **kw: Any) -> MipOutcome:
         if kw.get("pdlp") and not model.maximize and kw.get("time_limit"):
@@ -545,6 +552,7 @@ def test_a_batch_cost_lp_whose_model_took_its_time_is_not_started(
     the subgradient steps' bound. Does not bind: built in time, the LP (PDLP) runs."""
     s = generate_scenario(150, 0, 1)
     _without_the_batch_cost_lp(monkeypatch)
+    _from_level_1s_plan(monkeypatch)
     built: list[MipModel] = []
     solved: list[MipModel] = []
     real_model, real_lp = parcel_solver._Level2._model, parcel_solver.solve_lp
