@@ -229,6 +229,20 @@ def operated(prob: ParcelProblem, assign: IntArray) -> BoolArray:
     return used
 
 
+def _cheapest_fit(options: list[int], loads: Loads, pb: list[int], cost: list[float]) -> int:
+    """Of ``options``, the one that fits on a batch already operated, else on the cheapest
+    batch that fits (ties: the lower batch index); -1 where none fits."""
+    count = loads._count
+    best, best_key = -1, None
+    for e in options:
+        if loads.fits(e):
+            b = pb[e]
+            key = (count[b] == 0, cost[b], b)
+            if best_key is None or key < best_key:
+                best, best_key = e, key
+    return best
+
+
 def greedy_assign(prob: ParcelProblem, loads: Loads,
                   preference: FloatArray | None = None) -> IntArray:
     """Assign parcels by priority, preferring batches already operated, then cheap ones.
@@ -253,15 +267,17 @@ def greedy_assign(prob: ParcelProblem, loads: Loads,
         order = sorted(top, key=lambda i: (-prio[i], -top[i], len(opts[i]), -weight[i], i))
     count = loads._count
     for i in order:
-        best, best_key = -1, None
-        for e in opts[i]:
-            if not loads.fits(e):
-                continue
-            b = pb[e]
-            key = (count[b] == 0, cost[b], b) if pref is None else (-pref[e], count[b] == 0,
-                                                                    cost[b], b)
-            if best_key is None or key < best_key:
-                best, best_key = e, key
+        if pref is None:
+            best = _cheapest_fit(opts[i], loads, pb, cost)
+        else:
+            best, best_key = -1, None
+            for e in opts[i]:
+                if not loads.fits(e):
+                    continue
+                b = pb[e]
+                key = (-pref[e], count[b] == 0, cost[b], b)
+                if best_key is None or key < best_key:
+                    best, best_key = e, key
         if best >= 0:
             loads.add(best)
             assign[i] = best
@@ -415,17 +431,10 @@ def repack(prob: ParcelProblem, assign: IntArray) -> IntArray | None:
     cost = prob.cost.tolist()
     weight = prob.weight.tolist()
     loads = Loads(prob)
-    count = loads._count
     out = np.full(prob.num_parcels, -1, np.int64)
     for i in sorted(np.flatnonzero(assign >= 0).tolist(), key=lambda i: (len(opts[i]),
                                                                         -weight[i], i)):
-        best, best_key = -1, None
-        for e in opts[i]:
-            if loads.fits(e):
-                b = pb[e]
-                key = (count[b] == 0, cost[b], b)
-                if best_key is None or key < best_key:
-                    best, best_key = e, key
+        best = _cheapest_fit(opts[i], loads, pb, cost)
         if best < 0:
             return None
         loads.add(best)
