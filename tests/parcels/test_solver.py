@@ -1421,6 +1421,67 @@ def test_a_month_beyond_the_mips_reach_in_its_time_takes_that_path() -> None:
     assert solve(s, time_limit=10).stats["parcels_beyond_mip"] == 0
 
 
+def _whole_mip_runs(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
+    """Record the time left at each call of the batch-cost level's whole MIP."""
+    calls: list[float | None] = []
+    exact = parcel_solver._Level2._exact
+
+    def spy(self: Any, *args: Any) -> None:
+        calls.append(self.deadline.left())
+        exact(self, *args)
+
+    monkeypatch.setattr(parcel_solver._Level2, "_exact", spy)
+    return calls
+
+
+@pytest.mark.parametrize(("seed", "constants", "runs"), [
+    (11, {}, True),  # the searches end with 9 s left: the whole MIP proves the optimum
+    (11, {"AFTER_SEARCH_MIP_MIN_SECONDS": 1e9}, False),  # too little time left for it
+    (1, {}, False),  # the searches close the level themselves
+])
+def test_searches_that_end_early_leave_their_time_to_the_whole_mip(
+        monkeypatch: pytest.MonkeyPatch, seed: int, constants: dict[str, float],
+        runs: bool) -> None:
+    """A 150-parcel month forced beyond the MIP's reach at 10 s: where the neighbourhood
+    searches end with time to spare and no proof, the whole MIP takes the rest and proves
+    the optimum of the month solved as one MIP (binds); not where the time it needs is not
+    left, nor where the searches prove the level themselves (slack)."""
+    s = generate_scenario(150, 0, seed)
+    exact = solve(s, time_limit=30)
+    assert_optimal(exact)
+    monkeypatch.setattr(parcel_solver, "MIP_TIMED_MIN_PAIRS", 0)
+    monkeypatch.setattr(parcel_solver, "MIP_PAIRS_PER_SECOND", 1.0)
+    for name, value in constants.items():
+        monkeypatch.setattr(parcel_solver, name, value)
+    calls = _whole_mip_runs(monkeypatch)
+    r = solve(s, time_limit=10)
+    assert r.stats["parcels_beyond_mip"] == 1
+    assert pr.verify(s, r) == []
+    assert r.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+    assert len(calls) == int(runs)
+    if runs:
+        left = calls[0]
+        assert left is not None and left >= parcel_solver.AFTER_SEARCH_MIP_MIN_SECONDS
+        assert_optimal(r)
+        assert r.objective == pytest.approx(exact.objective)
+    elif seed == 11:
+        # the searches alone leave this month unproven
+        assert r.status is pr.Status.FEASIBLE
+
+
+def test_a_month_beyond_every_mips_reach_gets_no_whole_mip_after_its_searches(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above :data:`MIP_MAX_PAIRS` options the whole MIP never runs, however much time the
+    ended searches leave (the rule's other limit, binding)."""
+    s = generate_scenario(150, 0, 11)
+    monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
+    calls = _whole_mip_runs(monkeypatch)
+    r = solve(s, time_limit=10)
+    assert r.stats["parcels_beyond_mip"] == 1
+    assert pr.verify(s, r) == []
+    assert calls == []
+
+
 def test_a_month_beyond_the_mips_reach_in_its_time_is_not_split() -> None:
     """Independent parts are planned apart only within one MIP's reach (binds); the same
     month within it is split (slack)."""

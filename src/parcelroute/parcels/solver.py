@@ -189,6 +189,10 @@ LP_LEVEL2_SIMPLEX_FACTOR = 2.5
 #: steps before it (the share is 0.9 otherwise), and the share of the rest the LP gets.
 LP_SEARCH_SHARE = 0.4
 LP_TIME_SHARE = 0.8
+#: Beyond the MIP's reach, within :data:`MIP_MAX_PAIRS` options: the least time, in seconds,
+#: that the neighbourhood search must leave unused when it ends for the whole MIP to run
+#: after it (:meth:`_Level2._whole_mip_after`).
+AFTER_SEARCH_MIP_MIN_SECONDS = 1.0
 #: Beyond the MIP's reach: the batch-cost LP (or PDLP) is not started with less time than
 #: this left (building its model alone takes seconds at 20,000 parcels).
 LP_MIN_SECONDS = 1.0
@@ -2225,7 +2229,26 @@ class _Level2:
             self.notes.append("LP bound (too large for a MIP)")
         if start_left is not None:
             self._search_to_end(queue, reserve=(1 - LARGE_SEARCH_END) * start_left)
+            self._whole_mip_after(fix, forced, forced_free, level1, rec_sets)
         return self.best, self._result(self.best_cost, self.lower_bound)
+
+    def _whole_mip_after(self, fix: _Fixing, forced: BoolArray, forced_free: BoolArray,
+                         level1: int, rec_sets: list[tuple[IntArray, list[BoolArray]]]) -> None:
+        """The whole MIP from the best plan, in the time the ended searches leave unused.
+
+        Beyond the MIP's reach under a time limit, the neighbourhood search
+        ends when a whole round of every kind saves nothing. Where the month
+        is within :data:`MIP_MAX_PAIRS` options and at least
+        :data:`AFTER_SEARCH_MIP_MIN_SECONDS` are left, the rest goes to the
+        whole MIP (:meth:`_exact`), for a cheaper plan and a proven bound.
+        """
+        left = self.deadline.left()
+        if left is None or left < AFTER_SEARCH_MIP_MIN_SECONDS or self._done() \
+                or self.prob.num_pairs > MIP_MAX_PAIRS:
+            return
+        self.notes.append("the whole MIP after the searches ended")
+        model, x, y, build = self._model(fix, forced, forced_free, level1, rec_sets)
+        self._exact(model, x, y, build)
 
     def _search_to_end(self, queue: _HoodQueue, reserve: float) -> None:
         """The time the bounds leave, but ``reserve`` seconds: more neighbourhood MIPs, on every worker.
