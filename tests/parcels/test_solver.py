@@ -1421,6 +1421,99 @@ def test_a_month_beyond_the_mips_reach_in_its_time_takes_that_path() -> None:
     assert solve(s, time_limit=10).stats["parcels_beyond_mip"] == 0
 
 
+def room_after_level_2() -> Scenario:
+    """C rides only B-1 (two seats, 10); A may take B-1 or B-2 (5), D B-1 or B-4 (3).
+
+    With A and D on B-1, C has no seat: level 2 moves them to B-2 and B-4 (8), which
+    frees B-1 for C (18); with C, the cheapest plan puts A beside it (13)."""
+    b = base("room after level 2")
+    batch(b, "B-1", accepts=["a", "c", "d"], max_parcels=2, cost=10)
+    batch(b, "B-2", accepts=["a"], max_parcels=1, cost=5)
+    batch(b, "B-4", accepts=["d"], max_parcels=1, cost=3)
+    parcel(b, "A", cat="a")
+    parcel(b, "C", cat="c")
+    parcel(b, "D", cat="d")
+    return b.build()
+
+
+def _level_1_ends_at_a_and_d_on_b1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Level 1 ends unproven (2 of a bound of 3) with A and D on B-1."""
+
+    def unproven(self: Any) -> tuple[np.ndarray, Any, Any]:
+        prob = self.prob
+        ids = [p.id for p in prob.scenario.parcels]
+        bids = [b.id for b in prob.scenario.batches]
+        assign = np.full(prob.num_parcels, -1, np.int64)
+        for k in range(prob.num_pairs):
+            pid, bid = ids[prob.pair_parcel[k]], bids[prob.pair_batch[k]]
+            if pid in ("A", "D") and bid == "B-1":
+                assign[prob.pair_parcel[k]] = k
+        info = parcel_solver._Level1Info(None, None, None, None)
+        return assign, parcel_solver.LevelResult(2.0, 3.0), info
+
+    monkeypatch.setattr(parcel_solver._Level1, "solve", unproven)
+
+
+def _level_2_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the level-1 value of each pass of level 2."""
+    passes: list[int] = []
+    run = parcel_solver._Level2.solve
+
+    def spy(self: Any, assign: Any, level1: int, info: Any) -> Any:
+        passes.append(level1)
+        return run(self, assign, level1, info)
+
+    monkeypatch.setattr(parcel_solver._Level2, "solve", spy)
+    return passes
+
+
+@pytest.mark.parametrize("rounds", [parcel_solver.AGAIN_ROUNDS, 0])
+def test_level_2_is_planned_again_when_its_plan_makes_room_for_a_left_out_parcel(
+        monkeypatch: pytest.MonkeyPatch, rounds: int) -> None:
+    """Level 1 leaves C out, unproven; level 2's plan frees C's only batch and C goes.
+    Level 2 is then planned again for three parcels: 13 and proven (binds). Without
+    that pass (``rounds`` 0) the plan keeps level 2's batches and C's: 18, unproven."""
+    s = room_after_level_2()
+    _level_1_ends_at_a_and_d_on_b1(monkeypatch)
+    monkeypatch.setattr(parcel_solver, "AGAIN_ROUNDS", rounds)
+    passes = _level_2_passes(monkeypatch)
+    r = solve(s, time_limit=10)
+    assert r.objective["delivered_priority"] == 3 == r.bound["delivered_priority"]
+    assert passes == ([2, 3] if rounds else [2])
+    if rounds:
+        assert levels(r) == {"delivered_priority": 3, "batch_cost": 13}
+        assert where(r) == {"A": "B-1", "C": "B-1", "D": "B-4"}
+        assert_optimal(r)
+    else:
+        assert levels(r) == {"delivered_priority": 3, "batch_cost": 18}
+        assert r.bound["batch_cost"] == 8
+        assert r.status is pr.Status.FEASIBLE
+
+
+def test_level_2_is_not_planned_again_without_the_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same month with less than :data:`AGAIN_MIN_SECONDS` left after level 2 (slack:
+    no second pass, C still goes)."""
+    s = room_after_level_2()
+    _level_1_ends_at_a_and_d_on_b1(monkeypatch)
+    monkeypatch.setattr(parcel_solver, "AGAIN_MIN_SECONDS", 1e9)
+    passes = _level_2_passes(monkeypatch)
+    r = solve(s, time_limit=10)
+    assert passes == [2]
+    assert levels(r) == {"delivered_priority": 3, "batch_cost": 18}
+    assert r.status is pr.Status.FEASIBLE
+
+
+def test_level_2_is_planned_once_where_level_1_is_proven(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Level 1 proven, all three parcels delivered: nothing is left out to go after level 2,
+    and the month is proven at 13 (A and C on B-1, D on B-4) in one pass (slack)."""
+    passes = _level_2_passes(monkeypatch)
+    r = solve(room_after_level_2(), time_limit=10)
+    assert passes == [3]
+    assert levels(r) == {"delivered_priority": 3, "batch_cost": 13}
+    assert_optimal(r)
+
+
 def _whole_mip_runs(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
     """Record the time left at each call of the batch-cost level's whole MIP."""
     calls: list[float | None] = []
@@ -2056,7 +2149,8 @@ def test_the_last_progress_reports_the_plan_s_final_values(
     assert first[-1].bound == r.bound["delivered_priority"]
     assert cost[-1].incumbent == r.objective["batch_cost"]
     assert min(p.incumbent for p in first[1:]) < r.objective["delivered_priority"]
-    assert len(calls) == 2  # (before level 2 and after it)
+    # before level 2, after it, and after level 2 planned again for the raised level 1
+    assert len(calls) == 3
 
 
 def _level1_search_finds_nothing(level: Any, model: MipModel, lo: Any, hi: Any, start: Any,
