@@ -359,12 +359,19 @@ def _lp_not_expected_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parcel_solver, "LEVEL1_LP_SECONDS_PER_OPTION", 1e9)
 
 
-def _without_the_batch_cost_lp(monkeypatch: pytest.MonkeyPatch) -> None:
+def _without_the_batch_cost_lp(monkeypatch: pytest.MonkeyPatch, *,
+                               cover_bound: bool = False) -> None:
     """Force the path of months too large for one MIP, with the batch-cost LP made to look
-    too slow for the time left (PDLP's loose LP or the subgradient steps bound the level)."""
+    too slow for the time left (PDLP's loose LP or the subgradient steps bound the level).
+
+    The batches' cover bound (:meth:`_Level2._cover_bound`) is left out unless
+    ``cover_bound``: on the 300-parcel month it is above both PDLP bounds, which these
+    tests follow."""
     monkeypatch.setattr(parcel_solver, "MIP_MAX_PAIRS", 0)
     monkeypatch.setattr(parcel_solver, "LP_LEVEL2_FACTOR", 1e9)
     monkeypatch.setattr(parcel_solver, "LP_LEVEL2_SIMPLEX_FACTOR", 1e9)
+    if not cover_bound:
+        monkeypatch.setattr(parcel_solver._Level2, "_cover_bound", lambda *_args: None)
 
 
 def _from_level_1s_plan(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -614,6 +621,22 @@ def test_with_time_to_spare_a_second_tighter_pdlp_bounds_the_batch_cost(
     assert big.bound["batch_cost"] >= _problem(s).unscale_cost(tight) - 1e-6
     if big.objective["delivered_priority"] == exact.objective["delivered_priority"]:
         assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+
+
+def test_the_batches_alone_can_bound_the_batch_cost_above_pdlp(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: on the 300-parcel month on the large path (10 s) the cheapest batches meeting
+    every window cut and parcel cover cost 28,240, above both PDLP bounds (27,520 and
+    28,110): the level keeps it, never above the cost proven optimal."""
+    s, exact = _month_300()
+    _without_the_batch_cost_lp(monkeypatch, cover_bound=True)
+    calls = _batch_cost_pdlps(monkeypatch)
+    big = pr.solve(s, time_limit=10, workers=2)
+    assert pr.verify(s, big) == []
+    assert calls and all(_problem(s).unscale_cost(b) < 28_240 for _tol, b in calls)
+    assert big.bound["batch_cost"] >= 28_240
+    assert big.objective["delivered_priority"] == exact.objective["delivered_priority"]
+    assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
 
 
 def test_without_time_to_spare_pdlp_runs_once(monkeypatch: pytest.MonkeyPatch,

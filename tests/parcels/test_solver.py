@@ -794,6 +794,113 @@ def _flow_covers(hubs: int) -> int:
     return int(re.search(r"(\d+) flow covers", note).group(1))  # type: ignore[union-attr]
 
 
+def _forced_and_optional(forced: int) -> Scenario:
+    """``forced`` parcels P-k of priority 1 and 100 - ``forced`` of priority 0, each of
+    1 kg, for B-0 (day 0) or B-2 (day 2), 10 each with room for 100; B-1 (day 1, 1) on the
+    same route carries half a kilogram at most."""
+    b = base()
+    batch(b, "B-0", departs=0, max_parcels=100)
+    batch(b, "B-1", departs=1, max_weight_kg=0.5, cost=1)
+    batch(b, "B-2", departs=2, max_parcels=100)
+    for k in range(100):
+        parcel(b, f"P-{k}", prio=1 if k < forced else 0)
+    return b.build()
+
+
+def _batch_cost_lp(s: Scenario, forced: int) -> tuple[float, str]:
+    """The batch-cost LP's value with the first ``forced`` parcels forced (every parcel of
+    priority 1 delivered), and the model's note."""
+    from parcelroute.parcels.solver import _fixing, _Level1Info, _Level2
+
+    prob = ParcelProblem(s, Compatibility(s))
+    level1 = int(prob.priority.sum())
+    level2 = _Level2(prob, SolveOptions(time_limit=30), Deadline(30))
+    must = np.arange(prob.num_parcels) < forced
+    fix = _fixing(prob, level1, _Level1Info(None, None, None, None))
+    model, *_ = level2._model(fix, must, must, level1, [])
+    lp = solve_lp(model)
+    assert lp.optimal
+    (note,) = [n for n in level2.notes if "parcel covers" in n]
+    return prob.unscale_cost(lp.value), note
+
+
+@pytest.mark.parametrize("covers", [True, False])
+def test_a_forced_parcel_needs_one_of_its_own_batches_operated(
+        monkeypatch: pytest.MonkeyPatch, covers: bool) -> None:
+    """Binds: a parcel every plan delivers gets ``y_0 + y_2 >= 1``, and the LP pays a whole
+    batch (10). Without the row, the window cut over the route's days 0-2 lets B-1, which
+    cannot carry it, stand in (1), and about a hundredth of B-0 or B-2 carries it."""
+    monkeypatch.setattr(parcel_solver, "PARCEL_COVERS", covers)
+    value, note = _batch_cost_lp(_forced_and_optional(1), forced=1)
+    if covers:
+        assert value == pytest.approx(10.0)
+    else:
+        assert 1.0 < value < 1.2
+    assert ("1 parcel covers" if covers else "0 parcel covers") in note
+
+
+def test_parcels_of_one_batch_set_share_a_cover_row() -> None:
+    """Three forced parcels with the same two batches: one row (binding as above)."""
+    value, note = _batch_cost_lp(_forced_and_optional(3), forced=3)
+    assert value == pytest.approx(10.0)
+    assert "1 parcel covers" in note
+
+
+def test_a_parcel_that_may_stay_gets_no_cover_row() -> None:
+    """Slack: nothing forced (no window cut either), no row: about a hundredth of B-0 or
+    B-2 carries the parcel the level-1 row asks for."""
+    value, note = _batch_cost_lp(_forced_and_optional(1), forced=0)
+    assert "0 parcel covers" in note
+    assert 0.0 < value < 0.2
+
+
+def _cover_bound(s: Scenario, forced: int) -> tuple[float, list[str], int]:
+    """:meth:`_Level2._cover_bound` with the first ``forced`` parcels forced: the bound it
+    proves, the level's notes, and how often the window cuts were found for it and for the
+    batch-cost model built after it."""
+    from parcelroute.parcels.solver import _fixing, _Level1Info, _Level2
+
+    prob = ParcelProblem(s, Compatibility(s))
+    level1 = int(prob.priority.sum())
+    level2 = _Level2(prob, SolveOptions(time_limit=30), Deadline(30))
+    must = np.arange(prob.num_parcels) < forced
+    fix = _fixing(prob, level1, _Level1Info(None, None, None, None))
+    found: list[int] = []
+    cuts = parcel_solver._window_cuts
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        found.append(1)
+        return cuts(*args, **kw)
+
+    rec_sets: list[Any] = []  # (the level passes its own list to every build)
+    with mock.patch.object(parcel_solver, "_window_cuts", counted):
+        level2._cover_bound(fix, must, must, rec_sets)
+        level2._model(fix, must, must, level1, rec_sets)
+    return prob.unscale_cost(level2.lower_bound), level2.notes, len(found)
+
+
+@pytest.mark.parametrize("covers", [True, False])
+def test_the_batches_alone_bound_the_batch_cost(monkeypatch: pytest.MonkeyPatch,
+                                                covers: bool) -> None:
+    """Binds: the cheapest batches meeting the parcel cover pay a whole batch (10); without
+    the cover row the window cut over days 0-2 is met by B-1 alone (1). The window cuts are
+    found once for the bound and the model built after it."""
+    monkeypatch.setattr(parcel_solver, "PARCEL_COVERS", covers)
+    bound, notes, found = _cover_bound(_forced_and_optional(1), forced=1)
+    assert bound == pytest.approx(10.0 if covers else 1.0)
+    assert any(n.startswith("batch cover bound") for n in notes)
+    assert found == 1
+
+
+def test_with_nothing_forced_the_batches_alone_prove_nothing() -> None:
+    """Slack: no cut and no cover row, no bound (and no MIP solved for it)."""
+    with mock.patch.object(parcel_solver, "solve_mip") as mip:
+        bound, notes, _found = _cover_bound(_forced_and_optional(1), forced=0)
+    assert bound == 0.0
+    assert not any(n.startswith("batch cover bound") for n in notes)
+    mip.assert_not_called()
+
+
 def test_a_crossing_s_day_of_few_batches_gets_its_flow_covers() -> None:
     """Slack: five batches (at most FLOW_COVER_MAX_BATCHES) give one cover per pair, 10."""
     assert parcel_solver.FLOW_COVER_MAX_BATCHES == 5
