@@ -564,8 +564,8 @@ def test_a_batch_cost_lp_whose_model_took_its_time_is_not_started(
     solved: list[MipModel] = []
     real_model, real_lp = parcel_solver._Level2._model, parcel_solver.solve_lp
 
-    def model(self: Any, *args: Any) -> Any:
-        out = real_model(self, *args)
+    def model(self: Any, *args: Any, **kw: Any) -> Any:
+        out = real_model(self, *args, **kw)
         built.append(out[0])
         if slow:
             time.sleep(max(0.0, self.deadline.left() or 0.0) + 0.05)

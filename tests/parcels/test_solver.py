@@ -809,7 +809,7 @@ def _forced_and_optional(forced: int) -> Scenario:
 
 def _batch_cost_lp(s: Scenario, forced: int) -> tuple[float, str]:
     """The batch-cost LP's value with the first ``forced`` parcels forced (every parcel of
-    priority 1 delivered), and the model's note."""
+    priority 1 delivered), and the model's note (built as for :meth:`_Level2._lp_bound`)."""
     from parcelroute.parcels.solver import _fixing, _Level1Info, _Level2
 
     prob = ParcelProblem(s, Compatibility(s))
@@ -817,7 +817,8 @@ def _batch_cost_lp(s: Scenario, forced: int) -> tuple[float, str]:
     level2 = _Level2(prob, SolveOptions(time_limit=30), Deadline(30))
     must = np.arange(prob.num_parcels) < forced
     fix = _fixing(prob, level1, _Level1Info(None, None, None, None))
-    model, *_ = level2._model(fix, must, must, level1, [])
+    model, *_ = level2._model(fix, must, must, level1, [],
+                              cover_rows=parcel_solver.PARCEL_COVERS)
     lp = solve_lp(model)
     assert lp.optimal
     (note,) = [n for n in level2.notes if "parcel covers" in n]
@@ -837,6 +838,19 @@ def test_a_forced_parcel_needs_one_of_its_own_batches_operated(
     else:
         assert 1.0 < value < 1.2
     assert ("1 parcel covers" if covers else "0 parcel covers") in note
+
+
+def test_the_batch_cost_mip_has_no_parcel_cover_rows() -> None:
+    """The whole MIP is built without them (slack), whatever :data:`PARCEL_COVERS` says."""
+    from parcelroute.parcels.solver import _fixing, _Level1Info, _Level2
+
+    s = _forced_and_optional(1)
+    prob = ParcelProblem(s, Compatibility(s))
+    level2 = _Level2(prob, SolveOptions(time_limit=30), Deadline(30))
+    must = np.arange(prob.num_parcels) < 1
+    fix = _fixing(prob, 1, _Level1Info(None, None, None, None))
+    level2._model(fix, must, must, 1, [])
+    assert any("0 parcel covers" in n for n in level2.notes)
 
 
 def test_parcels_of_one_batch_set_share_a_cover_row() -> None:
