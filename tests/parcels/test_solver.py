@@ -1611,12 +1611,16 @@ def test_level_2_is_planned_again_when_its_plan_makes_room_for_a_left_out_parcel
         assert r.status is pr.Status.FEASIBLE
 
 
-def test_level_2_is_not_planned_again_without_the_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same month with less than :data:`AGAIN_MIN_SECONDS` left after level 2 (slack:
-    no second pass, C still goes)."""
+@pytest.mark.parametrize(("name", "value"), [("AGAIN_MIN_SECONDS", 1e9),
+                                             ("AGAIN_MIN_SHARE", 1.0)])
+def test_level_2_is_not_planned_again_without_the_time(monkeypatch: pytest.MonkeyPatch,
+                                                       name: str, value: float) -> None:
+    """The same month with less than :data:`AGAIN_MIN_SECONDS`, or less than
+    :data:`AGAIN_MIN_SHARE` of the parcels' time, left after level 2 (slack: no second
+    pass, C still goes)."""
     s = room_after_level_2()
     _level_1_ends_at_a_and_d_on_b1(monkeypatch)
-    monkeypatch.setattr(parcel_solver, "AGAIN_MIN_SECONDS", 1e9)
+    monkeypatch.setattr(parcel_solver, name, value)
     passes = _level_2_passes(monkeypatch)
     r = solve(s, time_limit=10)
     assert passes == [2]

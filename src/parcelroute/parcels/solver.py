@@ -202,12 +202,16 @@ LP_SEARCH_SHARE = 0.4
 LP_TIME_SHARE = 0.8
 #: Where level 1 ends unproven and level 2's plan makes room for parcels it left out, those
 #: parcels go and level 2 is planned again for the higher level-1 value, from that plan, at
-#: most :data:`AGAIN_ROUNDS` times and while :data:`AGAIN_MIN_SECONDS` are left. On an
-#: independent 2,000-parcel month at 60 s (level 1 at 3,794 of a bound of 3,795 after its
-#: share), level 2 ended at 8,448 (proven) in 39 s, and one parcel opening a batch of 1,702
-#: then left the plan at 10,150 with that bound.
+#: most :data:`AGAIN_ROUNDS` times and while :data:`AGAIN_MIN_SECONDS` and
+#: :data:`AGAIN_MIN_SHARE` of the parcels' time are left. On an independent 2,000-parcel
+#: month at 60 s (level 1 at 3,794 of a bound of 3,795 after its share), level 2 ended at
+#: 8,448 (proven) in 39 s, and one parcel opening a batch of 1,702 then left the plan at
+#: 10,150 with that bound. Beyond the MIP's reach level 2 leaves a tenth of its time for
+#: reading the plan back (:data:`LARGE_SEARCH_END`); a second pass in it took the generated
+#: 200,000-parcel month at 120 s from 112 s to 120.06 s.
 AGAIN_ROUNDS = 3
 AGAIN_MIN_SECONDS = 1.0
+AGAIN_MIN_SHARE = 0.2
 #: Beyond the MIP's reach, within :data:`MIP_MAX_PAIRS` options: the least time, in seconds,
 #: that the neighbourhood search must leave unused when it ends for the whole MIP to run
 #: after it (:meth:`_Level2._whole_mip_after`).
@@ -1951,10 +1955,12 @@ class _Level2:
         self._lock = threading.RLock()
         self._polish_seconds = 0.0
         self._mip_reserve = 0.0
-        self._window_cuts_for: tuple[tuple[bytes, bytes, int],
-                                     list[tuple[IntArray, int]]] | None = None
         """Beyond the MIP's reach, the time the whole MIP leaves for reading the plan back
         (:meth:`_whole_mip_after`)."""
+        self._window_cuts_for: tuple[tuple[bytes, bytes, int],
+                                     list[tuple[IntArray, int]]] | None = None
+        """The window cuts of the level's forcing (:meth:`_cuts`), with what they were
+        found for."""
         self._queues: list[_HoodQueue] = []
         self.lp_duals: tuple[_Rows, FloatArray, int] | None = None
         """The last batch-cost LP's rows, row duals and level-1 value (:meth:`_lp_bound`):
@@ -2581,6 +2587,8 @@ class _Level2:
         if not cuts and not covers:
             return
         left = self.deadline.left()
+        if left is not None and left < CONFIRM_MIN_SECONDS:
+            return
         out = solve_mip(model, time_limit=COVER_SECONDS if left is None else
                         min(COVER_SECONDS, left), threads=1, seed=self.options.seed)
         if math.isfinite(out.bound) and out.bound > 0:
@@ -2804,7 +2812,8 @@ def _solve_problem(prob: ParcelProblem, options: SolveOptions, deadline: Deadlin
     for _ in range(AGAIN_ROUNDS):
         value = _value(prob, filled)
         left = deadline.left()
-        if value <= _value(prob, assign) or (left is not None and left < AGAIN_MIN_SECONDS):
+        enough = 0.0 if budget is None else max(AGAIN_MIN_SECONDS, AGAIN_MIN_SHARE * budget)
+        if value <= _value(prob, assign) or (left is not None and left < enough):
             break
         # level 2's plan made room for parcels level 1 had left out: level 1 rose, and the
         # batch cost is planned again for the new value (the bound so far holds for it too)
