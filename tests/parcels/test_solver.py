@@ -17,6 +17,7 @@ import logging
 import math
 import re
 import threading
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -904,6 +905,24 @@ def test_the_batches_alone_bound_the_batch_cost(monkeypatch: pytest.MonkeyPatch,
     assert bound == pytest.approx(10.0 if covers else 1.0)
     assert any(n.startswith("batch cover bound") for n in notes)
     assert found == 1
+
+
+def test_the_batches_alone_are_not_solved_without_time() -> None:
+    """Slack as to the bound: with the level's time used up, no MIP is started for it."""
+    from parcelroute.parcels.solver import _fixing, _Level1Info, _Level2
+
+    s = _forced_and_optional(1)
+    prob = ParcelProblem(s, Compatibility(s))
+    deadline = Deadline(0.01)
+    level2 = _Level2(prob, SolveOptions(time_limit=0.01), deadline)
+    must = np.arange(prob.num_parcels) < 1
+    fix = _fixing(prob, 1, _Level1Info(None, None, None, None))
+    while (deadline.left() or 0.0) > 0:
+        time.sleep(0.01)
+    with mock.patch.object(parcel_solver, "solve_mip") as mip:
+        level2._cover_bound(fix, must, must, [])
+    mip.assert_not_called()
+    assert level2.lower_bound == 0.0
 
 
 def test_with_nothing_forced_the_batches_alone_prove_nothing() -> None:
