@@ -639,6 +639,29 @@ def test_the_batches_alone_can_bound_the_batch_cost_above_pdlp(
     assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
 
 
+@pytest.mark.parametrize("pdlp_max_pairs", [parcel_solver.PDLP_MAX_PAIRS, 0])
+def test_where_pdlp_would_not_finish_the_batches_alone_still_bound_the_batch_cost(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+        pdlp_max_pairs: int) -> None:
+    """Binds: the 300-parcel month on the large path where PDLP would not finish (two
+    searches, no LP) still gets the batches' bound, 28,240, below the optimum. Does not
+    bind above :data:`PDLP_MAX_PAIRS` options (here made 0): no batches' bound."""
+    s, exact = _month_300()
+    _without_the_batch_cost_lp(monkeypatch, cover_bound=True)
+    monkeypatch.setattr(parcel_solver, "PDLP_SECONDS_PER_OPTION", 1e9)
+    monkeypatch.setattr(parcel_solver, "PDLP_MAX_PAIRS", pdlp_max_pairs)
+    with caplog.at_level(logging.INFO, logger="parcelroute"):
+        big = pr.solve(s, time_limit=10, workers=2)
+    assert pr.verify(s, big) == []
+    assert big.bound["batch_cost"] <= exact.objective["batch_cost"] + 1e-6
+    if pdlp_max_pairs:
+        assert "PDLP would not finish" in caplog.text
+        assert "batch cover bound" in caplog.text
+        assert big.bound["batch_cost"] >= 28_240
+    else:
+        assert "batch cover bound" not in caplog.text
+
+
 def test_without_time_to_spare_pdlp_runs_once(monkeypatch: pytest.MonkeyPatch,
                                               caplog: pytest.LogCaptureFixture) -> None:
     """Does not bind: when the time left is below what the tighter PDLP may need (a factor of

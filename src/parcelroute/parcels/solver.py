@@ -175,7 +175,10 @@ GUIDED_LP_SHARE = 0.25
 #: month fell back from 0.9 % to 7.3 %.
 FLOW_COVER_MAX_BATCHES = 5
 #: Beyond the MIP's reach: the longest time, in seconds, of the batches' cover MIP
-#: (:meth:`_Level2._cover_bound`).
+#: (:meth:`_Level2._cover_bound`). It runs on every month up to :data:`PDLP_MAX_PAIRS`
+#: options, also where no batch-cost LP follows: an independent 800-parcel month at 3 s is
+#: proven in 1.7 s instead of 50.5 % from its bound, an independent 5,000-parcel month at
+#: 30 s ends at 46 % instead of 76 %.
 COVER_SECONDS = 1.0
 #: Whether the batch-cost LPs and the batches' cover bound get a cover row per forced parcel
 #: (:func:`_parcel_cover_rows`). They raise the LP's bound where the LP is the bound (beyond
@@ -2215,14 +2218,14 @@ class _Level2:
                     (1 - COST_FIRST_SHARE) * share * left)
                 if second:
                     use_pdlp = False
-                if use_pdlp or lp_fits:
-                    # the batches' bound first, in moments (the LP's model takes the same
+                if prob.num_pairs <= PDLP_MAX_PAIRS:
+                    # the batches' bound first, in moments (an LP's model takes the same
                     # window cuts, found once)
                     self._cover_bound(fix, forced, forced_free, rec_sets)
-                if left is not None:
-                    lag = cost_bound(prob, level1, target=self.best_cost, time_limit=(
+                if left is not None and not self._done():
+                    lag = cost_bound(prob, level1, target=self.best_cost, time_limit=max(0.0, (
                         COST_FIRST_SHARE if use_pdlp else COST_NO_PDLP_SHARE if second
-                        else 1.0) * share * left)
+                        else 1.0) * share * left - (self.deadline.elapsed() - t0)))
                     self._take_lagrangian(lag)
                 if second and left is not None:
                     # PDLP would not finish: this core searches beside the other one
@@ -2272,7 +2275,7 @@ class _Level2:
                 job.result()
         else:
             self._local_search(queue, None if left is None else LARGE_LNS_SHARE * left)
-            if lp_fits:
+            if prob.num_pairs <= PDLP_MAX_PAIRS:
                 self._cover_bound(fix, forced, forced_free, rec_sets)
             left = self.deadline.left()
             lag = cost_bound(prob, level1, target=self.best_cost,
@@ -2571,8 +2574,9 @@ class _Level2:
         dual bound holds when it stops). It proves a bound in moments where
         the LP of the whole model does not return in time (an independent
         month of 5,000 parcels and 217,000 options at 60 s: 3,181 instead of
-        0, against a plan of 4,555); where forcing leaves no cut, it has no row
-        and is not solved.
+        0, against a plan of 4,555), or does not run at all. Beyond the MIP's
+        reach it runs first, up to :data:`PDLP_MAX_PAIRS` options; where
+        forcing leaves no cut, it has no row and is not solved.
         """
         prob = self.prob
         build = _Builder(prob, fix.keep)
