@@ -14,6 +14,7 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from parcelroute.bpplib import read_bpp_instance
@@ -23,6 +24,7 @@ from parcelroute.parcels.binpacking import (
     _ArcFlow,
     _BinCompletion,
     _Clock,
+    _ColumnGeneration,
     _ExactCover,
     _FillSearch,
     solve_bin_packing,
@@ -382,6 +384,82 @@ def test_arc_flow_declines_a_graph_beyond_its_limit() -> None:
     assert not _ArcFlow([6, 5, 4, 3, 2], [1, 1, 1, 1, 1], 10, max_arcs=100).too_large
 
 
+# 28 items into bins of 100: the LP bound, 15 bins, is the optimum; the dive that always
+# fixes the pattern the LP takes most fails, going back once finds a packing
+DIVE_SIZES = [59, 69, 73, 76, 68, 70, 5, 39, 22, 27, 49, 51, 68, 43, 14, 54, 46, 18, 75, 10, 7,
+              40, 70, 42, 55, 40, 42, 47]
+
+
+def settled_master(sizes: Sequence[int], capacity: int) -> tuple[_ColumnGeneration, int]:
+    """The column generation of ``sizes``, run to its end, and its bound."""
+    types = sorted(set(sizes), reverse=True)
+    cg = _ColumnGeneration(types, [sizes.count(t) for t in types], capacity)
+    return cg, cg.bound(_Clock(None), 10**9, 0, 10**6)
+
+
+def test_dive_goes_back_where_the_first_dive_fails() -> None:
+    cg, lower = settled_master(DIVE_SIZES, 100)
+    assert lower == 15
+    fixed, rest = cg.dive(lower, _Clock(None))
+    assert rest.any()  # the first dive: 14 patterns, then the LP needs a 16th bin
+    cg, _ = settled_master(DIVE_SIZES, 100)
+    fixed, rest = cg.dive(lower, _Clock(None), discrepancies=1, depth=8)
+    assert not rest.any() and len(fixed) == 15
+    assert (np.sum(fixed, axis=0) == cg.demand).all()
+    assert all(int(p @ cg.w) <= 100 for p in fixed)
+
+
+def test_dive_without_room_to_go_back_keeps_the_first_dive() -> None:
+    cg, lower = settled_master(DIVE_SIZES, 100)
+    first, first_rest = cg.dive(lower, _Clock(None))
+    cg, _ = settled_master(DIVE_SIZES, 100)
+    again, again_rest = cg.dive(lower, _Clock(None), discrepancies=0, depth=8)
+    assert [p.tolist() for p in again] == [p.tolist() for p in first]
+    assert again_rest.tolist() == first_rest.tolist()
+
+
+def test_master_mip_packs_with_the_patterns_generated_and_no_fewer_bins() -> None:
+    cg, lower = settled_master(DIVE_SIZES, 100)
+    assert cg.restricted_mip(lower, _Clock(10.0)) is None  # the LP's own patterns: no 15
+    cg.dive(lower, _Clock(None), discrepancies=1, depth=8)  # (its patterns join the master)
+    found = cg.restricted_mip(lower, _Clock(10.0))
+    assert found is not None and len(found) == 15
+    assert (np.sum(found, axis=0) >= cg.demand).all()
+    assert all(int(p @ cg.w) <= 100 for p in found)
+    assert cg.restricted_mip(lower - 1, _Clock(10.0)) is None
+    assert cg.restricted_mip(lower, _Clock(None)) is None  # (only with a time limit)
+
+
+# 39 items into bins of 100 that first-fit, best-fit and the minimum-slack construction
+# pack into 15 bins; the LP bound and the optimum are 14
+DIVE_ROUND_SIZES = [13, 4, 34, 13, 15, 32, 70, 43, 31, 23, 64, 54, 17, 47, 8, 13, 21, 17, 15, 51,
+                    64, 51, 24, 42, 65, 5, 70, 26, 41, 44, 32, 23, 51, 66, 39, 36, 15, 51, 68]
+
+
+@pytest.fixture
+def without_searches(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The engine without its local search, exact search and arc-flow MIP."""
+    monkeypatch.setattr(binpacking._Engine, "improve", lambda self, start, iters: self.offer(start))
+    monkeypatch.setattr(binpacking._Engine, "exact_round", lambda self, exact, nodes: False)
+    monkeypatch.setattr(binpacking, "_MAX_ARCFLOW_ARCS", 0)
+    return monkeypatch
+
+
+def test_the_dive_round_packs_what_the_constructions_leave_a_bin_above(
+        without_searches: pytest.MonkeyPatch) -> None:
+    res = solve_bin_packing(DIVE_ROUND_SIZES, 100, time_limit=5)
+    check(res, DIVE_ROUND_SIZES, 100)
+    assert (len(res.bins), res.lower_bound) == (14, 14)
+
+
+def test_without_the_dive_round_the_constructions_stay_a_bin_above(
+        without_searches: pytest.MonkeyPatch) -> None:
+    without_searches.setattr(binpacking._Engine, "dive_round", lambda self, cg, k=1: False)
+    res = solve_bin_packing(DIVE_ROUND_SIZES, 100, time_limit=1)
+    check(res, DIVE_ROUND_SIZES, 100)
+    assert (len(res.bins), res.lower_bound) == (15, 14)
+
+
 RANDOM_300 = Path(__file__).resolve().parents[1] / "data" / "bins_random_300_of_200.txt"
 
 
@@ -397,13 +475,23 @@ def test_the_arc_flow_mip_proves_a_random_instance_the_searches_leave_a_bin_abov
     assert (len(res.bins), res.lower_bound) == (105, 105)
 
 
-def test_without_the_arc_flow_mip_the_random_instance_stays_open(
+def test_without_the_arc_flow_mip_and_the_dives_the_random_instance_stays_open(
         monkeypatch: pytest.MonkeyPatch) -> None:
     capacity, sizes = read_bpp_instance(RANDOM_300)
     monkeypatch.setattr(binpacking, "_MAX_ARCFLOW_ARCS", 0)
+    monkeypatch.setattr(binpacking, "_DIVE_ROUNDS", 0)
     res = solve_bin_packing(sizes, capacity, time_limit=3, workers=2)
     check(res, sizes, capacity)
-    assert (len(res.bins), res.lower_bound) == (106, 105)
+    assert res.lower_bound == 105 and len(res.bins) >= 106  # (106 or 107 bins)
+
+
+def test_the_dives_pack_the_random_instance_without_the_arc_flow_mip(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    capacity, sizes = read_bpp_instance(RANDOM_300)
+    monkeypatch.setattr(binpacking, "_MAX_ARCFLOW_ARCS", 0)
+    res = solve_bin_packing(sizes, capacity, time_limit=10, workers=2)
+    check(res, sizes, capacity)
+    assert (len(res.bins), res.lower_bound) == (105, 105)
 
 
 def test_progress_reports_each_better_packing_and_bound() -> None:

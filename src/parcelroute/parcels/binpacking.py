@@ -27,7 +27,13 @@ phases and stops as soon as the packing uses as many bins as the bound:
 4. Rounds with growing budgets of: the exact-fill search again, an exact
    bin-completion search (which also proves a bin count impossible when it
    exhausts its tree, settling instances whose LP bound is not tight), a dive in
-   the LP solution (once), and the local search from a fresh construction.
+   the LP solution that generates columns after each fixing and goes back a few
+   times (a limited discrepancy search, in the first rounds, each going back more
+   than the one before), then the master as a MIP over every pattern generated so
+   far (price and branch), and the local search from a fresh construction or from
+   the dive's patterns. The dive and the master MIP settle most of the hard28
+   instances, whose LP bound is the optimum but whose packings the searches end a
+   bin above.
    Where the arc-flow graph is small enough (up to :data:`_MAX_ARCFLOW_ARCS`
    arcs), Valério de Carvalho's arc-flow model goes to HiGHS as a MIP: with two
    workers on a thread of its own beside the rounds, with one before the second
@@ -118,6 +124,15 @@ _ARCFLOW_ROUND = 2
 #: instead of 6.4-9.2 s (a fourth, u500_01, in neither way within 20 s).
 _ARCFLOW_HEURISTICS_OFF = ("mip_heuristic_run_root_reduced_cost", "mip_heuristic_run_rens",
                            "mip_heuristic_run_rins")
+#: The dive in the LP solution: the most times it may go back (a limited discrepancy
+#: search), and the share of the time left it may take.
+_DIVE_DISCREPANCIES = 3
+_DIVE_DEPTH = 8
+#: Rounds of the improvement loop that dive (from the first after the LP bound settles).
+_DIVE_ROUNDS = 3
+_DIVE_SHARE = 0.4
+#: Share of the time left for the master MIP over the patterns generated, after the dive.
+_MASTER_MIP_SHARE = 0.4
 #: Seconds the engine waits at its end for the arc-flow MIP's result.
 _ARCFLOW_GRACE_SECONDS = 0.5
 
@@ -783,21 +798,34 @@ class _ColumnGeneration:
         master = self.solve_master()
         return None if master is None else (master[0], master[2])
 
-    def dive(self, target: int, clock: _Clock, max_rounds: int = 10) -> tuple[list[IntArray], IntArray]:
-        """Fix patterns of the LP solution until the LP says ``target`` bins cannot
-        be reached (or every item is packed).
+    def dive(self, target: int, clock: _Clock, max_rounds: int = 10,
+             discrepancies: int = 0, depth: int = 0) -> tuple[list[IntArray], IntArray]:
+        """Fix patterns of the LP solution, solving the LP again (with new columns) after
+        each fixing, until every item is packed in at most ``target`` bins.
 
-        Returns the fixed patterns and the demand left over.
+        Patterns the LP takes whole are fixed together; otherwise the one it takes
+        most. Where the LP then says ``target`` bins cannot be reached, the dive goes
+        back (a limited discrepancy search: in all, at most ``discrepancies`` times
+        the pattern taken ``k``-th most instead of the first, each counting ``k``).
+
+        Returns the fixed patterns and the demand left over: none left when a
+        packing into ``target`` bins was found, otherwise those of the first dive
+        (every fixing the LP's first choice).
         """
         t = self.num_types
         rows = np.arange(t, dtype=np.int32)
         if self.num_aux:  # patterns only: a fixed pattern then stays a valid bin
             aux = np.arange(self.num_aux, dtype=np.int32)
             self.h.changeColsBounds(self.num_aux, aux, np.zeros(self.num_aux), np.zeros(self.num_aux))
-        d = self.demand.copy()
-        fixed: list[IntArray] = []
+        first: tuple[list[IntArray], IntArray] | None = None
+        # depth-first: (demand left, fixed patterns, discrepancies left, choices made)
+        stack: list[tuple[IntArray, list[IntArray], int, int]] = [
+            (self.demand.copy(), [], discrepancies, 0)]
         try:
-            while d.sum() > 0:
+            while stack and not clock.expired():
+                d, fixed, budget, level = stack.pop()
+                if d.sum() == 0:
+                    return fixed, d
                 self.h.changeRowsBounds(  # type: ignore[attr-defined]
                     t, rows, d.astype(np.float64), np.full(t, np.inf)
                 )
@@ -806,18 +834,27 @@ class _ColumnGeneration:
                     break
                 z, x = res
                 if math.ceil(z - 1e-6) + len(fixed) > target:
-                    break
+                    if first is None:
+                        first = (fixed, d)
+                    continue
                 order = np.argsort(-x, kind="stable")
-                chosen = [(int(j), math.floor(x[j] + 1e-6)) for j in order if x[j] >= 1 - 1e-6]
-                if not chosen:
-                    chosen = [(int(order[0]), 1)]
-                for j, copies in chosen:
-                    for _ in range(copies):
-                        p = np.minimum(self.columns[j], d)
-                        if p.sum() == 0:
-                            break
-                        fixed.append(p)
-                        d = d - p
+                whole = [(int(j), math.floor(x[j] + 1e-6)) for j in order if x[j] >= 1 - 1e-6]
+                if whole:
+                    children = [(whole, budget, level)]
+                else:
+                    width = budget + 1 if depth <= 0 or level < depth else 1
+                    taken = [int(j) for j in order[:width] if x[j] > 1e-6] or [int(order[0])]
+                    children = [([(j, 1)], budget - k, level + 1) for k, j in enumerate(taken)]
+                for chosen, left, deeper in reversed(children):
+                    nd, nf = d.copy(), list(fixed)
+                    for j, copies in chosen:
+                        for _ in range(copies):
+                            p = np.minimum(self.columns[j], nd)
+                            if p.sum() == 0:
+                                break
+                            nf.append(p)
+                            nd = nd - p
+                    stack.append((nd, nf, left, deeper))
         finally:
             self.h.changeRowsBounds(  # type: ignore[attr-defined]
                 t, rows, self.demand.astype(np.float64), np.full(t, np.inf)
@@ -825,7 +862,39 @@ class _ColumnGeneration:
             if self.num_aux:
                 aux = np.arange(self.num_aux, dtype=np.int32)
                 self.h.changeColsBounds(self.num_aux, aux, np.zeros(self.num_aux), np.full(self.num_aux, np.inf))
-        return fixed, d
+        return first if first is not None else ([], self.demand.copy())
+
+    def restricted_mip(self, target: int, clock: _Clock) -> list[IntArray] | None:
+        """A packing into at most ``target`` bins made of the patterns generated so far
+        (the master as a MIP over its columns, on HiGHS), or None if none is found."""
+        if not clock.limited or clock.expired() or not self.columns:
+            return None
+        cols = np.array(self.columns, dtype=np.int64)
+        n = len(cols)
+        h = new_highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("random_seed", 0)
+        h.setOptionValue("time_limit", max(0.0, clock.deadline - time.perf_counter()))
+        h.setOptionValue("objective_bound", target + 0.5)
+        h.addVars(n, np.zeros(n), np.full(n, float(target)))
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.ones(n))
+        h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                                np.full(n, highspy.HighsVarType.kInteger))
+        a = cols.T
+        nz = np.flatnonzero(a)
+        row, col = np.divmod(nz, n)
+        starts = np.searchsorted(row, np.arange(self.num_types + 1))
+        h.addRows(self.num_types, self.demand.astype(np.float64), np.full(self.num_types, np.inf),
+                  len(nz), starts.astype(np.int32), col.astype(np.int32),
+                  a.ravel()[nz].astype(np.float64))
+        h.run()
+        if h.getInfo().primal_solution_status != 2:
+            return None
+        counts = np.rint(np.array(h.getSolution().col_value)).astype(np.int64)
+        if counts.sum() > target:
+            return None
+        return [cols[j] for j in np.flatnonzero(counts > 0) for _ in range(int(counts[j]))]
 
 
 # ---------------------------------------------------------------------------------
@@ -1512,6 +1581,8 @@ class _Engine:
         self.demand = [b - a for a, b in zip(self.type_start, [*self.type_start[1:], len(sz)], strict=True)]
         self.best: list[list[int]] = []
         self.lower = 0
+        #: The patterns of the first dive in the LP solution and the demand they leave.
+        self._dive_start: tuple[list[IntArray], IntArray] = ([], np.array(self.demand, np.int64))
 
     def offer(self, bins: list[list[int]]) -> None:
         if not self.best or len(bins) < len(self.best):
@@ -1621,7 +1692,7 @@ class _Engine:
             self._start_arcflow()
         exact = _BinCompletion(self.type_sizes, self.demand, cap, clock)
         rounds = 0
-        dived = False
+        dives = 0
         while not self.done():
             if not clock.limited and rounds >= _ROUNDS_WITHOUT_LIMIT:
                 break
@@ -1639,9 +1710,11 @@ class _Engine:
                 return
             if table <= _MAX_TABLE and (self.exact_round(exact, 500 << min(rounds - 1, 10)) or self.done()):
                 return
-            if not dived and cg.settled and table <= _MAX_TABLE:
-                dived = True
-                fixed, rest = cg.dive(len(self.best) - 1, clock)
+            if cg.settled and table <= _MAX_TABLE and dives < _DIVE_ROUNDS:
+                dives += 1
+                if self.dive_round(cg, dives):
+                    return
+                fixed, rest = self._dive_start
                 start = self.from_patterns(fixed, rest)
             elif fill is not None and table > _MAX_TABLE:
                 continue  # (the fill search's own restarts serve better than the bitset ones)
@@ -1649,6 +1722,36 @@ class _Engine:
                 start = _min_bin_slack(self.hz, self.hcap, self.rng, clock)
             if start is not None:
                 self.improve(start, 1000 << min(rounds - 1, 6))
+
+    def dive_round(self, cg: _ColumnGeneration, k: int = 1) -> bool:
+        """The ``k``-th limited discrepancy dive in the LP solution
+        (:meth:`_ColumnGeneration.dive`; each one may go back once more, and deeper, than
+        the one before), then the master as a MIP over every pattern generated; True when
+        that proves the best packing optimal. The first dive's patterns are kept as a
+        start."""
+        target = len(self.best) - 1
+        fixed, rest = cg.dive(target, self.clock.share(_DIVE_SHARE),
+                              discrepancies=_DIVE_DISCREPANCIES + k - 1, depth=_DIVE_DEPTH * k)
+        self._dive_start = (fixed, rest)
+        if not rest.any() and len(fixed) <= target:
+            self.offer(self.from_patterns(fixed, rest))
+            logger.debug("bin packing: dive found %d bins after %.2f s", len(fixed),
+                         self.clock.elapsed())
+            return self.done()
+        found = cg.restricted_mip(target, self.clock.share(_MASTER_MIP_SHARE))
+        if found is not None:
+            left = cg.demand.copy()
+            kept = []
+            for p in found:  # (a size may be covered more often than it is demanded)
+                q = np.minimum(p, left)
+                left -= q
+                if q.any():
+                    kept.append(q)
+            self.offer(self.from_patterns(kept, left))
+        logger.debug("bin packing: master MIP over %d patterns: %s after %.2f s",
+                     len(cg.columns), "none" if found is None else f"{len(found)} bins",
+                     self.clock.elapsed())
+        return self.done()
 
     def arcflow_round(self, share: float) -> bool:
         """The arc-flow MIP, in ``share`` of the time left; True when the best packing is
