@@ -866,7 +866,8 @@ class _ColumnGeneration:
 
     def restricted_mip(self, target: int, clock: _Clock) -> list[IntArray] | None:
         """A packing into at most ``target`` bins made of the patterns generated so far
-        (the master as a MIP over its columns, on HiGHS), or None if none is found."""
+        (the master as a MIP over its columns, on HiGHS, within ``clock``), or None if
+        none is found. Only under a time limit: without one, None at once."""
         if not clock.limited or clock.expired() or not self.columns:
             return None
         cols = np.array(self.columns, dtype=np.int64)
