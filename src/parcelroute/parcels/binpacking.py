@@ -1637,6 +1637,18 @@ class _Engine:
                 slack.append(self.cap - s)
         return bins
 
+    def offer_patterns(self, patterns: Sequence[IntArray]) -> None:
+        """Offer the packing of ``patterns`` (a count per size, for each bin), which may
+        cover a size more often than it is demanded; any demand left goes first-fit."""
+        left = np.array(self.demand, dtype=np.int64)
+        kept: list[IntArray] = []
+        for p in patterns:
+            q = np.minimum(p, left)
+            left -= q
+            if q.any():
+                kept.append(q)
+        self.offer(self.from_patterns(kept, left))
+
     def solve(self, hint: list[list[int]] | None) -> None:
         """Fill ``best`` and ``lower`` (see the module docstring for the phases)."""
         try:
@@ -1741,14 +1753,7 @@ class _Engine:
             return self.done()
         found = cg.restricted_mip(target, self.clock.share(_MASTER_MIP_SHARE))
         if found is not None:
-            left = cg.demand.copy()
-            kept = []
-            for p in found:  # (a size may be covered more often than it is demanded)
-                q = np.minimum(p, left)
-                left -= q
-                if q.any():
-                    kept.append(q)
-            self.offer(self.from_patterns(kept, left))
+            self.offer_patterns(found)
         logger.debug("bin packing: master MIP over %d patterns: %s after %.2f s",
                      len(cg.columns), "none" if found is None else f"{len(found)} bins",
                      self.clock.elapsed())
@@ -1823,14 +1828,7 @@ class _Engine:
         """Keep the arc-flow MIP's bound and packing (a count per size, for each bin)."""
         self.lower = max(self.lower, proven)
         if patterns is not None:
-            left = np.array(self.demand, dtype=np.int64)
-            kept: list[IntArray] = []
-            for p in patterns:  # (a size may be covered more often than it is demanded)
-                q = np.minimum(p, left)
-                left -= q
-                if q.any():
-                    kept.append(q)
-            self.offer(self.from_patterns(kept, left))
+            self.offer_patterns(patterns)
         logger.debug("bin packing: arc flow of %d arcs: %d bins, bound %d after %.2f s",
                      self._flow_arcs, len(self.best), self.lower, self.clock.elapsed())
 
