@@ -11,7 +11,9 @@ counts as solved when the plan keeps every rule and is proven optimal (status
   deviation 800), capacity 10,000 (after Wäscher and Gau's generator);
 - ``wide``: 160-200 items of 2-800, capacity 1,000 (the item range of hard28);
 - ``random``: BPPLIB's random classes: n of 50-1,000, capacity of 50-1,000, sizes
-  in [0.1, 0.8], [0.2, 0.8], [0.1, 0.5] or [0.2, 0.5] times the capacity.
+  in [0.1, 0.8], [0.2, 0.8], [0.1, 0.5] or [0.2, 0.5] times the capacity;
+- ``large``: the same ranges at capacities of 500,000 and 1,500,000 (as in
+  Gschwind and Irnich's set), n of 200-1,000, nearly every size distinct.
 
 Usage::
 
@@ -32,7 +34,7 @@ import numpy as np
 import parcelroute as pr
 from parcelroute.bpplib import bin_packing_scenario_dict
 
-FAMILIES = ("schwerin1", "schwerin2", "waescher", "wide", "random")
+FAMILIES = ("schwerin1", "schwerin2", "waescher", "wide", "random", "large")
 
 
 def draw(family: str, rng: np.random.Generator) -> tuple[int, list[int]]:
@@ -52,6 +54,11 @@ def draw(family: str, rng: np.random.Generator) -> tuple[int, list[int]]:
         cap = int(rng.choice([50, 75, 100, 120, 125, 150, 200, 300, 400, 500, 750, 1000]))
         lo, hi = [(0.1, 0.8), (0.2, 0.8), (0.1, 0.5), (0.2, 0.5)][int(rng.integers(4))]
         return cap, rng.integers(max(1, int(lo * cap)), int(hi * cap) + 1, n).tolist()
+    if family == "large":
+        cap = int(rng.choice([500_000, 1_500_000]))
+        n = int(rng.choice([200, 400, 600, 800, 1000]))
+        lo, hi = [(0.1, 0.8), (0.2, 0.8), (0.1, 0.5), (0.2, 0.5)][int(rng.integers(4))]
+        return cap, rng.integers(int(lo * cap), int(hi * cap) + 1, n).tolist()
     raise ValueError(f"The family must be one of {', '.join(FAMILIES)}; got {family!r} instead.")
 
 

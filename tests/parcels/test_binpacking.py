@@ -27,6 +27,7 @@ from parcelroute.parcels.binpacking import (
     _ColumnGeneration,
     _ExactCover,
     _FillSearch,
+    _l2_bound,
     solve_bin_packing,
 )
 
@@ -439,7 +440,7 @@ DIVE_ROUND_SIZES = [13, 4, 34, 13, 15, 32, 70, 43, 31, 23, 64, 54, 17, 47, 8, 13
 @pytest.fixture
 def without_searches(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """The engine without its local search, exact search and arc-flow MIP."""
-    monkeypatch.setattr(binpacking._Engine, "improve", lambda self, start, iters: self.offer(start))
+    monkeypatch.setattr(binpacking._Engine, "improve", lambda self, start, iters, clock=None: self.offer(start))
     monkeypatch.setattr(binpacking._Engine, "exact_round", lambda self, exact, nodes: False)
     monkeypatch.setattr(binpacking, "_MAX_ARCFLOW_ARCS", 0)
     return monkeypatch
@@ -507,3 +508,59 @@ def test_progress_reports_each_better_packing_and_bound() -> None:
     bins = [b for b, _ in reports]
     bounds = [lb for _, lb in reports]
     assert bins == sorted(bins, reverse=True) and bounds == sorted(bounds)
+
+
+# 12 items into bins of 10,000: the LP bound is 6 bins and L2 5; priced on sizes rounded
+# to units of 100 the column generation settles with a Farley bound of 5
+REFINE_SIZES = [2095, 6270, 2296, 3294, 3957, 2138, 2450, 7581, 3206, 7691, 5008, 3963]
+
+
+def coarse_master(sizes: Sequence[int], capacity: int,
+                  units: Sequence[int]) -> tuple[_ColumnGeneration, int]:
+    """:func:`settled_master` priced at ``units``."""
+    types = sorted(set(sizes), reverse=True)
+    cg = _ColumnGeneration(types, [sizes.count(t) for t in types], capacity, units)
+    return cg, cg.bound(_Clock(None), 10**9, 0, 10**6)
+
+
+def test_coarse_pricing_keeps_the_bound_proven_and_every_column_fits() -> None:
+    _, exact = coarse_master(REFINE_SIZES, 10_000, [1])
+    assert exact == 6
+    cg, coarse = coarse_master(REFINE_SIZES, 10_000, [100])
+    assert coarse == 5  # below the LP bound, never above it
+    assert all(int(p @ cg.w) <= 10_000 for p in cg.columns)
+
+
+def test_a_finer_unit_takes_over_once_no_column_prices_out() -> None:
+    cg, refined = coarse_master(REFINE_SIZES, 10_000, [100, 1])
+    assert refined == 6 > _l2_bound(sorted(REFINE_SIZES, reverse=True), 10_000)
+    assert cg.unit == 1 and cg.settled
+    # where the coarse unit already reaches the LP bound, the finer one changes nothing
+    _, coarse = coarse_master(DIVE_SIZES, 100, [3])
+    _, refined = coarse_master(DIVE_SIZES, 100, [3, 1])
+    assert coarse == refined == 15
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_coarse_bound_never_exceeds_the_lp_bound(seed: int) -> None:
+    rng = random.Random(seed)
+    capacity = rng.choice([997, 10_000])
+    sizes = [rng.randint(capacity // 10, 4 * capacity // 5) for _ in range(rng.choice([10, 20]))]
+    _, exact = coarse_master(sizes, capacity, [1])
+    for units in ([rng.choice([7, 50, 300])], [300, rng.choice([1, 3])]):
+        cg, lower = coarse_master(sizes, capacity, units)
+        assert lower <= exact
+        assert all(int(p @ cg.w) <= capacity for p in cg.columns)
+
+
+def test_large_capacity_is_proven_by_the_coarse_lp() -> None:
+    """24 distinct sizes between a third and a half of 10,000,000: two per bin, so 12
+    bins, while L2 gives 11; the pricing table is over its limit, and the LP priced on
+    coarser units proves the 12."""
+    capacity = 10_000_000
+    sizes = random.Random(3).sample(range(capacity // 3 + 1, capacity // 2), 24)
+    assert len(sizes) * (capacity + 1) > binpacking._MAX_TABLE
+    assert _l2_bound(sorted(sizes, reverse=True), capacity) == 11
+    result = solve_bin_packing(sizes, capacity)
+    check(result, sizes, capacity)
+    assert len(result.bins) == result.lower_bound == 12 and result.optimal

@@ -17,13 +17,20 @@ phases and stops as soon as the packing uses as many bins as the bound:
 2. A consistent neighbourhood search (after Buljubašić and Vasquez, 2016) that
    repacks everything into one bin fewer than the best packing: it keeps all but
    two bins feasible plus a set of unpacked items, and exchanges items between one
-   bin and that set until the set fits into the two spare bins.
+   bin and that set until the set fits into the two spare bins. The construction
+   and this first search each take at most :data:`_FIRST_SEARCH_SHARE` of the time
+   left (at large capacities their bitsets are slow).
 3. The Gilmore-Gomory bound by column generation: the master LP on HiGHS over the
    distinct sizes, with dual-optimal inequalities and Wentges dual smoothing;
    patterns are priced exactly by dynamic programming over the capacity, on duals
    scaled to integers, so the Farley bound taken at every pricing is proven; where
    pricing is cheap, several disjoint patterns enter per round. The column
    generation runs in slices and resumes in later rounds if it has not settled.
+   Where the pricing table (sizes by units of capacity) would be too large, it
+   prices sizes rounded to a coarser unit: up for the columns (each still fits),
+   down for the bound (which stays proven), then at a finer unit once no column
+   prices out; at such capacities the bitset searches of the next phase wait for
+   it.
 4. Rounds with growing budgets of: the exact-fill search again, an exact
    bin-completion search (which also proves a bin count impossible when it
    exhausts its tree, settling instances whose LP bound is not tight), a dive in
@@ -43,8 +50,8 @@ phases and stops as soon as the packing uses as many bins as the bound:
 Every choice comes from random streams seeded by ``seed``: a run is reproducible
 whenever the time limit is not reached. Sizes that share a factor are divided by
 it. Above a few million units of capacity the bitset searches work on sizes rounded
-up to a coarser unit (what they pack still fits), and the LP bound and the exact
-search are skipped when their tables would not fit in memory. Planted instances
+up to a coarser unit (what they pack still fits), and the exact search is skipped
+when its tables would not fit in memory. Planted instances
 whose perfect packing is (almost) unique, such as bins of a capacity of a million cut
 at random points into more than three pieces, or bins cut into three at capacities
 of 10,000 to 100,000 (where many triples fill a bin besides the planted ones), may
@@ -88,6 +95,12 @@ _MAX_EXACT_BINS = 600
 _MAX_BITSET_CAPACITY = 1 << 22
 #: Largest (number of sizes) x (capacity + 1) for the LP bound and the exact search.
 _MAX_TABLE = 60_000_000
+#: The table the column generation prices on beyond :data:`_MAX_TABLE`, with sizes
+#: rounded to a coarser unit.
+_COARSE_TABLE = 8_000_000
+#: The share of the time left that the first construction, and then the first local
+#: search, may take (at large capacities their bitsets are slow).
+_FIRST_SEARCH_SHARE = 0.2
 #: Master solves of the column generation per slice (it resumes in later rounds).
 _CG_SLICE = 50
 #: Largest (bins) x (number of sizes) x (capacity + 1) for the exact search (memory).
@@ -642,6 +655,8 @@ def _price(
         take[k, wk:] = cand > seg
         np.maximum(seg, cand, out=seg)
     best = int(dp.max())
+    if max_columns <= 0:
+        return best, []
     good = np.flatnonzero(dp > threshold)
     if len(good) == 0:
         return best, []
@@ -657,18 +672,39 @@ def _price(
     return best, [counts[i] for i in range(len(good))]
 
 
+def _price_bound(w: IntArray, values: IntArray, caps: IntArray, capacity: int,
+                 threshold: int, max_columns: int) -> tuple[int, list[IntArray]]:
+    """:func:`_price` where sizes may be 0: those take no room, and the greatest
+    value counts all their copies (the patterns returned leave them out)."""
+    free = (w == 0) & (values > 0)
+    fixed = int((caps[free] * values[free]).sum())
+    rest = np.where(w > 0, w, capacity + 1)
+    best, patterns = _price(rest, values, caps, capacity, threshold, max_columns)
+    return fixed + best, patterns
+
+
 class _ColumnGeneration:
     """The Gilmore-Gomory master LP over distinct sizes.
 
     Rows: for each distinct size, the patterns cover its demand. Columns: patterns
     (cost 1), and the dual-optimal exchanges "a slot of a size may hold the next
     smaller size" (cost 0) while the bound is computed.
+
+    With ``units`` (capacities too large to price at one unit), patterns are
+    priced on sizes rounded up to multiples of the first unit and the capacity
+    rounded down, so every column fits; the Farley bound takes the best pattern of
+    sizes rounded down, which every pattern that fits also fits, so it stays proven
+    (the patterns of that pricing that fit at the true sizes are columns too). Once
+    no column prices out at a unit, the next (finer) one takes over.
     """
 
-    def __init__(self, type_sizes: Sequence[int], demand: Sequence[int], capacity: int) -> None:
+    def __init__(self, type_sizes: Sequence[int], demand: Sequence[int], capacity: int,
+                 units: Sequence[int] = (1,)) -> None:
         self.w = np.array(type_sizes, dtype=np.int64)
         self.demand = np.array(demand, dtype=np.int64)
         self.capacity = capacity
+        self.units = list(units)
+        self._set_unit(self.units.pop(0))
         t = len(type_sizes)
         self.num_types = t
         self.h = new_highs()
@@ -697,7 +733,15 @@ class _ColumnGeneration:
         self.center: FloatArray | None = None
         self.center_value = -1.0
         # Disjoint pricing rounds per master solve where a pricing is cheap.
-        self.rounds = max(1, min(8, 4_000_000 // max(1, t * capacity)))
+        self.rounds = max(1, min(8, 4_000_000 // max(1, t * self.price_cap)))
+
+    def _set_unit(self, unit: int) -> None:
+        self.unit = unit
+        self.price_w = -(-self.w // unit)
+        """Sizes as priced for columns (rounded up to units)."""
+        self.bound_w = self.w // unit
+        """Sizes as priced for the bound (rounded down to units)."""
+        self.price_cap = self.capacity // unit
 
     def add_column(self, col: IntArray) -> bool:
         key = col.tobytes()
@@ -739,14 +783,18 @@ class _ColumnGeneration:
         which gives the master several disjoint columns at once.
         """
         values = np.floor(pi * _SCALE).astype(np.int64)
-        best, pats = _price(self.w, values, caps, self.capacity, _SCALE, 20)
+        best, pats = _price(self.price_w, values, caps, self.price_cap, _SCALE, 20)
         found = list(pats)
+        if self.unit > 1:
+            # the bound's patterns that fit at the true sizes are columns too
+            best, more = _price_bound(self.bound_w, values, caps, self.price_cap, _SCALE, 20)
+            found += [p for p in more if int(p @ self.w) <= self.capacity]
         left = caps
         for _ in range(self.rounds - 1):
             if not pats:
                 break
             left = np.maximum(left - pats[0], 0)
-            _, pats = _price(self.w, values, left, self.capacity, _SCALE, 5)
+            _, pats = _price(self.price_w, values, left, self.price_cap, _SCALE, 5)
             found += pats
         good = [p for p in found if float(p @ duals) > 1 + 1e-9]
         return best, values, good
@@ -784,8 +832,13 @@ class _ColumnGeneration:
                 if good or alpha == 0.0:
                     break
                 alpha = 0.0 if alpha < 0.1 else alpha / 2
-            if math.ceil(z - 1e-6) <= lower or not good or self.add_columns(good) == 0:
+            if math.ceil(z - 1e-6) <= lower:
                 self.settled = True
+            elif not good or self.add_columns(good) == 0:
+                if not self.units:
+                    self.settled = True
+                else:  # a finer unit: more columns fit, the bound is closer
+                    self._set_unit(self.units.pop(0))
         return lower
 
     def _reoptimise(self, caps: IntArray, clock: _Clock, max_rounds: int) -> tuple[float, FloatArray] | None:
@@ -1605,12 +1658,14 @@ class _Engine:
             self._reported = now
             self.on_progress(*now)
 
-    def improve(self, start: list[list[int]], max_iters: int) -> None:
-        """Local search from ``start`` down to the lower bound, one bin at a time."""
+    def improve(self, start: list[list[int]], max_iters: int, clock: _Clock | None = None) -> None:
+        """Local search from ``start`` down to the lower bound, one bin at a time
+        (within ``clock``, by default the engine's)."""
+        clock = self.clock if clock is None else clock
         sol = start
         self.offer(sol)
-        while len(sol) > self.lower and not self.clock.expired():
-            new = self.repair.run(sol, len(sol) - 1, max_iters, self.clock)
+        while len(sol) > self.lower and not clock.expired():
+            new = self.repair.run(sol, len(sol) - 1, max_iters, clock)
             if new is None:
                 return
             sol = new
@@ -1683,23 +1738,24 @@ class _Engine:
                 cover = _ExactCover(self.type_sizes, self.demand, cap, self.rng, clock)
                 if self.cover_round(cover, share=_COVER_SHARE):
                     return
-        start = _min_bin_slack(self.hz, self.hcap, self.rng, clock)
+        start = _min_bin_slack(self.hz, self.hcap, self.rng, clock.share(_FIRST_SEARCH_SHARE))
         if start is not None:
             self.offer(start)
         if self.done():
             return
         # A short search against L2 first: it settles most instances without any LP.
-        self.improve(self.best, 1000)
+        self.improve(self.best, 1000, clock.share(_FIRST_SEARCH_SHARE))
         if self.done():
             return
         # Pricing keeps one bit per size and unit of capacity; beyond a budget the
         # LP bound (and the exact search, which keeps as many bitsets) is skipped.
         chunks = sum(min(d, cap // w).bit_length() for w, d in zip(self.type_sizes, self.demand, strict=True))
         table = chunks * (cap + 1)
-        cg = _ColumnGeneration(self.type_sizes, self.demand, cap)
-        if table > _MAX_TABLE:
-            cg.settled = True
-            logger.info("bin packing: capacity %d is too large for the LP bound", cap)
+        # Beyond it the LP prices sizes rounded to a coarser unit (the bound stays proven).
+        units = [1] if table <= _MAX_TABLE else [_ceil_div(table, _COARSE_TABLE), _ceil_div(table, _MAX_TABLE)]
+        cg = _ColumnGeneration(self.type_sizes, self.demand, cap, units)
+        if units[0] > 1:
+            logger.debug("bin packing: capacity %d priced in units of %s", cap, units)
         cg.add_packing(self.best, self.type_of)
         self.lower = cg.bound(clock, len(self.best), self.lower, _CG_SLICE)
         logger.debug("bin packing: bound %d after %.2f s", self.lower, clock.elapsed())
@@ -1727,7 +1783,7 @@ class _Engine:
                 return
             if table <= _MAX_TABLE and (self.exact_round(exact, 500 << min(rounds - 1, 10)) or self.done()):
                 return
-            if cg.settled and table <= _MAX_TABLE and dives < _DIVE_ROUNDS:
+            if cg.settled and dives < _DIVE_ROUNDS:
                 dives += 1
                 if self.dive_round(cg, dives):
                     return
@@ -1735,6 +1791,8 @@ class _Engine:
                 start = self.from_patterns(fixed, rest)
             elif fill is not None and table > _MAX_TABLE:
                 continue  # (the fill search's own restarts serve better than the bitset ones)
+            elif cg.unit > 1 and not cg.settled:
+                continue  # (at such capacities the bitset searches are slow: the dives first)
             else:
                 start = _min_bin_slack(self.hz, self.hcap, self.rng, clock)
             if start is not None:
