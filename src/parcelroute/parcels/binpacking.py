@@ -1747,8 +1747,8 @@ class _Engine:
         self.improve(self.best, 1000, clock.share(_FIRST_SEARCH_SHARE))
         if self.done():
             return
-        # Pricing keeps one bit per size and unit of capacity; beyond a budget the
-        # LP bound (and the exact search, which keeps as many bitsets) is skipped.
+        # Pricing keeps one bit per size and unit of capacity; beyond a budget the exact
+        # search (which keeps as many bitsets) is skipped.
         chunks = sum(min(d, cap // w).bit_length() for w, d in zip(self.type_sizes, self.demand, strict=True))
         table = chunks * (cap + 1)
         # Beyond it the LP prices sizes rounded to a coarser unit (the bound stays proven).
