@@ -10,7 +10,9 @@ shuffled. A few public BPPLIB instances are solved too when their folder
 from __future__ import annotations
 
 import csv
+import math
 import random
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -564,3 +566,23 @@ def test_large_capacity_is_proven_by_the_coarse_lp() -> None:
     result = solve_bin_packing(sizes, capacity)
     check(result, sizes, capacity)
     assert len(result.bins) == result.lower_bound == 12 and result.optimal
+
+
+def test_the_first_local_search_takes_at_most_its_share_of_the_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[float] = []
+    real = binpacking._Engine.improve
+
+    def improve(self: binpacking._Engine, start: list[list[int]], iters: int,
+                clock: _Clock | None = None) -> None:
+        seen.append(math.inf if clock is None or not clock.limited else
+                    clock.deadline - time.perf_counter())
+        real(self, start, iters, clock)
+
+    monkeypatch.setattr(binpacking._Engine, "improve", improve)
+    capacity, sizes = read_bpp_instance(RANDOM_300)  # the constructions end above L2
+    solve_bin_packing(sizes, capacity, time_limit=1)
+    assert seen and seen[0] <= binpacking._FIRST_SEARCH_SHARE * 1
+    seen.clear()
+    solve_bin_packing(sizes[:40], capacity, time_limit=None)  # no limit: no share to keep
+    assert seen and seen[0] == math.inf
