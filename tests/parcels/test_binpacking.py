@@ -586,3 +586,20 @@ def test_the_first_local_search_takes_at_most_its_share_of_the_time(
     seen.clear()
     solve_bin_packing(sizes[:40], capacity, time_limit=None)  # no limit: no share to keep
     assert seen and seen[0] == math.inf
+
+
+def test_the_bitset_searches_work_on_coarser_units_where_the_lp_does() -> None:
+    """Binds: at 10,000,000 with 24 sizes (beyond the pricing table's limit) the bitsets
+    keep at most 2**14 units, and what the construction packs there fits at the true
+    sizes. Slack: at a capacity of 10,000 (12 sizes) they keep every unit."""
+    capacity = 10_000_000
+    sizes = sorted(random.Random(3).sample(range(capacity // 3 + 1, capacity // 2), 24),
+                   reverse=True)
+    engine = binpacking._Engine(sizes, capacity, 0, _Clock(None))
+    assert engine.table > binpacking._MAX_TABLE
+    assert engine.hcap <= binpacking._COARSE_BITSET_CAPACITY
+    bins = binpacking._min_bin_slack(engine.hz, engine.hcap, random.Random(0), _Clock(None))
+    assert bins is not None and sorted(i for b in bins for i in b) == list(range(24))
+    assert all(sum(sizes[i] for i in b) <= capacity for b in bins)
+    small = binpacking._Engine(sorted(REFINE_SIZES, reverse=True), 10_000, 0, _Clock(None))
+    assert small.table <= binpacking._MAX_TABLE and small.hcap == 10_000

@@ -50,8 +50,9 @@ phases and stops as soon as the packing uses as many bins as the bound:
 Every choice comes from random streams seeded by ``seed``: a run is reproducible
 whenever the time limit is not reached. Sizes that share a factor are divided by
 it. Above a few million units of capacity the bitset searches work on sizes rounded
-up to a coarser unit (what they pack still fits), and the exact search is skipped
-when its tables would not fit in memory. Planted instances
+up to a coarser unit (what they pack still fits), and above 16,384 units where the
+LP prices coarser units; the exact search is skipped when its tables would not fit
+in memory. Planted instances
 whose perfect packing is (almost) unique, such as bins of a capacity of a million cut
 at random points into more than three pieces, or bins cut into three at capacities
 of 10,000 to 100,000 (where many triples fill a bin besides the planted ones), may
@@ -95,6 +96,10 @@ _MAX_EXACT_BINS = 600
 _MAX_BITSET_CAPACITY = 1 << 22
 #: Largest (number of sizes) x (capacity + 1) for the LP bound and the exact search.
 _MAX_TABLE = 60_000_000
+#: Largest capacity (in bits) of the bitset-based packing searches beyond that table, where
+#: they are slow for the many sizes (on the family ``large`` of ``run_bpp_families.py``:
+#: 2**14 proved 15 of 20 at 10 s, 2**16 14, 2**12 13, and 2**22 13).
+_COARSE_BITSET_CAPACITY = 1 << 14
 #: The table the column generation prices on beyond :data:`_MAX_TABLE`, with sizes
 #: rounded to a coarser unit.
 _COARSE_TABLE = 8_000_000
@@ -1621,13 +1626,6 @@ class _Engine:
         self.cap = capacity
         self.clock = clock
         self.rng = random.Random(seed)
-        # The bitset searches (minimum bin slack, local search) keep one bit per unit
-        # of capacity; above a limit they work on sizes rounded up to a coarser unit
-        # and the capacity rounded down, so what they pack still fits.
-        unit = max(1, _ceil_div(capacity, _MAX_BITSET_CAPACITY))
-        self.hcap = capacity // unit
-        self.hz = [min(_ceil_div(s, unit), self.hcap) for s in sz]  # a clamped item is alone
-        self.repair = _Repair(self.hz, self.hcap, seed)
         self.type_sizes: list[int] = []
         self.type_start: list[int] = []
         self.type_of: list[int] = []
@@ -1637,6 +1635,19 @@ class _Engine:
                 self.type_start.append(i)
             self.type_of.append(len(self.type_sizes) - 1)
         self.demand = [b - a for a, b in zip(self.type_start, [*self.type_start[1:], len(sz)], strict=True)]
+        # Pricing keeps one bit per size and unit of capacity; beyond a budget the exact
+        # search (which keeps as many bitsets) is skipped.
+        chunks = sum(min(d, capacity // w).bit_length()
+                     for w, d in zip(self.type_sizes, self.demand, strict=True))
+        self.table = chunks * (capacity + 1)
+        # The bitset searches (minimum bin slack, local search) keep one bit per unit
+        # of capacity; above a limit they work on sizes rounded up to a coarser unit
+        # and the capacity rounded down, so what they pack still fits.
+        bits = _MAX_BITSET_CAPACITY if self.table <= _MAX_TABLE else _COARSE_BITSET_CAPACITY
+        unit = max(1, _ceil_div(capacity, bits))
+        self.hcap = capacity // unit
+        self.hz = [min(_ceil_div(s, unit), self.hcap) for s in sz]  # a clamped item is alone
+        self.repair = _Repair(self.hz, self.hcap, seed)
         self.best: list[list[int]] = []
         self.lower = 0
         #: The patterns of the first dive in the LP solution and the demand they leave.
@@ -1747,11 +1758,8 @@ class _Engine:
         self.improve(self.best, 1000, clock.share(_FIRST_SEARCH_SHARE))
         if self.done():
             return
-        # Pricing keeps one bit per size and unit of capacity; beyond a budget the exact
-        # search (which keeps as many bitsets) is skipped.
-        chunks = sum(min(d, cap // w).bit_length() for w, d in zip(self.type_sizes, self.demand, strict=True))
-        table = chunks * (cap + 1)
-        # Beyond it the LP prices sizes rounded to a coarser unit (the bound stays proven).
+        table = self.table
+        # Beyond its budget the LP prices sizes rounded to a coarser unit (the bound stays proven).
         units = [1] if table <= _MAX_TABLE else [_ceil_div(table, _COARSE_TABLE), _ceil_div(table, _MAX_TABLE)]
         cg = _ColumnGeneration(self.type_sizes, self.demand, cap, units)
         if units[0] > 1:
