@@ -660,8 +660,6 @@ def _price(
         take[k, wk:] = cand > seg
         np.maximum(seg, cand, out=seg)
     best = int(dp.max())
-    if max_columns <= 0:
-        return best, []
     good = np.flatnonzero(dp > threshold)
     if len(good) == 0:
         return best, []
