@@ -291,6 +291,40 @@ def test_a_misspelt_list_the_scenario_lacks_is_refused(key: str) -> None:
     assert any(repr(misspelt) in w for w in pr.read_scenario_dict(data).warnings)
 
 
+@pytest.mark.parametrize("key", ["nodes", "links"])
+def test_a_misspelt_list_of_the_network_is_refused(key: str) -> None:
+    """Binds: 'link' holding the links, with no 'links', is refused, naming the field meant
+    (otherwise only the stops it leaves unreachable would be named). Slack: beside the
+    real list it is a warning; the network as written has neither."""
+    data = base()
+    assert not pr.read_scenario_dict(data).warnings
+    misspelt = key[:-1]
+    data["network"][misspelt] = data["network"].pop(key)
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario_dict(data)
+    problems = [p for p in info.value.problems if p.path == f"network.{misspelt}"]
+    assert len(problems) == 1
+    assert f"The 'network' of the scenario gives no {key!r} but an unknown field " \
+        f"{misspelt!r} holding" in problems[0].message
+    data["network"][key] = copy.deepcopy(data["network"][misspelt])
+    assert f"network: unknown field(s) {misspelt!r} (did you mean {key!r}?) ignored." \
+        in pr.read_scenario_dict(data).warnings
+
+
+def test_unknown_fields_of_date_ranges_and_the_reciprocity_are_named() -> None:
+    """Binds: a misspelt field of an availability range or of the reciprocity is named in a
+    warning, not dropped unseen. Slack: the fields as written get none."""
+    data = base()
+    data["reciprocity"] = {"max_difference": 2}
+    assert not pr.read_scenario_dict(data).warnings
+    data["visit_requests"][0]["available"][0]["untill"] = "2026-12-31"
+    data["reciprocity"]["max_diference"] = 0
+    warnings = pr.read_scenario_dict(data).warnings
+    assert "visit_requests[0].available[0]: unknown field(s) 'untill' ignored." in warnings
+    assert "reciprocity: unknown field(s) 'max_diference' (did you mean 'max_difference'?) " \
+        "ignored." in warnings
+
+
 @pytest.mark.parametrize("network", [None, "missing"])
 def test_parcels_without_a_network_say_so_first(network: str | None) -> None:
     """Binds: parcels and batches need the network; the first problem names it, before

@@ -561,6 +561,7 @@ _TOP_KEYS = {
     "batches", "sessions", "visit_requests", "escorts", "transports", "reciprocity",
     "categories",
 }  # fmt: skip
+_NETWORK_KEYS = {"nodes", "links"}
 
 
 def _days(n: int) -> str:
@@ -582,20 +583,23 @@ def _check_calendar(r: _Reader, path: str, item: str, departs: dt.date, stops: t
             return
 
 
-def _check_misspelt_halves(r: _Reader, data: Mapping[str, Any]) -> None:
-    """An unknown top-level field holding items, close to a list or object the scenario does
-    not give ('parcel' without 'parcels'), is refused: ignored, with a warning only, its
-    items would be left out of the plan unseen."""
-    for key in sorted(set(data) - _TOP_KEYS):
+def _check_misspelt_halves(r: _Reader, data: Mapping[str, Any], allowed: set[str],
+                           path: str = "$") -> None:
+    """An unknown field holding items, close to a list or object that ``data`` (the scenario,
+    or its object at ``path``) does not give ('parcel' without 'parcels'), is refused:
+    ignored, with a warning only, its items would be left out of the plan unseen."""
+    for key in sorted(set(data) - allowed):
         value = data[key]
         if not isinstance(value, (list, dict)) or not value:
             continue
-        close = _closest(key, _TOP_KEYS)
+        close = _closest(key, allowed)
         if close is not None and data.get(close) is None:
             what = f"{len(value)} item(s)" if isinstance(value, list) else "an object"
-            r.problem(key, f"The scenario gives no {close!r} but an unknown field {key!r} "
-                           f"holding {what}, which would be ignored; name it {close!r} "
-                           "(or remove it).")
+            where = "The scenario" if path == "$" else f"The {path!r} of the scenario"
+            r.problem(key if path == "$" else f"{path}.{key}",
+                      f"{where} gives no {close!r} but an unknown field {key!r} "
+                      f"holding {what}, which would be ignored; name it {close!r} "
+                      "(or remove it).")
 
 
 def _build(r: _Reader, data: Any) -> Scenario | None:
@@ -610,7 +614,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         )
         return None
     r.check_unknown_keys(data, _TOP_KEYS, "$")
-    _check_misspelt_halves(r, data)
+    _check_misspelt_halves(r, data, _TOP_KEYS)
     top = "the scenario"
     name = r.field(data, "name", "$", top, _string, _STR, default="") or ""
     start = r.field(data, "start", "$", top, _date, _DATE, default=None)
@@ -630,6 +634,8 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
     if not isinstance(network, dict):
         r.problem("network", f"'network' must be an object; got {_received(network)} instead.")
         network = {}
+    r.check_unknown_keys(network, _NETWORK_KEYS, "network")
+    _check_misspelt_halves(r, network, _NETWORK_KEYS, "network")
     nodes: list[Node] = []
     node_ids: dict[str, str] = {}
     for path, obj in r.objects(network, "nodes", "network.nodes"):
@@ -857,6 +863,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
             if not isinstance(rng, dict):
                 r.bad(rpath, item, "available", rng, "a date range {\"from\": date, \"to\": date}")
                 continue
+            r.check_unknown_keys(rng, ("from", "to"), rpath)
             a = r.field(rng, "from", rpath, item, _date, _DATE)
             b = r.field(rng, "to", rpath, item, _date, _DATE)
             if a and b:
@@ -936,6 +943,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
         if not isinstance(rec, dict):
             r.problem("reciprocity", f"'reciprocity' must be an object; got {_received(rec)} instead.")
         else:
+            r.check_unknown_keys(rec, ("max_difference",), "reciprocity")
             k = r.field(rec, "max_difference", "reciprocity", "the reciprocity", _integer(0), _NON_NEG_INT)
             if k is not None:
                 reciprocity = Reciprocity(k)
