@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -428,3 +429,51 @@ def test_a_fresh_command_counts_its_start_up_towards_the_limit() -> None:
     if not Path("/proc/self/stat").exists():
         pytest.skip("no /proc: the clock starts with main()")
     assert loading - 0.02 <= since_start < loading + 5.0
+
+
+def test_solve_refuses_to_write_the_plan_over_its_scenario(
+        scenario_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Binds: ``-o`` naming the scenario file (by another path too) would overwrite it with
+    the plan. Slack: another file of the same folder is written."""
+    before = scenario_file.read_text()
+    alias = tmp_path / "sub" / ".." / scenario_file.name
+    (tmp_path / "sub").mkdir()
+    for out in (scenario_file, alias):
+        assert main(["solve", str(scenario_file), "-o", str(out)]) == 2
+        assert "-o names the scenario file itself" in capsys.readouterr().err
+        assert scenario_file.read_text() == before
+    assert main(["solve", str(scenario_file), "-o", str(tmp_path / "plan.json"), "-q"]) == 0
+
+
+def test_the_library_warnings_reach_the_command_as_warnings(tmp_path: Path) -> None:
+    """Binds: a warning the solver logs (weights of more decimals than kept exactly) shows
+    as ``parcelroute: warning: ...``, as the scenario's warnings do."""
+    data = tiny()
+    data["parcels"][0]["weight_kg"] = 4.000000001
+    path = tmp_path / "decimals.json"
+    path.write_text(json.dumps(data))
+    proc = subprocess.run([sys.executable, "-m", "parcelroute", "solve", str(path), "-o",
+                           str(tmp_path / "plan.json"), "-q"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "parcelroute: warning: parcels: weights or volumes have more decimals" in proc.stderr
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_an_exception_the_library_logs_shows_without_its_traceback(verbose: bool) -> None:
+    """Binds: a failure the library logs and recovers from is one line, its traceback only
+    with ``--verbose``; records below warnings get no level."""
+    from parcelroute.cli import _LogFormatter
+
+    fmt = _LogFormatter(verbose=verbose)
+    try:
+        raise RuntimeError("no basis")
+    except RuntimeError:
+        failed = logging.LogRecord("parcelroute", logging.ERROR, __file__, 1,
+                                   "bin packing: the %s failed", ("arc flow",), sys.exc_info())
+    shown = fmt.format(failed)
+    assert shown.startswith("parcelroute: error: bin packing: the arc flow failed")
+    assert ("Traceback" in shown) is verbose
+    assert ("RuntimeError: no basis" in shown)
+    info = logging.LogRecord("parcelroute", logging.INFO, __file__, 1, "level 1 proven", (), None)
+    assert fmt.format(info) == "parcelroute: level 1 proven"

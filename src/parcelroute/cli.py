@@ -165,6 +165,14 @@ def _read_plan_or_exit(path: str, scenario: Scenario, scenario_path: str) -> Res
     return plan
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file (a link to it included)."""
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def _writable_or_exit(path: str, what: str, option: str = "-o") -> Path:
     """The output file ``path``, checked before any work is done."""
     if not path.strip():
@@ -182,6 +190,28 @@ def _writable_or_exit(path: str, what: str, option: str = "-o") -> Path:
     return out
 
 
+class _LogFormatter(logging.Formatter):
+    """The library's log records as the command shows them: ``parcelroute: warning: ...``
+    (``error:`` for errors, no level below warnings); an exception logged with a record
+    in one line, its traceback only with ``--verbose``."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None:
+            if self.verbose:
+                message += "\n" + self.formatException(record.exc_info)  # type: ignore[arg-type]
+            else:
+                message += f" ({type(exc).__name__}: {exc}; -v shows where)"
+        level = "" if record.levelno < logging.WARNING else \
+            "warning: " if record.levelno < logging.ERROR else "error: "
+        return f"parcelroute: {level}{message}"
+
+
 class _ExitError(Exception):
     def __init__(self, code: int) -> None:
         self.code = code
@@ -196,6 +226,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from parcelroute.solve import solve
 
     out = _writable_or_exit(args.output, "plan")
+    if _same_file(out, Path(args.scenario)):
+        _fail(f"-o names the scenario file itself ('{args.output}'): the plan would "
+              "overwrite the scenario; name another file.")
     scenario = _read_scenario_or_exit(args.scenario)
     limit = _solver_limit(args.time_limit or None, scenario, args.started)
     printer = _ProgressPrinter(sys.stderr) if not args.quiet else None
@@ -380,8 +413,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
         return int(exc.code or 0)
     args.started = started
-    logging.basicConfig(format="parcelroute: %(message)s", stream=sys.stderr,
-                        level=logging.INFO if args.verbose else logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormatter(verbose=args.verbose))
+    logging.basicConfig(handlers=[handler], level=logging.INFO if args.verbose else logging.WARNING)
     try:
         return int(args.func(args))
     except _ExitError as exc:
