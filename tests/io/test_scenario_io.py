@@ -496,6 +496,27 @@ def test_file_errors_say_where(tmp_path: Path) -> None:
         pr.read_scenario(path)
 
 
+@pytest.mark.parametrize("hidden", ["NaN", "Infinity"])
+def test_a_literal_hidden_under_a_repeated_key_names_that_key(tmp_path: Path, hidden: str) -> None:
+    """Binds: a NaN given before the same key's good value is gone from what was read; the
+    repeated key is named where it stands, not the whole file. Slack: a NaN under a key
+    given once is named at its own path."""
+    path = tmp_path / "s.json"
+    text = json.dumps(base(), indent=1)
+    path.write_text(text.replace('"weight_kg": 3.2', f'"weight_kg": {hidden}, "weight_kg": 3.2'))
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario(path)
+    (problem,) = info.value.problems
+    assert problem.path == "parcels[0]"
+    assert '"weight_kg" more than once in the object at parcels[0]' in problem.message
+    path.write_text(text.replace('"weight_kg": 3.2', f'"weight_kg": {hidden}'))
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario(path)
+    (problem,) = info.value.problems
+    assert problem.path == "parcels[0].weight_kg"
+    assert f"got {hidden}, which is not a JSON number" in problem.message
+
+
 def test_a_key_given_twice_in_one_object_is_refused(tmp_path: Path) -> None:
     # JSON leaves a repeated key undefined, and Python keeps the last value: a bad weight
     # hidden before a good one would pass unseen
