@@ -15,6 +15,7 @@ import random
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -603,3 +604,101 @@ def test_the_bitset_searches_work_on_coarser_units_where_the_lp_does() -> None:
     assert all(sum(sizes[i] for i in b) <= capacity for b in bins)
     small = binpacking._Engine(sorted(REFINE_SIZES, reverse=True), 10_000, 0, _Clock(None))
     assert small.table <= binpacking._MAX_TABLE and small.hcap == 10_000
+
+
+def test_a_finer_unit_takes_over_once_the_coarse_master_tails_off(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: where the master's value falls by less than the tail's drop over its solves
+    (every fall, with the drop set at 100 bins), the finer unit takes over before the
+    coarse columns run out. Slack: with no drop counted as tailing off, the same solves
+    stay at the coarse unit."""
+    rng = random.Random(5)
+    sizes = [rng.randint(2_000, 5_000) for _ in range(60)]  # 21 coarse solves, 23 in all
+    monkeypatch.setattr(binpacking, "_TAIL_SOLVES", 5)
+    solves = 8
+    monkeypatch.setattr(binpacking, "_TAIL_DROP", 100.0)
+    cg, _ = settled_master_at(sizes, 10_000, [100, 1], solves)
+    assert cg.unit == 1
+    monkeypatch.setattr(binpacking, "_TAIL_DROP", -1.0)
+    cg, _ = settled_master_at(sizes, 10_000, [100, 1], solves)
+    assert cg.unit == 100 and not cg.settled
+
+
+def settled_master_at(sizes: Sequence[int], capacity: int, units: Sequence[int],
+                      solves: int) -> tuple[_ColumnGeneration, int]:
+    """The column generation of ``sizes`` priced at ``units``, after ``solves`` master solves."""
+    types = sorted(set(sizes), reverse=True)
+    cg = _ColumnGeneration(types, [sizes.count(t) for t in types], capacity, units)
+    return cg, cg.bound(_Clock(None), 10**9, 0, solves)
+
+
+def test_a_dive_prices_at_the_coarse_unit_and_leaves_the_master_at_its_own(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: once the finer unit has taken over, a dive's pricing still works at the coarse
+    one (faster; its patterns still fit), and the master is left at the finer unit."""
+    cg, lower = coarse_master(REFINE_SIZES, 10_000, [100, 1])
+    assert cg.unit == 1 and lower == 6
+    caps: list[int] = []
+    price = binpacking._price
+
+    def recorded(w: np.ndarray, values: np.ndarray, counts: np.ndarray, capacity: int,
+                 threshold: int, max_columns: int) -> tuple[int, list[np.ndarray]]:
+        caps.append(capacity)
+        return price(w, values, counts, capacity, threshold, max_columns)
+
+    monkeypatch.setattr(binpacking, "_price", recorded)
+    fixed, rest = cg.dive(lower, _Clock(None), discrepancies=2, depth=8)
+    assert caps and set(caps) == {10_000 // 100}
+    assert cg.unit == 1 and cg.price_cap == 10_000
+    assert all(int(p @ cg.w) <= 10_000 for p in fixed)
+    assert ((np.sum(fixed, axis=0) if fixed else 0) + rest == cg.demand).all()
+
+
+@pytest.mark.parametrize(("round_", "dives"), [(2, True), (99, False)])
+def test_an_unsettled_lp_lets_the_dives_run_from_the_second_round(
+        monkeypatch: pytest.MonkeyPatch, round_: int, dives: bool) -> None:
+    """Binds: a column generation that does not settle (here: never) no longer keeps the
+    dives and the bitset searches waiting past the first round. Slack: with the round
+    set beyond the time limit's reach, no dive starts."""
+    monkeypatch.setattr(binpacking, "_UNSETTLED_DIVE_ROUND", round_)
+    monkeypatch.setattr(binpacking._ColumnGeneration, "bound",
+                        lambda self, clock, target, lower, max_iters: lower)
+    started: list[int] = []
+    monkeypatch.setattr(binpacking._Engine, "dive_round",
+                        lambda self, cg, k=1: started.append(k) or False)
+    monkeypatch.setattr(binpacking, "_MAX_ARCFLOW_ARCS", 0)
+    capacity, sizes = read_bpp_instance(RANDOM_300)  # the constructions end above L2
+    res = solve_bin_packing(sizes, capacity, time_limit=2)
+    check(res, sizes, capacity)
+    assert bool(started) is dives
+
+
+def test_a_dive_with_many_bins_left_fixes_a_share_of_them_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: while the LP still uses more than the batch's bins, a dive fixes a share of
+    them per LP instead of one, so it solves fewer LPs; what it fixes still fits and
+    covers each size's demand exactly with what is left. Slack: with the batch's bins
+    above the LP's, one per LP (beside those the LP takes whole)."""
+    rng = random.Random(0)
+    sizes = [rng.randint(200, 500) for _ in range(60)]  # an LP of 22 bins, few taken whole
+    monkeypatch.setattr(binpacking, "_DIVE_BATCH_SHARE", 0.3)
+    lps: dict[int, int] = {}
+    reoptimise = binpacking._ColumnGeneration._reoptimise
+    for batch_bins in (5, 10**6):
+        monkeypatch.setattr(binpacking, "_DIVE_BATCH_BINS", batch_bins)
+        cg, lower = settled_master(sizes, 1000)
+        count = 0
+
+        def counted(self: _ColumnGeneration, *args: Any) -> Any:
+            nonlocal count
+            count += 1
+            return reoptimise(self, *args)
+
+        monkeypatch.setattr(binpacking._ColumnGeneration, "_reoptimise", counted)
+        fixed, rest = cg.dive(lower + 2, _Clock(None))
+        monkeypatch.setattr(binpacking._ColumnGeneration, "_reoptimise", reoptimise)
+        assert len(fixed) <= lower + 2 and not rest.any()
+        assert all(int(p @ cg.w) <= 1000 for p in fixed)
+        assert (np.sum(fixed, axis=0) + rest == cg.demand).all()
+        lps[batch_bins] = count
+    assert lps[5] < lps[10**6]

@@ -29,14 +29,15 @@ phases and stops as soon as the packing uses as many bins as the bound:
    Where the pricing table (sizes by units of capacity) would be too large, it
    prices sizes rounded to a coarser unit: up for the columns (each still fits),
    down for the bound (which stays proven), then at a finer unit once no column
-   prices out; at such capacities the bitset searches of the next phase wait for
-   it.
+   prices out or the master's value tails off; at such capacities the bitset
+   searches of the next phase wait for it in the first round.
 4. Rounds with growing budgets of: the exact-fill search again, an exact
    bin-completion search (which also proves a bin count impossible when it
    exhausts its tree, settling instances whose LP bound is not tight), a dive in
    the LP solution that generates columns after each fixing and goes back a few
    times (a limited discrepancy search, in the first rounds, each going back more
-   than the one before), then the master as a MIP over every pattern generated so
+   than the one before; while the LP still uses many bins it fixes a tenth of them
+   at once, and it prices at the coarsest unit), then the master as a MIP over every pattern generated so
    far (price and branch), and the local search from a fresh construction or from
    the dive's patterns. The dive and the master MIP settle most of the hard28
    instances, whose LP bound is the optimum but whose packings the searches end a
@@ -108,6 +109,10 @@ _COARSE_TABLE = 8_000_000
 _FIRST_SEARCH_SHARE = 0.2
 #: Master solves of the column generation per slice (it resumes in later rounds).
 _CG_SLICE = 50
+#: Where the LP prices a coarser unit, the next finer one takes over once the master's
+#: value has fallen by less than this many bins over this many solves (a tailing off).
+_TAIL_DROP = 0.01
+_TAIL_SOLVES = 25
 #: Largest (bins) x (number of sizes) x (capacity + 1) for the exact search (memory).
 _MAX_EXACT_BITS = 2_400_000_000
 #: Completions the first search for exactly filled bins may explore (more in later rounds),
@@ -149,8 +154,16 @@ _DIVE_DISCREPANCIES = 3
 #: The first dive goes back only within its first this many choices, each later one that
 #: many more (0: anywhere).
 _DIVE_DEPTH = 8
+#: A dive whose LP still uses more than this many bins fixes :data:`_DIVE_BATCH_SHARE` of them
+#: at once (the patterns the LP takes most), without going back.
+_DIVE_BATCH_BINS = 100
+_DIVE_BATCH_SHARE = 0.1
 #: Rounds of the improvement loop that dive (from the first after the LP bound settles).
 _DIVE_ROUNDS = 3
+#: The round from which the dives (and at coarse units the bitset searches) start even
+#: where the column generation has not settled (on instances of 600 items of 0.2-0.5 of
+#: 500,000 it takes most of a 10 s limit, and the searches waited for it).
+_UNSETTLED_DIVE_ROUND = 2
 #: Share of the time left that each dive may take.
 _DIVE_SHARE = 0.4
 #: Share of the time left for the master MIP over the patterns generated, after the dive.
@@ -707,6 +720,8 @@ class _ColumnGeneration:
         self.demand = np.array(demand, dtype=np.int64)
         self.capacity = capacity
         self.units = list(units)
+        self.coarse_unit = self.units[0]
+        """The unit the dives price on (their columns need not be the LP's exact ones)."""
         self._set_unit(self.units.pop(0))
         t = len(type_sizes)
         self.num_types = t
@@ -739,6 +754,11 @@ class _ColumnGeneration:
         self.rounds = max(1, min(8, 4_000_000 // max(1, t * self.price_cap)))
 
     def _set_unit(self, unit: int) -> None:
+        self._values: list[float] = []
+        """The master's value after each solve at this unit."""
+        self._price_at(unit)
+
+    def _price_at(self, unit: int) -> None:
         self.unit = unit
         self.price_w = -(-self.w // unit)
         """Sizes as priced for columns (rounded up to units)."""
@@ -778,7 +798,8 @@ class _ColumnGeneration:
         x = np.array(sol.col_value, dtype=np.float64)[self.num_aux :]
         return z, duals, x
 
-    def _columns(self, pi: FloatArray, duals: FloatArray, caps: IntArray) -> tuple[int, IntArray, list[IntArray]]:
+    def _columns(self, pi: FloatArray, duals: FloatArray, caps: IntArray,
+                 with_bound: bool = True) -> tuple[int, IntArray, list[IntArray]]:
         """Price at ``pi``: (best pattern value, integer item values, the patterns
         found that have a negative reduced cost for the master's ``duals``).
 
@@ -788,7 +809,7 @@ class _ColumnGeneration:
         values = np.floor(pi * _SCALE).astype(np.int64)
         best, pats = _price(self.price_w, values, caps, self.price_cap, _SCALE, 20)
         found = list(pats)
-        if self.unit > 1:
+        if self.unit > 1 and with_bound:
             # the bound's patterns that fit at the true sizes are columns too
             best, more = _price_bound(self.bound_w, values, caps, self.price_cap, _SCALE, 20)
             found += [p for p in more if int(p @ self.w) <= self.capacity]
@@ -835,9 +856,12 @@ class _ColumnGeneration:
                 if good or alpha == 0.0:
                     break
                 alpha = 0.0 if alpha < 0.1 else alpha / 2
+            self._values.append(z)
+            tail = len(self._values) > _TAIL_SOLVES and \
+                self._values[-1 - _TAIL_SOLVES] - z < _TAIL_DROP
             if math.ceil(z - 1e-6) <= lower:
                 self.settled = True
-            elif not good or self.add_columns(good) == 0:
+            elif not good or self.add_columns(good) == 0 or (tail and self.units):
                 if not self.units:
                     self.settled = True
                 else:  # a finer unit: more columns fit, the bound is closer
@@ -852,7 +876,7 @@ class _ColumnGeneration:
             if master is None:
                 return None
             z, duals, x = master
-            _, _, good = self._columns(duals, duals, caps)
+            _, _, good = self._columns(duals, duals, caps, with_bound=False)
             if not good or self.add_columns(good) == 0:
                 return z, x
         master = self.solve_master()
@@ -878,6 +902,8 @@ class _ColumnGeneration:
             aux = np.arange(self.num_aux, dtype=np.int32)
             self.h.changeColsBounds(self.num_aux, aux, np.zeros(self.num_aux), np.zeros(self.num_aux))
         first: tuple[list[IntArray], IntArray] | None = None
+        unit = self.unit
+        self._price_at(self.coarse_unit)
         # depth-first: (demand left, fixed patterns, discrepancies left, choices made)
         stack: list[tuple[IntArray, list[IntArray], int, int]] = [
             (self.demand.copy(), [], discrepancies, 0)]
@@ -901,6 +927,8 @@ class _ColumnGeneration:
                 whole = [(int(j), math.floor(x[j] + 1e-6)) for j in order if x[j] >= 1 - 1e-6]
                 if whole:
                     children = [(whole, budget, level)]
+                elif z > _DIVE_BATCH_BINS:  # many bins left: the LP's likeliest ones at once
+                    children = [(self._batch(x, order, d, z), budget, level)]
                 else:
                     width = budget + 1 if depth <= 0 or level < depth else 1
                     taken = [int(j) for j in order[:width] if x[j] > 1e-6] or [int(order[0])]
@@ -916,6 +944,7 @@ class _ColumnGeneration:
                             nd = nd - p
                     stack.append((nd, nf, left, deeper))
         finally:
+            self._price_at(unit)
             self.h.changeRowsBounds(  # type: ignore[attr-defined]
                 t, rows, self.demand.astype(np.float64), np.full(t, np.inf)
             )
@@ -923,6 +952,21 @@ class _ColumnGeneration:
                 aux = np.arange(self.num_aux, dtype=np.int32)
                 self.h.changeColsBounds(self.num_aux, aux, np.zeros(self.num_aux), np.full(self.num_aux, np.inf))
         return first if first is not None else ([], self.demand.copy())
+
+    def _batch(self, x: FloatArray, order: IntArray, d: IntArray, z: float) -> list[tuple[int, int]]:
+        """Patterns the LP takes most (``order``), each within the demand ``d`` the ones
+        before it leave, for a tenth of the ``z`` bins the LP still uses."""
+        want = max(1, int(z * _DIVE_BATCH_SHARE))
+        left = d.copy()
+        out: list[tuple[int, int]] = []
+        for j in order.tolist():
+            if x[j] <= 1e-6 or len(out) >= want:
+                break
+            col = self.columns[j]
+            if (col <= left).all():
+                left -= col
+                out.append((j, 1))
+        return out or [(int(order[0]), 1)]
 
     def restricted_mip(self, target: int, clock: _Clock) -> list[IntArray] | None:
         """A packing into at most ``target`` bins made of the patterns generated so far
@@ -1789,7 +1833,7 @@ class _Engine:
                 return
             if table <= _MAX_TABLE and (self.exact_round(exact, 500 << min(rounds - 1, 10)) or self.done()):
                 return
-            if cg.settled and dives < _DIVE_ROUNDS:
+            if (cg.settled or rounds >= _UNSETTLED_DIVE_ROUND) and dives < _DIVE_ROUNDS:
                 dives += 1
                 if self.dive_round(cg, dives):
                     return
@@ -1797,7 +1841,7 @@ class _Engine:
                 start = self.from_patterns(fixed, rest)
             elif fill is not None and table > _MAX_TABLE:
                 continue  # (the fill search's own restarts serve better than the bitset ones)
-            elif cg.unit > 1 and not cg.settled:
+            elif cg.unit > 1 and not cg.settled and rounds < _UNSETTLED_DIVE_ROUND:
                 continue  # (at such capacities the bitset searches are slow: the dives first)
             else:
                 start = _min_bin_slack(self.hz, self.hcap, self.rng, clock)
@@ -1813,6 +1857,8 @@ class _Engine:
         target = len(self.best) - 1
         fixed, rest = cg.dive(target, self.clock.share(_DIVE_SHARE),
                               discrepancies=_DIVE_DISCREPANCIES + k - 1, depth=_DIVE_DEPTH * k)
+        logger.debug("bin packing: dive %d to %d bins: %d fixed, %d items left after %.2f s",
+                     k, target, len(fixed), int(rest.sum()), self.clock.elapsed())
         self._dive_start = (fixed, rest)
         if not rest.any() and len(fixed) <= target:
             self.offer(self.from_patterns(fixed, rest))
