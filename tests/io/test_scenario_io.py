@@ -291,6 +291,24 @@ def test_a_misspelt_list_the_scenario_lacks_is_refused(key: str) -> None:
     assert any(repr(misspelt) in w for w in pr.read_scenario_dict(data).warnings)
 
 
+def test_a_missing_field_names_the_misspelt_one_given_instead() -> None:
+    """Binds: a parcel giving 'wieght_kg' and no 'weight_kg' is told which field to rename.
+    Slack: a parcel giving neither is told the field is missing, and nothing more."""
+    data = base()
+    data["parcels"][0]["wieght_kg"] = data["parcels"][0].pop("weight_kg")
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario_dict(data)
+    (problem,) = info.value.problems
+    assert problem.path == "parcels[0].weight_kg"
+    assert "got nothing (the field is missing, but 'wieght_kg' is given: name it " \
+        "'weight_kg') instead." in problem.message
+    del data["parcels"][0]["wieght_kg"]
+    with pytest.raises(pr.InvalidScenarioError) as info:
+        pr.read_scenario_dict(data)
+    (problem,) = info.value.problems
+    assert problem.message.endswith("got nothing (the field is missing) instead.")
+
+
 @pytest.mark.parametrize("key", ["nodes", "links"])
 def test_a_misspelt_list_of_the_network_is_refused(key: str) -> None:
     """Binds: 'link' holding the links, with no 'links', is refused, naming the field meant

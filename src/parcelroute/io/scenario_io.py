@@ -155,7 +155,13 @@ class _Reader:
         value = obj.get(key, _MISSING)
         if value is _MISSING or (value is None and default is not _MISSING):
             if default is _MISSING:
-                self.bad(f"{path}.{key}", item, key, _MISSING, expected)
+                close = _closest(key, [k for k in obj if isinstance(k, str) and k != key])
+                if value is _MISSING and close is not None:  # a misspelt name, most likely
+                    self.problem(f"{path}.{key}", f"The '{key}' of {item} must be {expected}; "
+                                 f"got nothing (the field is missing, but {close!r} is given: "
+                                 f"name it {key!r}) instead.")
+                else:
+                    self.bad(f"{path}.{key}", item, key, _MISSING, expected)
                 return None
             return default  # type: ignore[no-any-return]
         out = convert(value)
