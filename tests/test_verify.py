@@ -1113,3 +1113,13 @@ def test_verify_files_refuses_a_plan_that_is_no_strict_json(tmp_path: Path) -> N
         plan.write_text(text)
         with pytest.raises(InvalidPlanError):
             verify_files(scenario, plan)
+
+
+def test_numbers_in_messages_are_written_as_a_coordinator_reads_them() -> None:
+    """Binds: a number beyond a trillion (a plan stating 1e308 kg) is written in scientific
+    notation, not as 309 digits. Slack: the numbers of a month are written in full."""
+    from parcelroute.verify import _show
+
+    assert _show(1e308) == "1E+308" and _show(-2e15) == "-2E+15"
+    assert [_show(v) for v in (3, 0.3, 1500.001, 123456789012.5, -0.0)] == \
+        ["3", "0.3", "1500.001", "123456789012.5", "0"]

@@ -142,10 +142,15 @@ def _frac(value: float | int) -> Fraction:
 
 
 def _show(value: Decimal | float | int) -> str:
-    """A number as a coordinator writes it: ``3``, ``0.3``, ``1500.001``."""
+    """A number as a coordinator writes it: ``3``, ``0.3``, ``1500.001``; beyond a trillion
+    in scientific notation (``1E+308``, not 309 digits)."""
     d = value if isinstance(value, Decimal) else _dec(value)
-    text = format(d.normalize(_EXACT), "f")
+    d = d.normalize(_EXACT)
+    text = format(d, "f" if abs(d) < _LARGE else "E")
     return "0" if text in ("-0", "") else text
+
+
+_LARGE = Decimal(10) ** 12
 
 
 def _close(a: float, b: float) -> bool:

@@ -235,6 +235,9 @@ def test_empty_and_non_json_files(tmp_path: Path) -> None:
     empty.write_text("")
     with pytest.raises(pr.InvalidScenarioError, match="empty file"):
         pr.read_scenario(empty)
+    empty.write_text(" \n\t\n")  # (a file of blank space is not called empty)
+    with pytest.raises(pr.InvalidScenarioError, match="got a file of blank space only instead"):
+        pr.read_scenario(empty)
     broken = tmp_path / "broken.json"
     broken.write_text("{\"format\": ")
     with pytest.raises(pr.InvalidScenarioError, match="valid JSON"):

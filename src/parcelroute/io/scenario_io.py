@@ -481,7 +481,8 @@ def load_json(text: str, what: str, error: Callable[[list[Problem]], Exception])
         raise error([Problem(path, f"{what} must be {expected}; got {message} instead.")])
 
     if not text.strip():
-        raise error([Problem("$", f"{what} must hold a JSON object; got an empty file instead.")])
+        got = "an empty file" if not text else "a file of blank space only"
+        raise error([Problem("$", f"{what} must hold a JSON object; got {got} instead.")])
     rejected: list[str] = []
 
     def reject(token: str) -> _Rejected:
