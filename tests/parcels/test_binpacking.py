@@ -15,7 +15,6 @@ import random
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -671,34 +670,3 @@ def test_an_unsettled_lp_lets_the_dives_run_from_the_second_round(
     res = solve_bin_packing(sizes, capacity, time_limit=2)
     check(res, sizes, capacity)
     assert bool(started) is dives
-
-
-def test_a_dive_with_many_bins_left_fixes_a_share_of_them_at_once(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Binds: while the LP still uses more than the batch's bins, a dive fixes a share of
-    them per LP instead of one, so it solves fewer LPs; what it fixes still fits and
-    covers each size's demand exactly with what is left. Slack: with the batch's bins
-    above the LP's, one per LP (beside those the LP takes whole)."""
-    rng = random.Random(0)
-    sizes = [rng.randint(200, 500) for _ in range(60)]  # an LP of 22 bins, few taken whole
-    monkeypatch.setattr(binpacking, "_DIVE_BATCH_SHARE", 0.3)
-    lps: dict[int, int] = {}
-    reoptimise = binpacking._ColumnGeneration._reoptimise
-    for batch_bins in (5, 10**6):
-        monkeypatch.setattr(binpacking, "_DIVE_BATCH_BINS", batch_bins)
-        cg, lower = settled_master(sizes, 1000)
-        count = 0
-
-        def counted(self: _ColumnGeneration, *args: Any) -> Any:
-            nonlocal count
-            count += 1
-            return reoptimise(self, *args)
-
-        monkeypatch.setattr(binpacking._ColumnGeneration, "_reoptimise", counted)
-        fixed, rest = cg.dive(lower + 2, _Clock(None))
-        monkeypatch.setattr(binpacking._ColumnGeneration, "_reoptimise", reoptimise)
-        assert len(fixed) <= lower + 2 and not rest.any()
-        assert all(int(p @ cg.w) <= 1000 for p in fixed)
-        assert (np.sum(fixed, axis=0) + rest == cg.demand).all()
-        lps[batch_bins] = count
-    assert lps[5] < lps[10**6]

@@ -36,10 +36,10 @@ phases and stops as soon as the packing uses as many bins as the bound:
    exhausts its tree, settling instances whose LP bound is not tight), a dive in
    the LP solution that generates columns after each fixing and goes back a few
    times (a limited discrepancy search, in the first rounds, each going back more
-   than the one before; while the LP still uses many bins it fixes a tenth of them
-   at once, and it prices at the coarsest unit), then the master as a MIP over every pattern generated so
-   far (price and branch), and the local search from a fresh construction or from
-   the dive's patterns. The dive and the master MIP settle most of the hard28
+   than the one before; it prices at the coarsest unit), then the master as a MIP
+   over every pattern generated so far (price and branch), and the local search
+   from a fresh construction or from the dive's patterns. The dive and the master
+   MIP settle most of the hard28
    instances, whose LP bound is the optimum but whose packings the searches end a
    bin above.
    Where the arc-flow graph is small enough (up to :data:`_MAX_ARCFLOW_ARCS`
@@ -154,10 +154,6 @@ _DIVE_DISCREPANCIES = 3
 #: The first dive goes back only within its first this many choices, each later one that
 #: many more (0: anywhere).
 _DIVE_DEPTH = 8
-#: A dive whose LP still uses more than this many bins fixes :data:`_DIVE_BATCH_SHARE` of them
-#: at once (the patterns the LP takes most), without going back.
-_DIVE_BATCH_BINS = 100
-_DIVE_BATCH_SHARE = 0.1
 #: Rounds of the improvement loop that dive (from the first after the LP bound settles).
 _DIVE_ROUNDS = 3
 #: The round from which the dives (and at coarse units the bitset searches) start even
@@ -927,8 +923,6 @@ class _ColumnGeneration:
                 whole = [(int(j), math.floor(x[j] + 1e-6)) for j in order if x[j] >= 1 - 1e-6]
                 if whole:
                     children = [(whole, budget, level)]
-                elif z > _DIVE_BATCH_BINS:  # many bins left: the LP's likeliest ones at once
-                    children = [(self._batch(x, order, d, z), budget, level)]
                 else:
                     width = budget + 1 if depth <= 0 or level < depth else 1
                     taken = [int(j) for j in order[:width] if x[j] > 1e-6] or [int(order[0])]
@@ -952,21 +946,6 @@ class _ColumnGeneration:
                 aux = np.arange(self.num_aux, dtype=np.int32)
                 self.h.changeColsBounds(self.num_aux, aux, np.zeros(self.num_aux), np.full(self.num_aux, np.inf))
         return first if first is not None else ([], self.demand.copy())
-
-    def _batch(self, x: FloatArray, order: IntArray, d: IntArray, z: float) -> list[tuple[int, int]]:
-        """Patterns the LP takes most (``order``), each within the demand ``d`` the ones
-        before it leave, for a tenth of the ``z`` bins the LP still uses."""
-        want = max(1, int(z * _DIVE_BATCH_SHARE))
-        left = d.copy()
-        out: list[tuple[int, int]] = []
-        for j in order.tolist():
-            if x[j] <= 1e-6 or len(out) >= want:
-                break
-            col = self.columns[j]
-            if (col <= left).all():
-                left -= col
-                out.append((j, 1))
-        return out or [(int(order[0]), 1)]
 
     def restricted_mip(self, target: int, clock: _Clock) -> list[IntArray] | None:
         """A packing into at most ``target`` bins made of the patterns generated so far
