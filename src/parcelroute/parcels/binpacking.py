@@ -39,9 +39,8 @@ phases and stops as soon as the packing uses as many bins as the bound:
    than the one before; it prices at the coarsest unit), then the master as a MIP
    over every pattern generated so far (price and branch), and the local search
    from a fresh construction or from the dive's patterns. The dive and the master
-   MIP settle most of the hard28
-   instances, whose LP bound is the optimum but whose packings the searches end a
-   bin above.
+   MIP settle most of the hard28 instances, whose LP bound is the optimum but whose
+   packings the searches end a bin above.
    Where the arc-flow graph is small enough (up to :data:`_MAX_ARCFLOW_ARCS`
    arcs), Valério de Carvalho's arc-flow model goes to HiGHS as a MIP: with two
    workers on a thread of its own beside the rounds, with one before the second
