@@ -477,3 +477,23 @@ def test_an_exception_the_library_logs_shows_without_its_traceback(verbose: bool
     assert ("RuntimeError: no basis" in shown)
     info = logging.LogRecord("parcelroute", logging.INFO, __file__, 1, "level 1 proven", (), None)
     assert fmt.format(info) == "parcelroute: level 1 proven"
+
+
+def test_a_refused_scenario_shows_the_unknown_fields_beside_its_problems(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Binds: 'max_diff' for 'max_difference' reads as a missing field; the refusal also
+    shows the unknown field, which explains it. Slack: a refusal with no unknown field
+    shows no warning."""
+    data = tiny()
+    data["reciprocity"] = {"max_diff": 5}
+    path = tmp_path / "typo.json"
+    path.write_text(json.dumps(data))
+    assert main(["solve", str(path), "-o", str(tmp_path / "plan.json")]) == 2
+    err = capsys.readouterr().err
+    assert "reciprocity.max_difference: The 'max_difference' of the reciprocity" in err
+    assert "parcelroute: warning: reciprocity: unknown field(s) 'max_diff' ignored." in err
+    data["reciprocity"] = {}
+    path.write_text(json.dumps(data))
+    assert main(["solve", str(path), "-o", str(tmp_path / "plan.json")]) == 2
+    err = capsys.readouterr().err
+    assert "reciprocity.max_difference" in err and "warning" not in err

@@ -422,6 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except (InvalidScenarioError, InvalidPlanError) as exc:
         print(f"parcelroute: error: {exc}", file=sys.stderr)
+        for warning in exc.warnings:  # (a field it does not know may be the one missing)
+            print(f"parcelroute: warning: {warning}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ParcelrouteError as exc:
         print(f"parcelroute: error: {exc}", file=sys.stderr)

@@ -46,9 +46,13 @@ class _ProblemsError(ParcelrouteError, ValueError):
 
     what = "input"
 
-    def __init__(self, problems: Sequence[Problem], *, truncated: int = 0) -> None:
+    def __init__(self, problems: Sequence[Problem], *, truncated: int = 0,
+                 warnings: Sequence[str] = ()) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.truncated = truncated
+        self.warnings: tuple[str, ...] = tuple(warnings)
+        """What reading also noticed (such as fields it does not know), which may explain
+        a problem: a misspelt field reads as a missing one."""
         super().__init__(self._render())
 
     def _render(self) -> str:

@@ -560,7 +560,8 @@ def read_scenario_dict(data: Any) -> Scenario:
     reader = _Reader()
     scenario = _build(reader, data)
     if reader.problems or scenario is None:
-        raise InvalidScenarioError(reader.problems, truncated=reader.extra)
+        raise InvalidScenarioError(reader.problems, truncated=reader.extra,
+                                   warnings=reader.warnings)
     return scenario
 
 
