@@ -512,10 +512,10 @@ def load_json(text: str, what: str, error: Callable[[list[Problem]], Exception])
     except ValueError:  # an integer beyond Python's limit on converting text to integers
         token, where = _where(text, _is_rejected)
         fail(f"a whole number of more than {_MAX_INT_DIGITS} digits, {token} ({where})")
+    path, found = _find_first(data, _Rejected) if rejected else ("$", None)
     # (a value given under a key that the object gives again is gone: the key is named)
-    if rejected and (_find_first(data, _Rejected)[1] is not None or not repeated):
+    if rejected and (found is not None or not repeated):
         token, where = _where(text, _is_rejected)
-        path, _ = _find_first(data, _Rejected)
         if rejected[0] in ("NaN", "Infinity", "-Infinity"):
             fail(f"{rejected[0]}, which is not a JSON number ({where}, at {path})", path)
         fail(f"{token} ({where}, at {path})", path, "JSON with numbers below about 1e308")
