@@ -12,7 +12,7 @@ import pytest
 
 import parcelroute as pr
 from parcelroute.generate import generate_scenario
-from parcelroute.options import Deadline, SolveOptions
+from parcelroute.options import Deadline, SolveOptions, SubDeadline
 from parcelroute.parcels import packing
 from parcelroute.visits import solver as visit_solver
 
@@ -161,3 +161,25 @@ def test_a_month_of_parcels_never_loads_the_visit_modules() -> None:
 def test_an_unknown_name_of_the_package_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'offer'"):
         _ = pr.offer  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("limit", "passed"), [(None, False), (0.0, True), (60.0, False)])
+def test_a_deadline_has_passed_once_its_limit_is_reached(limit: float | None,
+                                                         passed: bool) -> None:
+    """Binds at a limit of 0 s; not without a limit, nor with a minute left. A share of a
+    deadline has passed once its own seconds or its parent's have."""
+    deadline = Deadline(limit)
+    assert deadline.passed() is passed
+    assert SubDeadline(deadline, 0.0).passed()
+    assert SubDeadline(deadline, 60.0).passed() is passed
+
+
+@pytest.mark.parametrize(("limit", "passed"), [(0.0, True), (60.0, False)])
+def test_a_soft_share_has_passed_when_its_parent_has(limit: float, passed: bool) -> None:
+    """Binds where the parent's limit is reached; not where only the share's own seconds
+    are gone (a part of a month whose first plan takes longer than its share)."""
+    deadline = Deadline(limit)
+    part = SubDeadline(deadline, 0.0, soft=True)
+    assert part.left() == 0.0
+    assert part.passed() is passed
+    assert SubDeadline(part, 0.0, soft=True).passed() is passed

@@ -103,6 +103,15 @@ class Deadline:
             return None
         return max(0.0, self.limit - self.elapsed())
 
+    def passed(self) -> bool:
+        """Whether the limit has been reached (never, without one).
+
+        The steps that only improve a plan or a bound are skipped once it has:
+        past it, a solve only completes the plan it has and accounts for every item.
+        """
+        left = self.left()
+        return left is not None and left <= 0.0
+
     def share(self, fraction: float, floor: float = 0.05) -> float | None:
         """A ``fraction`` of the time left (at least ``floor`` s), or ``None``."""
         left = self.left()
@@ -113,21 +122,28 @@ class SubDeadline(Deadline):
     """A deadline ``seconds`` from now, never later than ``parent``.
 
     Its clock is the parent's: :meth:`elapsed` counts from the start of the
-    whole solve.
+    whole solve. A ``soft`` share (a part of a month among others) is a budget
+    only: it has :meth:`passed` when its parent has, so that a part whose
+    first plan takes longer than its share is still searched and bounded.
     """
 
-    def __init__(self, parent: Deadline, seconds: float) -> None:
+    def __init__(self, parent: Deadline, seconds: float, *, soft: bool = False) -> None:
         super().__init__(None)
         self.start = parent.start
         self._parent = parent
         self._until = parent.elapsed() + max(0.0, seconds)
         self.limit = parent.limit
+        self.soft = soft
 
     def left(self) -> float | None:
         """Seconds left of this share, and never more than the parent has left."""
         own = max(0.0, self._until - self.elapsed())
         parent = self._parent.left()
         return own if parent is None else min(own, parent)
+
+    def passed(self) -> bool:
+        """Whether this share (or, when ``soft``, the parent's limit) has been reached."""
+        return self._parent.passed() if self.soft else super().passed()
 
 
 @dataclass

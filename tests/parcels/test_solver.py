@@ -2451,3 +2451,65 @@ def test_beyond_the_mip_an_unproven_level_1_is_followed_by_trades(
     else:
         assert calls == []
         assert r.objective["delivered_priority"] == 1
+
+
+#: What only improves a plan or a bound, and so does not run past the time limit.
+_IMPROVERS = ("solve_lp", "solve_mip", "subgradient_bound", "cost_bound", "empty_batches",
+              "repack", "round_fractional", "trade_left_out")
+
+
+def test_past_the_time_limit_the_first_plan_is_returned_whole(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Binds: with the limit reached before the greedy plan is made, that plan is the
+    result, every parcel accounted for, the batch cost with no bound; no LP, MIP,
+    subgradient step, batch emptying, repacking, rounding or trade runs."""
+    s = generate_scenario(100, 0, 3)
+    with contextlib.ExitStack() as stack, caplog.at_level(logging.INFO, "parcelroute"):
+        for name in _IMPROVERS:
+            stack.enter_context(mock.patch.object(parcel_solver, name,
+                                                  side_effect=AssertionError(name)))
+        out = parcel_solver.solve_parcels(s, SolveOptions(time_limit=0.0), Deadline(0.0))
+    assert sorted(p.id for p in out.parcels) == sorted(p.id for p in s.parcels)
+    assert all(p.batch is not None or p.reason for p in out.parcels)
+    assert out.bound["batch_cost"] == 0.0
+    assert out.objective["batch_cost"] > 0
+    # the greedy plan is not the best here (below: 129 given time)
+    assert out.objective["delivered_priority"] < out.bound["delivered_priority"]
+    assert "time limit reached before level 2" in caplog.text
+    r = pr.solve(s, time_limit=1e-9)
+    assert r.status is pr.Status.FEASIBLE
+    assert pr.verify(s, r) == []
+    assert len(r.parcels) == len(s.parcels)
+
+
+def test_within_the_time_limit_the_plan_is_improved(caplog: pytest.LogCaptureFixture) -> None:
+    """Slack: with time, the same month's levels are searched and bounded: level 1 is
+    proven above the greedy plan's value (128) and the batch cost is proven too."""
+    s = generate_scenario(100, 0, 3)
+    with caplog.at_level(logging.INFO, "parcelroute"):
+        out = parcel_solver.solve_parcels(s, SolveOptions(), Deadline(None))
+    assert out.objective["delivered_priority"] == out.bound["delivered_priority"] == 129
+    assert out.objective["batch_cost"] == out.bound["batch_cost"] == 12_580
+    assert "time limit reached" not in caplog.text
+
+
+def test_a_part_past_its_share_is_still_planned_within_the_limit() -> None:
+    """Binds: the first part's share of the time is used up before it starts (as by a slow
+    first plan), but the month's limit is not: the part's levels are still searched and
+    proven (a part's share is a budget, not a limit)."""
+    real = parcel_solver._solve_problem
+    late: list[bool] = []
+
+    def slow(prob: ParcelProblem, options: SolveOptions, deadline: Deadline, t0: float,
+             stats: dict[str, float] | None = None) -> Any:
+        if not late:  # the first part: its share runs out first
+            while (deadline.left() or 0.0) > 0:
+                time.sleep(0.01)
+            late.append(deadline.passed())
+        return real(prob, options, deadline, t0, stats)
+
+    with every_part_alone(), mock.patch.object(parcel_solver, "_solve_problem", slow):
+        r = solve(hubs_with(3, 9), time_limit=4)
+    assert late == [False]
+    assert r.stats["parcels_parts"] == 2
+    assert_optimal(r)

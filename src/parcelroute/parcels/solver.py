@@ -1054,6 +1054,10 @@ class _Level1:
         info = _Level1Info(None, None, None, None)
         if prob.unconstrained or best >= upper or prob.num_pairs == 0:
             return assign, LevelResult(float(best), float(upper), 0.0, ["greedy"]), info
+        if self.deadline.passed():
+            # the greedy plan took the whole time: it is the plan, every parcel counted
+            return assign, LevelResult(float(best), float(upper), 0.0,
+                                       ["greedy", "time limit reached"]), info
         if prob.num_pairs > PDLP_MAX_PAIRS or (prob.num_pairs > LP_MAX_PAIRS
                                                and self.options.workers < 2):
             self.notes.append("too large for an LP: Lagrangian bound")
@@ -1422,8 +1426,13 @@ class _Level1:
         self.report(best, max(best, bound))
         pri = prob.priority[prob.pair_parcel].astype(np.float64)
         rc = out.reduced_cost
-        for cand in (greedy_assign(prob, Loads(prob), rc),
-                     round_fractional(prob, np.where(rc > 0, rc / np.maximum(pri, 1.0), 0.0))):
+        rounders: list[Callable[[], IntArray]] = [
+            lambda: greedy_assign(prob, Loads(prob), rc),
+            lambda: round_fractional(prob, np.where(rc > 0, rc / np.maximum(pri, 1.0), 0.0))]
+        for rounder in rounders:
+            if self.deadline.passed():
+                break  # (each takes seconds on 200,000 parcels)
+            cand = rounder()
             if _value(prob, cand) > best and _plan_ok(prob, cand):
                 assign, best = cand, _value(prob, cand)
                 self.report(best, max(best, bound))
@@ -1978,12 +1987,16 @@ class _Level2:
               info: _Level1Info) -> tuple[IntArray, LevelResult]:
         prob = self.prob
         cost = prob.scaled_cost()
+        if self.deadline.passed():
+            # level 1 took the whole time: its plan, with no bound
+            self.notes.append("time limit reached before level 2")
+            return assign, self._result(_cost(prob, assign), 0.0)
         best = empty_batches(prob, assign)
         if _value(prob, best) < level1:
             best = assign
         # level 1's plan spreads its parcels with no thought of cost: the same parcels
         # placed again, cheapest first, often start the level far lower
-        packed = repack(prob, assign) if REPACK else None
+        packed = repack(prob, assign) if REPACK and not self.deadline.passed() else None
         if packed is not None:
             packed = empty_batches(prob, packed)
             if _value(prob, packed) >= level1 and _cost(prob, packed) < _cost(prob, best):
@@ -2008,11 +2021,11 @@ class _Level2:
             rec_sets = []
         lower_bound = self._trivial_bound(fix, forced)
         self.report(best_cost, lower_bound)
-        if best_cost <= lower_bound + EPS or self.large:
-            if self.large and best_cost > lower_bound + EPS:
-                return self._large(best, best_cost, lower_bound, level1, fix, forced,
-                                   forced_free, rec_sets)
+        if best_cost <= lower_bound + EPS or self.deadline.passed():
             return best, self._result(best_cost, lower_bound)
+        if self.large:
+            return self._large(best, best_cost, lower_bound, level1, fix, forced, forced_free,
+                               rec_sets)
         model, x, y, build = self._model(fix, forced, forced_free, level1, rec_sets)
         self.best, self.best_cost, self.lower_bound = best, best_cost, lower_bound
         self.level1, self.cost = level1, cost
@@ -2218,11 +2231,11 @@ class _Level2:
                     (1 - COST_FIRST_SHARE) * share * left)
                 if second:
                     use_pdlp = False
-                if prob.num_pairs <= PDLP_MAX_PAIRS:
+                if prob.num_pairs <= PDLP_MAX_PAIRS and not self.deadline.passed():
                     # the batches' bound first, in moments (an LP's model takes the same
                     # window cuts, found once)
                     self._cover_bound(fix, forced, forced_free, rec_sets)
-                if left is not None and not self._done():
+                if left is not None and not self._done() and not self.deadline.passed():
                     lag = cost_bound(prob, level1, target=self.best_cost, time_limit=max(0.0, (
                         COST_FIRST_SHARE if use_pdlp else COST_NO_PDLP_SHARE if second
                         else 1.0) * share * left - (self.deadline.elapsed() - t0)))
@@ -2736,7 +2749,8 @@ def solve_parcels(scenario: Scenario, options: SolveOptions, deadline: Deadline)
     stats: dict[str, float] = {}
     if len(parts) > 1:
         # as for a month solved whole, what its build took is kept for the records at the end
-        within = deadline if left is None else SubDeadline(deadline, max(0.0, left - t_build))
+        within = deadline if left is None else SubDeadline(deadline, max(0.0, left - t_build),
+                                                           soft=True)
         assign, lv1, lv2 = _solve_parts(prob, parts, options, within, stats)
     else:
         assign, lv1, lv2 = _solve_problem(prob, options, deadline, t0, stats)
@@ -2786,7 +2800,8 @@ def _solve_problem(prob: ParcelProblem, options: SolveOptions, deadline: Deadlin
                      0.0 if budget is None else LEVEL1_LP_BORROW * (1 - first) * budget, large)
     t1 = deadline.elapsed()
     assign, lv1, info = level1.solve()
-    if lv1.value < lv1.bound:
+    # (past the time limit the fill after level 2 alone places what still fits)
+    if lv1.value < lv1.bound and not deadline.passed():
         # left-out parcels that still fit go before the batch cost is planned around them
         # (after it, fewer do: on the generated 20,000-parcel month 10 priority against 3)
         assign = fill_left_out(prob, assign)
@@ -2806,7 +2821,7 @@ def _solve_problem(prob: ParcelProblem, options: SolveOptions, deadline: Deadlin
 
     def level2_from(plan: IntArray, value: int) -> tuple[IntArray, LevelResult]:
         return _Level2(prob, options, deadline if budget is None else
-                       SubDeadline(deadline, budget - (deadline.elapsed() - t0)),
+                       SubDeadline(deadline, budget - (deadline.elapsed() - t0), soft=True),
                        level1).solve(plan, value, info)
 
     assign, lv2 = level2_from(assign, int(lv1.value))
@@ -2880,7 +2895,9 @@ def _solve_parts(prob: ParcelProblem, parts: list[Part], options: SolveOptions,
     for k, (part, sub_prob, where) in enumerate(built):
         t0 = deadline.elapsed()
         budget = deadline.left()
-        own = deadline if budget is None else SubDeadline(deadline, budget * part.options / left)
+        # (a share of the time, not a limit: a small part's first plan may take longer)
+        own = deadline if budget is None else SubDeadline(deadline, budget * part.options / left,
+                                                          soft=True)
         left -= part.options
 
         def relabel(progress: Progress, tag: str = f" (part {k + 1} of {len(parts)})") -> None:
