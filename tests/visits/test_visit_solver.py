@@ -944,3 +944,37 @@ def test_the_same_seed_gives_the_same_schedule_without_a_time_limit() -> None:
                  for p in plans}
     assert len(schedules) == 1
     assert sum(v.scheduled for v in plans[0].visits) > 0
+
+
+def test_past_the_time_limit_the_visits_keep_their_greedy_plan(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds: with the limit reached before step 1, no facility model, relaxation, pricing
+    or full model is built; the greedy plan (54 priority) is the result, every request in
+    it, the priority bounded by every facility's whole priority and the cost by 0."""
+    from unittest import mock
+
+    from parcelroute.generate import generate_scenario
+    from parcelroute.visits import solver as visit_solver
+
+    s = generate_scenario(0, 40, 0)
+    for name in ("FacilityModels", "relax_by_facility", "cost_bound_in_background",
+                 "VisitModel"):
+        monkeypatch.setattr(visit_solver, name, mock.Mock(side_effect=AssertionError(name)))
+    out = solve_visits(s, SolveOptions(time_limit=0.0), Deadline(0.0))
+    assert out.stats["visits_time_limit_reached"] == 1
+    assert [v.id for v in out.visits] == [r.id for r in s.visit_requests]
+    assert out.objective["visit_priority"] == 54
+    assert out.bound == {"visit_priority": 68, "transport_cost": 0.0}
+    monkeypatch.undo()
+    r = pr.solve(s, time_limit=1e-9)
+    assert r.status is pr.Status.FEASIBLE
+    assert pr.verify(s, r) == []
+
+
+def test_within_the_time_limit_the_visits_are_searched() -> None:
+    """Slack: the same month with time is proven at 56 priority, above the greedy plan."""
+    from parcelroute.generate import generate_scenario
+
+    out = solve_visits(generate_scenario(0, 40, 0), SolveOptions(), Deadline(None))
+    assert "visits_time_limit_reached" not in out.stats
+    assert out.objective == out.bound == {"visit_priority": 56, "transport_cost": 1030.0}

@@ -307,7 +307,8 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline,
             ahead = _start_ahead(vm, bound1, options, deadline, reserve)
     pricing = None
     priced: CostBound | None = None
-    if not run_full and options.workers >= 2 and _has_costs(index, choices):
+    if not run_full and options.workers >= 2 and _has_costs(index, choices) \
+            and not deadline.passed():
         # aim at the relaxation's bound: the improved plan usually ends close to it
         pricing = cost_bound_in_background(
             index, choices, bound1, lns_seconds, scale=scale, reciprocity=rec_price,
@@ -441,18 +442,37 @@ def _placements(state: PlanState) -> dict[int, Placement]:
 
 
 def _prepare(scenario: Scenario, options: SolveOptions, deadline: Deadline,
-             reserve: float) -> tuple[_Prepared, PlanState, FacilityModels]:
+             reserve: float) -> tuple[_Prepared, PlanState, FacilityModels | None]:
     """Step 1: each facility alone, without escorts and reciprocity: a bound and a start
-    (and the facilities' models, for the transport-cost bound to price)."""
+    (and the facilities' models, for the transport-cost bound to price).
+
+    Once the time limit has passed, the greedy plan is the start, and the bound
+    counts the priority of every facility not yet solved alone (no models)."""
     index = VisitIndex(scenario)
     n = len(index.requests)
     possible = [index.model_sessions(ri) for ri in range(n)]
     choices = [possible[ri] if _in_model(index, ri) else [] for ri in range(n)]
     scale = cost_scale([t.cost for t in index.transports])
     stats: dict[str, float] = {"visits_model_requests": float(sum(1 for c in choices if c))}
+
+    def greedy_only(caps: dict[str, int]) -> tuple[_Prepared, PlanState, None]:
+        """The start and bound once the time limit has passed."""
+        logger.info("visits: the time limit is reached: the greedy plan, without search")
+        stats["visits_time_limit_reached"] = 1.0
+        state = greedy_plan(index, choices)
+        bound1 = _relaxation_bound(index, choices, caps)
+        stats["visits_start_priority"] = float(state.priority())
+        stats["visits_relaxation_bound"] = float(bound1)
+        return (_Prepared(index, possible, choices, scale, caps, bound1, None, stats), state,
+                None)
+
+    if deadline.passed():
+        return greedy_only({})
     relax_seconds = _budget(deadline, reserve, RELAX_SHARE)
     relax_start = time.perf_counter()
     facilities = FacilityModels(index, choices, scale)
+    if deadline.passed():  # (the facilities' models take seconds on 20,000 requests)
+        return greedy_only({})
     if relax_seconds is not None:
         # large facilities: time to solve each once and price each once, within a cap
         need = 2 * facilities.seconds(options.workers)
@@ -465,6 +485,8 @@ def _prepare(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     relax_pass = time.perf_counter() - relax_pass
     if relax_seconds is not None:
         relax_seconds -= time.perf_counter() - relax_start
+    if deadline.passed():
+        return greedy_only(caps)
     rec_price = None
     if relax_seconds is not None and len(caps) < len(facilities.models):
         # the pass missed facilities (each would count all its requests' priority): their
