@@ -22,6 +22,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
+from parcelroute._gc import paused
 from parcelroute.exceptions import InvalidScenarioError, Problem
 from parcelroute.model.network import Network
 from parcelroute.model.scenario import (
@@ -342,8 +343,9 @@ def read_scenario(path: str | PathLike[str]) -> Scenario:
         If the file cannot be read as UTF-8 text.
     """
     text = Path(path).read_text(encoding="utf-8-sig")
-    data = load_json(text, f"The scenario file '{path}'", InvalidScenarioError)
-    return read_scenario_dict(data)
+    with paused():  # (hundreds of thousands of objects on a national month, no garbage)
+        data = load_json(text, f"The scenario file '{path}'", InvalidScenarioError)
+        return read_scenario_dict(data)
 
 
 # -- parsing JSON text -------------------------------------------------------------

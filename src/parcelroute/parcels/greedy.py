@@ -15,6 +15,7 @@ import weakref
 import numpy as np
 import numpy.typing as npt
 
+from parcelroute._gc import paused
 from parcelroute.parcels.problem import ParcelProblem
 
 __all__ = [
@@ -38,25 +39,26 @@ class _Index:
     """What every :class:`Loads` of one problem shares, as Python lists (read only)."""
 
     def __init__(self, prob: ParcelProblem) -> None:
-        self.cap = [np.where(d.capacity < 0, _BIG, d.capacity).tolist() for d in prob.dims]
-        self.per = [d.per_parcel.tolist() for d in prob.dims]
-        self.cross_cap = [c for _, _, c, _ in prob.crossing_rows]
-        pair_cross: list[list[int]] = [[] for _ in range(prob.num_pairs)]
-        for r, (_, _, _, es) in enumerate(prob.crossing_rows):
-            for e in es.tolist():
-                pair_cross[e].append(r)
-        self.pair_cross = pair_cross
-        # options counted twice at a crossing on one date (their batch calls twice)
-        self.twice = {e for e, rs in enumerate(pair_cross) if len(rs) > 1 and len(set(rs)) < len(rs)}
-        rec_row = [-1] * prob.num_parcels
-        for r, (_, _, _, members) in enumerate(prob.recipient_rows):
-            for i in members.tolist():
-                rec_row[i] = r
-        self.rec_row = rec_row
-        self.rec_n_cap = [n if n >= 0 else _BIG for _, n, _, _ in prob.recipient_rows]
-        self.rec_w_cap = [w if w >= 0 else _BIG for _, _, w, _ in prob.recipient_rows]
-        self.pp = prob.pair_parcel.tolist()
-        self.pb = prob.pair_batch.tolist()
+        with paused():  # (a list per option)
+            self.cap = [np.where(d.capacity < 0, _BIG, d.capacity).tolist() for d in prob.dims]
+            self.per = [d.per_parcel.tolist() for d in prob.dims]
+            self.cross_cap = [c for _, _, c, _ in prob.crossing_rows]
+            pair_cross: list[list[int]] = [[] for _ in range(prob.num_pairs)]
+            for r, (_, _, _, es) in enumerate(prob.crossing_rows):
+                for e in es.tolist():
+                    pair_cross[e].append(r)
+            self.pair_cross = pair_cross
+            # options counted twice at a crossing on one date (their batch calls twice)
+            self.twice = {e for e, rs in enumerate(pair_cross) if len(rs) > 1 and len(set(rs)) < len(rs)}
+            rec_row = [-1] * prob.num_parcels
+            for r, (_, _, _, members) in enumerate(prob.recipient_rows):
+                for i in members.tolist():
+                    rec_row[i] = r
+            self.rec_row = rec_row
+            self.rec_n_cap = [n if n >= 0 else _BIG for _, n, _, _ in prob.recipient_rows]
+            self.rec_w_cap = [w if w >= 0 else _BIG for _, _, w, _ in prob.recipient_rows]
+            self.pp = prob.pair_parcel.tolist()
+            self.pb = prob.pair_batch.tolist()
 
 
 _INDEXES: weakref.WeakKeyDictionary[ParcelProblem, _Index] = weakref.WeakKeyDictionary()
@@ -218,7 +220,8 @@ class Loads:
 
 def _options(prob: ParcelProblem) -> list[list[int]]:
     starts = prob.option_start.tolist()
-    return [list(range(starts[i], starts[i + 1])) for i in range(prob.num_parcels)]
+    with paused():  # (a list per parcel)
+        return [list(range(starts[i], starts[i + 1])) for i in range(prob.num_parcels)]
 
 
 def operated(prob: ParcelProblem, assign: IntArray) -> BoolArray:
