@@ -246,6 +246,7 @@ def _cheapest_fit(options: list[int], loads: Loads, pb: list[int], cost: list[fl
     return best
 
 
+@paused()  # (a key tuple per parcel to sort by)
 def greedy_assign(prob: ParcelProblem, loads: Loads,
                   preference: FloatArray | None = None) -> IntArray:
     """Assign parcels by priority, preferring batches already operated, then cheap ones.
@@ -314,6 +315,7 @@ def round_fractional(prob: ParcelProblem, x: FloatArray, *, allowed: BoolArray |
     return _fill(prob, assign, loads, allowed=ok, may_open=open_cost)
 
 
+@paused()  # (a key tuple per parcel to sort by)
 def _fill(prob: ParcelProblem, assign: IntArray, loads: Loads, *, allowed: BoolArray | None,
           may_open: bool, free_only: bool = False) -> IntArray:
     opts = _options(prob)

@@ -51,6 +51,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from parcelroute._gc import paused
 from parcelroute._highs import prepare_threads
 from parcelroute._integral import TOLERANCE, ceil_bound, floor_bound
 from parcelroute.model.scenario import Scenario
@@ -1754,6 +1755,7 @@ def _routes(prob: ParcelProblem) -> IntArray:
     return route
 
 
+@paused()  # (a set of routes per parcel)
 def _window_cuts(prob: ParcelProblem, build: _Builder, forced: BoolArray,
                  rec_sets: list[tuple[IntArray, list[BoolArray]]],
                  max_cuts: int = 20_000) -> list[tuple[IntArray, int]]:
