@@ -64,7 +64,10 @@ def solve(
         A validated scenario.
     time_limit : float, optional
         Wall-time limit in seconds for the whole solve. Without one, the solve
-        runs until every level is proven (or ``relative_gap`` is reached).
+        runs until every level is proven (or ``relative_gap`` is reached). A
+        limit shorter than building a first (greedy) plan is overrun by that
+        much: that plan is then the result, every item in it, and no search
+        or bound starts once the limit is reached.
     seed : int, default 0
         Random seed: without a time limit the same scenario and seed give the
         same plan; under one, see :attr:`SolveOptions.seed`.
