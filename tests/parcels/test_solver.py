@@ -2513,3 +2513,23 @@ def test_a_part_past_its_share_is_still_planned_within_the_limit() -> None:
     assert late == [False]
     assert r.stats["parcels_parts"] == 2
     assert_optimal(r)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(s=small_scenarios(), limit=st.sampled_from([1e-9, 0.001, 0.005, 0.02, 0.1]))
+def test_plans_under_a_very_short_limit_verify_and_their_bounds_hold(s: Scenario,
+                                                                     limit: float) -> None:
+    """Limits that end the solve anywhere (before the first plan, in level 1 or in level
+    2): the plan has every parcel once and verifies, and neither level's bound passes the
+    brute-force optimum."""
+    r = solve(s, time_limit=limit)
+    assert pr.verify(s, r) == []
+    assert [p.id for p in r.parcels] == [p.id for p in s.parcels]
+    prio, cost = brute_force(s)
+    assert r.objective["delivered_priority"] <= prio + 1e-9
+    assert r.bound["delivered_priority"] >= prio - 1e-9
+    if r.objective["delivered_priority"] == prio:
+        assert r.bound["batch_cost"] <= float(cost) + 1e-9
+    if r.status == pr.Status.OPTIMAL:
+        assert r.objective["delivered_priority"] == prio
+        assert Decimal(repr(r.objective["batch_cost"])) == cost

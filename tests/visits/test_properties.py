@@ -115,6 +115,23 @@ def test_every_plan_keeps_every_rule(scenario: pr.Scenario) -> None:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(visit_scenarios(), st.sampled_from([1e-9, 0.001, 0.005, 0.02, 0.1]))
+def test_plans_under_a_very_short_limit_keep_every_rule_and_their_bounds_hold(
+        scenario: pr.Scenario, limit: float) -> None:
+    """Limits that end the solve anywhere (before the first plan, in either level): every
+    request once, every rule kept, and neither level's bound past the proven optimum."""
+    short = pr.solve(scenario, time_limit=limit)
+    assert pr.verify(scenario, short) == []
+    assert [v.id for v in short.visits] == [r.id for r in scenario.visit_requests]
+    exact = pr.solve(scenario)
+    assert exact.status is pr.Status.OPTIMAL
+    best = exact.objective["visit_priority"]
+    assert short.objective["visit_priority"] <= best <= short.bound["visit_priority"]
+    if short.objective["visit_priority"] == best:
+        assert short.bound["transport_cost"] <= exact.objective["transport_cost"] + 1e-9
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(visit_scenarios())
 def test_every_offer_leads_to_a_valid_plan(scenario: pr.Scenario) -> None:
     result = pr.solve(scenario)
