@@ -264,3 +264,49 @@ def test_trades_keep_every_rule_and_only_raise_the_priority(month: ParcelProblem
     assert prio[traded >= 0].sum() > prio[filled >= 0].sum()
     assert np.array_equal(trade_left_out(month, filled), traded)  # no time limit: the same
     assert np.array_equal(trade_left_out(month, filled, time_limit=0.0), filled)
+
+
+def _min_key_fit(prob: ParcelProblem, loads: Loads, options: list[int],
+                 pref: list[float] | None) -> int:
+    """The option a greedy step must take: of those that fit, the least key."""
+    count = loads.count
+    fit = [e for e in options if loads.fits(e)]
+    if not fit:
+        return -1
+
+    def key(e: int) -> tuple[float | bool | int, ...]:
+        b = int(prob.pair_batch[e])
+        head = () if pref is None else (-pref[e],)
+        return (*head, bool(count[b] == 0), float(prob.cost[b]), b)
+
+    return min(fit, key=key)
+
+
+@pytest.mark.parametrize("seed", [None, 0, 1])
+def test_each_greedy_step_takes_the_least_key_that_fits(month: ParcelProblem,
+                                                        seed: int | None) -> None:
+    """Replayed step by step, every parcel of the greedy plan took, of its options that
+    fit at its turn, the one of least key (batches operated first, then the cheapest; with
+    a preference, the most preferred first): the keys are compared before the fits are
+    tested, and that must choose as testing every fit would."""
+    pref = None if seed is None else np.random.default_rng(seed).random(month.num_pairs)
+    plan = greedy_assign(month, Loads(month), pref)
+    order_of = {}
+    replay = Loads(month)
+    # the order the plan was made in: priority, then (without a preference) fewest options
+    starts = month.option_start
+    opts = [list(range(int(starts[i]), int(starts[i + 1]))) for i in range(month.num_parcels)]
+    prio, weight = month.priority, month.weight
+    pl = None if pref is None else pref.tolist()
+    for i in range(month.num_parcels):
+        if opts[i]:
+            top = 0.0 if pl is None else max(pl[e] for e in opts[i])
+            order_of[i] = (-int(prio[i]), -top, len(opts[i]), -float(weight[i]), i)
+    taken = 0
+    for i in sorted(order_of, key=order_of.__getitem__):
+        expected = _min_key_fit(month, replay, opts[i], pl)
+        assert plan[i] == expected
+        if expected >= 0:
+            replay.add(expected)
+            taken += 1
+    assert taken > 0 and taken < len(order_of)  # some parcels are left out: fits bind

@@ -238,11 +238,11 @@ def _cheapest_fit(options: list[int], loads: Loads, pb: list[int], cost: list[fl
     count = loads._count
     best, best_key = -1, None
     for e in options:
-        if loads.fits(e):
-            b = pb[e]
-            key = (count[b] == 0, cost[b], b)
-            if best_key is None or key < best_key:
-                best, best_key = e, key
+        b = pb[e]
+        key = (count[b] == 0, cost[b], b)
+        # (the key first: most options lose on it, and the test of their fit is dearer)
+        if (best_key is None or key < best_key) and loads.fits(e):
+            best, best_key = e, key
     return best
 
 
@@ -276,11 +276,9 @@ def greedy_assign(prob: ParcelProblem, loads: Loads,
         else:
             best, best_key = -1, None
             for e in opts[i]:
-                if not loads.fits(e):
-                    continue
                 b = pb[e]
                 key = (-pref[e], count[b] == 0, cost[b], b)
-                if best_key is None or key < best_key:
+                if (best_key is None or key < best_key) and loads.fits(e):
                     best, best_key = e, key
         if best >= 0:
             loads.add(best)
@@ -338,10 +336,9 @@ def _fill(prob: ParcelProblem, assign: IntArray, loads: Loads, *, allowed: BoolA
             b = pb[e]
             if count[b] == 0 and not can_open:
                 continue
-            if loads.fits(e):
-                key = (count[b] == 0, cost[b], b)
-                if best_key is None or key < best_key:
-                    best, best_key = e, key
+            key = (count[b] == 0, cost[b], b)
+            if (best_key is None or key < best_key) and loads.fits(e):
+                best, best_key = e, key
         if best >= 0:
             loads.add(best)
             out[i] = best
