@@ -183,3 +183,64 @@ def test_a_soft_share_has_passed_when_its_parent_has(limit: float, passed: bool)
     assert part.left() == 0.0
     assert part.passed() is passed
     assert SubDeadline(part, 0.0, soft=True).passed() is passed
+
+
+def _one_parcel() -> pr.Scenario:
+    b = pr.ScenarioBuilder(name="one parcel")
+    b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=30)
+    b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["F-1"], cost=100)
+    b.add_parcel("P-1", origin="HUB", destination="F-1", weight_kg=1, volume_l=1,
+                 ready="2026-12-01", due="2026-12-03")
+    return b.build()
+
+
+@pytest.mark.parametrize(("setting", "value", "said"), [
+    ("seed", -1, "The 'seed' of a solve must be a whole number between 0 and 2147483647; "
+                 "got -1 instead."),
+    ("seed", 2**31, "got 2147483648 instead"),
+    ("seed", 1.5, "got 1.5 instead"),
+    ("seed", True, "got True instead"),
+    ("workers", 0, "The 'workers' of a solve must be a whole number between 1 and 64; "
+                   "got 0 instead."),
+    ("workers", "2", "got '2' instead"),
+    ("time_limit", -1, "The 'time_limit' of a solve must be a finite number of seconds "
+                       "greater than or equal to 0, or None for no limit; got -1 instead."),
+    ("time_limit", float("nan"), "got nan instead"),
+    ("time_limit", float("inf"), "got inf instead"),
+    ("time_limit", "10", "got '10' instead"),
+    ("relative_gap", -0.01, "The 'relative_gap' of a solve must be a finite number greater "
+                            "than or equal to 0; got -0.01 instead."),
+    ("callback", 3, "The 'callback' of a solve must be a callable"),
+])
+def test_a_setting_out_of_its_range_is_refused_before_solving(setting: str, value: Any,
+                                                               said: str) -> None:
+    with pytest.raises(ValueError) as err:
+        pr.solve(_one_parcel(), **{setting: value})
+    assert said in str(err.value)
+
+
+@pytest.mark.parametrize(("setting", "value"), [
+    ("seed", 0), ("seed", 2**31 - 1), ("workers", 1), ("workers", 64), ("time_limit", 0),
+    ("time_limit", 10), ("time_limit", None), ("relative_gap", 0.0), ("relative_gap", 1),
+])
+def test_a_setting_at_the_ends_of_its_range_is_accepted(setting: str, value: Any) -> None:
+    result = pr.solve(_one_parcel(), **{setting: value})
+    assert len(result.parcels) == 1
+    assert pr.verify(_one_parcel(), result) == []
+
+
+def test_numpy_settings_reach_the_solvers_as_python_numbers() -> None:
+    np = pytest.importorskip("numpy")
+    options = SolveOptions(np.float64(5.0), np.int64(7), np.float32(0.0), np.int32(2))
+    assert (options.time_limit, options.seed, options.relative_gap, options.workers) == (
+        5.0, 7, 0.0, 2)
+    assert [type(v) for v in (options.time_limit, options.seed, options.relative_gap,
+                              options.workers)] == [float, int, float, int]
+    result = pr.solve(_one_parcel(), seed=np.int64(3), workers=np.int64(1))
+    assert result.status is pr.Status.OPTIMAL
+
+
+def test_a_scenario_that_is_not_one_is_refused_with_its_type() -> None:
+    with pytest.raises(TypeError, match=r"The 'scenario' of a solve must be a Scenario .*"
+                                        r"got dict instead\."):
+        pr.solve({"format": "parcelroute-scenario/1"})  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from parcelroute import __version__
 from parcelroute.exceptions import InvalidPlanError, InvalidScenarioError, ParcelrouteError
 from parcelroute.io import read_plan, read_scenario, write_plan
 from parcelroute.model.scenario import Scenario
-from parcelroute.options import Progress
+from parcelroute.options import MAX_SEED, MAX_WORKERS, Progress
 from parcelroute.result import Result
 
 if TYPE_CHECKING:
@@ -34,12 +34,8 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 DEFAULT_TIME_LIMIT = 60.0
-#: Most solver threads ``--workers`` accepts.
-MAX_WORKERS = 64
 #: Most parcels (and visit requests) ``generate`` writes: a hundred times a national month.
 MAX_GENERATED = 20_000_000
-#: Largest ``solve --seed`` (the solvers take 32-bit seeds, and no negative one).
-MAX_SEED = 2**31 - 1
 
 #: ``solve --time-limit`` covers the whole command: the time since it started (see
 #: :func:`_command_start`: loading parcelroute, reading and checking the scenario) and an

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +15,11 @@ __all__ = ["Deadline", "PartOutcome", "Progress", "ProgressCallback", "SolveOpti
            "SubDeadline"]
 
 logger = logging.getLogger("parcelroute")
+
+#: Largest random seed (the solvers take 32-bit seeds, and no negative one).
+MAX_SEED = 2**31 - 1
+#: Most solver threads a solve accepts.
+MAX_WORKERS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,27 @@ class SolveOptions:
     workers: int = 2
     callback: ProgressCallback | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse a setting out of its range, naming it and the value received."""
+        if self.time_limit is not None and not _is_number(self.time_limit, 0.0, math.inf):
+            _refuse("time_limit", "a finite number of seconds greater than or equal to 0, "
+                    "or None for no limit", self.time_limit)
+        if not _is_whole(self.seed, 0, MAX_SEED):
+            _refuse("seed", f"a whole number between 0 and {MAX_SEED}", self.seed)
+        if not _is_number(self.relative_gap, 0.0, math.inf):
+            _refuse("relative_gap", "a finite number greater than or equal to 0",
+                    self.relative_gap)
+        if not _is_whole(self.workers, 1, MAX_WORKERS):
+            _refuse("workers", f"a whole number between 1 and {MAX_WORKERS}", self.workers)
+        # NumPy scalars pass the checks above; the solvers get plain Python numbers
+        if self.time_limit is not None:
+            object.__setattr__(self, "time_limit", float(self.time_limit))
+        object.__setattr__(self, "seed", int(self.seed))
+        object.__setattr__(self, "relative_gap", float(self.relative_gap))
+        object.__setattr__(self, "workers", int(self.workers))
+        if self.callback is not None and not callable(self.callback):
+            _refuse("callback", "a callable taking a Progress, or None", self.callback)
+
     def report(self, progress: Progress) -> None:
         """Send a progress report to the log and the callback.
 
@@ -80,6 +107,24 @@ class SolveOptions:
                      progress.incumbent, progress.bound, progress.elapsed)
         if self.callback is not None:
             self.callback(progress)
+
+
+def _is_number(value: object, low: float, high: float) -> bool:
+    """Whether ``value`` is a real number (not a bool) in ``[low, high)``, and finite."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return False
+    number = float(value)
+    return math.isfinite(number) and low <= number < high
+
+
+def _is_whole(value: object, low: int, high: int) -> bool:
+    """Whether ``value`` is an int (not a bool) in ``[low, high]``."""
+    return (isinstance(value, numbers.Integral) and not isinstance(value, bool)
+            and low <= int(value) <= high)
+
+
+def _refuse(name: str, expected: str, value: object) -> None:
+    raise ValueError(f"The '{name}' of a solve must be {expected}; got {value!r} instead.")
 
 
 def _finite(value: float | None) -> bool:

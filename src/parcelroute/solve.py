@@ -67,14 +67,15 @@ def solve(
         runs until every level is proven (or ``relative_gap`` is reached). A
         limit shorter than building a first (greedy) plan is overrun by that
         much: that plan is then the result, every item in it, and no search
-        or bound starts once the limit is reached.
+        or bound starts once the limit is reached; ``0`` asks for that first
+        plan alone. (On the command line, ``--time-limit 0`` means no limit.)
     seed : int, default 0
-        Random seed: without a time limit the same scenario and seed give the
-        same plan; under one, see :attr:`SolveOptions.seed`.
+        Random seed, 0 to 2**31 - 1: without a time limit the same scenario
+        and seed give the same plan; under one, see :attr:`SolveOptions.seed`.
     relative_gap : float, default 0
-        Accept a level once its relative gap is at most this.
+        Accept a level once its relative gap is at most this (0 or more).
     workers : int, default 2
-        Solver threads.
+        Solver threads, 1 to 64.
     callback : callable, optional
         Receives a :class:`~parcelroute.Progress` on each new incumbent or bound.
 
@@ -83,6 +84,15 @@ def solve(
     Result
         Never raises for a hard scenario: a plan that is not proven optimal
         has status ``feasible``.
+
+    Raises
+    ------
+    TypeError
+        If ``scenario`` is not a :class:`~parcelroute.Scenario` (read a file
+        with :func:`~parcelroute.read_scenario`, a parsed one with
+        :func:`~parcelroute.read_scenario_dict`).
+    ValueError
+        If a setting is out of its range; the message names it and the value.
 
     Examples
     --------
@@ -96,6 +106,10 @@ def solve(
     >>> result.status.value, result.parcels[0].batch, str(result.parcels[0].arrives)
     ('optimal', 'B-1', '2026-12-02')
     """
+    if not isinstance(scenario, Scenario):
+        raise TypeError("The 'scenario' of a solve must be a Scenario (from read_scenario, "
+                        "read_scenario_dict or ScenarioBuilder.build()); got "
+                        f"{type(scenario).__name__} instead.")
     options = SolveOptions(time_limit, seed, relative_gap, workers, callback)
     deadline = Deadline(time_limit)
     with solve_ends_at(None if time_limit is None else deadline.start + time_limit):
