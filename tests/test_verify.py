@@ -437,6 +437,31 @@ def test_recipient_limit_for_a_parcel_without_recipient_is_reported() -> None:
     assert check(data, plan) == []
 
 
+@pytest.mark.parametrize("reason", ["banana", "no_escort", "Capacity"])
+def test_a_reason_code_that_is_no_parcel_reason_is_reported(reason: str) -> None:
+    """Binds: a code of no kind, a visit's code, a code in the wrong case; slack: every
+    parcel code, where it can apply to P-4."""
+    plan = parcel_plan()
+    item(plan["parcels"], "P-4")["reason"] = reason
+    out = verify(build(parcel_data()), plan)
+    assert found(out) == [("reason_unknown", "P-4")]
+    assert f"got {reason!r} instead" in out[0].message and "'no_compatible_batch'" in out[0].message
+    for code in ("no_compatible_batch", "capacity", "crossing_capacity", "time_limit"):
+        item(plan["parcels"], "P-4")["reason"] = code
+        assert check(parcel_data(), plan) == []
+
+
+def test_cost_for_a_parcel_of_positive_priority_is_reported() -> None:
+    """Binds: P-4 has priority 1; slack: the same code once its priority is 0."""
+    data, plan = parcel_data(), parcel_plan()
+    item(plan["parcels"], "P-4")["reason"] = "cost"
+    out = verify(build(data), plan)
+    assert found(out) == [("reason_false", "P-4")]
+    assert "its priority is 1" in out[0].message
+    item(data["parcels"], "P-4")["priority"] = 0
+    assert check(data, plan) == []
+
+
 def test_a_left_out_parcel_with_an_arrival_date_is_reported() -> None:
     plan = parcel_plan()
     item(plan["parcels"], "P-4")["arrives"] = "2026-12-02"
@@ -528,6 +553,23 @@ def test_feasible_plan_with_a_gap_is_kept() -> None:
     plan["status"] = "feasible"
     plan["bound"] = {"delivered_priority": 8, "batch_cost": 100}
     assert check(parcel_data(), plan) == []
+
+
+def test_a_stated_gap_that_its_value_and_bound_do_not_give_is_reported() -> None:
+    """Binds: 0.5 where value and bound give 0.25 (and 0 where they are equal); slack:
+    the gaps they give, written to 9 decimals."""
+    plan = parcel_plan()
+    plan["status"] = "feasible"
+    plan["bound"] = {"delivered_priority": 8, "batch_cost": 100}
+    plan["gap"] = {"delivered_priority": 0.25, "batch_cost": 0.333333333}
+    assert check(parcel_data(), plan) == []
+    plan["gap"]["delivered_priority"] = 0.5
+    out = verify(build(parcel_data()), plan)
+    assert found(out) == [("objective_gap", "delivered_priority")]
+    assert "gap of 0.5" in out[0].message and "give 0.250000000" in out[0].message
+    plan = parcel_plan()
+    plan["gap"] = {"delivered_priority": 0.0, "batch_cost": 0.01}
+    assert check(parcel_data(), plan) == [("objective_gap", "batch_cost")]
 
 
 def test_optimal_status_with_a_gap_is_reported() -> None:
@@ -1002,6 +1044,25 @@ def test_a_refusal_code_for_a_need_the_request_lacks_is_reported(
     assert check(visit_data(), plan) == [("reason_false", "V-6")]
     data = visit_data()
     item(data["visit_requests"], "V-6").update(needs)
+    assert check(data, plan) == []
+
+
+@pytest.mark.parametrize("reason", ["banana", "no_compatible_batch", "recipient_limit"])
+def test_a_reason_code_that_is_no_visit_reason_is_reported(reason: str) -> None:
+    """Binds: a code of no kind and two parcels' codes; slack: the visit codes that can
+    apply to V-6."""
+    plan = visit_plan(V_6=out(reason))
+    assert check(visit_data(), plan) == [("reason_unknown", "V-6")]
+    for code in ("capacity", "detainee_limit", "time_limit"):
+        assert check(visit_data(), visit_plan(V_6=out(code))) == []
+
+
+def test_cost_for_a_visit_of_positive_priority_is_reported() -> None:
+    """Binds: V-6 has priority 1; slack: the same code once its priority is 0."""
+    plan = visit_plan(V_6=out("cost"))
+    assert check(visit_data(), plan) == [("reason_false", "V-6")]
+    data = visit_data()
+    item(data["visit_requests"], "V-6")["priority"] = 0
     assert check(data, plan) == []
 
 

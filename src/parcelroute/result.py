@@ -38,6 +38,8 @@ class Reason(StrEnum):
     NO_COMPATIBLE_BATCH = "no_compatible_batch"
     RECIPIENT_LIMIT = "recipient_limit"
     CAPACITY = "capacity"
+    #: A parcel whose every batch passes a crossing at its daily capacity (read in plans;
+    #: parcelroute's own plans say ``capacity`` for a full batch and a full crossing alike).
     CROSSING_CAPACITY = "crossing_capacity"
     NO_SESSION = "no_session"
     DETAINEE_LIMIT = "detainee_limit"
@@ -45,9 +47,11 @@ class Reason(StrEnum):
     NO_ESCORT = "no_escort"
     NO_SEAT = "no_seat"
     RECIPROCITY = "reciprocity"
+    #: The search stopped before placing an item that could still be placed.
     TIME_LIMIT = "time_limit"
-    #: A parcel that only a batch operated for it alone could carry, or a visit of priority 0
-    #: that only a transport not otherwise used could carry, left out to save that cost.
+    #: A parcel of priority 0 that only a batch operated for it alone could carry, or a
+    #: visit of priority 0 that only a transport not otherwise used could carry, left out
+    #: to save that cost.
     COST = "cost"
 
 

@@ -97,6 +97,11 @@ _EXACT = Context(
 )
 _ZERO = Decimal(0)
 _STATUSES = frozenset(s.value for s in Status)
+#: The reason codes of a left-out parcel and of a left-out visit request.
+_PARCEL_REASONS = ("no_compatible_batch", "recipient_limit", "capacity", "crossing_capacity",
+                   "cost", "time_limit")
+_VISIT_REASONS = ("no_session", "detainee_limit", "keep_apart", "no_escort", "no_seat",
+                  "reciprocity", "capacity", "cost", "time_limit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +156,9 @@ def _show(value: Decimal | float | int) -> str:
 
 
 _LARGE = Decimal(10) ** 12
+#: How far a plan file's stated gap may be from the one its value and bound give (plans
+#: are written with gaps rounded to 9 decimals).
+GAP_TOLERANCE = 1e-6
 
 
 def _close(a: float, b: float) -> bool:
@@ -492,7 +500,8 @@ class _Checker:
     def _check_left_out_parcels(self, left_out: Sequence[tuple[ParcelAssignment, Parcel]]) -> None:
         index: dict[tuple[str, str], list[tuple[Batch, dt.date]]] | None = None
         for rec, p in left_out:
-            self._check_explained("parcel", p.id, rec.reason, rec.detail)
+            self._check_explained("parcel", p.id, rec.reason, rec.detail, _PARCEL_REASONS,
+                                  p.priority)
             if rec.arrives is not None:
                 self.add("left_out_assigned", p.id,
                          f"Parcel {p.id!r} is left out, yet the plan gives it an arrival "
@@ -519,10 +528,19 @@ class _Checker:
                     break
 
     def _check_explained(self, kind: str, item: str, reason: str | None,
-                         detail: str | None) -> None:
+                         detail: str | None, known: Sequence[str], priority: int) -> None:
         if not (isinstance(reason, str) and reason.strip()):
             self.add("reason_missing", item,
                      f"The {kind} {item!r} is left out without a reason code.")
+        elif reason not in known:
+            self.add("reason_unknown", item,
+                     f"The reason code of the {kind} {item!r} must be one of "
+                     f"{', '.join(repr(k) for k in known)}; got {reason!r} instead.")
+        elif reason == "cost" and priority > 0:
+            self.add("reason_false", item,
+                     f"The {kind} {item!r} is left out as 'cost', but its priority is "
+                     f"{priority}: cost comes after priority, so it never justifies leaving "
+                     "out an item of positive priority.")
         if not (isinstance(detail, str) and detail.strip()):
             self.add("detail_missing", item,
                      f"The {kind} {item!r} is left out without a sentence explaining why.")
@@ -796,7 +814,8 @@ class _Checker:
     ) -> None:
         by_facility: dict[str, list[Session]] | None = None
         for rec, req in left_out:
-            self._check_explained("visit request", req.id, rec.reason, rec.detail)
+            self._check_explained("visit request", req.id, rec.reason, rec.detail,
+                                  _VISIT_REASONS, req.priority)
             named = [f"{what} {name!r}" for what, name in (("escort", rec.escort),
                                                          ("transport", rec.transport)) if name]
             if named:
@@ -900,6 +919,21 @@ class _Checker:
                          f"differs from the bound {_show(level_bound)}.")
 
 
+    def check_gaps(self, stated: Mapping[str, Any]) -> None:
+        """Each gap a plan file states agrees with its stated value and bound."""
+        for name, _ in LEVELS:
+            gap = stated.get(name)
+            if name not in self.plan.objective or name not in self.plan.bound or gap is None:
+                continue
+            expected = self.plan.gap(name)
+            if abs(float(gap) - expected) > GAP_TOLERANCE * max(1.0, expected):
+                self.add("objective_gap", name,
+                         f"The plan states a gap of {_show(gap)} for '{name}', but its "
+                         f"stated value {_show(self.plan.objective[name])} and bound "
+                         f"{_show(self.plan.bound[name])} give {expected:.9f} "
+                         "(|value - bound| / max(|value|, |bound|), 0 when proven).")
+
+
 # -- public functions --------------------------------------------------------------
 def verify(scenario: Scenario, plan: Result | Mapping[str, Any]) -> list[Violation]:
     """Check a plan against every rule of the problem, without trusting the solver.
@@ -960,6 +994,8 @@ def verify(scenario: Scenario, plan: Result | Mapping[str, Any]) -> list[Violati
     checker.check_parcels()
     checker.check_visits()
     checker.check_objective(status_value)
+    if not isinstance(plan, Result) and isinstance(data.get("gap"), Mapping):
+        checker.check_gaps(data["gap"])
     if not isinstance(plan, Result) and not timed:
         checker.add("solve_seconds", "",
                     "The plan does not state the time spent ('solve_seconds').")

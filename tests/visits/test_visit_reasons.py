@@ -256,3 +256,18 @@ def test_reason_for_an_empty_plan_names_the_blocker() -> None:
     code, detail = reason_for(state, 0)
     assert code == "no_session"
     assert "unavailable" in detail
+
+
+def test_a_placeable_visit_needing_an_unused_transport_is_cost_only_at_priority_zero() -> None:
+    """Binds: priority 0 gives 'cost'; slack: priority 1 in the same empty plan gives
+    'time_limit' (only a search stopped early leaves such a request out)."""
+    for priority, code in ((0, "cost"), (1, "time_limit")):
+        b = builder()
+        b.add_detainee("D-1", facility="F-1")
+        session(b, "S-1")
+        b.add_transport("BUS-1", origin="C-1", facility="F-1", date=DAY1, seats=3, cost=80)
+        b.add_visit_request("V-1", detainee="D-1", available=WEEK, transport_from="C-1",
+                            priority=priority)
+        got, detail = reason_for(PlanState(VisitIndex(b.build())), 0)
+        assert got == code
+        assert ("S-1 on 2026-12-05 could still take it" in detail) == (code == "time_limit")

@@ -80,6 +80,7 @@ def _left_out(prob: ParcelProblem, snap: _Snapshot, i: int, opts: range) -> tupl
                 f"({_kg(p.weight_kg)}) would exceed the {_kg(cap)} limit")
     full: list[str] = []
     crossings: list[str] = []
+    room: list[str] = []
     for e in opts:
         b = int(prob.pair_batch[e])
         bid = scenario.batches[b].id
@@ -95,6 +96,8 @@ def _left_out(prob: ParcelProblem, snap: _Snapshot, i: int, opts: range) -> tupl
             node, day, capacity, _ = jammed[0]
             crossings.append(f"{bid} (crossing {node} full with {capacity} parcels on "
                              f"{day.isoformat()})")
+        else:
+            room.append(bid)
     if len(full) + len(crossings) == len(opts):
         parts = []
         if full:
@@ -103,6 +106,9 @@ def _left_out(prob: ParcelProblem, snap: _Snapshot, i: int, opts: range) -> tupl
             parts.append("blocked at a crossing: " + _names(crossings))
         return Reason.CAPACITY.value, (
             "every batch that could carry it is taken in this plan; " + "; ".join(parts))
+    if p.priority > 0:  # (the fill after the levels places these; a cost never excuses them)
+        return Reason.TIME_LIMIT.value, (
+            f"the solver stopped before it could place it; {_names(room)} could still carry it")
     return Reason.COST.value, (
         f"its priority is {p.priority} and each batch with room for it would have to be "
         "operated for it alone, which only adds cost")

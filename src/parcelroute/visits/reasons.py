@@ -151,14 +151,15 @@ def _free_reason(state: PlanState, ri: int, free: list[int]) -> tuple[str, str]:
     r = ix.requests[ri]
     for si in free:
         p = state.fit(ri, si)
-        if p is not None and p.transport is not None and state.added_cost(p) > 0:
+        if (r.priority == 0 and p is not None and p.transport is not None
+                and state.added_cost(p) > 0):
             t = ix.transports[p.transport]
             return Reason.COST.value, (
                 f"Only a transport not otherwise used ({t.id}, cost {t.cost:g}) could carry the "
                 f"family, and a visit of priority {r.priority} does not justify its cost."
             )
     s = ix.sessions[free[0]]
-    return "time_limit", (
+    return Reason.TIME_LIMIT.value, (
         f"The solver stopped before it could place the request; {s.id} on "
         f"{s.date.isoformat()} could still take it."
     )
