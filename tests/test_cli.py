@@ -296,6 +296,26 @@ def test_verify_warns_when_the_plan_was_made_for_another_scenario(
     assert "keeps every rule" in captured.out
 
 
+@pytest.mark.parametrize(("change", "rule"), [
+    (lambda d: d["gap"].update(batch_cost=0.5), "objective_gap [batch_cost]"),
+    (lambda d: d.pop("solve_seconds"), "solve_seconds"),
+])
+def test_verify_checks_what_the_plan_file_states_beyond_its_records(
+        scenario_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        change: Any, rule: str) -> None:
+    """Binds: a stated gap its value and bound do not give, a plan without its time;
+    slack: the plan as written."""
+    plan = solved_plan(scenario_file, tmp_path)
+    capsys.readouterr()
+    assert main(["verify", str(scenario_file), str(plan)]) == 0
+    data = json.loads(plan.read_text())
+    change(data)
+    plan.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["verify", str(scenario_file), str(plan)]) == 1
+    assert capsys.readouterr().out.startswith(rule)
+
+
 def test_generate_refuses_an_empty_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "g.json"
     assert main(["generate", "--parcels", "5", "--seed", "1", "--name", " ", "-o", str(out)]) == 2

@@ -18,11 +18,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from parcelroute import __version__
 from parcelroute.exceptions import InvalidPlanError, InvalidScenarioError, ParcelrouteError
-from parcelroute.io import read_plan, read_scenario, write_plan
+from parcelroute.io import read_plan_dict, read_scenario, write_plan
+from parcelroute.io.plan_io import load_plan_file
 from parcelroute.model.scenario import Scenario
 from parcelroute.options import MAX_SEED, MAX_WORKERS, Progress
 from parcelroute.result import Result
@@ -143,22 +144,26 @@ def _read_scenario_or_exit(path: str) -> Scenario:
     return scenario
 
 
-def _read_plan_or_exit(path: str, scenario: Scenario, scenario_path: str) -> Result:
-    """The plan file ``path``; warns when it names another scenario than ``scenario``.
+def _read_plan_or_exit(path: str, scenario: Scenario, scenario_path: str
+                       ) -> tuple[Result, dict[str, Any]]:
+    """The plan file ``path``, read and as parsed; warns when it names another scenario.
 
     Names are not ids (two months may share one), so a different name is a warning,
-    not bad input; the rules the plan is checked against stay the same.
+    not bad input; the rules the plan is checked against stay the same. The parsed
+    file is what :func:`~parcelroute.verify` checks: it holds what a plan states
+    beyond the :class:`~parcelroute.Result` (its gaps, whether it states its time).
     """
     try:
-        plan = read_plan(path)
+        data = load_plan_file(path)
     except (OSError, UnicodeDecodeError) as exc:
         _unreadable("plan", path, exc)
+    plan = read_plan_dict(data)  # (a plan that is no JSON object is refused here)
     if plan.scenario and plan.scenario != scenario.name:  # (a plan may leave it out)
         print(f"parcelroute: warning: the plan '{path}' names the scenario "
               f"{json.dumps(plan.scenario, ensure_ascii=False)}, but the scenario in "
               f"'{scenario_path}' is named {json.dumps(scenario.name, ensure_ascii=False)}; "
               "check that the plan was made for this scenario.", file=sys.stderr)
-    return plan
+    return plan, data
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -255,8 +260,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from parcelroute.verify import verify
 
     scenario = _read_scenario_or_exit(args.scenario)
-    plan = _read_plan_or_exit(args.plan, scenario, args.scenario)
-    violations = verify(scenario, plan)
+    _, data = _read_plan_or_exit(args.plan, scenario, args.scenario)
+    violations = verify(scenario, data)
     for v in violations:
         print(v)
     if violations:
@@ -288,7 +293,7 @@ def _cmd_offer(args: argparse.Namespace) -> int:
     from parcelroute.visits.offer import UnknownRequestError, offer_slots
 
     scenario = _read_scenario_or_exit(args.scenario)
-    plan = _read_plan_or_exit(args.plan, scenario, args.scenario)
+    plan, _ = _read_plan_or_exit(args.plan, scenario, args.scenario)
     if args.k < 1:
         _fail(f"-k must be at least 1; got {args.k} instead.")
     try:

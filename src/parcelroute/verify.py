@@ -65,12 +65,11 @@ from decimal import (
 from fractions import Fraction
 from functools import cached_property
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
 from parcelroute.exceptions import InvalidPlanError, Problem
-from parcelroute.io.plan_io import read_plan_dict
-from parcelroute.io.scenario_io import load_json, read_scenario
+from parcelroute.io.plan_io import load_plan_file, read_plan_dict
+from parcelroute.io.scenario_io import read_scenario
 from parcelroute.model.scenario import (
     Batch,
     DateRange,
@@ -1034,8 +1033,7 @@ def verify_files(
     ...     print(v)
     """
     scenario = read_scenario(scenario_path)
-    text = Path(plan_path).read_text(encoding="utf-8-sig")
-    data = load_json(text, f"The plan file '{plan_path}'", InvalidPlanError)
+    data = load_plan_file(plan_path)
     if not isinstance(data, dict):
         raise InvalidPlanError([Problem("$", "A plan must be a JSON object.")])
     return verify(scenario, data)

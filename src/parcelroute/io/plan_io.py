@@ -86,9 +86,21 @@ def read_plan(path: str | PathLike[str]) -> Result:
     FileNotFoundError, IsADirectoryError, UnicodeDecodeError
         If the file cannot be read as UTF-8 text.
     """
+    return read_plan_dict(load_plan_file(path))
+
+
+def load_plan_file(path: str | PathLike[str]) -> Any:
+    """The parsed JSON of a plan file, not yet checked against the format.
+
+    Raises
+    ------
+    InvalidPlanError
+        If the file is empty or is not strict JSON.
+    FileNotFoundError, IsADirectoryError, UnicodeDecodeError
+        If the file cannot be read as UTF-8 text.
+    """
     text = Path(path).read_text(encoding="utf-8-sig")
-    data = load_json(text, f"The plan file '{path}'", InvalidPlanError)
-    return read_plan_dict(data)
+    return load_json(text, f"The plan file '{path}'", InvalidPlanError)
 
 
 _LEVEL_NAMES = tuple(name for name, _ in LEVELS)
