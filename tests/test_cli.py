@@ -159,6 +159,29 @@ def test_offer_lists_sessions_for_a_refused_request(tmp_path: Path,
     assert out.startswith("1. S") and "F on 2026-12-0" in out
     assert main(["offer", str(scenario), str(plan), "V-404"]) == 2
     assert "V-404" in capsys.readouterr().err
+    # a plan without the month's visits (another scenario's) is refused, not offered from
+    other = json.loads(plan.read_text())
+    other["visits"] = [v for v in other["visits"] if v["id"] != "V2"]
+    plan.write_text(json.dumps(other))
+    assert main(["offer", str(scenario), str(plan), "V1"]) == 2
+    err = capsys.readouterr().err
+    assert "got a plan without 1 of them ('V2') instead" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["solve", "verify", "generate", "offer"])
+def test_every_command_describes_its_arguments(command: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([command, "--help"]) == 0
+    text = capsys.readouterr().out
+    lines = text.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith(("positional", "options")))
+    for k, line in enumerate(lines[start:], start):
+        argument = line.strip()
+        if line.startswith("  ") and not line.startswith("   ") and argument:
+            # an argument's line has its help on it, or on the line after it
+            words = argument.split("  ")
+            assert len([w for w in words if w.strip()]) > 1 or lines[k + 1].startswith(
+                " " * 10), f"{command}: {argument!r} has no help"
 
 
 def test_progress_reports_never_carry_infinite_values() -> None:
@@ -517,3 +540,16 @@ def test_a_refused_scenario_shows_the_unknown_fields_beside_its_problems(
     assert main(["solve", str(path), "-o", str(tmp_path / "plan.json")]) == 2
     err = capsys.readouterr().err
     assert "reciprocity.max_difference" in err and "warning" not in err
+
+
+@pytest.mark.parametrize(("argv", "verbose"), [
+    (["-v", "verify", "S", "P"], True), (["verify", "S", "P", "-v"], True),
+    (["verify", "-v", "S", "P"], True), (["verify", "S", "P"], False),
+    (["solve", "S", "-o", "P", "--verbose"], True), (["generate", "--parcels", "1", "--seed",
+                                                     "1", "-o", "G", "-v"], True),
+    (["offer", "S", "P", "V1"], False),
+])
+def test_verbose_may_come_before_or_after_the_command(argv: list[str], verbose: bool) -> None:
+    from parcelroute.cli import build_parser
+
+    assert build_parser().parse_args(argv).verbose is verbose

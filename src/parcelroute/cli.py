@@ -344,8 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"parcelroute {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log solver details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # -v also after the command; SUPPRESS keeps a -v given before it
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                         help="log solver details")
 
-    p = sub.add_parser("solve", help="solve a scenario and write the plan")
+    p = sub.add_parser("solve", help="solve a scenario and write the plan", parents=[verbose])
     p.add_argument("scenario", help="scenario file (parcelroute-scenario/1)")
     p.add_argument("-o", "--output", required=True, help="plan file to write")
     p.add_argument("--time-limit", type=_non_negative_float, default=DEFAULT_TIME_LIMIT,
@@ -362,24 +366,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=_cmd_solve)
 
-    p = sub.add_parser("verify", help="check a plan against every rule, without the solver")
-    p.add_argument("scenario")
-    p.add_argument("plan")
+    p = sub.add_parser(
+        "verify", parents=[verbose], help="check a plan against every rule, without the solver",
+        description="Check a plan against every rule of the problem and against what the "
+        "plan file states (values, bounds, gaps, status, reasons), without the solver. "
+        "Prints every violation; exits 0 only when there is none, 1 when there are, "
+        "2 when a file cannot be read.")
+    p.add_argument("scenario", help="scenario file (parcelroute-scenario/1)")
+    p.add_argument("plan", help="plan file to check (parcelroute-plan/1)")
     p.set_defaults(func=_cmd_verify)
 
-    p = sub.add_parser("generate", help="write a realistic synthetic month")
-    p.add_argument("--parcels", type=int, required=True, metavar="N")
-    p.add_argument("--visits", type=int, default=0, metavar="M")
+    p = sub.add_parser(
+        "generate", parents=[verbose], help="write a realistic synthetic month",
+        description="Write a realistic synthetic month: hubs, crossing points with daily "
+        "capacity and dwell, tens of facilities, multi-stop batch routes, parcel categories "
+        "and detainee limits; sessions, escorts, transports and a reciprocity agreement "
+        "when it has visit requests. The same arguments give the same file.")
+    p.add_argument("--parcels", type=int, required=True, metavar="N",
+                   help="how many parcels (0 for a month of visits only)")
+    p.add_argument("--visits", type=int, default=0, metavar="M",
+                   help="how many visit requests (default 0)")
     p.add_argument("--seed", type=int, required=True, metavar="S",
                    help="random seed, any whole number (the same seed gives the same file)")
     p.add_argument("--name", default=None, help="scenario name")
     p.add_argument("-o", "--output", required=True, help="scenario file to write")
     p.set_defaults(func=_cmd_generate)
 
-    p = sub.add_parser("offer", help="offer the best sessions to one visit request")
-    p.add_argument("scenario")
-    p.add_argument("plan")
-    p.add_argument("request", metavar="REQUEST_ID")
+    p = sub.add_parser(
+        "offer", parents=[verbose], help="offer the best sessions to one visit request",
+        description="Offer the best sessions to one visit request while a family is on the "
+        "line: the sessions that fit the plan as it stands, best first, and what each "
+        "would take (an escort, seats on a transport).")
+    p.add_argument("scenario", help="scenario file (parcelroute-scenario/1)")
+    p.add_argument("plan", help="the scenario's current plan (parcelroute-plan/1)")
+    p.add_argument("request", metavar="REQUEST_ID", help="id of the visit request")
     p.add_argument("-k", type=int, default=3, help="how many sessions to offer (default 3)")
     p.set_defaults(func=_cmd_offer)
     return parser

@@ -227,6 +227,20 @@ def test_plan_of_another_scenario_raises() -> None:
         offer_slots(b.build(), plan(("V-1", "S-404")), "V-1")
 
 
+def test_a_plan_without_other_requests_of_the_scenario_raises() -> None:
+    """Binds: the plan lacks V-1 and V-2 besides the request asked about (a plan of
+    another scenario); slack: it lacks only the request asked about (a new one)."""
+    b = builder()
+    session(b, "S-1", capacity=3)
+    for vid in ("V-1", "V-2", "V-9"):
+        b.add_visit_request(vid, detainee=f"D-{vid[2:]}", available=WEEK)
+    with pytest.raises(PlanMismatchError, match=r"every visit request of scenario 'offers'; "
+                                                r"got a plan without 2 of them \('V-1', 'V-2'\)"):
+        offer_slots(b.build(), plan(), "V-9")
+    assert brief(offer_slots(b.build(), plan(("V-1", "S-1"), ("V-2", "S-1")), "V-9")) == [
+        ("S-1", (), (), 0)]
+
+
 def test_offers_on_a_solved_month_are_quick_and_true() -> None:
     from parcelroute.generate import generate_scenario
 

@@ -61,7 +61,8 @@ class UnknownRequestError(ParcelrouteError, KeyError):
 
 
 class PlanMismatchError(ParcelrouteError, ValueError):
-    """A plan that refers to sessions, escorts or transports the scenario does not have."""
+    """A plan that lacks visit requests of the scenario, or refers to sessions, escorts or
+    transports the scenario does not have."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +113,23 @@ def _rank(o: SlotOffer) -> tuple[int, int, int, int, float, dt.date, dt.time, st
             o.transport_cost_change, o.date, o.start, o.session)
 
 
-def state_from_plan(index: VisitIndex, plan: Result) -> PlanState:
-    """The plan's visits as a :class:`PlanState`, checking that every id resolves."""
+def state_from_plan(index: VisitIndex, plan: Result, new: str | None = None) -> PlanState:
+    """The plan's visits as a :class:`PlanState`, checking that every id resolves.
+
+    The plan must list every visit request of the scenario but ``new`` (a request
+    made since the plan, which it may lack): a plan of another scenario, or of its
+    parcels alone, would make every session look free.
+    """
+    listed = {v.id for v in plan.visits}
+    missing = [r.id for r in index.scenario.visit_requests
+               if r.id not in listed and r.id != new]
+    if missing:
+        shown = ", ".join(repr(m) for m in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise PlanMismatchError(
+            f"The plan must list every visit request of scenario {index.scenario.name!r}; "
+            f"got a plan without {len(missing)} of them ({shown}{more}) instead: is it "
+            "the plan of another scenario?")
     state = PlanState(index)
     for v in plan.visits:
         if v.session is None:
@@ -175,7 +191,8 @@ def offer_slots(scenario: Scenario, plan: Result, request_id: str, k: int = 3) -
     UnknownRequestError
         If the scenario has no visit request ``request_id``.
     PlanMismatchError
-        If the plan refers to sessions, escorts or transports the scenario lacks.
+        If the plan lacks some of the scenario's visit requests, or refers to
+        sessions, escorts or transports the scenario lacks.
 
     Examples
     --------
@@ -203,9 +220,9 @@ def offer_slots(scenario: Scenario, plan: Result, request_id: str, k: int = 3) -
     ri = index.request_pos.get(request_id)
     if ri is None:
         raise UnknownRequestError(
-            f"The 'request_id' must be the id of a visit request of scenario "
+            f"The request id must be the id of a visit request of scenario "
             f"{scenario.name!r}; got {request_id!r} instead.")
-    state = state_from_plan(index, plan)
+    state = state_from_plan(index, plan, request_id)
     base_cost = state.transport_cost()
     current = state.placed[ri]
     if current is not None:
