@@ -553,3 +553,23 @@ def test_verbose_may_come_before_or_after_the_command(argv: list[str], verbose: 
     from parcelroute.cli import build_parser
 
     assert build_parser().parse_args(argv).verbose is verbose
+
+
+def test_a_valid_scenarios_warnings_show_once(tmp_path: Path) -> None:
+    """Binds: a parcel's unknown field is shown once as a warning, and the plan is written;
+    slack: the same scenario without it shows no warning."""
+    data = tiny()
+    path, plan = tmp_path / "s.json", tmp_path / "plan.json"
+
+    def stderr() -> str:
+        path.write_text(json.dumps(data))
+        proc = subprocess.run([sys.executable, "-m", "parcelroute", "solve", str(path), "-o",
+                               str(plan), "-q"], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stderr
+
+    assert "warning" not in stderr()
+    data["parcels"][0]["colour"] = "red"
+    err = stderr()
+    assert err.count("unknown field(s) 'colour' ignored.") == 1
+    assert err.startswith("parcelroute: warning: parcels[0]: unknown field(s) 'colour'")

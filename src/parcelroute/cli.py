@@ -139,9 +139,7 @@ def _read_scenario_or_exit(path: str) -> Scenario:
         scenario = read_scenario(path)
     except (OSError, UnicodeDecodeError) as exc:
         _unreadable("scenario", path, exc)
-    for warning in scenario.warnings:
-        print(f"parcelroute: warning: {warning}", file=sys.stderr)
-    return scenario
+    return scenario  # (its warnings went to the log as it was read)
 
 
 def _read_plan_or_exit(path: str, scenario: Scenario, scenario_path: str

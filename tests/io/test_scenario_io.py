@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -425,6 +426,72 @@ def test_builder_validates_like_a_file() -> None:
                  ready="2026-12-01", due="2026-12-02")
     with pytest.raises(pr.InvalidScenarioError, match="weight_kg"):
         b.build()
+
+
+@pytest.mark.parametrize(("add", "said"), [
+    (lambda b: b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["F"],
+                           max_wieght_kg=1),
+     "add_batch() got an unexpected keyword argument 'max_wieght_kg' (did you mean "
+     "'max_weight_kg'?); expected the fields accepts, cost, departs, max_parcels, "
+     "max_volume_l, max_weight_kg, origin, stops."),
+    (lambda b: b.add_node("X", kind="crossing", capacity=5),
+     "add_node() got an unexpected keyword argument 'capacity'; expected the fields "
+     "daily_capacity, dwell_hours, kind."),
+    (lambda b: b.set_defaults(max_parcels=2), "set_defaults() got an unexpected keyword "
+     "argument 'max_parcels'; expected the fields max_parcels_per_detainee, "
+     "max_weight_kg_per_detainee."),
+    (lambda b: b.add_visit_request("V-1", detainee="D-1", avilable=[]),
+     "'avilable' (did you mean 'available'?)"),
+])
+def test_a_builder_keyword_that_is_no_field_is_refused_at_once(add: Any, said: str) -> None:
+    """Binds: a misspelt or foreign field (a misspelt limit would be no limit); slack:
+    every field of the format, which the builder takes (the other tests)."""
+    b = pr.ScenarioBuilder(name="built")
+    b.add_node("HUB", kind="hub").add_node("F").add_link("HUB", "F", 5)
+    with pytest.raises(TypeError) as err:
+        add(b)
+    assert said in str(err.value)
+
+
+def test_every_field_of_the_format_is_a_builder_keyword() -> None:
+    b = pr.ScenarioBuilder(name="built", start="2026-12-01", end="2026-12-31")
+    b.add_node("HUB", kind="hub").add_node("X", kind="crossing", daily_capacity=5,
+                                           dwell_hours=2).add_node("F")
+    b.add_link("HUB", "X", 5).add_link("X", "F", 5)
+    b.set_defaults(max_parcels_per_detainee=2, max_weight_kg_per_detainee=10)
+    b.add_detainee("D-1", side="A", facility="F", max_parcels=1, max_weight_kg=5,
+                   max_visits=2, unavailable=["2026-12-12"], keep_apart=["D-2"])
+    b.add_detainee("D-2", side="B", facility="F")
+    b.add_parcel("P-1", recipient="D-1", origin="HUB", destination="F", weight_kg=1,
+                 volume_l=1, ready="2026-12-01", due="2026-12-05", priority=2,
+                 category="food")
+    b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["X", "F"], max_weight_kg=9,
+                max_volume_l=9, max_parcels=9, cost=10, accepts=["food"])
+    b.add_session("S-1", facility="F", date="2026-12-05", start="10:00", end="12:00",
+                  capacity=2, max_visitors=4, closed=False)
+    b.add_visit_request("V-1", detainee="D-2", visitors=2, available=[("2026-12-01",
+                        "2026-12-09")], priority=1, language="uk", transport_from="HUB",
+                        closed=False)
+    b.add_escort("E-1", languages=["uk"], available=[("2026-12-01", "2026-12-31")],
+                 max_visits_per_day=3)
+    b.add_transport("T-1", origin="HUB", facility="F", date="2026-12-05", seats=8, cost=5)
+    s = b.build()
+    assert (len(s.parcels), len(s.batches), len(s.visit_requests), s.warnings) == (1, 1, 1, ())
+
+
+def test_warnings_of_a_valid_scenario_go_to_the_log_once(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Binds: an unknown field is logged as a warning; slack: a scenario without one logs
+    nothing."""
+    data = base()
+    with caplog.at_level(logging.WARNING, logger="parcelroute"):
+        pr.read_scenario_dict(data)
+    assert caplog.records == []
+    data["parcels"][0]["colour"] = "red"
+    with caplog.at_level(logging.WARNING, logger="parcelroute"):
+        s = pr.read_scenario_dict(data)
+    assert [r.getMessage() for r in caplog.records] == list(s.warnings)
+    assert "'colour' ignored" in s.warnings[0]
 
 
 # -- limits: numbers that would overflow the solver are refused -----------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -41,6 +42,8 @@ from parcelroute.model.scenario import (
     Transport,
     VisitRequest,
 )
+
+logger = logging.getLogger("parcelroute")
 
 __all__ = [
     "MAX_AMOUNT",
@@ -331,7 +334,9 @@ def read_scenario(path: str | PathLike[str]) -> Scenario:
     Returns
     -------
     Scenario
-        The validated, immutable scenario.
+        The validated, immutable scenario. What it reads but doubts (unknown
+        fields, a language no escort speaks, dates outside the horizon) is in
+        its ``warnings`` and goes to the ``parcelroute`` logger as warnings.
 
     Raises
     ------
@@ -546,6 +551,8 @@ def read_scenario_dict(data: Any) -> Scenario:
     Returns
     -------
     Scenario
+        The validated, immutable scenario; its ``warnings`` (also logged) as
+        :func:`read_scenario` says.
 
     Raises
     ------
@@ -564,6 +571,8 @@ def read_scenario_dict(data: Any) -> Scenario:
     if reader.problems or scenario is None:
         raise InvalidScenarioError(reader.problems, truncated=reader.extra,
                                    warnings=reader.warnings)
+    for warning in scenario.warnings:  # (also kept in ``scenario.warnings``)
+        logger.warning("%s", warning)
     return scenario
 
 
@@ -573,6 +582,24 @@ _TOP_KEYS = {
     "categories",
 }  # fmt: skip
 _NETWORK_KEYS = {"nodes", "links"}
+#: The fields of each kind of item of a scenario file (any other is ignored, with a warning).
+FIELDS: dict[str, frozenset[str]] = {
+    "nodes": frozenset({"id", "kind", "daily_capacity", "dwell_hours"}),
+    "links": frozenset({"from", "to", "hours", "directed"}),
+    "defaults": frozenset({"max_parcels_per_detainee", "max_weight_kg_per_detainee"}),
+    "detainees": frozenset({"id", "side", "facility", "max_parcels", "max_weight_kg",
+                            "max_visits", "unavailable", "keep_apart"}),
+    "parcels": frozenset({"id", "recipient", "origin", "destination", "weight_kg", "volume_l",
+                          "ready", "due", "priority", "category"}),
+    "batches": frozenset({"id", "origin", "departs", "stops", "max_weight_kg", "max_volume_l",
+                          "max_parcels", "cost", "accepts"}),
+    "sessions": frozenset({"id", "facility", "date", "start", "end", "capacity",
+                           "max_visitors", "closed"}),
+    "visit_requests": frozenset({"id", "detainee", "visitors", "available", "priority",
+                                 "language", "transport_from", "closed"}),
+    "escorts": frozenset({"id", "languages", "available", "max_visits_per_day"}),
+    "transports": frozenset({"id", "origin", "facility", "date", "seats", "cost"}),
+}
 
 
 def _days(n: int) -> str:
@@ -650,7 +677,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
     nodes: list[Node] = []
     node_ids: dict[str, str] = {}
     for path, obj in r.objects(network, "nodes", "network.nodes"):
-        r.check_unknown_keys(obj, {"id", "kind", "daily_capacity", "dwell_hours"}, path)
+        r.check_unknown_keys(obj, FIELDS["nodes"], path)
         nid = r.id_of(obj, path, "node", node_ids)
         item = f"node {nid!r}" if nid else f"node {path}"
         kind = r.field(obj, "kind", path, item, lambda v: v if v in NODE_KINDS else None,
@@ -686,7 +713,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
 
     links: list[Link] = []
     for path, obj in r.objects(network, "links", "network.links"):
-        r.check_unknown_keys(obj, {"from", "to", "hours", "directed"}, path)
+        r.check_unknown_keys(obj, FIELDS["links"], path)
         item = f"link {path}"
         u = node_ref(obj, "from", path, item)
         v = node_ref(obj, "to", path, item)
@@ -703,7 +730,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
     if not isinstance(dflt, dict):
         r.problem("defaults", f"'defaults' must be an object; got {_received(dflt)} instead.")
         dflt = {}
-    r.check_unknown_keys(dflt, {"max_parcels_per_detainee", "max_weight_kg_per_detainee"}, "defaults")
+    r.check_unknown_keys(dflt, FIELDS["defaults"], "defaults")
     defaults = Defaults(
         r.field(dflt, "max_parcels_per_detainee", "defaults", "the defaults", _integer(0),
                 _NON_NEG_INT, default=None),
@@ -721,8 +748,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
             det_raw.append((did, path, obj))
     bad_facility: dict[str, str] = {}  # detainees whose 'facility' is given but not valid
     for did, path, obj in det_raw:
-        r.check_unknown_keys(obj, {"id", "side", "facility", "max_parcels", "max_weight_kg",
-                                   "max_visits", "unavailable", "keep_apart"}, path)
+        r.check_unknown_keys(obj, FIELDS["detainees"], path)
         item = f"detainee {did!r}"
         side = r.field(obj, "side", path, item, _string, _STR, default=None)
         facility = node_ref(obj, "facility", path, item, required=False)
@@ -754,8 +780,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
     parcels: list[Parcel] = []
     parcel_ids: dict[str, str] = {}
     for path, obj in r.objects(data, "parcels", "parcels"):
-        r.check_unknown_keys(obj, {"id", "recipient", "origin", "destination", "weight_kg",
-                                   "volume_l", "ready", "due", "priority", "category"}, path)
+        r.check_unknown_keys(obj, FIELDS["parcels"], path)
         pid = r.id_of(obj, path, "parcel", parcel_ids)
         item = f"parcel {pid!r}" if pid else f"parcel {path}"
         recipient = obj.get("recipient")
@@ -788,8 +813,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
     batches: list[Batch] = []
     batch_ids: dict[str, str] = {}
     for path, obj in r.objects(data, "batches", "batches"):
-        r.check_unknown_keys(obj, {"id", "origin", "departs", "stops", "max_weight_kg",
-                                   "max_volume_l", "max_parcels", "cost", "accepts"}, path)
+        r.check_unknown_keys(obj, FIELDS["batches"], path)
         bid = r.id_of(obj, path, "batch", batch_ids)
         item = f"batch {bid!r}" if bid else f"batch {path}"
         origin = node_ref(obj, "origin", path, item)
@@ -841,8 +865,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
     sessions: list[Session] = []
     session_ids: dict[str, str] = {}
     for path, obj in r.objects(data, "sessions", "sessions"):
-        r.check_unknown_keys(obj, {"id", "facility", "date", "start", "end", "capacity",
-                                   "max_visitors", "closed"}, path)
+        r.check_unknown_keys(obj, FIELDS["sessions"], path)
         sid = r.id_of(obj, path, "session", session_ids)
         item = f"session {sid!r}" if sid else f"session {path}"
         facility = node_ref(obj, "facility", path, item)
@@ -887,8 +910,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
     requests: list[VisitRequest] = []
     request_ids: dict[str, str] = {}
     for path, obj in r.objects(data, "visit_requests", "visit_requests"):
-        r.check_unknown_keys(obj, {"id", "detainee", "visitors", "available", "priority",
-                                   "language", "transport_from", "closed"}, path)
+        r.check_unknown_keys(obj, FIELDS["visit_requests"], path)
         vid = r.id_of(obj, path, "visit request", request_ids)
         item = f"visit request {vid!r}" if vid else f"visit request {path}"
         det = obj.get("detainee", _MISSING)
@@ -921,7 +943,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
     escorts: list[Escort] = []
     escort_ids: dict[str, str] = {}
     for path, obj in r.objects(data, "escorts", "escorts"):
-        r.check_unknown_keys(obj, {"id", "languages", "available", "max_visits_per_day"}, path)
+        r.check_unknown_keys(obj, FIELDS["escorts"], path)
         eid = r.id_of(obj, path, "escort", escort_ids)
         item = f"escort {eid!r}" if eid else f"escort {path}"
         langs = r.field(obj, "languages", path, item, _string_list, _STRS)
@@ -935,7 +957,7 @@ def _build(r: _Reader, data: Any) -> Scenario | None:
     transports: list[Transport] = []
     transport_ids: dict[str, str] = {}
     for path, obj in r.objects(data, "transports", "transports"):
-        r.check_unknown_keys(obj, {"id", "origin", "facility", "date", "seats", "cost"}, path)
+        r.check_unknown_keys(obj, FIELDS["transports"], path)
         tid = r.id_of(obj, path, "transport", transport_ids)
         item = f"transport {tid!r}" if tid else f"transport {path}"
         origin = node_ref(obj, "origin", path, item)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from typing import Any
 
 from parcelroute.model.scenario import SCENARIO_FORMAT, Scenario
@@ -24,12 +25,34 @@ def _iso(value: Any) -> Any:
     return value
 
 
+#: The ``add_*`` method that adds each kind of item.
+_METHOD = {"nodes": "add_node", "defaults": "set_defaults", "detainees": "add_detainee",
+           "parcels": "add_parcel", "batches": "add_batch", "sessions": "add_session",
+           "visit_requests": "add_visit_request", "escorts": "add_escort",
+           "transports": "add_transport"}
+
+
+def _check_fields(kind: str, fields: dict[str, Any]) -> None:
+    """Refuse a keyword that is no field of ``kind`` (a misspelt limit would be no limit)."""
+    from parcelroute.io.scenario_io import FIELDS
+
+    allowed = FIELDS[kind] - {"id"}
+    for key in fields:
+        if key not in allowed and key != "id":
+            close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.75)
+            guess = f" (did you mean {close[0]!r}?)" if close else ""
+            raise TypeError(f"{_METHOD[kind]}() got an unexpected keyword argument "
+                            f"{key!r}{guess}; expected the fields "
+                            f"{', '.join(sorted(allowed))}.")
+
+
 class ScenarioBuilder:
     """Collects nodes, parcels, batches, sessions and requests, then validates them.
 
     Every ``add_*`` method takes the fields of the scenario file format as
     keyword arguments (dates may be :class:`datetime.date` or ISO strings) and
-    returns the builder, so calls can be chained. :meth:`build` validates the
+    returns the builder, so calls can be chained; a keyword that is no field
+    of the item raises :class:`TypeError` at once. :meth:`build` validates the
     whole scenario at once and raises :class:`~parcelroute.InvalidScenarioError`
     listing every problem.
 
@@ -59,6 +82,7 @@ class ScenarioBuilder:
         return f"ScenarioBuilder(name={self.name!r})"
 
     def _add(self, key: str, fields: dict[str, Any]) -> ScenarioBuilder:
+        _check_fields(key, fields)
         self._data.setdefault(key, []).append(
             {k: _iso(v) for k, v in fields.items() if v is not None}
         )
@@ -66,6 +90,7 @@ class ScenarioBuilder:
 
     def add_node(self, id: str, **fields: Any) -> ScenarioBuilder:
         """Add a node (``kind``, ``daily_capacity``, ``dwell_hours``)."""
+        _check_fields("nodes", fields)
         self._data["network"]["nodes"].append({"id": id, **_iso(fields)})
         return self
 
@@ -79,6 +104,7 @@ class ScenarioBuilder:
 
     def set_defaults(self, **fields: Any) -> ScenarioBuilder:
         """Set ``max_parcels_per_detainee`` and ``max_weight_kg_per_detainee``."""
+        _check_fields("defaults", fields)
         self._data["defaults"] = fields
         return self
 
