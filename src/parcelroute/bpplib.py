@@ -42,6 +42,7 @@ def read_bpp_instance(path: str | PathLike[str]) -> tuple[int, list[int]]:
     Examples
     --------
     >>> import tempfile, os
+    >>> from parcelroute.bpplib import read_bpp_instance
     >>> with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
     ...     _ = f.write("3\\n10\\n6\\n5\\n4\\n")
     >>> read_bpp_instance(f.name)
@@ -82,6 +83,7 @@ def bin_packing_scenario_dict(
 
     Examples
     --------
+    >>> from parcelroute.bpplib import bin_packing_scenario_dict
     >>> s = bin_packing_scenario_dict([6, 5, 4], 10, name="tiny")
     >>> len(s["parcels"]), len(s["batches"]), s["batches"][0]["max_weight_kg"]
     (3, 3, 10)

@@ -136,9 +136,10 @@ class Result:
 
     Examples
     --------
-    >>> r = Result("demo", Status.OPTIMAL, 0.1,
-    ...            {"delivered_priority": 3, "batch_cost": 10},
-    ...            {"delivered_priority": 3, "batch_cost": 10})
+    >>> import parcelroute as pr
+    >>> r = pr.Result("demo", pr.Status.OPTIMAL, 0.1,
+    ...               {"delivered_priority": 3, "batch_cost": 10},
+    ...               {"delivered_priority": 3, "batch_cost": 10})
     >>> r.gap("batch_cost")
     0.0
     """

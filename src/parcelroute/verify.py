@@ -120,7 +120,8 @@ class Violation:
 
     Examples
     --------
-    >>> v = Violation("capacity_weight", "B-1", "Batch 'B-1' carries 12 kg, over its 10 kg.")
+    >>> import parcelroute as pr
+    >>> v = pr.Violation("capacity_weight", "B-1", "Batch 'B-1' carries 12 kg, over its 10 kg.")
     >>> str(v)
     "capacity_weight [B-1]: Batch 'B-1' carries 12 kg, over its 10 kg."
     """
@@ -383,7 +384,7 @@ class _Checker:
             if k < last:
                 self.add("plan_order", item,
                          f"{kind.capitalize()} {item!r} comes after {kind} {last_id!r} in the "
-                         "plan but before it in the scenario; the plan keeps the scenario's "
+                         "plan but before it in the scenario; a plan must keep the scenario's "
                          "order.")
                 return
             last, last_id = k, item

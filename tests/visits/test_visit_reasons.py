@@ -127,7 +127,7 @@ def test_no_transport_on_the_dates() -> None:
     b.add_visit_request("V-1", detainee="D-1", available=WEEK, transport_from="C-1")
     rec = refused(b, "V-1")
     assert rec.reason == "no_seat"
-    assert rec.detail == ("No transport from C-1 to F-1 with seats for 1 runs on 2026-12-05, "
+    assert rec.detail == ("No transport with at least 1 seat runs from C-1 to F-1 on 2026-12-05, "
                           "the only date the family could come.")
 
 

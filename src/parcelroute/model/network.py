@@ -38,7 +38,7 @@ class Network:
 
     Examples
     --------
-    >>> from parcelroute.model.scenario import Node, Link
+    >>> from parcelroute import Link, Network, Node
     >>> net = Network([Node("A"), Node("B"), Node("C")],
     ...               [Link("A", "B", 9.5), Link("B", "C", 20)])
     >>> net.hours("C", "A")

@@ -300,11 +300,11 @@ class VisitIndex:
         in_range = [s for s in at_fac if any(s.date in x for x in r.available)]
         if not in_range:
             return (f"None of the {len(at_fac)} session(s) at {fac} falls on a date the family "
-                    f"can travel ({ranges}).")
+                    f"can travel on ({ranges}).")
         free = [s for s in in_range if s.date not in det.unavailable]
         if not free:
             dates = ", ".join(sorted({day(s.date) for s in in_range}))
             return (f"{det.id} is unavailable on every date with a session at {fac} that the "
-                    f"family can travel ({dates}).")
+                    f"family can travel on ({dates}).")
         return (f"The request asks for a closed visit and none of the {len(free)} session(s) "
                 f"at {fac} on the family's dates ({ranges}) is closed.")

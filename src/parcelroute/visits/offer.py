@@ -211,7 +211,7 @@ def offer_slots(scenario: Scenario, plan: Result, request_id: str, k: int = 3) -
     >>> plan = pr.solve(scenario)
     >>> [(v.id, v.session) for v in plan.visits]
     [('V-1', 'S-2'), ('V-2', 'S-1'), ('V-3', None)]
-    >>> [(o.session, o.dropped, o.priority_change) for o in offer_slots(scenario, plan, "V-3")]
+    >>> [(o.session, o.dropped, o.priority_change) for o in pr.offer_slots(scenario, plan, "V-3")]
     [('S-1', ('V-2',), 1), ('S-2', ('V-1',), 2)]
     """
     if k < 1:

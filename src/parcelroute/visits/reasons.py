@@ -70,8 +70,9 @@ def _impossible(state: PlanState, ri: int, code: str, sessions: list[int],
         return (f"No escort who speaks {r.language!r} is available on {_dates(state, sessions)}, "
                 f"{_the_dates(state, sessions)} the family could come")
     if code == "no_seat":
-        return (f"No transport from {r.transport_from} to {ix.facility(ri)} with seats for "
-                f"{r.visitors} runs on {_dates(state, sessions)}, "
+        seats = "1 seat" if r.visitors == 1 else f"{r.visitors} seats"
+        return (f"No transport with at least {seats} runs from {r.transport_from} to "
+                f"{ix.facility(ri)} on {_dates(state, sessions)}, "
                 f"{_the_dates(state, sessions)} the family could come")
     if code == "detainee_limit":
         return f"{det.id} may receive no visit at all (its max_visits is {det.max_visits})"
