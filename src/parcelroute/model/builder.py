@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from typing import Any
 
 from parcelroute.model.scenario import SCENARIO_FORMAT, Scenario
@@ -34,13 +33,13 @@ _METHOD = {"nodes": "add_node", "defaults": "set_defaults", "detainees": "add_de
 
 def _check_fields(kind: str, fields: dict[str, Any]) -> None:
     """Refuse a keyword that is no field of ``kind`` (a misspelt limit would be no limit)."""
-    from parcelroute.io.scenario_io import FIELDS
+    from parcelroute.io.scenario_io import FIELDS, _closest
 
     allowed = FIELDS[kind] - {"id"}
     for key in fields:
         if key not in allowed and key != "id":
-            close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.75)
-            guess = f" (did you mean {close[0]!r}?)" if close else ""
+            close = _closest(key, allowed)
+            guess = f" (did you mean {close!r}?)" if close else ""
             raise TypeError(f"{_METHOD[kind]}() got an unexpected keyword argument "
                             f"{key!r}{guess}; expected the fields "
                             f"{', '.join(sorted(allowed))}.")
