@@ -347,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                          help="log solver details")
 
-    p = sub.add_parser("solve", help="solve a scenario and write the plan", parents=[verbose])
+    p = _command(sub, "solve", verbose, "solve a scenario and write the plan")
     p.add_argument("scenario", help="scenario file (parcelroute-scenario/1)")
     p.add_argument("-o", "--output", required=True, help="plan file to write")
     p.add_argument("--time-limit", type=_non_negative_float, default=DEFAULT_TIME_LIMIT,
@@ -364,22 +364,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=_cmd_solve)
 
-    p = sub.add_parser(
-        "verify", parents=[verbose], help="check a plan against every rule, without the solver",
-        description="Check a plan against every rule of the problem and against what the "
-        "plan file states (values, bounds, gaps, status, reasons), without the solver. "
-        "Prints every violation; exits 0 only when there is none, 1 when there are, "
-        "2 when a file cannot be read.")
-    p.add_argument("scenario", help="scenario file (parcelroute-scenario/1)")
-    p.add_argument("plan", help="plan file to check (parcelroute-plan/1)")
+    p = _command(sub, "verify", verbose, "check a plan against every rule, without the solver")
+    _scenario_and_plan(p, "plan file to check (parcelroute-plan/1)")
     p.set_defaults(func=_cmd_verify)
 
-    p = sub.add_parser(
-        "generate", parents=[verbose], help="write a realistic synthetic month",
-        description="Write a realistic synthetic month: hubs, crossing points with daily "
-        "capacity and dwell, tens of facilities, multi-stop batch routes, parcel categories "
-        "and detainee limits; sessions, escorts, transports and a reciprocity agreement "
-        "when it has visit requests. The same arguments give the same file.")
+    p = _command(sub, "generate", verbose, "write a realistic synthetic month")
     p.add_argument("--parcels", type=int, required=True, metavar="N",
                    help="how many parcels (0 for a month of visits only)")
     p.add_argument("--visits", type=int, default=0, metavar="M",
@@ -390,17 +379,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="scenario file to write")
     p.set_defaults(func=_cmd_generate)
 
-    p = sub.add_parser(
-        "offer", parents=[verbose], help="offer the best sessions to one visit request",
-        description="Offer the best sessions to one visit request while a family is on the "
-        "line: the sessions that fit the plan as it stands, best first, and what each "
-        "would take (an escort, seats on a transport).")
-    p.add_argument("scenario", help="scenario file (parcelroute-scenario/1)")
-    p.add_argument("plan", help="the scenario's current plan (parcelroute-plan/1)")
+    p = _command(sub, "offer", verbose, "offer the best sessions to one visit request")
+    _scenario_and_plan(p, "the scenario's current plan (parcelroute-plan/1)")
     p.add_argument("request", metavar="REQUEST_ID", help="id of the visit request")
     p.add_argument("-k", type=int, default=3, help="how many sessions to offer (default 3)")
     p.set_defaults(func=_cmd_offer)
     return parser
+
+
+#: What ``parcelroute COMMAND --help`` says of each command beyond its one-line summary.
+_DESCRIPTIONS = {
+    "solve": "Solve a scenario and write the plan: every parcel and visit request in it, "
+             "assigned or with a reason, and each objective level's value and proven bound. "
+             "Prints a summary (status, delivered, left out by reason, cost, gap, time) and, "
+             "while a solve runs longer than a second, the incumbent and bound on stderr. "
+             "Exits 0 with a plan, 2 on bad input.",
+    "verify": "Check a plan against every rule of the problem and against what the plan file "
+              "states (values, bounds, gaps, status, reasons), without the solver. Prints "
+              "every violation; exits 0 only when there is none, 1 when there are, 2 when a "
+              "file cannot be read.",
+    "generate": "Write a realistic synthetic month: hubs, crossing points with daily capacity "
+                "and dwell, tens of facilities, multi-stop batch routes, parcel categories and "
+                "detainee limits; sessions, escorts, transports and a reciprocity agreement "
+                "when it has visit requests. The same arguments give the same file.",
+    "offer": "Offer the best sessions to one visit request while a family is on the line: the "
+             "sessions that fit the plan as it stands, best first, and what each would take "
+             "(an escort, seats on a transport).",
+}
+
+
+def _command(sub: Any, name: str, verbose: argparse.ArgumentParser,
+             summary: str) -> argparse.ArgumentParser:
+    """A command's parser: its summary for ``parcelroute --help``, its description, ``-v``."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, parents=[verbose], help=summary, description=_DESCRIPTIONS.get(name, summary))
+    return parser
+
+
+def _scenario_and_plan(p: argparse.ArgumentParser, plan_help: str) -> None:
+    """The two files a command that reads a plan takes: the scenario, then its plan."""
+    p.add_argument("scenario", help="scenario file (parcelroute-scenario/1)")
+    p.add_argument("plan", help=plan_help)
 
 
 def _typed(convert: Callable[[str], float], test: Callable[[float], bool], what: str
