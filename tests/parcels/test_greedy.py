@@ -19,6 +19,7 @@ from parcelroute.parcels.greedy import (
     operated,
     repack,
     round_fractional,
+    swap_batches,
     trade_left_out,
 )
 from parcelroute.parcels.problem import ParcelProblem
@@ -141,6 +142,59 @@ def test_repack_moves_a_plan_off_a_dear_batch_emptying_cannot_leave() -> None:
     assert _batches(prob, empty_batches(prob, plan)) == [0, 0]
     packed = repack(prob, plan)
     assert packed is not None and _batches(prob, packed) == [1, 1]
+
+
+@pytest.mark.parametrize(("weights", "costs", "plan", "swapped"), [
+    ([5, 5], [100, 10, 50], [0, 0], [1, 1]),  # binds: the cheapest idle van takes both
+    ([5, 5], [100, 10, 50], [1, 1], [1, 1]),  # slack: already on the cheapest
+    ([6, 6], [100, 10, 50], [0, 1], [2, 1]),  # B-0's parcel to idle B-2; B-1 stays
+    ([5, 5], [100, 100, 150], [0, 0], [0, 0]),  # slack: no idle van costs less
+    ([5, 5, 5], [100, 10, 10], [0, 0, 2], [1, 1, 2]),  # B-2 is operated: only idle B-1
+    ([6, 6], [100, 10], [0, 1], [0, 1]),  # slack: the cheaper van is operated, not idle
+    ([6, 6], [100, 10, 50], [0, 0], [0, 0]),  # (not a plan: 12 kg on B-0) nothing fits alone
+])
+def test_swap_moves_a_whole_batch_to_one_idle_cheaper_batch(
+        weights: list[int], costs: list[int], plan: list[int], swapped: list[int]) -> None:
+    """Every parcel of a dear batch moves to the cheapest idle batch where all fit, or
+    none moves; the same parcels are delivered."""
+    prob = _vans(weights, costs)
+    start = _plan(prob, plan)
+    out = swap_batches(prob, start)
+    assert _batches(prob, out) == swapped
+    assert np.array_equal(out >= 0, start >= 0)
+    if keeps_rules(prob, start):
+        assert keeps_rules(prob, out)
+
+
+@pytest.mark.parametrize(("room", "swapped"), [(1, [0, 2]), (2, [2, 1])])
+def test_swap_keeps_the_crossing_limits_of_the_new_route(room: int,
+                                                         swapped: list[int]) -> None:
+    """P-0 rides B-0 (100, no crossing), P-1 rides B-1 (20, through crossing X); B-2 (10)
+    goes through X too. Binds with X at 1 a day: P-0 may not move to B-2 (X would take
+    2), while P-1 may (X keeps 1). Slack with 2 a day: P-0, the dearer, moves to B-2."""
+    b = pr.ScenarioBuilder(name="crossing")
+    b.add_node("HUB", kind="hub").add_node("X", kind="crossing", daily_capacity=room)
+    b.add_node("F-1").add_link("HUB", "F-1", hours=5).add_link("HUB", "X", hours=1)
+    b.add_link("X", "F-1", hours=1)
+    b.add_batch("B-0", origin="HUB", departs=DAY, stops=["F-1"], cost=100)
+    b.add_batch("B-1", origin="HUB", departs=DAY, stops=["X", "F-1"], cost=20)
+    b.add_batch("B-2", origin="HUB", departs=DAY, stops=["X", "F-1"], cost=10)
+    for k in range(2):
+        b.add_parcel(f"P-{k}", origin="HUB", destination="F-1", weight_kg=1, volume_l=1,
+                     ready=DAY, due=DAY + dt.timedelta(days=2))
+    prob = problem(b.build())
+    out = swap_batches(prob, _plan(prob, [0, 1]))
+    assert _batches(prob, out) == swapped
+    assert keeps_rules(prob, out)
+
+
+def test_swap_never_raises_the_cost_and_keeps_every_rule(month: ParcelProblem) -> None:
+    """On a generated month's greedy plan: the same parcels, every rule, never dearer."""
+    start = greedy_assign(month, Loads(month))
+    out = swap_batches(month, start)
+    assert keeps_rules(month, out)
+    assert np.array_equal(out >= 0, start >= 0)
+    assert month.cost[operated(month, out)].sum() <= month.cost[operated(month, start)].sum()
 
 
 def test_repack_places_the_same_parcels_and_keeps_every_rule(month: ParcelProblem) -> None:

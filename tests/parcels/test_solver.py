@@ -2532,3 +2532,34 @@ def test_plans_under_a_very_short_limit_verify_and_their_bounds_hold(s: Scenario
     assert pr.verify(s, r) == []
     assert [p.id for p in r.parcels] == [p.id for p in s.parcels]
     assert_bounds_hold(s, r)
+
+
+@pytest.mark.parametrize("proven", [False, True])
+def test_a_batch_cost_plan_with_a_dear_batch_an_idle_one_could_replace_is_swapped(
+        monkeypatch: pytest.MonkeyPatch, proven: bool) -> None:
+    """Binds: level 2 hands back both parcels on the dear van (100) with a bound of 10;
+    the solve moves them to the idle cheap van and states 10. Slack: a level-2 result
+    already proven (value = bound) is left as it is (here the mock's dear plan stays)."""
+    b = base("swap")
+    for k, cost in enumerate((100, 10)):
+        b.add_batch(f"B-{k}", origin="HUB", departs=day(0), stops=["X", "F-1"], cost=cost,
+                    max_weight_kg=10)
+    for k in range(2):
+        b.add_parcel(f"P-{k}", origin="HUB", destination="F-1", weight_kg=4, volume_l=1,
+                     ready=day(0), due=day(5))
+    scenario = b.build()
+
+    def dear(self: Any, assign: Any, level1: int, info: Any) -> Any:
+        plan = np.array([0, 2])  # both on B-0 (options in batch order)
+        bound = 100.0 if proven else 10.0
+        return plan, parcel_solver.LevelResult(100.0, bound)
+
+    monkeypatch.setattr(parcel_solver._Level2, "solve", dear)
+    result = pr.solve(scenario, time_limit=30)
+    assert pr.verify(scenario, result) == []
+    batches = {p.batch for p in result.parcels}
+    if proven:
+        assert batches == {"B-0"} and result.objective["batch_cost"] == 100
+    else:
+        assert batches == {"B-1"} and result.objective["batch_cost"] == 10
+        assert result.status is pr.Status.OPTIMAL

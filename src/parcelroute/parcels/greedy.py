@@ -26,6 +26,7 @@ __all__ = [
     "operated",
     "repack",
     "round_fractional",
+    "swap_batches",
     "trade_left_out",
 ]
 
@@ -397,6 +398,84 @@ def empty_batches(prob: ParcelProblem, assign: IntArray, passes: int = 3,
                     loads.add(out[i], recipient=False)
         if not improved:
             break
+    return np.array(out, np.int64)
+
+
+def swap_batches(prob: ParcelProblem, assign: IntArray) -> IntArray:
+    """Move all the parcels of an operated batch to one idle batch that costs less.
+
+    The dearest operated batches go first; each takes the cheapest idle batch
+    that every one of its parcels may ride and where they all fit together
+    (capacities and the crossings on the new route; the recipients' loads do
+    not change). The same parcels are delivered, for less: the neighbourhood
+    searches of the batch-cost level move a few parcels at a time and can miss
+    such a move when the batch holds many.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> from parcelroute.parcels.compat import Compatibility
+    >>> b = pr.ScenarioBuilder(name="two vans").add_node("HUB", kind="hub").add_node("F-1")
+    >>> _ = b.add_link("HUB", "F-1", hours=2)
+    >>> for k, cost in ((1, 30), (2, 20)):
+    ...     _ = b.add_batch(f"B-{k}", origin="HUB", departs="2026-12-01", stops=["F-1"],
+    ...                     cost=cost, max_weight_kg=10)
+    >>> for k in (1, 2):
+    ...     _ = b.add_parcel(f"P-{k}", origin="HUB", destination="F-1", weight_kg=4,
+    ...                      volume_l=1, ready="2026-12-01", due="2026-12-05")
+    >>> s = b.build()
+    >>> prob = ParcelProblem(s, Compatibility(s))
+    >>> dear = np.array([0, 2])  # both parcels on B-1 (options in batch order)
+    >>> prob.pair_batch[swap_batches(prob, dear)].tolist()
+    [1, 1]
+    """
+    out = assign.tolist()
+    loads = Loads.of(prob, assign)
+    pb = prob.pair_batch.tolist()
+    cost = prob.cost.tolist()
+    count = loads._count
+    starts = prob.option_start.tolist()
+    on_batch: list[list[int]] = [[] for _ in range(prob.num_batches)]
+    for i, e in enumerate(out):
+        if e >= 0:
+            on_batch[pb[e]].append(i)
+    with paused():
+        for b in sorted((b for b in range(prob.num_batches) if on_batch[b]),
+                        key=lambda b: (-cost[b], b)):
+            parcels = on_batch[b]
+            # the idle, cheaper batches every parcel of `b` may ride, and its option there
+            common: dict[int, list[int]] | None = None
+            for i in parcels:
+                here = {pb[e]: e for e in range(starts[i], starts[i + 1])
+                        if common is None or pb[e] in common}
+                if common is None:
+                    common = {c: [e] for c, e in here.items()
+                              if count[c] == 0 and cost[c] < cost[b]}
+                else:
+                    common = {c: [*es, here[c]] for c, es in common.items() if c in here}
+                if not common:
+                    break
+            if not common:
+                continue
+            for i in parcels:
+                loads.add(out[i], -1, recipient=False)
+            for c in sorted(common, key=lambda c: (cost[c], c)):
+                placed: list[int] = []
+                for e in common[c]:
+                    if not loads.fits(e, same_recipient_load=True):
+                        break
+                    loads.add(e, recipient=False)
+                    placed.append(e)
+                if len(placed) == len(parcels):
+                    for i, e in zip(parcels, placed, strict=True):
+                        out[i] = e
+                    on_batch[c], on_batch[b] = parcels, []
+                    break
+                for e in placed:
+                    loads.add(e, -1, recipient=False)
+            else:
+                for i in parcels:
+                    loads.add(out[i], recipient=False)
     return np.array(out, np.int64)
 
 

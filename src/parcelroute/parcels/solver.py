@@ -67,6 +67,7 @@ from parcelroute.parcels.greedy import (
     operated,
     repack,
     round_fractional,
+    swap_batches,
     trade_left_out,
 )
 from parcelroute.parcels.lagrange import (
@@ -2822,9 +2823,17 @@ def _solve_problem(prob: ParcelProblem, options: SolveOptions, deadline: Deadlin
     t2 = deadline.elapsed()
 
     def level2_from(plan: IntArray, value: int) -> tuple[IntArray, LevelResult]:
-        return _Level2(prob, options, deadline if budget is None else
-                       SubDeadline(deadline, budget - (deadline.elapsed() - t0), soft=True),
-                       level1).solve(plan, value, info)
+        planned, lv = _Level2(prob, options, deadline if budget is None else
+                              SubDeadline(deadline, budget - (deadline.elapsed() - t0),
+                                          soft=True), level1).solve(plan, value, info)
+        if lv.value > lv.bound and not deadline.passed():
+            # a batch whose parcels all fit on one idle, cheaper batch moves there
+            swapped = swap_batches(prob, planned)
+            if _cost(prob, swapped) < _cost(prob, planned):
+                planned = swapped
+                lv.value = prob.unscale_cost(_cost(prob, planned))
+                lv.notes.append("batches swapped for cheaper ones")
+        return planned, lv
 
     assign, lv2 = level2_from(assign, int(lv1.value))
     # a parcel that still fits goes too (only priority-0 parcels can, once level 1 is proven)
