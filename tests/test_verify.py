@@ -8,6 +8,7 @@ item) and a plan at the limit that keeps it (no violation at all).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -499,15 +500,19 @@ def test_untrue_no_compatible_batch_is_reported() -> None:
     plan["batches"].pop()
     plan["objective"] = plan["bound"] = {"delivered_priority": 5, "batch_cost": 100}
     out = verify(build(parcel_data()), plan)
-    assert found(out) == [("reason_false", "P-3")]
+    # (B-2 could carry P-3, priority 1: the bound of 5 is no bound either)
+    assert found(out) == [("reason_false", "P-3"), ("objective_bound", "delivered_priority")]
     assert "B-2" in out[0].message
+    assert "fits on batch 'B-2' as the plan stands, which delivers 6" in out[1].message
 
 
 def test_no_compatible_batch_checks_category_too() -> None:
     # P-4 may wait until 12-20 and is 'clothes': B-3 (no accepts list) takes it.
     data = parcel_data()
     item(data["parcels"], "P-4").update(due="2026-12-20", category="clothes")
-    assert check(data, parcel_plan()) == [("reason_false", "P-4")]
+    # (and B-3, idle, could carry P-4: the stated bound of 6 is no bound)
+    assert check(data, parcel_plan()) == [("reason_false", "P-4"),
+                                          ("objective_bound", "delivered_priority")]
     item(data["batches"], "B-3")["accepts"] = ["food"]
     assert check(data, parcel_plan()) == []
 
@@ -1184,3 +1189,68 @@ def test_numbers_in_messages_are_written_as_a_coordinator_reads_them() -> None:
     assert _show(1e308) == "1E+308" and _show(-2e15) == "-2E+15"
     assert [_show(v) for v in (3, 0.3, 1500.001, 123456789012.5, -0.0)] == \
         ["3", "0.3", "1500.001", "123456789012.5", "0"]
+
+
+# -- reasons that say a parcel does not fit, against the plan as it stands -------------
+def _crossing_month(room: int, b2_parcels: int = 5) -> Scenario:
+    """HUB -> X (``room`` parcels a day) -> F; B-1 through X (10), B-2 straight to F (20)."""
+    b = ScenarioBuilder(name="room")
+    b.add_node("HUB", kind="hub").add_node("X", kind="crossing", daily_capacity=room)
+    b.add_node("F").add_link("HUB", "X", 1).add_link("X", "F", 1).add_link("HUB", "F", 3)
+    b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["X", "F"], cost=10,
+                max_parcels=5)
+    b.add_batch("B-2", origin="HUB", departs="2026-12-01", stops=["F"], cost=20,
+                max_parcels=b2_parcels)
+    b.add_detainee("D-1", facility="F", max_parcels=5)
+    b.add_parcel("P-1", origin="HUB", destination="F", weight_kg=1, volume_l=1,
+                 ready="2026-12-01", due="2026-12-03", priority=1)
+    b.add_parcel("P-2", recipient="D-1", origin="HUB", destination="F", weight_kg=1,
+                 volume_l=1, ready="2026-12-01", due="2026-12-03", priority=0)
+    return b.build()
+
+
+def _p2_left_out(reason: str, bound: int = 1) -> Result:
+    return Result("room", Status.FEASIBLE, 0.1, {"delivered_priority": 1, "batch_cost": 10},
+                  {"delivered_priority": bound, "batch_cost": 10},
+                  (ParcelAssignment("P-1", "B-1", dt.date(2026, 12, 1)),
+                   ParcelAssignment("P-2", None, None, reason, "why")),
+                  (BatchLoad("B-1", True, 1, 1.0, 1.0),))
+
+
+@pytest.mark.parametrize(("room", "b2_parcels", "reason", "expected"), [
+    (2, 5, "cost", [("reason_false", "P-2")]),  # operated B-1 has room: it costs nothing
+    (1, 5, "cost", []),  # X is full on 12-01: only idle B-2 could take it
+    (1, 5, "capacity", [("reason_false", "P-2")]),  # idle B-2 has room
+    (1, 0, "capacity", []),  # B-1 blocked at X, B-2 takes no parcel: full indeed
+    (1, 0, "crossing_capacity", []),
+    (2, 0, "crossing_capacity", [("reason_false", "P-2")]),  # X has room for a second
+])
+def test_a_reason_that_says_a_parcel_does_not_fit_is_checked_against_the_plan(
+        room: int, b2_parcels: int, reason: str, expected: list[tuple[str, str]]) -> None:
+    assert found(verify(_crossing_month(room, b2_parcels), _p2_left_out(reason))) == expected
+
+
+def test_recipient_limit_for_a_recipient_with_room_is_reported() -> None:
+    """Binds: D-1 receives nothing and may receive 5; slack: D-1 may receive none."""
+    out = verify(_crossing_month(1, 0), _p2_left_out("recipient_limit"))
+    assert found(out) == [("reason_false", "P-2")]
+    assert "receives 0 parcel(s) and 0 kg in the plan" in out[0].message
+    data = _crossing_month(1, 0)
+    strict = dataclasses.replace(data, detainees=(dataclasses.replace(
+        data.detainees[0], max_parcels=0),))
+    assert found(verify(strict, _p2_left_out("recipient_limit"))) == []
+
+
+def test_a_bound_one_more_parcel_would_beat_is_reported() -> None:
+    """Binds: P-2, given priority 2, fits on B-1 as the plan stands: 1 + 2 = 3 beats a
+    bound of 1 (and of 2); slack: a bound of 3 holds."""
+    data = _crossing_month(2)
+    data = dataclasses.replace(data, parcels=(data.parcels[0], dataclasses.replace(
+        data.parcels[1], priority=2)))
+    for bound, expected in ((1, [("objective_bound", "delivered_priority")]),
+                            (2, [("objective_bound", "delivered_priority")]), (3, [])):
+        out = verify(data, _p2_left_out("time_limit", bound))
+        assert found(out) == expected
+    out = verify(data, _p2_left_out("time_limit", 1))
+    assert "parcel 'P-2' (priority 2) fits on batch 'B-1' as the plan stands, which " \
+           "delivers 3" in out[0].message

@@ -257,6 +257,48 @@ def _accepts(batch: Batch, parcel: Parcel) -> bool:
     return batch.accepts is None or parcel.category in batch.accepts
 
 
+@dataclass
+class _Room:
+    """A plan's loads: per batch, per limited crossing and date, per recipient."""
+
+    count: Mapping[str, int]
+    weight: Mapping[str, Decimal]
+    volume: Mapping[str, Decimal]
+    crossing: Mapping[tuple[str, dt.date], int]
+    rec_count: Mapping[str, int]
+    rec_weight: Mapping[str, Decimal]
+
+    def recipient_allows(self, s: Scenario, p: Parcel) -> bool:
+        """Whether the parcel's recipient may receive it on top of the plan's parcels."""
+        if p.recipient is None:
+            return True
+        n_max, w_max = s.parcel_limits(p.recipient)
+        if n_max is not None and self.rec_count.get(p.recipient, 0) + 1 > n_max:
+            return False
+        return w_max is None or _EXACT.add(self.rec_weight.get(p.recipient, _ZERO),
+                                           _dec(p.weight_kg)) <= _dec(w_max)
+
+    def fits(self, info: _BatchInfo, pos: int, p: Parcel, limited: Mapping[str, int]) -> bool:
+        """Whether batch ``info`` (reaching ``p``'s destination at stop ``pos``) may carry
+        ``p`` on top of the plan's parcels: the batch rules, its capacities and crossings."""
+        b, arrives = info.batch, info.arrivals[pos]
+        if arrives is None or p.ready > b.departs or arrives > p.due or not _accepts(b, p):
+            return False
+        bid = b.id
+        if b.max_parcels is not None and self.count.get(bid, 0) + 1 > b.max_parcels:
+            return False
+        for cap, load, size in ((b.max_weight_kg, self.weight, p.weight_kg),
+                                (b.max_volume_l, self.volume, p.volume_l)):
+            if cap is not None and _EXACT.add(load.get(bid, _ZERO), _dec(size)) > _dec(cap):
+                return False
+        added: dict[tuple[str, dt.date], int] = defaultdict(int)
+        for k in range(pos):
+            stop, day = b.stops[k], info.arrivals[k]
+            if stop in limited and day is not None:
+                added[(stop, day)] += 1
+        return all(self.crossing.get(key, 0) + n <= limited[key[0]] for key, n in added.items())
+
+
 # -- the checker -------------------------------------------------------------------
 class _Checker:
     def __init__(self, scenario: Scenario, plan: Result) -> None:
@@ -267,6 +309,9 @@ class _Checker:
         self.batches = _batch_infos(scenario, self.routes)
         self.computed: dict[str, Decimal] = {name: _ZERO for name, _ in LEVELS}
         self.scheduled_by_detainee: dict[str, int] = defaultdict(int)
+        #: The left-out parcel of most priority that fits as the plan stands (priority, id,
+        #: batch): the plan's delivered priority plus its own is possible.
+        self._one_more: tuple[int, str, str] | None = None
 
     def add(self, rule: str, item: str, message: str) -> None:
         self.out.append(Violation(rule, item, message))
@@ -362,9 +407,10 @@ class _Checker:
 
         self._check_batch_records(count, weight, volume)
         self._check_capacities(count, weight, volume)
-        self._check_crossings(at_position)
+        crossing = self._check_crossings(at_position)
         self._check_recipients(rec_count, rec_weight)
-        self._check_left_out_parcels(left_out)
+        self._check_left_out_parcels(left_out, _Room(count, weight, volume, crossing,
+                                                     rec_count, rec_weight))
 
         self.computed["delivered_priority"] = Decimal(priority)
         cost = _ZERO
@@ -451,14 +497,17 @@ class _Checker:
                     f"Batch {b.id!r} carries {n} parcels, more than its limit of "
                     f"{b.max_parcels}.")
 
-    def _check_crossings(self, at_position: Mapping[tuple[str, int], int]) -> None:
+    def _check_crossings(self, at_position: Mapping[tuple[str, int], int]
+                         ) -> dict[tuple[str, dt.date], int]:
+        """Report the crossings over their daily capacity; return every limited crossing's
+        load by date."""
         limited = {n.id: n.daily_capacity for n in self.s.nodes if n.daily_capacity is not None}
+        load: dict[tuple[str, dt.date], int] = defaultdict(int)
         if not limited:
-            return
+            return load
         by_batch: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for (bid, pos), n in at_position.items():
             by_batch[bid].append((pos, n))
-        load: dict[tuple[str, dt.date], int] = defaultdict(int)
         for b in self.s.batches:
             carried = by_batch.get(b.id)
             if not carried:
@@ -477,6 +526,7 @@ class _Checker:
                 self.add("crossing_capacity", node,
                          f"Crossing {node!r} receives {n} parcels on {day.isoformat()}, more "
                          f"than its daily capacity of {limited[node]}.")
+        return load
 
     def _check_recipients(
         self, rec_count: Mapping[str, int], rec_weight: Mapping[str, Decimal]
@@ -497,11 +547,20 @@ class _Checker:
                          f"Detainee {did!r} receives {_show(rec_weight[did])} kg, more than "
                          f"the limit of {_show(max_weight)} kg.")
 
-    def _check_left_out_parcels(self, left_out: Sequence[tuple[ParcelAssignment, Parcel]]) -> None:
+    def _check_left_out_parcels(self, left_out: Sequence[tuple[ParcelAssignment, Parcel]],
+                                room: _Room) -> None:
         index: dict[tuple[str, str], list[tuple[Batch, dt.date]]] | None = None
+        limited = {n.id: n.daily_capacity for n in self.s.nodes if n.daily_capacity is not None}
+        by_route: dict[tuple[str, str], list[tuple[_BatchInfo, int]]] = defaultdict(list)
+        for info in self.batches.values():
+            for stop, pos in info.first.items():
+                if info.arrivals[pos] is not None:
+                    by_route[(info.batch.origin, stop)].append((info, pos))
         for rec, p in left_out:
             self._check_explained("parcel", p.id, rec.reason, rec.detail, _PARCEL_REASONS,
                                   p.priority)
+            self._check_room(rec, p, room, by_route.get((p.origin, p.destination), []),
+                             limited)
             if rec.arrives is not None:
                 self.add("left_out_assigned", p.id,
                          f"Parcel {p.id!r} is left out, yet the plan gives it an arrival "
@@ -526,6 +585,47 @@ class _Checker:
                              f"{b.id!r} could carry it (departs {b.departs.isoformat()}, "
                              f"reaches {p.destination!r} on {arrives.isoformat()}).")
                     break
+
+    def _check_room(self, rec: ParcelAssignment, p: Parcel, room: _Room,
+                    batches: Sequence[tuple[_BatchInfo, int]], limited: Mapping[str, int]
+                    ) -> None:
+        """A reason that says the parcel does not fit, checked against the plan as it stands.
+
+        ``capacity`` (or ``crossing_capacity``) is false when a batch that may carry
+        the parcel has room for it, its crossings too, and its recipient may receive
+        it; ``recipient_limit`` when the recipient may receive it; ``cost`` when an
+        operated batch has room for it. A parcel of positive priority that fits
+        somewhere also proves that the plan's delivered priority could be higher
+        (kept for :meth:`check_objective`).
+        """
+        recipient_ok = room.recipient_allows(self.s, p)
+        if rec.reason == "recipient_limit" and p.recipient is not None and recipient_ok:
+            n_max, w_max = self.s.parcel_limits(p.recipient)
+            self.add("reason_false", p.id,
+                     f"Parcel {p.id!r} is left out as 'recipient_limit', but detainee "
+                     f"{p.recipient!r} receives {room.rec_count.get(p.recipient, 0)} "
+                     f"parcel(s) and {_show(room.rec_weight.get(p.recipient, _ZERO))} kg in "
+                     f"the plan, so it may receive this one too (limits: "
+                     f"{'none' if n_max is None else n_max} parcel(s), "
+                     f"{'none' if w_max is None else _show(w_max)} kg).")
+        checked = rec.reason in ("capacity", "crossing_capacity", "cost")
+        if not recipient_ok or (not checked and p.priority <= 0):
+            return
+        fits = [info.batch.id for info, pos in batches if room.fits(info, pos, p, limited)]
+        if not fits:
+            return
+        if rec.reason in ("capacity", "crossing_capacity"):
+            self.add("reason_false", p.id,
+                     f"Parcel {p.id!r} is left out as {rec.reason!r}, but batch {fits[0]!r} "
+                     "has room for it as the plan stands (its capacities, the crossings on its "
+                     "way and the parcel's recipient allow it).")
+        operated = [bid for bid in fits if room.count.get(bid, 0) > 0]
+        if rec.reason == "cost" and operated:
+            self.add("reason_false", p.id,
+                     f"Parcel {p.id!r} is left out as 'cost', but batch {operated[0]!r}, "
+                     "already operated, has room for it: delivering it costs nothing.")
+        if p.priority > 0 and (self._one_more is None or p.priority > self._one_more[0]):
+            self._one_more = (p.priority, p.id, fits[0])
 
     def _check_explained(self, kind: str, item: str, reason: str | None,
                          detail: str | None, known: Sequence[str], priority: int) -> None:
@@ -917,6 +1017,14 @@ class _Checker:
                 self.add("status", name,
                          f"The plan says it is optimal, but its {words[name]} of {shown} "
                          f"differs from the bound {_show(level_bound)}.")
+            if name == "delivered_priority" and self._one_more is not None:
+                priority, pid, bid = self._one_more
+                could = actual + priority
+                if lb < could and not _close(lb, could):
+                    self.add("objective_bound", name,
+                             f"The plan's bound of {_show(level_bound)} on its {words[name]} "
+                             f"is no bound: parcel {pid!r} (priority {priority}) fits on batch "
+                             f"{bid!r} as the plan stands, which delivers {_show(could)}.")
 
 
     def check_gaps(self, stated: Mapping[str, Any]) -> None:

@@ -1999,13 +1999,33 @@ def test_weights_with_many_decimals_are_kept_exactly() -> None:
 
 def test_weights_too_fine_to_keep_exactly_prove_nothing() -> None:
     # 0.333333333333 kg has 12 decimals: the solver rounds each parcel up (to 0.333333334),
-    # so the three no longer fit together; the plan is valid, but nothing is claimed proven
+    # so the three no longer fit together in its models; the last fill, in exact decimals,
+    # adds the third (3 x 0.333333333333 <= 1), and the batch cost is claimed proven nowhere
     scenario = _thirds(0.333333333333)
     result = pr.solve(scenario, time_limit=10)
     assert pr.verify(scenario, result) == []
-    assert result.objective["delivered_priority"] == 2
-    assert result.bound["delivered_priority"] >= 3  # the true optimum: 3 x 0.333333333333 <= 1
+    assert result.objective["delivered_priority"] == 3
+    assert result.bound["delivered_priority"] >= 3
+    assert result.bound["batch_cost"] == 0
     assert result.status is not pr.Status.OPTIMAL
+
+
+@pytest.mark.parametrize(("limit", "delivered"), [(0.999999999999, 3), (0.999999999998, 2)])
+def test_the_exact_fill_adds_a_parcel_only_where_it_fits_exactly(limit: float,
+                                                                 delivered: int) -> None:
+    """Binds at 0.999999999999 kg (three of 0.333333333333 fit exactly); slack one
+    trillionth below it, where they do not."""
+    b = pr.ScenarioBuilder(name="thirds")
+    b.add_node("HUB", kind="hub").add_node("F-1").add_link("HUB", "F-1", hours=5)
+    b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["F-1"], max_weight_kg=limit,
+                cost=10)
+    for k in (1, 2, 3):
+        b.add_parcel(f"P-{k}", origin="HUB", destination="F-1", weight_kg=0.333333333333,
+                     volume_l=1, ready="2026-12-01", due="2026-12-03")
+    scenario = b.build()
+    result = pr.solve(scenario, time_limit=10)
+    assert pr.verify(scenario, result) == []
+    assert result.objective["delivered_priority"] == delivered
 
 
 def test_an_empty_model_is_solved_to_optimality() -> None:

@@ -21,6 +21,7 @@ from parcelroute.parcels.problem import ParcelProblem
 __all__ = [
     "Loads",
     "empty_batches",
+    "fill_exactly",
     "fill_left_out",
     "greedy_assign",
     "operated",
@@ -398,6 +399,93 @@ def empty_batches(prob: ParcelProblem, assign: IntArray, passes: int = 3,
                     loads.add(out[i], recipient=False)
         if not improved:
             break
+    return np.array(out, np.int64)
+
+
+def fill_exactly(prob: ParcelProblem, assign: IntArray) -> IntArray:
+    """Add left-out parcels that fit with their exact sizes, where sizes were rounded.
+
+    Weights and volumes of more decimals than the solver keeps are rounded up
+    (and limits down), so a parcel can be left out that fits by the exact
+    sizes. Here every limit is checked in exact decimals: each left-out parcel
+    (the highest priority first) takes an option on an operated batch where it
+    fits, else, with a positive priority, the cheapest batch where it fits.
+
+    Examples
+    --------
+    >>> import parcelroute as pr
+    >>> from parcelroute.parcels.compat import Compatibility
+    >>> b = pr.ScenarioBuilder(name="thirds").add_node("HUB", kind="hub").add_node("F-1")
+    >>> _ = b.add_link("HUB", "F-1", hours=2)
+    >>> _ = b.add_batch("B-1", origin="HUB", departs="2026-12-01", stops=["F-1"],
+    ...                 max_weight_kg=0.999999999999)
+    >>> for k in range(3):
+    ...     _ = b.add_parcel(f"P-{k}", origin="HUB", destination="F-1",
+    ...                      weight_kg=0.333333333333, volume_l=1, ready="2026-12-01",
+    ...                      due="2026-12-05")
+    >>> s = b.build()
+    >>> prob = ParcelProblem(s, Compatibility(s))
+    >>> fill_exactly(prob, np.array([0, 1, -1])).tolist()
+    [0, 1, 2]
+    """
+    from decimal import Decimal
+
+    def dec(value: float) -> Decimal:
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+    sc = prob.scenario
+    out = assign.tolist()
+    loads = Loads.of(prob, assign)  # (its counts and crossings are exact)
+    pb = prob.pair_batch.tolist()
+    cost = prob.cost.tolist()
+    starts = prob.option_start.tolist()
+    weight = [Decimal(0)] * prob.num_batches
+    volume = [Decimal(0)] * prob.num_batches
+    rec_n: dict[str, int] = {}
+    rec_w: dict[str, Decimal] = {}
+    for i, e in enumerate(out):
+        if e >= 0:
+            p = sc.parcels[i]
+            weight[pb[e]] += dec(p.weight_kg)
+            volume[pb[e]] += dec(p.volume_l)
+            if p.recipient is not None:
+                rec_n[p.recipient] = rec_n.get(p.recipient, 0) + 1
+                rec_w[p.recipient] = rec_w.get(p.recipient, Decimal(0)) + dec(p.weight_kg)
+    count, cross, ccap = loads._count, loads._cross, loads._cross_cap
+    left = sorted((i for i in range(prob.num_parcels) if out[i] < 0
+                   and starts[i] < starts[i + 1]), key=lambda i: (-int(prob.priority[i]), i))
+    for i in left:
+        p = sc.parcels[i]
+        w, v = dec(p.weight_kg), dec(p.volume_l)
+        if p.recipient is not None:
+            n_max, w_max = sc.parcel_limits(p.recipient)
+            if (n_max is not None and rec_n.get(p.recipient, 0) + 1 > n_max) or (
+                    w_max is not None and rec_w.get(p.recipient, Decimal(0)) + w > dec(w_max)):
+                continue
+        best, best_key = -1, None
+        for e in range(starts[i], starts[i + 1]):
+            b = pb[e]
+            if count[b] == 0 and int(prob.priority[i]) <= 0:
+                continue
+            bt = sc.batches[b]
+            if (bt.max_parcels is not None and count[b] + 1 > bt.max_parcels) or (
+                    bt.max_weight_kg is not None and weight[b] + w > dec(bt.max_weight_kg)) or (
+                    bt.max_volume_l is not None and volume[b] + v > dec(bt.max_volume_l)):
+                continue
+            rows = loads.pair_cross[e]
+            if any(cross[r] + rows.count(r) > ccap[r] for r in rows):
+                continue
+            key = (count[b] == 0, cost[b], b)
+            if best_key is None or key < best_key:
+                best, best_key = e, key
+        if best >= 0:
+            loads.add(best, recipient=False)
+            out[i] = best
+            weight[pb[best]] += w
+            volume[pb[best]] += v
+            if p.recipient is not None:
+                rec_n[p.recipient] = rec_n.get(p.recipient, 0) + 1
+                rec_w[p.recipient] = rec_w.get(p.recipient, Decimal(0)) + w
     return np.array(out, np.int64)
 
 

@@ -62,6 +62,7 @@ from parcelroute.parcels.explain import explain
 from parcelroute.parcels.greedy import (
     Loads,
     empty_batches,
+    fill_exactly,
     fill_left_out,
     greedy_assign,
     operated,
@@ -2855,6 +2856,9 @@ def _solve_problem(prob: ParcelProblem, options: SolveOptions, deadline: Deadlin
         filled = fill_left_out(prob, assign, free_only=free_only)
     lv2.seconds = deadline.elapsed() - t2
     assign = filled
+    if not (prob.weight_exact and prob.volume_exact):
+        # the sizes were rounded up: a parcel left out may still fit by its exact sizes
+        assign = fill_exactly(prob, assign)
     lv1.value = float(_value(prob, assign))
     lv1.bound = max(lv1.bound, lv1.value)
     paid = prob.unscale_cost(_cost(prob, assign))
