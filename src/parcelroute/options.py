@@ -8,6 +8,7 @@ import numbers
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from parcelroute.result import BatchLoad, ParcelAssignment, VisitAssignment
 
@@ -123,7 +124,7 @@ def _is_whole(value: object, low: int, high: int) -> bool:
             and low <= int(value) <= high)
 
 
-def _refuse(name: str, expected: str, value: object) -> None:
+def _refuse(name: str, expected: str, value: object) -> NoReturn:
     raise ValueError(f"The '{name}' of a solve must be {expected}; got {value!r} instead.")
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import time
 import weakref
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 
 from parcelroute._gc import paused
-from parcelroute.parcels.problem import ParcelProblem
+from parcelroute.parcels.problem import ParcelProblem, exact_decimal
 
 __all__ = [
     "Loads",
@@ -428,11 +429,7 @@ def fill_exactly(prob: ParcelProblem, assign: IntArray) -> IntArray:
     >>> fill_exactly(prob, np.array([0, 1, -1])).tolist()
     [0, 1, 2]
     """
-    from decimal import Decimal
-
-    def dec(value: float) -> Decimal:
-        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-
+    dec = exact_decimal
     sc = prob.scenario
     out = assign.tolist()
     loads = Loads.of(prob, assign)  # (its counts and crossings are exact)

@@ -26,7 +26,7 @@ from parcelroute.model.scenario import Batch, Scenario
 from parcelroute.options import Deadline, PartOutcome, Progress, SolveOptions
 from parcelroute.parcels.binpacking import solve_bin_packing
 from parcelroute.parcels.compat import Compatibility
-from parcelroute.parcels.problem import MAX_DECIMALS, _scaled, decimal_scale
+from parcelroute.parcels.problem import MAX_DECIMALS, _scaled, decimal_scale, exact_decimal
 from parcelroute.result import BatchLoad, ParcelAssignment
 
 __all__ = ["PackingPart", "find_packing_parts", "solve_parcel_half"]
@@ -159,12 +159,12 @@ def _fill_optional(scenario: Scenario, part: PackingPart, plan: _PartPlan) -> li
     if not part.optional or not plan.bins:
         return []
     rep = scenario.batches[part.batches[0]]
-    limits = [None if v is None else Decimal(repr(v)) for v in
+    limits = [None if v is None else exact_decimal(v) for v in
               (rep.max_weight_kg, rep.max_volume_l, rep.max_parcels)]
 
     def need(i: int) -> tuple[Decimal, Decimal, Decimal]:
         p = scenario.parcels[i]
-        return Decimal(repr(p.weight_kg)), Decimal(repr(p.volume_l)), Decimal(1)
+        return exact_decimal(p.weight_kg), exact_decimal(p.volume_l), Decimal(1)
 
     loads = [[sum((need(i)[d] for i in members), Decimal(0)) for d in range(3)]
              for members in plan.bins]

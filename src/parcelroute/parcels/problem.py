@@ -23,7 +23,7 @@ import numpy.typing as npt
 from parcelroute.model.scenario import Scenario
 from parcelroute.parcels.compat import Compatibility
 
-__all__ = ["Dimension", "ParcelProblem", "decimal_scale", "l2_bound"]
+__all__ = ["Dimension", "ParcelProblem", "decimal_scale", "exact_decimal", "l2_bound"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -37,8 +37,19 @@ MAX_COST_DECIMALS = 6
 EXACT_TOTAL = 2**53
 
 
+def exact_decimal(value: float) -> Decimal:
+    """The exact decimal a scenario's number stands for (``0.1`` is one tenth).
+
+    Examples
+    --------
+    >>> exact_decimal(0.1) * 3 == Decimal("0.3"), exact_decimal(4)
+    (True, Decimal('4'))
+    """
+    return Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
+
+
 def _decimals(value: float) -> int:
-    exponent = Decimal(repr(float(value))).normalize().as_tuple().exponent
+    exponent = exact_decimal(float(value)).normalize().as_tuple().exponent
     return max(0, -int(exponent))
 
 
@@ -72,7 +83,7 @@ def decimal_scale(values: list[float] | FloatArray, max_decimals: int) -> tuple[
 
 
 def _scaled(value: float, scale: int, rounding: str) -> int:
-    return int((Decimal(repr(float(value))) * scale).to_integral_value(rounding=rounding))
+    return int((exact_decimal(float(value)) * scale).to_integral_value(rounding=rounding))
 
 
 def _scaled_array(values: FloatArray, scale: int, rounding: str) -> IntArray:

@@ -2830,9 +2830,10 @@ def _solve_problem(prob: ParcelProblem, options: SolveOptions, deadline: Deadlin
         if lv.value > lv.bound and not deadline.passed():
             # a batch whose parcels all fit on one idle, cheaper batch moves there
             swapped = swap_batches(prob, planned)
-            if _cost(prob, swapped) < _cost(prob, planned):
+            cost = _cost(prob, swapped)
+            if cost < _cost(prob, planned):
                 planned = swapped
-                lv.value = prob.unscale_cost(_cost(prob, planned))
+                lv.value = prob.unscale_cost(cost)
                 lv.notes.append("batches swapped for cheaper ones")
         return planned, lv
 
