@@ -739,22 +739,29 @@ def at(session: str, escort: str | None = None, transport: str | None = None) ->
     return {"session": session, "escort": escort, "transport": transport}
 
 
+#: The most visit priority the scenario allows: V-1, V-2, V-4, V-5 (S-6), V-6 and V-7 (S-2
+#: and S-5); V-3 never fits beside V-1 (D-1 and D-2 are kept apart) and V-4 (D-2's one visit).
+BEST_VISIT_PRIORITY = 8
+
+
 def visit_plan(priority: int = 5, cost: float = 300, **visits: dict[str, Any]) -> dict[str, Any]:
-    """The reference plan (V-1, V-2, V-4 scheduled), with some visits replaced."""
+    """The reference plan (V-1, V-2, V-4 scheduled) of a solve stopped by its time limit,
+    with some visits replaced: V-3 is truly kept apart, V-5, V-6 and V-7 would still fit."""
     base = {
         "V-1": at("S-1", "E-1", "T-1"),
         "V-2": at("S-4"),
         "V-3": out("keep_apart"),
         "V-4": at("S-3"),
-        "V-5": out("detainee_limit"),
-        "V-6": out("capacity"),
-        "V-7": out("capacity"),
+        "V-5": out("time_limit"),
+        "V-6": out("time_limit"),
+        "V-7": out("time_limit"),
     }
     base.update({k.replace("_", "-"): v for k, v in visits.items()})
     levels = {"visit_priority": priority, "transport_cost": cost}
     return {
-        "format": "parcelroute-plan/1", "scenario": "visits", "status": "optimal",
-        "solve_seconds": 0.1, "objective": dict(levels), "bound": dict(levels),
+        "format": "parcelroute-plan/1", "scenario": "visits", "status": "feasible",
+        "solve_seconds": 0.1, "objective": dict(levels),
+        "bound": {"visit_priority": BEST_VISIT_PRIORITY, "transport_cost": cost},
         "parcels": [], "batches": [],
         "visits": [{"id": k, **v} for k, v in base.items()],
     }
@@ -776,14 +783,15 @@ def test_visit_result_object_is_checked() -> None:
             VisitAssignment("V-2", "S-4"),
             VisitAssignment("V-3", None, None, None, "keep_apart", "D-1 is visited on 12-05."),
             VisitAssignment("V-4", "S-3"),
-            VisitAssignment("V-5", None, None, None, "detainee_limit", "One visit a day."),
-            VisitAssignment("V-6", None, None, None, "capacity", "Sessions are full."),
+            VisitAssignment("V-5", None, None, None, "time_limit", "The solve stopped."),
+            VisitAssignment("V-6", None, None, None, "time_limit", "The solve stopped."),
             VisitAssignment("V-7", "S-9"),
         ),
     )
     assert found(verify(build(visit_data()), result)) == [
         ("visit_session", "V-7"), ("objective_value", "visit_priority"),
         ("objective_bound", "visit_priority"), ("status", "visit_priority"),
+        ("objective_bound", "visit_priority"),  # V-5 fits in S-6: 6 + 1 is possible
     ]
 
 
@@ -983,8 +991,7 @@ def test_shared_transport_is_paid_once() -> None:
     assert check(data, plan) == []
     plan["objective"]["transport_cost"] = plan["bound"]["transport_cost"] = 600
     assert check(data, plan) == [("objective_value", "transport_cost"),
-                                 ("objective_bound", "transport_cost"),
-                                 ("status", "transport_cost")]
+                                 ("objective_bound", "transport_cost")]
 
 
 # -- reciprocity --------------------------------------------------------------------
@@ -1039,16 +1046,23 @@ def test_no_session_accounts_for_unavailable_dates() -> None:
     assert check(data, visit_plan(V_5=out("no_session"))) == [("reason_false", "V-5")]
 
 
-@pytest.mark.parametrize(("reason", "needs"), [
-    ("no_escort", {"language": "ru"}), ("no_seat", {"transport_from": "TOWN"})])
+@pytest.mark.parametrize(("reason", "needs", "kind", "other", "change"), [
+    ("no_escort", {"language": "ru"}, "escorts", "E-3",
+     {"available": [{"from": "2026-12-10", "to": "2026-12-31"}]}),
+    ("no_seat", {"transport_from": "TOWN"}, "transports", "T-4", {"date": "2026-12-06"}),
+])
 def test_a_refusal_code_for_a_need_the_request_lacks_is_reported(
-        reason: str, needs: dict[str, Any]) -> None:
+        reason: str, needs: dict[str, Any], kind: str, other: str,
+        change: dict[str, Any]) -> None:
     """Binds: V-6 names no language and no 'transport_from'; slack: the same code once
-    the request has that need."""
+    the request has that need and no escort or transport can meet it on 12-05."""
     plan = visit_plan(V_6=out(reason))
-    assert check(visit_data(), plan) == [("reason_false", "V-6")]
+    out_ = verify(build(visit_data()), plan)
+    assert found(out_) == [("reason_false", "V-6")]
+    assert "it needs no" in out_[0].message
     data = visit_data()
     item(data["visit_requests"], "V-6").update(needs)
+    item(data[kind], other).update(change)
     assert check(data, plan) == []
 
 
@@ -1058,16 +1072,21 @@ def test_a_reason_code_that_is_no_visit_reason_is_reported(reason: str) -> None:
     apply to V-6."""
     plan = visit_plan(V_6=out(reason))
     assert check(visit_data(), plan) == [("reason_unknown", "V-6")]
-    for code in ("capacity", "detainee_limit", "time_limit"):
-        assert check(visit_data(), visit_plan(V_6=out(code))) == []
+    for code in ("no_session", "detainee_limit", "keep_apart", "no_escort", "no_seat",
+                 "reciprocity", "capacity", "cost", "time_limit"):
+        rules = {rule for rule, _ in check(visit_data(), visit_plan(V_6=out(code)))}
+        assert "reason_unknown" not in rules
 
 
 def test_cost_for_a_visit_of_positive_priority_is_reported() -> None:
-    """Binds: V-6 has priority 1; slack: the same code once its priority is 0."""
+    """Binds: V-6 has priority 1; slack: the same code once its priority is 0 and only
+    T-4, not otherwise used, could carry its family."""
     plan = visit_plan(V_6=out("cost"))
-    assert check(visit_data(), plan) == [("reason_false", "V-6")]
+    out_ = verify(build(visit_data()), plan)
+    assert found(out_) == [("reason_false", "V-6")]
+    assert "its priority is 1" in out_[0].message
     data = visit_data()
-    item(data["visit_requests"], "V-6")["priority"] = 0
+    item(data["visit_requests"], "V-6").update(priority=0, transport_from="TOWN")
     assert check(data, plan) == []
 
 
@@ -1080,22 +1099,156 @@ def test_keep_apart_for_a_detainee_kept_apart_from_no_one_is_reported() -> None:
     item(data["detainees"], "D-4")["keep_apart"] = ["D-9"]
     assert check(data, plan) == [("reason_false", "V-6")]
     item(data["detainees"], "D-5")["keep_apart"] = ["D-4"]
-    assert check(data, plan) == []
+    # D-5 is visited at F on 12-05 (V-7 in S-2), the only date of V-6.
+    assert check(data, visit_plan(priority=6, V_6=out("keep_apart"), V_7=at("S-2"))) == []
 
 
 def test_reciprocity_for_a_detainee_the_agreement_does_not_count_is_reported() -> None:
-    """Binds for D-4 (no side) and where there is no agreement; slack for a side."""
+    """Binds for D-4 (no side) and where there is no agreement; slack for side B, which
+    has 2 visits against 1 for A (one more would make the difference 2 of 1)."""
     plan = visit_plan(V_6=out("reciprocity"))
     assert check(visit_data(), plan) == [("reason_false", "V-6")]
     data = visit_data()
-    item(data["detainees"], "D-4")["side"] = "A"
+    item(data["detainees"], "D-4")["side"] = "B"
     assert check(data, plan) == []
     del data["reciprocity"]
     assert check(data, plan) == [("reason_false", "V-6")]
 
 
+def full_sessions_on_12_05() -> dict[str, Any]:
+    """The scenario where V-6 (now a family of 2) finds every session of 12-05 at F
+    full once V-7 is in S-2: S-1 has 2 of 3 visitors, S-2 1 of 1 visit, S-5 is gone."""
+    data = visit_data()
+    item(data["visit_requests"], "V-6")["visitors"] = 2
+    data["sessions"] = [x for x in data["sessions"] if x["id"] != "S-5"]
+    return data
+
+
+def test_capacity_beside_a_session_with_room_is_reported() -> None:
+    """Binds: S-1 has room for V-6 in the reference plan; slack: every session is full."""
+    out_ = verify(build(visit_data()), visit_plan(V_6=out("capacity")))
+    assert found(out_) == [("reason_false", "V-6")]
+    assert "session 'S-1' on 2026-12-05 could take it" in out_[0].message
+    plan = visit_plan(priority=6, V_6=out("capacity"), V_7=at("S-2"))
+    assert check(full_sessions_on_12_05(), plan) == []
+
+
+def test_a_code_that_blocks_none_of_the_sessions_is_reported() -> None:
+    """Binds: V-6 finds every session full, not its detainee at a limit; slack: the
+    capacity the sessions are at (the test above)."""
+    plan = visit_plan(priority=6, V_6=out("detainee_limit"), V_7=at("S-2"))
+    out_ = verify(build(full_sessions_on_12_05()), plan)
+    assert found(out_) == [("reason_false", "V-6")]
+    assert "'detainee_limit' blocks none of the 2 session(s)" in out_[0].message
+    assert "S-2: S-2 has 1 of 1 visit(s)" in out_[0].message
+
+
+def test_a_code_for_a_request_no_session_could_take_is_reported() -> None:
+    """Binds: F has no session on 12-20, V-6's only date, so its code is 'no_session';
+    slack: that code."""
+    data = visit_data()
+    item(data["visit_requests"], "V-6")["available"] = [{"from": "2026-12-20",
+                                                         "to": "2026-12-20"}]
+    out_ = verify(build(data), visit_plan(V_6=out("capacity")))
+    assert found(out_) == [("reason_false", "V-6")]
+    assert "no session could ever take it" in out_[0].message
+    assert check(data, visit_plan(V_6=out("no_session"))) == []
+
+
+def test_detainee_limit_for_a_detainee_below_its_limits_is_reported() -> None:
+    """Binds: D-1 has 1 of 2 visits and none on 12-07 (S-6 is free); slack: D-1 may
+    receive 1 visit only."""
+    assert check(visit_data(), visit_plan(V_5=out("detainee_limit"))) == [
+        ("reason_false", "V-5")]
+    data = visit_data()
+    item(data["detainees"], "D-1")["max_visits"] = 1
+    assert check(data, visit_plan(V_5=out("detainee_limit"))) == []
+
+
+def test_keep_apart_where_no_partner_is_visited_is_reported() -> None:
+    """Binds: D-2's partner D-3 is visited at G, not at F, and D-2's one visit is taken
+    (so V-3 is blocked, but not by keep-apart); slack: the reference plan, where D-1
+    is visited at F on 12-05."""
+    data = visit_data()
+    item(data["detainees"], "D-1")["keep_apart"] = []
+    item(data["detainees"], "D-2")["keep_apart"] = ["D-3"]
+    out_ = verify(build(data), visit_plan())
+    assert found(out_) == [("reason_false", "V-3")]
+    assert "'keep_apart' blocks none" in out_[0].message
+    assert check(visit_data(), visit_plan()) == []
+
+
+@pytest.mark.parametrize(("reason", "kind", "other", "change"), [
+    ("no_escort", "escorts", "E-1", {"available": [{"from": "2026-12-10", "to": "2026-12-31"}]}),
+    ("no_seat", "transports", "T-1", {"seats": 1}),
+])
+def test_no_escort_and_no_seat_beside_a_free_one_are_reported(
+        reason: str, kind: str, other: str, change: dict[str, Any]) -> None:
+    """Binds: E-1 and T-1 could serve V-1 once it is left out; slack: E-1 (like E-2) is
+    not available before 12-10, or T-1 has a seat for a family of 2 no more (and no
+    other transport runs from CITY to F on 12-05 or 12-07, V-1's dates at F). Without
+    V-1, D-2 is kept apart from no one visited, but has its one visit (V-4), and the
+    agreement is dropped (side A would have none)."""
+    plan = visit_plan(priority=2, cost=0, V_1=out(reason), V_3=out("detainee_limit"))
+    data = visit_data()
+    del data["reciprocity"]
+    out_ = verify(build(data), plan)
+    assert found(out_) == [("reason_false", "V-1")]
+    assert "session 'S-1' on 2026-12-05 could take it" in out_[0].message
+    item(data[kind], other).update(change)
+    assert check(data, plan) == []
+
+
+def test_reciprocity_the_agreement_allows_is_reported() -> None:
+    """Binds: one more visit for side A makes 2 against 2; slack: for side B, 3 against 1
+    (the test of the agreement above)."""
+    data = visit_data()
+    item(data["detainees"], "D-4")["side"] = "A"
+    out_ = verify(build(data), visit_plan(V_6=out("reciprocity")))
+    assert found(out_) == [("reason_false", "V-6")]
+    assert "could take it" in out_[0].message
+
+
+@pytest.mark.parametrize(("change", "false"), [
+    ({}, True),                                       # no transport at all
+    ({"transport_from": "CITY", "seats": 3}, True),   # T-1, already used, has a seat
+    ({"transport_from": "TOWN"}, False),              # only T-4, not otherwise used
+])
+def test_cost_where_a_session_adds_no_cost_is_reported(change: dict[str, Any],
+                                                       false: bool) -> None:
+    """Binds where V-6 (priority 0) needs no transport or fits on a used one; slack where
+    only a transport not otherwise used could carry its family."""
+    data = visit_data()
+    req = item(data["visit_requests"], "V-6")
+    req["priority"] = 0
+    if "transport_from" in change:
+        req["transport_from"] = change["transport_from"]
+    if "seats" in change:
+        item(data["transports"], "T-1")["seats"] = change["seats"]
+    out_ = verify(build(data), visit_plan(V_6=out("cost")))
+    assert found(out_) == ([("reason_false", "V-6")] if false else [])
+    if false:
+        assert "at no added transport cost" in out_[0].message
+
+
+def test_a_visit_bound_one_more_request_would_beat_is_reported() -> None:
+    """Binds: a bound of 5 (and the claim of an optimum) while V-5 fits in S-6; slack: a
+    bound of 6, which no single request beats."""
+    plan = visit_plan()
+    plan["bound"]["visit_priority"] = 5
+    out_ = verify(build(visit_data()), plan)
+    assert found(out_) == [("objective_bound", "visit_priority")]
+    assert "visit request 'V-5' (priority 1) fits in session 'S-6'" in out_[0].message
+    assert "which schedules 6" in out_[0].message
+    plan["status"] = "optimal"
+    assert check(visit_data(), plan) == [("objective_bound", "visit_priority")]
+    plan["bound"]["visit_priority"] = 6
+    plan["status"] = "feasible"
+    assert check(visit_data(), plan) == []
+
+
 def test_a_refused_visit_that_names_an_escort_or_transport_is_reported() -> None:
-    plan = visit_plan(V_6={**out("capacity"), "escort": "E-3", "transport": "T-4"})
+    plan = visit_plan(V_6={**out("time_limit"), "escort": "E-3", "transport": "T-4"})
     out_ = verify(build(visit_data()), plan)
     assert found(out_) == [("left_out_assigned", "V-6")]
     assert "escort 'E-3' and transport 'T-4'" in out_[0].message
@@ -1133,8 +1286,7 @@ def test_objective_of_the_empty_parcel_half_may_be_zero_or_absent() -> None:
     plan["objective"]["batch_cost"] = 5
     plan["bound"]["batch_cost"] = 5
     assert check(visit_data(), plan) == [("objective_value", "batch_cost"),
-                                         ("objective_bound", "batch_cost"),
-                                         ("status", "batch_cost")]
+                                         ("objective_bound", "batch_cost")]
 
 
 # -- files --------------------------------------------------------------------------

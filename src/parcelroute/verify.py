@@ -30,15 +30,20 @@ Visits
     ``transport_route``, ``transport_date``, ``transport_unexpected``,
     ``transport_seats``, ``reciprocity``.
 Explanations
-    ``reason_missing``, ``detail_missing``, ``reason_false`` (a code that cannot
-    apply to the item: ``no_compatible_batch`` or ``no_session`` where one could
-    carry it, ``recipient_limit`` for a parcel without a recipient, ``no_escort``
-    for a request without a language, ``no_seat`` without ``transport_from``,
-    ``keep_apart`` for a detainee kept apart from no one, ``reciprocity`` where no
-    agreement counts the detainee), ``left_out_assigned`` (a record left out that
-    still names an arrival date, escort or transport).
+    ``reason_missing``, ``detail_missing``, ``reason_unknown``, ``reason_false``
+    (a code that cannot apply to the item: ``no_compatible_batch`` or
+    ``no_session`` where one could carry it, ``recipient_limit`` for a parcel
+    without a recipient, ``no_escort`` for a request without a language,
+    ``no_seat`` without ``transport_from``, ``keep_apart`` for a detainee kept
+    apart from no one, ``reciprocity`` where no agreement counts the detainee,
+    ``cost`` at a priority above 0; or a code the plan as it stands belies: a
+    parcel that a batch has room for, a request that a session could take, a
+    code that blocks none of a request's sessions), ``left_out_assigned`` (a
+    record left out that still names an arrival date, escort or transport).
 Objective
-    ``objective_value``, ``objective_bound``, ``status`` (also any ``infeasible``:
+    ``objective_value``, ``objective_bound`` (also a bound on the delivered or
+    scheduled priority that one more fitting parcel or request would beat),
+    ``objective_gap``, ``status`` (also any ``infeasible``:
     a plan that leaves everything out keeps every rule),
     ``solve_seconds`` (a plan file that does not state the time spent).
 """
@@ -299,6 +304,118 @@ class _Room:
         return all(self.crossing.get(key, 0) + n <= limited[key[0]] for key, n in added.items())
 
 
+def _overlap(a: Session, b: Session) -> bool:
+    """Whether two sessions on one date overlap in time (touching ends do not)."""
+    return a.date == b.date and a.start < b.end and b.start < a.end
+
+
+class _VisitRoom:
+    """A plan's visits as they stand: what one more request would have to share."""
+
+    def __init__(self, s: Scenario, session_visits: Mapping[str, int],
+                 session_people: Mapping[str, int], per_date: Mapping[tuple[str, dt.date], int],
+                 total: Mapping[str, int], at_facility: Mapping[tuple[str, dt.date], list[str]],
+                 escort_days: Mapping[tuple[str, dt.date], list[Session]],
+                 seats_used: Mapping[str, int], apart: Mapping[str, set[str]],
+                 sides: Sequence[str]) -> None:
+        self.s = s
+        self.session_visits = session_visits
+        self.session_people = session_people
+        self.per_date = per_date
+        self.total = total
+        self.at_facility = at_facility
+        self.escort_days = escort_days
+        self.seats_used = seats_used
+        self.apart = apart
+        #: Scheduled visits per side, when the agreement counts two sides.
+        self.side_counts: dict[str, int] | None = None
+        if s.reciprocity is not None and len(sides) == 2:
+            self.side_counts = dict.fromkeys(sides, 0)
+            for did, n in total.items():
+                det = s.detainee_by_id.get(did)
+                if det is not None and det.side in self.side_counts:
+                    self.side_counts[det.side] += n
+        self.speakers: dict[str, list[Escort]] = defaultdict(list)
+        for e in s.escorts:
+            for language in dict.fromkeys(e.languages):
+                self.speakers[language].append(e)
+        self.routes: dict[tuple[str, str, dt.date], list[Transport]] = defaultdict(list)
+        for t in s.transports:
+            self.routes[(t.origin, t.facility, t.date)].append(t)
+
+    def blockers(self, req: VisitRequest, x: Session) -> dict[str, str]:
+        """Each rule that stops ``req`` from taking session ``x`` on top of the plan's
+        visits, by reason code, with what blocks it; empty when ``x`` could take it."""
+        out: dict[str, str] = {}
+        did, day = req.detainee, x.date
+        det = self.s.detainee_by_id[did]
+        taken = self.session_visits.get(x.id, 0)
+        people = self.session_people.get(x.id, 0)
+        if taken >= x.capacity:
+            out["capacity"] = f"{x.id} has {taken} of {x.capacity} visit(s)"
+        elif x.max_visitors is not None and people + req.visitors > x.max_visitors:
+            out["capacity"] = (f"{x.id} has {people} of {x.max_visitors} visitor(s) and the "
+                               f"family is {req.visitors}")
+        if self.total.get(did, 0) >= det.max_visits:
+            out["detainee_limit"] = (f"{did} has {self.total.get(did, 0)} of its "
+                                     f"{det.max_visits} visit(s)")
+        elif self.per_date.get((did, day), 0) > 0:
+            out["detainee_limit"] = f"{did} is visited on {day.isoformat()}"
+        visited = self.at_facility.get((x.facility, day), ())
+        near = sorted(o for o in self.apart.get(did, ()) if o in visited)
+        if near:
+            out["keep_apart"] = f"{near[0]} is visited at {x.facility} on {day.isoformat()}"
+        if req.language is not None and not any(
+            self._escort_free(e, x) for e in self.speakers.get(req.language, ())
+        ):
+            out["no_escort"] = (f"no escort who speaks {req.language!r} is free for {x.id} on "
+                                f"{day.isoformat()}")
+        if req.transport_from is not None and self.transport(req, x) is None:
+            out["no_seat"] = (f"no transport from {req.transport_from} to {x.facility} on "
+                              f"{day.isoformat()} has {req.visitors} free seat(s)")
+        counts = self.side_counts
+        if counts is not None and det.side in counts:
+            mine = det.side
+            theirs = next(side for side in counts if side != mine)
+            assert self.s.reciprocity is not None
+            if counts[mine] + 1 - counts[theirs] > self.s.reciprocity.max_difference:
+                out["reciprocity"] = (f"side {mine} would have {counts[mine] + 1} visit(s) "
+                                      f"against {counts[theirs]}")
+        return out
+
+    def _escort_free(self, e: Escort, x: Session) -> bool:
+        """Whether escort ``e`` (who speaks the language) could serve one more visit at
+        ``x``: available that date, under its daily limit, and every other session of
+        its day at the same facility and not overlapping ``x``."""
+        if not _in_ranges(x.date, e.available):
+            return False
+        day = self.escort_days.get((e.id, x.date), [])
+        if e.max_visits_per_day is not None and len(day) + 1 > e.max_visits_per_day:
+            return False
+        return all(o.facility == x.facility and (o.id == x.id or not _overlap(o, x))
+                   for o in day)
+
+    def transport(self, req: VisitRequest, x: Session) -> Transport | None:
+        """The transport adding least cost that could carry ``req``'s family to ``x`` as
+        the plan stands (one already used adds nothing), or ``None``."""
+        best: tuple[Decimal, Transport] | None = None
+        assert req.transport_from is not None
+        for t in self.routes.get((req.transport_from, x.facility, x.date), ()):
+            if self.seats_used.get(t.id, 0) + req.visitors > t.seats:
+                continue
+            added = _ZERO if t.id in self.seats_used else _dec(t.cost)
+            if best is None or added < best[0]:
+                best = (added, t)
+        return None if best is None else best[1]
+
+    def added_cost(self, req: VisitRequest, x: Session) -> Decimal:
+        """The transport cost that scheduling ``req`` at ``x`` would add (``x`` must fit)."""
+        if req.transport_from is None:
+            return _ZERO
+        t = self.transport(req, x)
+        return _ZERO if t is None or t.id in self.seats_used else _dec(t.cost)
+
+
 # -- the checker -------------------------------------------------------------------
 class _Checker:
     def __init__(self, scenario: Scenario, plan: Result) -> None:
@@ -312,6 +429,9 @@ class _Checker:
         #: The left-out parcel of most priority that fits as the plan stands (priority, id,
         #: batch): the plan's delivered priority plus its own is possible.
         self._one_more: tuple[int, str, str] | None = None
+        #: The left-out visit request of most priority that some session could take as the
+        #: plan stands (priority, id, session).
+        self._one_more_visit: tuple[int, str, str] | None = None
 
     def add(self, rule: str, item: str, message: str) -> None:
         self.out.append(Violation(rule, item, message))
@@ -774,7 +894,9 @@ class _Checker:
                     "seats.")
 
         self._check_reciprocity(total)
-        self._check_left_out_visits(left_out)
+        room = _VisitRoom(s, session_visits, session_people, per_date, total, at_facility,
+                          escort_days, seats_used, self._apart, self._sides)
+        self._check_left_out_visits(left_out, room)
 
         self.computed["visit_priority"] = Decimal(priority)
         cost = _ZERO
@@ -910,9 +1032,11 @@ class _Checker:
                      f"{rec.max_difference}.")
 
     def _check_left_out_visits(
-        self, left_out: Sequence[tuple[VisitAssignment, VisitRequest]]
+        self, left_out: Sequence[tuple[VisitAssignment, VisitRequest]], room: _VisitRoom
     ) -> None:
-        by_facility: dict[str, list[Session]] | None = None
+        by_facility: dict[str, list[Session]] = defaultdict(list)
+        for x in self.s.sessions:
+            by_facility[x.facility].append(x)
         for rec, req in left_out:
             self._check_explained("visit request", req.id, rec.reason, rec.detail,
                                   _VISIT_REASONS, req.priority)
@@ -922,27 +1046,72 @@ class _Checker:
                 self.add("left_out_assigned", req.id,
                          f"Visit request {req.id!r} is left out, yet the plan gives it "
                          f"{' and '.join(named)}.")
+            det = self.s.detainee_by_id.get(req.detainee)
+            if det is None or det.facility is None:
+                continue
+            sessions = [x for x in by_facility.get(det.facility, ())
+                        if (_in_ranges(x.date, req.available) and x.date not in det.unavailable
+                            and (x.closed or not req.closed))]
             why_not = self._reason_cannot_apply(req, rec.reason)
             if why_not is not None:
                 self.add("reason_false", req.id,
                          f"Visit request {req.id!r} is left out as {rec.reason!r}, but "
                          f"{why_not}.")
-            if rec.reason != "no_session":
-                continue
-            if by_facility is None:
-                by_facility = defaultdict(list)
-                for x in self.s.sessions:
-                    by_facility[x.facility].append(x)
-            det = self.s.detainee_by_id.get(req.detainee)
-            if det is None or det.facility is None:
-                continue
-            for x in by_facility.get(det.facility, ()):
-                if (_in_ranges(x.date, req.available) and x.date not in det.unavailable
-                        and (x.closed or not req.closed)):
-                    self.add("reason_false", req.id,
-                             f"Visit request {req.id!r} is left out as 'no_session', but "
-                             f"session {x.id!r} on {x.date.isoformat()} fits it.")
-                    break
+            elif rec.reason == "no_session" and sessions:
+                x = sessions[0]
+                self.add("reason_false", req.id,
+                         f"Visit request {req.id!r} is left out as 'no_session', but "
+                         f"session {x.id!r} on {x.date.isoformat()} fits it.")
+            self._check_visit_room(rec, req, sessions, room, checked=why_not is None)
+
+    def _check_visit_room(self, rec: VisitAssignment, req: VisitRequest,
+                          sessions: Sequence[Session], room: _VisitRoom, *, checked: bool
+                          ) -> None:
+        """A reason that says the request does not fit, checked against the plan as it stands.
+
+        Of the sessions the request may take (at its detainee's facility, on a date
+        the family and the detainee are available, closed if it asks so), one with
+        room for it (its tables and visitors, the detainee's limits, keep-apart, a
+        free escort who speaks the language, free seats, the agreement) makes every
+        code but ``time_limit`` false, and ``cost`` too when it adds no transport
+        cost; a code that blocks none of them is false. A request of positive
+        priority with such room also proves that the plan's scheduled priority
+        could be higher (kept for :meth:`check_objective`).
+        """
+        blocked = [(x, room.blockers(req, x)) for x in sessions]
+        free = [x for x, why in blocked if not why]
+        if free and req.priority > 0 and (
+            self._one_more_visit is None or req.priority > self._one_more_visit[0]
+        ):
+            self._one_more_visit = (req.priority, req.id, free[0].id)
+        reason = rec.reason
+        if (not checked or reason in ("no_session", "time_limit") or reason not in _VISIT_REASONS
+                or (reason == "cost" and req.priority > 0)):
+            return
+        lead = f"Visit request {req.id!r} is left out as {reason!r}, but"
+        if reason == "cost":
+            cheap = [x for x in free if room.added_cost(req, x) == 0]
+            if cheap:
+                x = cheap[0]
+                self.add("reason_false", req.id,
+                         f"{lead} session {x.id!r} on {x.date.isoformat()} could take it as "
+                         "the plan stands at no added transport cost.")
+        elif free:
+            x = free[0]
+            self.add("reason_false", req.id,
+                     f"{lead} session {x.id!r} on {x.date.isoformat()} could take it as the "
+                     "plan stands: it has room, and the detainee's limits, keep-apart, the "
+                     "escorts, the seats and the agreement allow it.")
+        elif not sessions:
+            self.add("reason_false", req.id,
+                     f"{lead} no session could ever take it (its code would be "
+                     "'no_session').")
+        elif all(reason not in why for _, why in blocked):
+            shown = "; ".join(f"{x.id}: {', '.join(why.values())}" for x, why in blocked[:3])
+            more = f"; and {len(blocked) - 3} more" if len(blocked) > 3 else ""
+            self.add("reason_false", req.id,
+                     f"{lead} {reason!r} blocks none of the {len(blocked)} session(s) it "
+                     f"could take as the plan stands ({shown}{more}).")
 
     def _reason_cannot_apply(self, req: VisitRequest, reason: str | None) -> str | None:
         """Why a refusal code cannot apply to the request at all (``None`` if it can)."""
@@ -1017,14 +1186,19 @@ class _Checker:
                 self.add("status", name,
                          f"The plan says it is optimal, but its {words[name]} of {shown} "
                          f"differs from the bound {_show(level_bound)}.")
-            if name == "delivered_priority" and self._one_more is not None:
-                priority, pid, bid = self._one_more
+            one_more, kind, fits, gives = {
+                "delivered_priority": (self._one_more, "parcel", "fits on batch", "delivers"),
+                "visit_priority": (self._one_more_visit, "visit request", "fits in session",
+                                   "schedules"),
+            }.get(name, (None, "", "", ""))
+            if one_more is not None:
+                priority, item_id, host = one_more
                 could = actual + priority
                 if lb < could and not _close(lb, could):
                     self.add("objective_bound", name,
                              f"The plan's bound of {_show(level_bound)} on its {words[name]} "
-                             f"is no bound: parcel {pid!r} (priority {priority}) fits on batch "
-                             f"{bid!r} as the plan stands, which delivers {_show(could)}.")
+                             f"is no bound: {kind} {item_id!r} (priority {priority}) {fits} "
+                             f"{host!r} as the plan stands, which {gives} {_show(could)}.")
 
 
     def check_gaps(self, stated: Mapping[str, Any]) -> None:
