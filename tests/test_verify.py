@@ -1262,6 +1262,17 @@ def test_visits_out_of_the_scenarios_order_are_reported() -> None:
 
 
 # -- visit objective ----------------------------------------------------------------
+def test_an_optimal_visit_plan_is_kept_and_a_cost_bound_below_it_is_reported() -> None:
+    """Binds: the best plan (V-5, V-6 and V-7 added: 8) said optimal with a transport-cost
+    bound of 200 below its 300; slack: the bound 300 (V-1 needs T-1, the only transport
+    from CITY to F on a date D-1 can be visited)."""
+    plan = visit_plan(priority=8, V_5=at("S-6"), V_6=at("S-2"), V_7=at("S-5"))
+    plan["status"] = "optimal"
+    assert check(visit_data(), plan) == []
+    plan["bound"]["transport_cost"] = 200
+    assert check(visit_data(), plan) == [("status", "transport_cost")]
+
+
 def test_wrong_visit_objective_is_reported() -> None:
     plan = visit_plan()
     plan["objective"]["visit_priority"] = 6
