@@ -1047,11 +1047,10 @@ class _Checker:
                          f"Visit request {req.id!r} is left out, yet the plan gives it "
                          f"{' and '.join(named)}.")
             det = self.s.detainee_by_id.get(req.detainee)
-            if det is None or det.facility is None:
-                continue
-            sessions = [x for x in by_facility.get(det.facility, ())
-                        if (_in_ranges(x.date, req.available) and x.date not in det.unavailable
-                            and (x.closed or not req.closed))]
+            sessions = [] if det is None or det.facility is None else [
+                x for x in by_facility.get(det.facility, ())
+                if (_in_ranges(x.date, req.available) and x.date not in det.unavailable
+                    and (x.closed or not req.closed))]
             why_not = self._reason_cannot_apply(req, rec.reason)
             if why_not is not None:
                 self.add("reason_false", req.id,
