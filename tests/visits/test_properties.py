@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import parcelroute as pr
@@ -320,3 +320,48 @@ def test_optimal_values_are_those_of_a_plain_model(scenario: pr.Scenario) -> Non
     priority, cost = _plain_visit_levels(scenario)
     assert result.objective["visit_priority"] == priority
     assert abs(result.objective["transport_cost"] - cost) <= 1e-6
+
+
+#: Rules about what a plan says of itself, not about the visits it schedules.
+EXPLAINING = ("reason_missing", "detail_missing", "reason_unknown", "reason_false",
+              "left_out_assigned", "objective_value", "objective_bound", "objective_gap",
+              "status", "solve_seconds")
+
+
+def _with(result: pr.Result, visits: dict[str, pr.VisitAssignment]) -> pr.Result:
+    return pr.Result(result.scenario, pr.Status.FEASIBLE, 0.0, {}, {},
+                     visits=tuple(visits[v.id] for v in result.visits))
+
+
+def _keeps_the_rules(scenario: pr.Scenario, plan: pr.Result) -> bool:
+    return not [x for x in pr.verify(scenario, plan) if x.rule not in EXPLAINING]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(visit_scenarios(), st.data())
+def test_verify_finds_room_for_a_request_exactly_where_adding_it_keeps_every_rule(
+        scenario: pr.Scenario, data: st.DataObject) -> None:
+    """``verify``'s room check against brute force, on the solver's plan with some visits
+    taken out: a request left out as 'capacity' is said to fit a session as the plan
+    stands exactly when some session, escort and transport given to it keep every rule."""
+    result = pr.solve(scenario)
+    scheduled = [v.id for v in result.visits if v.scheduled]
+    drop = data.draw(st.sets(st.sampled_from(scheduled), min_size=1)) if scheduled else set()
+    out = pr.VisitAssignment  # (a record left out, with a code verify never questions)
+    visits = {v.id: (out(v.id, reason="time_limit", detail="Taken out.") if v.id in drop else v)
+              for v in result.visits}
+    assume(_keeps_the_rules(scenario, _with(result, visits)))
+    escorts = [None, *(e.id for e in scenario.escorts)]
+    transports = [None, *(t.id for t in scenario.transports)]
+    for r in scenario.visit_requests:
+        if visits[r.id].scheduled:
+            continue
+        fits = any(
+            _keeps_the_rules(scenario, _with(result, {**visits, r.id: out(r.id, s.id, e, t)}))
+            for s in scenario.sessions for e in escorts for t in transports
+        )
+        claimed = _with(result, {**visits, r.id: out(r.id, reason="capacity", detail="Full.")})
+        said = [x.message for x in pr.verify(scenario, claimed)
+                if x.item == r.id and x.rule == "reason_false"]
+        event(f"a left-out request {'fits' if fits else 'fits nowhere'}")
+        assert any("could take it as the plan stands" in m for m in said) == fits, (r.id, said)
