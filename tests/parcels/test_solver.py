@@ -25,7 +25,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import parcelroute as pr
@@ -1459,6 +1459,50 @@ def test_random_scenarios_match_brute_force(s: Scenario) -> None:
             assert r.objective[level] == pytest.approx(r.bound[level])
     if r.objective["delivered_priority"] == prio:
         assert r.bound["batch_cost"] <= float(cost) + 1e-9
+
+
+#: Rules about what a plan says of itself or its batches' records, not about where its
+#: parcels ride.
+EXPLAINING = ("reason_missing", "detail_missing", "reason_unknown", "reason_false",
+              "left_out_assigned", "objective_value", "objective_bound", "objective_gap",
+              "status", "solve_seconds", "batch_record", "missing_batch", "duplicate_batch",
+              "unknown_batch", "parcel_arrives")
+
+
+def _with_parcels(result: pr.Result, parcels: dict[str, pr.ParcelAssignment]) -> pr.Result:
+    return pr.Result(result.scenario, pr.Status.FEASIBLE, 0.0, {}, {},
+                     parcels=tuple(parcels[p.id] for p in result.parcels))
+
+
+def _rides_by_the_rules(s: Scenario, plan: pr.Result) -> bool:
+    return not [x for x in pr.verify(s, plan) if x.rule not in EXPLAINING]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_scenarios(), st.data())
+def test_verify_finds_room_for_a_parcel_exactly_where_adding_it_keeps_every_rule(
+        s: Scenario, data: st.DataObject) -> None:
+    """``verify``'s room check against brute force, on the solver's plan with some parcels
+    taken out: a parcel left out as 'capacity' is said to have room on a batch as the plan
+    stands exactly when some batch given to it keeps every rule."""
+    result = solve(s, time_limit=20)
+    delivered = [p.id for p in result.parcels if p.delivered]
+    drop = data.draw(st.sets(st.sampled_from(delivered), min_size=1)) if delivered else set()
+    out = pr.ParcelAssignment  # (a record left out, with a code verify never questions)
+    parcels = {p.id: (out(p.id, reason="time_limit", detail="Taken out.") if p.id in drop
+                      else p) for p in result.parcels}
+    assume(_rides_by_the_rules(s, _with_parcels(result, parcels)))
+    for p in s.parcels:
+        if parcels[p.id].delivered:
+            continue
+        fits = any(_rides_by_the_rules(s, _with_parcels(result, {**parcels, p.id: out(p.id, b.id)}))
+                   for b in s.batches)
+        claimed = _with_parcels(result, {**parcels, p.id: out(p.id, reason="capacity",
+                                                              detail="Full.")})
+        said = [x.message for x in pr.verify(s, claimed)
+                if x.item == p.id and x.rule == "reason_false"]
+        event(f"a left-out parcel {'fits' if fits else 'fits nowhere'}")
+        assert any("has room for it as the plan stands" in m for m in said) == fits, (p.id, said)
 
 
 # -- independent parts ---------------------------------------------------------------
