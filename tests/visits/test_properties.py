@@ -365,3 +365,63 @@ def test_verify_finds_room_for_a_request_exactly_where_adding_it_keeps_every_rul
                 if x.item == r.id and x.rule == "reason_false"]
         event(f"a left-out request {'fits' if fits else 'fits nowhere'}")
         assert any("could take it as the plan stands" in m for m in said) == fits, (r.id, said)
+
+
+#: The rules each refusal code stands for.
+CODE_RULES = {
+    "capacity": {"session_capacity", "session_visitors"},
+    "detainee_limit": {"detainee_per_date", "detainee_max_visits"},
+    "keep_apart": {"keep_apart"},
+    "no_escort": {"escort_missing", "escort_language", "escort_available", "escort_overlap",
+                  "escort_facility", "escort_per_day"},
+    "no_seat": {"transport_missing", "transport_route", "transport_date", "transport_seats"},
+    "reciprocity": {"reciprocity"},
+}
+SESSION_RULES = {"visit_facility", "visit_available", "visit_unavailable", "visit_closed"}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(visit_scenarios(), st.data())
+def test_verify_says_a_code_blocks_none_of_the_sessions_exactly_where_it_blocks_none(
+        scenario: pr.Scenario, data: st.DataObject) -> None:
+    """``verify`` against brute force, where no session has room for a left-out request:
+    a code is said to block none of its sessions exactly when, of the sessions the
+    request may take, none breaks one of the code's rules with every escort and transport
+    given to it."""
+    result = pr.solve(scenario)
+    scheduled = [v.id for v in result.visits if v.scheduled]
+    drop = data.draw(st.sets(st.sampled_from(scheduled))) if scheduled else set()
+    out = pr.VisitAssignment
+    visits = {v.id: (out(v.id, reason="time_limit", detail="Taken out.") if v.id in drop else v)
+              for v in result.visits}
+    assume(_keeps_the_rules(scenario, _with(result, visits)))
+    escorts = [None, *(e.id for e in scenario.escorts)]
+    transports = [None, *(t.id for t in scenario.transports)]
+    for r in scenario.visit_requests:
+        if visits[r.id].scheduled:
+            continue
+        broken: dict[str, list[set[str]]] = {}
+        for s in scenario.sessions:
+            broken[s.id] = [
+                {x.rule for x in pr.verify(scenario, _with(result, {**visits,
+                                                                      r.id: out(r.id, s.id, e, t)}))
+                 if x.rule not in EXPLAINING}
+                for e in escorts for t in transports
+            ]
+        if any(not rules for tries in broken.values() for rules in tries):
+            continue  # a session has room: the test above
+        # the sessions it may take: none of the session rules broken (without escort or seat)
+        mine = [sid for sid, tries in broken.items() if not tries[0] & SESSION_RULES]
+        for code, rules in CODE_RULES.items():
+            blocks = [sid for sid in mine if all(t & rules for t in broken[sid])]
+            claimed = _with(result, {**visits, r.id: out(r.id, reason=code, detail="No.")})
+            said = [x.message for x in pr.verify(scenario, claimed)
+                    if x.item == r.id and x.rule == "reason_false"]
+            if any("it needs no" in m or "kept apart from no one" in m
+                   or "does not count" in m or "no reciprocity" in m for m in said):
+                continue  # the code cannot apply at all: its own check
+            event(f"a code {'blocks some' if blocks else 'blocks none'} of {len(mine)} sessions")
+            if not mine:
+                assert any("no session could ever take it" in m for m in said), (r.id, code, said)
+            else:
+                assert any("blocks none" in m for m in said) == (not blocks), (r.id, code, said)
