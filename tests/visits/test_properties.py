@@ -337,6 +337,40 @@ def _keeps_the_rules(scenario: pr.Scenario, plan: pr.Result) -> bool:
     return not [x for x in pr.verify(scenario, plan) if x.rule not in EXPLAINING]
 
 
+def _taken_out(scenario: pr.Scenario, data: st.DataObject, *, at_least: int,
+               ) -> tuple[pr.Result, dict[str, pr.VisitAssignment]]:
+    """The solver's plan and its visits with some of them taken out (as 'time_limit', a
+    code verify never questions), when what is left keeps every rule."""
+    result = pr.solve(scenario)
+    scheduled = [v.id for v in result.visits if v.scheduled]
+    drop = data.draw(st.sets(st.sampled_from(scheduled), min_size=at_least)) \
+        if scheduled else set()
+    visits = {v.id: (pr.VisitAssignment(v.id, reason="time_limit", detail="Taken out.")
+                     if v.id in drop else v) for v in result.visits}
+    assume(_keeps_the_rules(scenario, _with(result, visits)))
+    return result, visits
+
+
+def _broken(scenario: pr.Scenario, result: pr.Result, visits: dict[str, pr.VisitAssignment],
+            rid: str) -> dict[str, list[set[str]]]:
+    """For each session, the rules broken with ``rid`` added there, for every escort and
+    transport given to it (none of either first)."""
+    escorts = [None, *(e.id for e in scenario.escorts)]
+    transports = [None, *(t.id for t in scenario.transports)]
+    return {s.id: [
+        {x.rule for x in pr.verify(scenario, _with(result, {
+            **visits, rid: pr.VisitAssignment(rid, s.id, e, t)})) if x.rule not in EXPLAINING}
+        for e in escorts for t in transports] for s in scenario.sessions}
+
+
+def _said_false(scenario: pr.Scenario, result: pr.Result,
+                visits: dict[str, pr.VisitAssignment], rid: str, code: str) -> list[str]:
+    """What verify says is false of ``rid`` left out as ``code``."""
+    claimed = _with(result, {**visits, rid: pr.VisitAssignment(rid, reason=code, detail="No.")})
+    return [x.message for x in pr.verify(scenario, claimed)
+            if x.item == rid and x.rule == "reason_false"]
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(visit_scenarios(), st.data())
 def test_verify_finds_room_for_a_request_exactly_where_adding_it_keeps_every_rule(
@@ -344,25 +378,13 @@ def test_verify_finds_room_for_a_request_exactly_where_adding_it_keeps_every_rul
     """``verify``'s room check against brute force, on the solver's plan with some visits
     taken out: a request left out as 'capacity' is said to fit a session as the plan
     stands exactly when some session, escort and transport given to it keep every rule."""
-    result = pr.solve(scenario)
-    scheduled = [v.id for v in result.visits if v.scheduled]
-    drop = data.draw(st.sets(st.sampled_from(scheduled), min_size=1)) if scheduled else set()
-    out = pr.VisitAssignment  # (a record left out, with a code verify never questions)
-    visits = {v.id: (out(v.id, reason="time_limit", detail="Taken out.") if v.id in drop else v)
-              for v in result.visits}
-    assume(_keeps_the_rules(scenario, _with(result, visits)))
-    escorts = [None, *(e.id for e in scenario.escorts)]
-    transports = [None, *(t.id for t in scenario.transports)]
+    result, visits = _taken_out(scenario, data, at_least=1)
     for r in scenario.visit_requests:
         if visits[r.id].scheduled:
             continue
-        fits = any(
-            _keeps_the_rules(scenario, _with(result, {**visits, r.id: out(r.id, s.id, e, t)}))
-            for s in scenario.sessions for e in escorts for t in transports
-        )
-        claimed = _with(result, {**visits, r.id: out(r.id, reason="capacity", detail="Full.")})
-        said = [x.message for x in pr.verify(scenario, claimed)
-                if x.item == r.id and x.rule == "reason_false"]
+        broken = _broken(scenario, result, visits, r.id)
+        fits = any(not rules for tries in broken.values() for rules in tries)
+        said = _said_false(scenario, result, visits, r.id, "capacity")
         event(f"a left-out request {'fits' if fits else 'fits nowhere'}")
         assert any("could take it as the plan stands" in m for m in said) == fits, (r.id, said)
 
@@ -388,35 +410,18 @@ def test_verify_says_a_code_blocks_none_of_the_sessions_exactly_where_it_blocks_
     a code is said to block none of its sessions exactly when, of the sessions the
     request may take, none breaks one of the code's rules with every escort and transport
     given to it."""
-    result = pr.solve(scenario)
-    scheduled = [v.id for v in result.visits if v.scheduled]
-    drop = data.draw(st.sets(st.sampled_from(scheduled))) if scheduled else set()
-    out = pr.VisitAssignment
-    visits = {v.id: (out(v.id, reason="time_limit", detail="Taken out.") if v.id in drop else v)
-              for v in result.visits}
-    assume(_keeps_the_rules(scenario, _with(result, visits)))
-    escorts = [None, *(e.id for e in scenario.escorts)]
-    transports = [None, *(t.id for t in scenario.transports)]
+    result, visits = _taken_out(scenario, data, at_least=0)
     for r in scenario.visit_requests:
         if visits[r.id].scheduled:
             continue
-        broken: dict[str, list[set[str]]] = {}
-        for s in scenario.sessions:
-            broken[s.id] = [
-                {x.rule for x in pr.verify(scenario, _with(result, {**visits,
-                                                                      r.id: out(r.id, s.id, e, t)}))
-                 if x.rule not in EXPLAINING}
-                for e in escorts for t in transports
-            ]
+        broken = _broken(scenario, result, visits, r.id)
         if any(not rules for tries in broken.values() for rules in tries):
             continue  # a session has room: the test above
         # the sessions it may take: none of the session rules broken (without escort or seat)
         mine = [sid for sid, tries in broken.items() if not tries[0] & SESSION_RULES]
         for code, rules in CODE_RULES.items():
             blocks = [sid for sid in mine if all(t & rules for t in broken[sid])]
-            claimed = _with(result, {**visits, r.id: out(r.id, reason=code, detail="No.")})
-            said = [x.message for x in pr.verify(scenario, claimed)
-                    if x.item == r.id and x.rule == "reason_false"]
+            said = _said_false(scenario, result, visits, r.id, code)
             if any("it needs no" in m or "kept apart from no one" in m
                    or "does not count" in m or "no reciprocity" in m for m in said):
                 continue  # the code cannot apply at all: its own check
