@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -172,6 +173,17 @@ def _close(a: float, b: float) -> bool:
 
 def _in_ranges(day: dt.date, ranges: Iterable[DateRange]) -> bool:
     return any(r.start <= day <= r.end for r in ranges)
+
+
+def _on_dates(sessions: Sequence[Session], dates: Sequence[dt.date],
+              ranges: Iterable[DateRange]) -> list[Session]:
+    """The ``sessions`` (sorted by date, ``dates`` theirs) on a date in one of ``ranges``,
+    by date, each once."""
+    picked: dict[int, None] = {}
+    for r in ranges:
+        for k in range(bisect_left(dates, r.start), bisect_right(dates, r.end)):
+            picked[k] = None
+    return [sessions[k] for k in sorted(picked)]
 
 
 def _ranges_text(ranges: Iterable[DateRange]) -> str:
@@ -342,6 +354,9 @@ class _VisitRoom:
         self.routes: dict[tuple[str, str, dt.date], list[Transport]] = defaultdict(list)
         for t in s.transports:
             self.routes[(t.origin, t.facility, t.date)].append(t)
+        #: Whether an escort who speaks a language is free for one more visit at a session
+        #: (the plan does not change while it is asked).
+        self._escort_at: dict[tuple[str, str], bool] = {}
 
     def blockers(self, req: VisitRequest, x: Session) -> dict[str, str]:
         """Each rule that stops ``req`` from taking session ``x`` on top of the plan's
@@ -365,9 +380,7 @@ class _VisitRoom:
         near = sorted(o for o in self.apart.get(did, ()) if o in visited)
         if near:
             out["keep_apart"] = f"{near[0]} is visited at {x.facility} on {day.isoformat()}"
-        if req.language is not None and not any(
-            self._escort_free(e, x) for e in self.speakers.get(req.language, ())
-        ):
+        if req.language is not None and not self._has_escort(req.language, x):
             out["no_escort"] = (f"no escort who speaks {req.language!r} is free for {x.id} on "
                                 f"{day.isoformat()}")
         if req.transport_from is not None and self.transport(req, x) is None:
@@ -382,6 +395,15 @@ class _VisitRoom:
                 out["reciprocity"] = (f"side {mine} would have {counts[mine] + 1} visit(s) "
                                       f"against {counts[theirs]}")
         return out
+
+    def _has_escort(self, language: str, x: Session) -> bool:
+        """Whether some escort who speaks ``language`` could serve one more visit at ``x``."""
+        key = (language, x.id)
+        free = self._escort_at.get(key)
+        if free is None:
+            free = self._escort_at[key] = any(
+                self._escort_free(e, x) for e in self.speakers.get(language, ()))
+        return free
 
     def _escort_free(self, e: Escort, x: Session) -> bool:
         """Whether escort ``e`` (who speaks the language) could serve one more visit at
@@ -1035,8 +1057,9 @@ class _Checker:
         self, left_out: Sequence[tuple[VisitAssignment, VisitRequest]], room: _VisitRoom
     ) -> None:
         by_facility: dict[str, list[Session]] = defaultdict(list)
-        for x in self.s.sessions:
-            by_facility[x.facility].append(x)
+        for x in sorted(self.s.sessions, key=lambda x: x.date):  # (stable: the scenario's order
+            by_facility[x.facility].append(x)                   # within a date)
+        dates = {f: [x.date for x in xs] for f, xs in by_facility.items()}
         for rec, req in left_out:
             self._check_explained("visit request", req.id, rec.reason, rec.detail,
                                   _VISIT_REASONS, req.priority)
@@ -1048,9 +1071,9 @@ class _Checker:
                          f"{' and '.join(named)}.")
             det = self.s.detainee_by_id.get(req.detainee)
             sessions = [] if det is None or det.facility is None else [
-                x for x in by_facility.get(det.facility, ())
-                if (_in_ranges(x.date, req.available) and x.date not in det.unavailable
-                    and (x.closed or not req.closed))]
+                x for x in _on_dates(by_facility.get(det.facility, []),
+                                     dates.get(det.facility, []), req.available)
+                if x.date not in det.unavailable and (x.closed or not req.closed)]
             why_not = self._reason_cannot_apply(req, rec.reason)
             if why_not is not None:
                 self.add("reason_false", req.id,
