@@ -140,7 +140,7 @@ def test_result_object_is_checked_like_a_plan_dict() -> None:
             ParcelAssignment("P-1", "B-1", dt.date(2026, 12, 2)),
             ParcelAssignment("P-2", "B-1", dt.date(2026, 12, 2)),
             ParcelAssignment("P-3", "B-2", dt.date(2026, 12, 2)),
-            ParcelAssignment("P-4", None, None, "capacity", "B-1 is full."),
+            ParcelAssignment("P-4", None, None, "no_compatible_batch", "Due too soon."),
         ),
         batches=(BatchLoad("B-1", True, 2, 0.3, 2.0), BatchLoad("B-2", True, 1, 1.0, 1.0)),
     )
@@ -447,19 +447,21 @@ def test_a_reason_code_that_is_no_parcel_reason_is_reported(reason: str) -> None
     out = verify(build(parcel_data()), plan)
     assert found(out) == [("reason_unknown", "P-4")]
     assert f"got {reason!r} instead" in out[0].message and "'no_compatible_batch'" in out[0].message
-    for code in ("no_compatible_batch", "capacity", "crossing_capacity", "time_limit"):
+    for code in ("no_compatible_batch", "recipient_limit", "capacity", "crossing_capacity",
+                 "cost", "time_limit"):
         item(plan["parcels"], "P-4")["reason"] = code
-        assert check(parcel_data(), plan) == []
+        assert "reason_unknown" not in {rule for rule, _ in check(parcel_data(), plan)}
 
 
 def test_cost_for_a_parcel_of_positive_priority_is_reported() -> None:
-    """Binds: P-4 has priority 1; slack: the same code once its priority is 0."""
+    """Binds: P-4 has priority 1; slack: the same code once its priority is 0 and it is
+    due late enough for B-3, which would run for it alone."""
     data, plan = parcel_data(), parcel_plan()
     item(plan["parcels"], "P-4")["reason"] = "cost"
     out = verify(build(data), plan)
     assert found(out) == [("reason_false", "P-4")]
     assert "its priority is 1" in out[0].message
-    item(data["parcels"], "P-4")["priority"] = 0
+    item(data["parcels"], "P-4").update(priority=0, due="2026-12-25")
     assert check(data, plan) == []
 
 
@@ -1402,6 +1404,36 @@ def test_recipient_limit_for_a_recipient_with_room_is_reported() -> None:
     strict = dataclasses.replace(data, detainees=(dataclasses.replace(
         data.detainees[0], max_parcels=0),))
     assert found(verify(strict, _p2_left_out("recipient_limit"))) == []
+
+
+@pytest.mark.parametrize("reason", ["capacity", "crossing_capacity", "cost"])
+def test_a_room_code_for_a_parcel_no_batch_could_ever_carry_is_reported(reason: str) -> None:
+    """Binds: P-4 is due on 12-01, before any batch reaches F; slack: its true code (the
+    reference plan)."""
+    data, plan = parcel_data(), parcel_plan()
+    item(data["parcels"], "P-4")["priority"] = 0  # ('cost' may apply at priority 0 only)
+    item(plan["parcels"], "P-4")["reason"] = reason
+    out = verify(build(data), plan)
+    assert found(out) == [("reason_false", "P-4")]
+    assert "no batch could ever carry it" in out[0].message
+    assert check(parcel_data(), parcel_plan()) == []
+
+
+def test_capacity_where_only_the_recipient_stops_the_parcel_is_reported() -> None:
+    """Binds: P-4, now for D-1 (at both its limits with P-1 and P-2), ready on 12-10 and
+    due on 12-25, may ride B-3 only, which has no limits; slack: its true code
+    'recipient_limit', and 'capacity' once B-3 takes at most 1 kg (P-4 weighs 5)."""
+    data, plan = parcel_data(), parcel_plan()
+    item(data["parcels"], "P-4").update(recipient="D-1", ready="2026-12-10", due="2026-12-25")
+    item(plan["parcels"], "P-4")["reason"] = "capacity"
+    out = verify(build(data), plan)
+    assert found(out) == [("reason_false", "P-4")]
+    assert "the limits of detainee 'D-1' are what stop it" in out[0].message
+    item(plan["parcels"], "P-4")["reason"] = "recipient_limit"
+    assert check(data, plan) == []
+    item(plan["parcels"], "P-4")["reason"] = "capacity"
+    item(data["batches"], "B-3")["max_weight_kg"] = 1
+    assert check(data, plan) == []
 
 
 def test_a_bound_one_more_parcel_would_beat_is_reported() -> None:

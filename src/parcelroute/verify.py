@@ -37,8 +37,10 @@ Explanations
     ``no_seat`` without ``transport_from``, ``keep_apart`` for a detainee kept
     apart from no one, ``reciprocity`` where no agreement counts the detainee,
     ``cost`` at a priority above 0; or a code the plan as it stands belies: a
-    parcel that a batch has room for, a request that a session could take, a
-    code that blocks none of a request's sessions), ``left_out_assigned`` (a
+    parcel that a batch has room for, ``capacity`` where only a parcel's
+    recipient stops it, a room code for a parcel no batch could ever carry, a
+    request that a session could take, a code that blocks none of a request's
+    sessions), ``left_out_assigned`` (a
     record left out that still names an arrival date, escort or transport).
 Objective
     ``objective_value``, ``objective_bound`` (also a bound on the delivered or
@@ -272,6 +274,13 @@ def _batch_infos(scenario: Scenario, routes: _Routes) -> dict[str, _BatchInfo]:
 
 def _accepts(batch: Batch, parcel: Parcel) -> bool:
     return batch.accepts is None or parcel.category in batch.accepts
+
+
+def _may_carry(info: _BatchInfo, pos: int, p: Parcel) -> bool:
+    """Whether batch ``info``, reaching ``p``'s destination at stop ``pos``, may ever carry
+    ``p``: ready by its departure, there by its due date, its category accepted."""
+    b, arrives = info.batch, info.arrivals[pos]
+    return arrives is not None and p.ready <= b.departs and arrives <= p.due and _accepts(b, p)
 
 
 @dataclass
@@ -735,13 +744,32 @@ class _Checker:
 
         ``capacity`` (or ``crossing_capacity``) is false when a batch that may carry
         the parcel has room for it, its crossings too, and its recipient may receive
-        it; ``recipient_limit`` when the recipient may receive it; ``cost`` when an
-        operated batch has room for it. A parcel of positive priority that fits
-        somewhere also proves that the plan's delivered priority could be higher
-        (kept for :meth:`check_objective`).
+        it, and also when every such batch has room and only the recipient's limit
+        stops it; ``recipient_limit`` when the recipient may receive it; ``cost`` when
+        an operated batch has room for it; any of the three when no batch may ever
+        carry it (its code is ``no_compatible_batch``). A parcel of positive priority
+        that fits somewhere also proves that the plan's delivered priority could be
+        higher (kept for :meth:`check_objective`).
         """
+        # ('cost' at a positive priority is false already: one reason_false is enough)
+        reason = None if rec.reason == "cost" and p.priority > 0 else rec.reason
+        if reason in ("capacity", "crossing_capacity", "cost") and not any(
+            _may_carry(info, pos, p) for info, pos in batches
+        ):
+            self.add("reason_false", p.id,
+                     f"Parcel {p.id!r} is left out as {rec.reason!r}, but no batch could ever "
+                     "carry it (its code would be 'no_compatible_batch').")
+            return
         recipient_ok = room.recipient_allows(self.s, p)
-        if rec.reason == "recipient_limit" and p.recipient is not None and recipient_ok:
+        if reason in ("capacity", "crossing_capacity") and not recipient_ok and all(
+            room.fits(info, pos, p, limited) for info, pos in batches if _may_carry(info, pos, p)
+        ):
+            self.add("reason_false", p.id,
+                     f"Parcel {p.id!r} is left out as {rec.reason!r}, but no batch that could "
+                     "carry it is full as the plan stands, nor a crossing on its way: the limits "
+                     f"of detainee {p.recipient!r} are what stop it (its code would be "
+                     "'recipient_limit').")
+        if reason == "recipient_limit" and p.recipient is not None and recipient_ok:
             n_max, w_max = self.s.parcel_limits(p.recipient)
             self.add("reason_false", p.id,
                      f"Parcel {p.id!r} is left out as 'recipient_limit', but detainee "
@@ -750,19 +778,19 @@ class _Checker:
                      f"the plan, so it may receive this one too (limits: "
                      f"{'none' if n_max is None else n_max} parcel(s), "
                      f"{'none' if w_max is None else _show(w_max)} kg).")
-        checked = rec.reason in ("capacity", "crossing_capacity", "cost")
+        checked = reason in ("capacity", "crossing_capacity", "cost")
         if not recipient_ok or (not checked and p.priority <= 0):
             return
         fits = [info.batch.id for info, pos in batches if room.fits(info, pos, p, limited)]
         if not fits:
             return
-        if rec.reason in ("capacity", "crossing_capacity"):
+        if reason in ("capacity", "crossing_capacity"):
             self.add("reason_false", p.id,
                      f"Parcel {p.id!r} is left out as {rec.reason!r}, but batch {fits[0]!r} "
                      "has room for it as the plan stands (its capacities, the crossings on its "
                      "way and the parcel's recipient allow it).")
         operated = [bid for bid in fits if room.count.get(bid, 0) > 0]
-        if rec.reason == "cost" and operated:
+        if reason == "cost" and operated:
             self.add("reason_false", p.id,
                      f"Parcel {p.id!r} is left out as 'cost', but batch {operated[0]!r}, "
                      "already operated, has room for it: delivering it costs nothing.")

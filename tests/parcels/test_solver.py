@@ -1478,13 +1478,20 @@ def _rides_by_the_rules(s: Scenario, plan: pr.Result) -> bool:
     return not [x for x in pr.verify(s, plan) if x.rule not in EXPLAINING]
 
 
+#: The rules that make a batch unable ever to carry a parcel, and those of its room.
+NEVER = {"parcel_origin", "parcel_destination", "parcel_ready", "parcel_due", "parcel_category"}
+ROOM = {"capacity_weight", "capacity_volume", "capacity_parcels", "crossing_capacity"}
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_scenarios(), st.data())
 def test_verify_finds_room_for_a_parcel_exactly_where_adding_it_keeps_every_rule(
         s: Scenario, data: st.DataObject) -> None:
     """``verify``'s room check against brute force, on the solver's plan with some parcels
     taken out: a parcel left out as 'capacity' is said to have room on a batch as the plan
-    stands exactly when some batch given to it keeps every rule."""
+    stands exactly when some batch given to it keeps every rule; else said to fit no batch
+    ever exactly when every batch breaks a rule that never changes, else said to be
+    stopped by its recipient alone exactly when no batch that may carry it lacks room."""
     result = solve(s, time_limit=20)
     delivered = [p.id for p in result.parcels if p.delivered]
     drop = data.draw(st.sets(st.sampled_from(delivered), min_size=1)) if delivered else set()
@@ -1495,14 +1502,24 @@ def test_verify_finds_room_for_a_parcel_exactly_where_adding_it_keeps_every_rule
     for p in s.parcels:
         if parcels[p.id].delivered:
             continue
-        fits = any(_rides_by_the_rules(s, _with_parcels(result, {**parcels, p.id: out(p.id, b.id)}))
-                   for b in s.batches)
+        broken = [{x.rule for x in pr.verify(s, _with_parcels(result, {**parcels,
+                                                                        p.id: out(p.id, b.id)}))
+                   if x.rule not in EXPLAINING} for b in s.batches]
+        may = [rules for rules in broken if not rules & NEVER]
         claimed = _with_parcels(result, {**parcels, p.id: out(p.id, reason="capacity",
                                                               detail="Full.")})
         said = [x.message for x in pr.verify(s, claimed)
                 if x.item == p.id and x.rule == "reason_false"]
+        fits = any(not rules for rules in broken)
         event(f"a left-out parcel {'fits' if fits else 'fits nowhere'}")
         assert any("has room for it as the plan stands" in m for m in said) == fits, (p.id, said)
+        if not fits:
+            assert any("no batch could ever carry it" in m for m in said) == (not may)
+            recipient_only = bool(may) and not any(rules & ROOM for rules in may)
+            event("no batch ever" if not may else
+                  "its recipient alone" if recipient_only else "full batches")
+            assert any("are what stop it" in m for m in said) == recipient_only, (p.id, said)
+            assert len(said) == (not may or recipient_only)
 
 
 # -- independent parts ---------------------------------------------------------------
