@@ -40,8 +40,8 @@ Explanations
     parcel that a batch has room for, ``capacity`` where only a parcel's
     recipient stops it, a room code for a parcel no batch could ever carry, a
     request that a session could take, a code that blocks none of a request's
-    sessions), ``left_out_assigned`` (a
-    record left out that still names an arrival date, escort or transport).
+    sessions), ``left_out_assigned`` (a record left out that still names an
+    arrival date, escort or transport).
 Objective
     ``objective_value``, ``objective_bound`` (also a bound on the delivered or
     scheduled priority that one more fitting parcel or request would beat),
@@ -307,9 +307,9 @@ class _Room:
     def fits(self, info: _BatchInfo, pos: int, p: Parcel, limited: Mapping[str, int]) -> bool:
         """Whether batch ``info`` (reaching ``p``'s destination at stop ``pos``) may carry
         ``p`` on top of the plan's parcels: the batch rules, its capacities and crossings."""
-        b, arrives = info.batch, info.arrivals[pos]
-        if arrives is None or p.ready > b.departs or arrives > p.due or not _accepts(b, p):
+        if not _may_carry(info, pos, p):
             return False
+        b = info.batch
         bid = b.id
         if b.max_parcels is not None and self.count.get(bid, 0) + 1 > b.max_parcels:
             return False
