@@ -338,7 +338,7 @@ class _VisitRoom:
                  total: Mapping[str, int], at_facility: Mapping[tuple[str, dt.date], list[str]],
                  escort_days: Mapping[tuple[str, dt.date], list[Session]],
                  seats_used: Mapping[str, int], apart: Mapping[str, set[str]],
-                 sides: Sequence[str]) -> None:
+                 side_counts: Mapping[str, int] | None) -> None:
         self.s = s
         self.session_visits = session_visits
         self.session_people = session_people
@@ -349,13 +349,7 @@ class _VisitRoom:
         self.seats_used = seats_used
         self.apart = apart
         #: Scheduled visits per side, when the agreement counts two sides.
-        self.side_counts: dict[str, int] | None = None
-        if s.reciprocity is not None and len(sides) == 2:
-            self.side_counts = dict.fromkeys(sides, 0)
-            for did, n in total.items():
-                det = s.detainee_by_id.get(did)
-                if det is not None and det.side in self.side_counts:
-                    self.side_counts[det.side] += n
+        self.side_counts = side_counts
         self.speakers: dict[str, list[Escort]] = defaultdict(list)
         for e in s.escorts:
             for language in dict.fromkeys(e.languages):
@@ -395,9 +389,8 @@ class _VisitRoom:
         if req.transport_from is not None and self.transport(req, x) is None:
             out["no_seat"] = (f"no transport from {req.transport_from} to {x.facility} on "
                               f"{day.isoformat()} has {req.visitors} free seat(s)")
-        counts = self.side_counts
-        if counts is not None and det.side in counts:
-            mine = det.side
+        counts, mine = self.side_counts, det.side
+        if counts is not None and mine is not None and mine in counts:
             theirs = next(side for side in counts if side != mine)
             assert self.s.reciprocity is not None
             if counts[mine] + 1 - counts[theirs] > self.s.reciprocity.max_difference:
@@ -700,7 +693,6 @@ class _Checker:
 
     def _check_left_out_parcels(self, left_out: Sequence[tuple[ParcelAssignment, Parcel]],
                                 room: _Room) -> None:
-        index: dict[tuple[str, str], list[tuple[Batch, dt.date]]] | None = None
         limited = {n.id: n.daily_capacity for n in self.s.nodes if n.daily_capacity is not None}
         by_route: dict[tuple[str, str], list[tuple[_BatchInfo, int]]] = defaultdict(list)
         for info in self.batches.values():
@@ -710,8 +702,8 @@ class _Checker:
         for rec, p in left_out:
             self._check_explained("parcel", p.id, rec.reason, rec.detail, _PARCEL_REASONS,
                                   p.priority)
-            self._check_room(rec, p, room, by_route.get((p.origin, p.destination), []),
-                             limited)
+            batches = by_route.get((p.origin, p.destination), [])
+            self._check_room(rec, p, room, batches, limited)
             if rec.arrives is not None:
                 self.add("left_out_assigned", p.id,
                          f"Parcel {p.id!r} is left out, yet the plan gives it an arrival "
@@ -722,15 +714,10 @@ class _Checker:
                          "recipient, so no recipient limit applies to it.")
             if rec.reason != "no_compatible_batch":
                 continue
-            if index is None:
-                index = defaultdict(list)
-                for info in self.batches.values():
-                    for stop, pos in info.first.items():
-                        day = info.arrivals[pos]
-                        if day is not None:
-                            index[(info.batch.origin, stop)].append((info.batch, day))
-            for b, arrives in index.get((p.origin, p.destination), ()):
-                if p.ready <= b.departs and arrives <= p.due and _accepts(b, p):
+            for info, pos in batches:
+                if _may_carry(info, pos, p):
+                    b, arrives = info.batch, info.arrivals[pos]
+                    assert arrives is not None
                     self.add("reason_false", p.id,
                              f"Parcel {p.id!r} is left out as 'no_compatible_batch', but batch "
                              f"{b.id!r} could carry it (departs {b.departs.isoformat()}, "
@@ -753,16 +740,15 @@ class _Checker:
         """
         # ('cost' at a positive priority is false already: one reason_false is enough)
         reason = None if rec.reason == "cost" and p.priority > 0 else rec.reason
-        if reason in ("capacity", "crossing_capacity", "cost") and not any(
-            _may_carry(info, pos, p) for info, pos in batches
-        ):
+        carriers = [(info, pos) for info, pos in batches if _may_carry(info, pos, p)]
+        if reason in ("capacity", "crossing_capacity", "cost") and not carriers:
             self.add("reason_false", p.id,
                      f"Parcel {p.id!r} is left out as {rec.reason!r}, but no batch could ever "
                      "carry it (its code would be 'no_compatible_batch').")
             return
         recipient_ok = room.recipient_allows(self.s, p)
         if reason in ("capacity", "crossing_capacity") and not recipient_ok and all(
-            room.fits(info, pos, p, limited) for info, pos in batches if _may_carry(info, pos, p)
+            room.fits(info, pos, p, limited) for info, pos in carriers
         ):
             self.add("reason_false", p.id,
                      f"Parcel {p.id!r} is left out as {rec.reason!r}, but no batch that could "
@@ -781,7 +767,7 @@ class _Checker:
         checked = reason in ("capacity", "crossing_capacity", "cost")
         if not recipient_ok or (not checked and p.priority <= 0):
             return
-        fits = [info.batch.id for info, pos in batches if room.fits(info, pos, p, limited)]
+        fits = [info.batch.id for info, pos in carriers if room.fits(info, pos, p, limited)]
         if not fits:
             return
         if reason in ("capacity", "crossing_capacity"):
@@ -943,9 +929,10 @@ class _Checker:
                     f"Transport {t.id!r} carries {used} visitors, more than its {t.seats} "
                     "seats.")
 
-        self._check_reciprocity(total)
+        side_counts = self._side_counts(total)
+        self._check_reciprocity(side_counts)
         room = _VisitRoom(s, session_visits, session_people, per_date, total, at_facility,
-                          escort_days, seats_used, self._apart, self._sides)
+                          escort_days, seats_used, self._apart, side_counts)
         self._check_left_out_visits(left_out, room)
 
         self.computed["visit_priority"] = Decimal(priority)
@@ -1043,7 +1030,7 @@ class _Checker:
                     distinct.append(x)
             for i, a in enumerate(distinct):
                 for b in distinct[i + 1:]:
-                    if a.start < b.end and b.start < a.end:
+                    if _overlap(a, b):
                         self.add("escort_overlap", eid,
                                  f"Escort {eid!r} is at sessions {a.id!r} and {b.id!r} on "
                                  f"{day.isoformat()}, which overlap in time.")
@@ -1062,19 +1049,23 @@ class _Checker:
         """The scenario's sides, sorted (the agreement counts them only when there are two)."""
         return sorted({d.side for d in self.s.detainees if d.side is not None})
 
-    def _check_reciprocity(self, total: Mapping[str, int]) -> None:
-        rec = self.s.reciprocity
-        if rec is None:
-            return
+    def _side_counts(self, total: Mapping[str, int]) -> dict[str, int] | None:
+        """Scheduled visits per side, when an agreement counts exactly two sides."""
         sides = self._sides
-        if len(sides) != 2:
-            return
+        if self.s.reciprocity is None or len(sides) != 2:
+            return None
         counts = dict.fromkeys(sides, 0)
         for did, n in total.items():
             det = self.s.detainee_by_id.get(did)
             if det is not None and det.side is not None:
                 counts[det.side] += n
-        a, b = sides
+        return counts
+
+    def _check_reciprocity(self, counts: Mapping[str, int] | None) -> None:
+        rec = self.s.reciprocity
+        if counts is None or rec is None:
+            return
+        a, b = self._sides
         if abs(counts[a] - counts[b]) > rec.max_difference:
             self.add("reciprocity", "",
                      f"Side {a!r} has {counts[a]} scheduled visit(s) and side {b!r} has "
@@ -1249,7 +1240,6 @@ class _Checker:
                              f"The plan's bound of {_show(level_bound)} on its {words[name]} "
                              f"is no bound: {kind} {item_id!r} (priority {priority}) {fits} "
                              f"{host!r} as the plan stands, which {gives} {_show(could)}.")
-
 
     def check_gaps(self, stated: Mapping[str, Any]) -> None:
         """Each gap a plan file states agrees with its stated value and bound."""

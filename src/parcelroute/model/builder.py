@@ -37,7 +37,7 @@ def _check_fields(kind: str, fields: dict[str, Any]) -> None:
 
     allowed = FIELDS[kind] - {"id"}
     for key in fields:
-        if key not in allowed and key != "id":
+        if key not in FIELDS[kind]:
             close = _closest(key, allowed)
             guess = f" (did you mean {close!r}?)" if close else ""
             raise TypeError(f"{_METHOD[kind]}() got an unexpected keyword argument "
