@@ -6,7 +6,7 @@ from typing import Any
 
 import parcelroute as pr
 from parcelroute.visits.index import VisitIndex
-from parcelroute.visits.plan import PlanState
+from parcelroute.visits.plan import Placement, PlanState
 from parcelroute.visits.reasons import reason_for
 
 DAY1, DAY2 = "2026-12-05", "2026-12-06"
@@ -271,3 +271,24 @@ def test_a_placeable_visit_needing_an_unused_transport_is_cost_only_at_priority_
         got, detail = reason_for(PlanState(VisitIndex(b.build())), 0)
         assert got == code
         assert ("S-1 on 2026-12-05 could still take it" in detail) == (code == "time_limit")
+
+
+def test_cost_only_when_every_free_session_needs_an_unused_transport() -> None:
+    """Binds: V-1 (priority 0) could take S-1 only with BUS-1, used by no one: 'cost';
+    slack: S-2 on another date could take it on BUS-2, which V-2 already uses, at no
+    added cost: 'time_limit' (a search stopped early), whichever session comes first."""
+    for shared, code in ((False, "cost"), (True, "time_limit")):
+        b = builder()
+        b.add_detainee("D-1", facility="F-1").add_detainee("D-2", facility="F-1")
+        session(b, "S-1")
+        session(b, "S-2", date=DAY2)
+        b.add_transport("BUS-1", origin="C-1", facility="F-1", date=DAY1, seats=3, cost=80)
+        b.add_transport("BUS-2", origin="C-1", facility="F-1", date=DAY2, seats=3, cost=80)
+        b.add_visit_request("V-1", detainee="D-1", available=WEEK if shared else
+                            [(DAY1, DAY1)], transport_from="C-1", priority=0)
+        b.add_visit_request("V-2", detainee="D-2", available=[(DAY2, DAY2)],
+                            transport_from="C-1")
+        state = PlanState(VisitIndex(b.build()))
+        state.add(1, Placement(1, None, 1))  # V-2 in S-2 on BUS-2
+        got, _ = reason_for(state, 0)
+        assert got == code

@@ -150,14 +150,16 @@ def _free_reason(state: PlanState, ri: int, free: list[int]) -> tuple[str, str]:
     """
     ix = state.index
     r = ix.requests[ri]
-    for si in free:
-        p = state.fit(ri, si)
-        if (r.priority == 0 and p is not None and p.transport is not None
-                and state.added_cost(p) > 0):
-            t = ix.transports[p.transport]
+    if r.priority == 0:
+        fits = [p for p in (state.fit(ri, si) for si in free) if p is not None]
+        costly = [p for p in fits if p.transport is not None and state.added_cost(p) > 0]
+        if costly and len(costly) == len(fits):  # (else a session adds no cost: no excuse)
+            transport = costly[0].transport
+            assert transport is not None
+            t = ix.transports[transport]
             return Reason.COST.value, (
-                f"Only a transport not otherwise used ({t.id}, cost {t.cost:g}) could carry the "
-                f"family, and a visit of priority {r.priority} does not justify its cost."
+                f"Only a transport not otherwise used ({t.id}, cost {t.cost:g}) could carry "
+                f"the family, and a visit of priority {r.priority} does not justify its cost."
             )
     s = ix.sessions[free[0]]
     return Reason.TIME_LIMIT.value, (
