@@ -6,12 +6,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: example visits test unit lint bench bench-smoke profile report bpplib clean
+.PHONY: example visits test unit lint bench bench-smoke profile report bpplib constraints clean
 
-$(STAMP): pyproject.toml
+## The environment: parcelroute and its development tools at the versions of constraints.txt.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --upgrade -c constraints.txt pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
 
 ## Plan the 2,000-parcel December example, print the summary and verify the plan.
@@ -67,6 +68,19 @@ report: $(STAMP)
 ## Every BPPLIB instance through the scenario path (reads ../shared/data/bpplib in place).
 bpplib: $(STAMP)
 	$(BIN)/python benchmarks/run_bpplib.py
+
+## Rewrite constraints.txt with the newest versions pip finds for pyproject.toml's ranges (in a fresh
+## environment under .constraints-venv); then run `make clean test` before committing the new file.
+constraints:
+	rm -rf .constraints-venv
+	$(PYTHON) -m venv .constraints-venv
+	.constraints-venv/bin/python -m pip install --quiet --upgrade pip
+	.constraints-venv/bin/python -m pip install --quiet -e ".[dev]"
+	{ sed -n '/^#/p' constraints.txt; \
+	  .constraints-venv/bin/python -m pip --version | awk '{print "pip==" $$2}'; \
+	  .constraints-venv/bin/python -m pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf .constraints-venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .benchmarks src/*.egg-info
