@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade -c constraints.txt pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@# pip byte-compiles what it installs, but not an editable install's sources: compile them once, so
+	@# that each command does not compile them again at start-up where PYTHONDONTWRITEBYTECODE is set.
+	$(BIN)/python -m compileall -q src
 	@touch $(STAMP)
 
 ## Plan the 2,000-parcel December example, print the summary and verify the plan.
