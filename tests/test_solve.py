@@ -6,6 +6,7 @@ import dataclasses
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -156,6 +157,24 @@ def test_a_month_of_parcels_never_loads_the_visit_modules() -> None:
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True, timeout=120)
     assert proc.stdout.splitlines() == ["[]", "parcelroute.visits.offer SlotOffer True", "True"]
+
+
+@pytest.mark.parametrize(("parcels", "visits", "loaded"), [(0, 40, False), (30, 0, True)])
+def test_networkx_loads_only_for_a_month_with_parcels(tmp_path: Path, parcels: int, visits: int,
+                                                      loaded: bool) -> None:
+    """Binds: reading, solving and checking a month of visits alone leave NetworkX unloaded
+    (about 0.1 s of the command's time limit); slack: parcels need the network's paths."""
+    path = tmp_path / "month.json"
+    pr.write_scenario(generate_scenario(parcels, visits, 1), path)
+    script = (
+        "import sys, parcelroute as pr\n"
+        f"s = pr.read_scenario({str(path)!r})\n"
+        "assert pr.verify(s, pr.solve(s, time_limit=10)) == []\n"
+        "print('networkx' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=120)
+    assert proc.stdout.splitlines() == [str(loaded)]
 
 
 def test_an_unknown_name_of_the_package_is_an_attribute_error() -> None:

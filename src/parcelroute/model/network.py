@@ -11,11 +11,13 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache
-
-import networkx as nx
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 from parcelroute.model.scenario import Batch, Link, Node
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Network", "exact"]
 
@@ -46,9 +48,23 @@ class Network:
     """
 
     def __init__(self, nodes: Sequence[Node], links: Sequence[Link]) -> None:
+        self._nodes = tuple(nodes)
+        self._links = tuple(links)
+        self._dwell = {n.id: exact(n.dwell_hours) for n in nodes}
+        self._lengths = cache(self._single_source)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The network as a directed graph, each edge's ``hours`` the shortest link's.
+
+        Built (and NetworkX imported) on first use: a month of visits alone never
+        needs it, and ``parcelroute solve``'s start-up counts towards its time limit.
+        """
+        import networkx as nx
+
         graph = nx.DiGraph()
-        graph.add_nodes_from(n.id for n in nodes)
-        for link in links:
+        graph.add_nodes_from(n.id for n in self._nodes)
+        for link in self._links:
             hours = exact(link.hours)
             pairs = [(link.source, link.target)]
             if not link.directed:
@@ -57,11 +73,11 @@ class Network:
                 old = graph.get_edge_data(u, v)
                 if old is None or hours < old["hours"]:
                     graph.add_edge(u, v, hours=hours)
-        self.graph: nx.DiGraph = graph
-        self._dwell = {n.id: exact(n.dwell_hours) for n in nodes}
-        self._lengths = cache(self._single_source)
+        return graph
 
     def _single_source(self, source: str) -> dict[str, Fraction]:
+        import networkx as nx
+
         lengths: dict[str, Fraction] = nx.single_source_dijkstra_path_length(
             self.graph, source, weight="hours"
         )
