@@ -880,11 +880,12 @@ def test_the_relaxation_gets_the_time_its_facilities_need(
     assert budgets[0] == pytest.approx(share * (10.0 - reserve), abs=0.1)
 
 
-@pytest.mark.parametrize(("requests", "kept"), [(500, 2.0), (50_000, 7.5), (400_000, 12.0)])
+@pytest.mark.parametrize(("requests", "kept"), [(500, 2.0), (50_000, 7.5), (400_000, 60.0)])
 def test_the_last_step_keeps_time_in_proportion_to_the_requests(requests: int,
                                                                  kept: float) -> None:
-    """Binds on 50,000 requests (0.15 ms each, more than 2 s) and, at a fifth of the time,
-    on 400,000; slack on 500: the 2 s kept before."""
+    """Binds on 50,000 requests (0.15 ms each, more than 2 s) and on 400,000, however
+    much of the time that takes (the last step takes it anyway); slack on 500: the 2 s
+    kept before."""
     from parcelroute.visits import solver as visit_solver
 
     deadline = Deadline(60.0)
@@ -969,6 +970,59 @@ def test_past_the_time_limit_the_visits_keep_their_greedy_plan(
     r = pr.solve(s, time_limit=1e-9)
     assert r.status is pr.Status.FEASIBLE
     assert pr.verify(s, r) == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_without_time_to_build_the_facility_models_the_visits_keep_their_greedy_plan(
+        monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    """Binds: where the time left after the last step's reserve cannot build the facilities'
+    models (here 1 s per choice), neither they, their relaxations nor the cost pricing on
+    the second core are built, and the greedy plan (54 priority) starts the search; the
+    result keeps every rule. (50,000 requests at 10 s: 15.2 s before, 6.3 s now.)"""
+    from unittest import mock
+
+    from parcelroute.generate import generate_scenario
+    from parcelroute.visits import solver as visit_solver
+
+    s = generate_scenario(0, 40, 0)
+    monkeypatch.setattr(visit_solver, "MODEL_SECONDS_PER_CHOICE", 1.0)
+    # (as on a month too large for the full model, where the pricing would run beside)
+    monkeypatch.setattr(visit_solver, "_full_model_fits", lambda *args: False)
+    monkeypatch.setattr(visit_solver, "_coupled", lambda *args: False)
+    for name in ("FacilityModels", "relax_by_facility", "cost_bound_in_background"):
+        monkeypatch.setattr(visit_solver, name, mock.Mock(side_effect=AssertionError(name)))
+    out = solve_visits(s, SolveOptions(time_limit=10.0, workers=workers), Deadline(10.0))
+    assert out.stats["visits_time_limit_reached"] == 1
+    assert out.stats["visits_start_priority"] == 54
+    assert out.bound["visit_priority"] >= out.objective["visit_priority"] >= 54
+    assert [v.id for v in out.visits] == [r.id for r in s.visit_requests]
+    monkeypatch.undo()
+    monkeypatch.setattr(visit_solver, "MODEL_SECONDS_PER_CHOICE", 1.0)
+    r = pr.solve(s, time_limit=10.0, workers=workers)
+    assert r.stats["visits_time_limit_reached"] == 1
+    assert pr.verify(s, r) == []
+
+
+def test_with_time_to_build_the_facility_models_they_are_built(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slack: the same month at the same limit, at the measured cost per choice, builds the
+    facilities' models and searches from their relaxations."""
+    from parcelroute.generate import generate_scenario
+    from parcelroute.visits import solver as visit_solver
+
+    built: list[int] = []
+    models = visit_solver.FacilityModels
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        built.append(1)
+        return models(*args, **kwargs)
+
+    monkeypatch.setattr(visit_solver, "FacilityModels", spy)
+    out = solve_visits(generate_scenario(0, 40, 0), SolveOptions(time_limit=10.0),
+                       Deadline(10.0))
+    assert built == [1]
+    assert "visits_time_limit_reached" not in out.stats
+    assert out.objective["visit_priority"] == out.bound["visit_priority"] == 56
 
 
 def test_within_the_time_limit_the_visits_are_searched() -> None:

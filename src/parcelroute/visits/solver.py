@@ -135,6 +135,14 @@ RELAX_MAX_SHARE = 0.7
 #: every refusal): 50,000 requests took 5.8 s there, more than the 2 s kept before, and
 #: the solve ended past its time limit.
 FINISH_SECONDS_PER_REQUEST = 1.5e-4
+#: Seconds per (request, session) choice that building the facilities' models takes
+#: (14-23 us measured from 1,252 to 409,063 choices): they are built only when that,
+#: the start plans and the reserve fit in the time left.
+MODEL_SECONDS_PER_CHOICE = 2e-5
+#: Seconds per choice for the start plans after the facilities' relaxations (the plan
+#: from the relaxations and the greedy plan: 10 us measured at 409,063 choices), kept
+#: back from the relaxations' time.
+START_SECONDS_PER_CHOICE = 1.2e-5
 #: Share of the time left for improving the start plan when the full model follows.
 LNS_SHARE = 0.2
 #: When the full model follows, the start plan is improved for at most this many seconds,
@@ -307,8 +315,10 @@ def solve_visits(scenario: Scenario, options: SolveOptions, deadline: Deadline,
             ahead = _start_ahead(vm, bound1, options, deadline, reserve)
     pricing = None
     priced: CostBound | None = None
+    # (no facility models at the start: the time left could not build them, nor the pricing's)
+    no_time = resume is None and facilities is None
     if not run_full and options.workers >= 2 and _has_costs(index, choices) \
-            and not deadline.passed():
+            and not deadline.passed() and not no_time:
         # aim at the relaxation's bound: the improved plan usually ends close to it
         pricing = cost_bound_in_background(
             index, choices, bound1, lns_seconds, scale=scale, reciprocity=rec_price,
@@ -446,8 +456,10 @@ def _prepare(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     """Step 1: each facility alone, without escorts and reciprocity: a bound and a start
     (and the facilities' models, for the transport-cost bound to price).
 
-    Once the time limit has passed, the greedy plan is the start, and the bound
-    counts the priority of every facility not yet solved alone (no models)."""
+    Once the time limit has passed, or when the time left after ``reserve`` cannot
+    build the facilities' models and make the start plans (about 32 us per choice),
+    the greedy plan is the start, and the bound counts the priority of every
+    facility not yet solved alone (no models)."""
     index = VisitIndex(scenario)
     n = len(index.requests)
     possible = [index.model_sessions(ri) for ri in range(n)]
@@ -455,9 +467,10 @@ def _prepare(scenario: Scenario, options: SolveOptions, deadline: Deadline,
     scale = cost_scale([t.cost for t in index.transports])
     stats: dict[str, float] = {"visits_model_requests": float(sum(1 for c in choices if c))}
 
-    def greedy_only(caps: dict[str, int]) -> tuple[_Prepared, PlanState, None]:
-        """The start and bound once the time limit has passed."""
-        logger.info("visits: the time limit is reached: the greedy plan, without search")
+    def greedy_only(caps: dict[str, int], why: str = "the time limit is reached",
+                    ) -> tuple[_Prepared, PlanState, None]:
+        """The start and bound once the time limit has passed (or is too near)."""
+        logger.info("visits: %s: the greedy plan, without search", why)
         stats["visits_time_limit_reached"] = 1.0
         state = greedy_plan(index, choices)
         bound1 = _relaxation_bound(index, choices, caps)
@@ -468,6 +481,14 @@ def _prepare(scenario: Scenario, options: SolveOptions, deadline: Deadline,
 
     if deadline.passed():
         return greedy_only({})
+    size = sum(len(c) for c in choices)
+    left = deadline.left()
+    if left is not None and left - reserve < (MODEL_SECONDS_PER_CHOICE
+                                              + START_SECONDS_PER_CHOICE) * size:
+        return greedy_only({}, f"{left:.1f} s left ({reserve:.1f} s of them kept for the last "
+                               f"step) cannot build the facilities' models of {size} choices")
+    # (the start plans made after the relaxations take their time out of the relaxations')
+    reserve += START_SECONDS_PER_CHOICE * size
     relax_seconds = _budget(deadline, reserve, RELAX_SHARE)
     relax_start = time.perf_counter()
     facilities = FacilityModels(index, choices, scale)
@@ -1020,11 +1041,12 @@ def _lns_budget(deadline: Deadline, reserve: float, n: int, run_full: bool) -> f
 
 def _reserve(deadline: Deadline, requests: int = 0) -> float:
     """Seconds kept back for reading the plan and writing the reasons: up to 2 s, or
-    :data:`FINISH_SECONDS_PER_REQUEST` per request if more (at most a fifth of the time)."""
+    :data:`FINISH_SECONDS_PER_REQUEST` per request if more, however short the time left
+    (the last step takes its time whatever the search had)."""
     left = deadline.left()
     if left is None:
         return 0.0
-    return max(min(2.0, 0.05 * left), min(FINISH_SECONDS_PER_REQUEST * requests, 0.2 * left))
+    return max(min(2.0, 0.05 * left), FINISH_SECONDS_PER_REQUEST * requests)
 
 
 def _rest_of_level(deadline: Deadline, reserve: float, share: float,
